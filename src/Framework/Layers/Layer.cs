@@ -1,0 +1,285 @@
+using Caffe;
+using LayerNet.Blobs;
+using LayerNet.Errors;
+using LayerNet.Fillers;
+using LayerNet.Text;
+
+namespace LayerNet.Layers;
+
+/// <summary>
+/// The base of every layer, built in or plugin: Caffe's contract. <see cref="SetUp"/> (not overridable)
+/// checks the blob counts against <see cref="BottomArity"/>/<see cref="TopArity"/>, runs
+/// <see cref="LayerSetUp"/> once, then <see cref="Reshape"/>, then applies loss weights. Forward and
+/// backward then only compute: they run once per iteration and must not allocate or throw.
+/// </summary>
+/// <remarks>
+/// Gradient rule (Caffe's): <see cref="Backward"/> overwrites the diffs of the bottoms it propagates to
+/// and accumulates into the diffs of the learnable <see cref="Blobs"/>; the solver zeroes those before
+/// each iteration. A top carrying a loss weight w contributes w * sum(top) to the net's loss; the base
+/// class stores w in the top's diff at set-up, so the top's gradient is already in place when
+/// <see cref="Backward"/> runs (Caffe's trick).
+/// </remarks>
+public abstract class Layer
+{
+    private readonly List<Blob> _blobs = [];
+    private float[] _lossWeights = [];
+    private bool[] _paramPropagateDown = [];
+
+    /// <summary>Creates a layer from its definition.</summary>
+    protected Layer(LayerParameter parameter)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        Parameter = parameter;
+        Phase = parameter.HasPhase ? parameter.Phase : Caffe.Phase.Train;
+    }
+
+    /// <summary>The layer's definition as read from the model file.</summary>
+    public LayerParameter Parameter { get; }
+
+    /// <summary>The layer's name.</summary>
+    public string Name => Parameter.Name;
+
+    /// <summary>The layer's type string, as registered (e.g. "InnerProduct").</summary>
+    public string Type => Parameter.Type;
+
+    /// <summary>The phase the net runs in (TRAIN or TEST).</summary>
+    public Phase Phase { get; internal set; }
+
+    /// <summary>
+    /// The generator for this layer's random draws (fillers, dropout, shuffling). The net sets it from
+    /// its random seed before <see cref="SetUp"/>; a layer built alone (a test) gets seed 0.
+    /// </summary>
+    public RandomSource Random { get; set; } = new(0);
+
+    /// <summary>The learnable blobs (weights, biases), in Caffe's order.</summary>
+    public IReadOnlyList<Blob> Blobs => _blobs;
+
+    /// <summary>How many bottom blobs this layer takes. Override in one line, e.g. <c>BlobArity.Exactly(1)</c>.</summary>
+    protected virtual BlobArity BottomArity => BlobArity.Any;
+
+    /// <summary>How many top blobs this layer produces.</summary>
+    protected virtual BlobArity TopArity => BlobArity.Any;
+
+    /// <summary>True when the layer needs as many tops as bottoms (Caffe's EqualNumBottomTopBlobs).</summary>
+    protected virtual bool EqualBottomTopCount => false;
+
+    /// <summary>
+    /// True when the net should create anonymous tops up to the minimum top count when the model file
+    /// names fewer (Caffe's AutoTopBlobs).
+    /// </summary>
+    public virtual bool AutoTopBlobs => false;
+
+    /// <summary>The fewest tops; used by the net for <see cref="AutoTopBlobs"/>.</summary>
+    public int MinimumTopCount => TopArity.Minimum;
+
+    /// <summary>
+    /// Whether a bottom may receive a gradient. False for inputs that cannot (e.g. labels); the net asks
+    /// this before deciding which blobs need backward (Caffe's AllowForceBackward).
+    /// </summary>
+    public virtual bool AllowForceBackward(int bottomIndex) => true;
+
+    /// <summary>True for a loss layer: its first top gets loss weight 1 unless the model file says otherwise.</summary>
+    protected virtual bool IsLoss => false;
+
+    /// <summary>The loss weight of each top (0 for a top that is not a loss).</summary>
+    public ReadOnlySpan<float> LossWeights => _lossWeights;
+
+    /// <summary>The loss weight of a top.</summary>
+    public float LossWeight(int topIndex) => topIndex < _lossWeights.Length ? _lossWeights[topIndex] : 0f;
+
+    /// <summary>Whether backward should compute the gradient of learnable blob <paramref name="index"/>.</summary>
+    public bool ParamPropagateDown(int index) => index < _paramPropagateDown.Length && _paramPropagateDown[index];
+
+    /// <summary>Sets whether backward computes the gradient of a learnable blob (the net decides from lr_mult).</summary>
+    public void SetParamPropagateDown(int index, bool value)
+    {
+        if (_paramPropagateDown.Length < _blobs.Count)
+        {
+            Array.Resize(ref _paramPropagateDown, _blobs.Count);
+        }
+
+        _paramPropagateDown[index] = value;
+    }
+
+    /// <summary>Where the layer's block starts in its model file, when it was read from text.</summary>
+    public SourcePosition? Position => SourcePositions.Get(Parameter);
+
+    /// <summary>
+    /// Checks blob counts, runs <see cref="LayerSetUp"/> and <see cref="Reshape"/>, and applies loss weights.
+    /// Called once, by the net, before the first forward pass.
+    /// </summary>
+    public void SetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        ArgumentNullException.ThrowIfNull(top);
+        CheckBlobCounts(bottom, top);
+        LayerSetUp(bottom, top);
+        if (_paramPropagateDown.Length < _blobs.Count)
+        {
+            var flags = new bool[_blobs.Count];
+            Array.Fill(flags, true);
+            _paramPropagateDown.CopyTo(flags, 0);
+            _paramPropagateDown = flags;
+        }
+
+        Reshape(bottom, top);
+        SetLossWeights(top);
+    }
+
+    /// <summary>
+    /// One-time set-up: read parameters, create and fill the learnable blobs (unless already loaded).
+    /// Top shapes are set in <see cref="Reshape"/>, not here.
+    /// </summary>
+    protected virtual void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+    }
+
+    /// <summary>Sets the top shapes (and any internal buffers) from the bottom shapes. Called at set-up and whenever bottoms change shape.</summary>
+    public abstract void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top);
+
+    /// <summary>Computes the tops from the bottoms and returns the weighted loss this layer contributes.</summary>
+    public float Forward(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ForwardCore(bottom, top);
+        var loss = 0f;
+        for (var i = 0; i < _lossWeights.Length; i++)
+        {
+            if (_lossWeights[i] != 0f)
+            {
+                // The top's diff holds the loss weight (see SetLossWeights), so the weighted loss is their dot product.
+                var t = top[i];
+                loss += System.Numerics.Tensors.TensorPrimitives.Dot(t.Data, t.Diff);
+            }
+        }
+
+        return loss;
+    }
+
+    /// <summary>
+    /// Computes the bottom gradients (for each bottom whose <paramref name="propagateDown"/> is set) from the
+    /// top gradients, and accumulates the learnable blobs' gradients (where <see cref="ParamPropagateDown"/>).
+    /// </summary>
+    public void Backward(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom) =>
+        BackwardCore(top, propagateDown, bottom);
+
+    /// <summary>The forward computation.</summary>
+    protected abstract void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top);
+
+    /// <summary>The backward computation; the default is for layers that have no gradient (data layers).</summary>
+    protected virtual void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+    }
+
+    /// <summary>True when the layer has a backward pass (data and input layers do not).</summary>
+    public virtual bool HasBackward => true;
+
+    /// <summary>Adds a learnable blob (called from <see cref="LayerSetUp"/>).</summary>
+    protected Blob AddBlob(params int[] shape)
+    {
+        var blob = new Blob(shape) { Name = $"{Name}[{_blobs.Count}]" };
+        _blobs.Add(blob);
+        return blob;
+    }
+
+    /// <summary>
+    /// True when the layer's learnable blobs were given before set-up (from the model file's <c>blobs</c>
+    /// or a weights file), in which case <see cref="LayerSetUp"/> must keep them and not fill.
+    /// </summary>
+    protected bool BlobsGiven => _blobs.Count > 0;
+
+    /// <summary>
+    /// Replaces the learnable blobs with those given (model file <c>blobs</c>); the layer's
+    /// <see cref="LayerSetUp"/> then checks their shapes instead of filling.
+    /// </summary>
+    public void SetGivenBlobs(IEnumerable<Blob> blobs)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        _blobs.Clear();
+        _blobs.AddRange(blobs);
+    }
+
+    /// <summary>
+    /// Checks that a given (loaded) learnable blob has the shape the layer needs; used by LayerSetUp when
+    /// <see cref="BlobsGiven"/>.
+    /// </summary>
+    protected void RequireBlobShape(int index, ReadOnlySpan<int> shape, string what)
+    {
+        if (index >= _blobs.Count)
+        {
+            throw Error($"expected {index + 1} learnable blobs ({what} missing), the model gives {_blobs.Count}");
+        }
+
+        if (!_blobs[index].HasShape(shape))
+        {
+            throw Error($"{what} shape mismatch: the layer needs {Blob.FormatShape(shape)}, the given blob has {_blobs[index].ShapeString}");
+        }
+    }
+
+    /// <summary>Creates a user-facing error that names this layer, its type and its place in the model file.</summary>
+    public LayerNetException Error(string message)
+    {
+        var what = $"layer '{Name}' ({Type}): {message}";
+        return Position is { } position ? new LayerNetException(position, what) : new LayerNetException(what);
+    }
+
+    /// <summary>Checks that a bottom has the given count of axes... a shape helper producing a layer error.</summary>
+    protected void RequireSameShape(Blob expected, Blob actual)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(actual);
+        if (!actual.HasShape(expected.Shape.ToArray()))
+        {
+            throw Error($"bottom '{actual.Name}' has shape {actual.ShapeString}; expected the shape of '{expected.Name}', {expected.ShapeString}");
+        }
+    }
+
+    private void CheckBlobCounts(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (!BottomArity.Allows(bottom.Count))
+        {
+            throw Error($"expected {BottomArity.Describe()} bottom blob{Plural(BottomArity)}, got {bottom.Count}");
+        }
+
+        if (!TopArity.Allows(top.Count))
+        {
+            throw Error($"expected {TopArity.Describe()} top blob{Plural(TopArity)}, got {top.Count}");
+        }
+
+        if (EqualBottomTopCount && bottom.Count != top.Count)
+        {
+            throw Error($"expected as many top blobs as bottom blobs, got {bottom.Count} bottom and {top.Count} top");
+        }
+    }
+
+    private static string Plural(BlobArity arity) => arity is { Minimum: 1, Maximum: 1 } ? string.Empty : "s";
+
+    private void SetLossWeights(IReadOnlyList<Blob> top)
+    {
+        var given = Parameter.LossWeight;
+        if (given.Count > 0 && given.Count != top.Count)
+        {
+            throw Error($"loss_weight must be given once per top blob or not at all: {given.Count} given for {top.Count} tops");
+        }
+
+        _lossWeights = new float[top.Count];
+        if (given.Count > 0)
+        {
+            for (var i = 0; i < top.Count; i++)
+            {
+                _lossWeights[i] = given[i];
+            }
+        }
+        else if (IsLoss && top.Count > 0)
+        {
+            _lossWeights[0] = 1f;
+        }
+
+        for (var i = 0; i < top.Count; i++)
+        {
+            if (_lossWeights[i] != 0f)
+            {
+                top[i].Diff.Fill(_lossWeights[i]);
+            }
+        }
+    }
+}

@@ -1,0 +1,658 @@
+using Caffe;
+using LayerNet.Blobs;
+using LayerNet.Errors;
+using LayerNet.Fillers;
+using LayerNet.Layers;
+using LayerNet.Text;
+using Google.Protobuf;
+
+namespace LayerNet.Nets;
+
+/// <summary>
+/// A net built from a <see cref="NetParameter"/>: layers filtered by the net's state, Split layers inserted
+/// where a blob feeds several consumers, blobs connected by name (in place where a top names its bottom),
+/// learnable parameters collected (shared by <c>ParamSpec</c> name), and which layers need backward worked
+/// out from the loss, the learning rates and <c>force_backward</c>. Caffe's Net, with its rules.
+/// </summary>
+/// <remarks>Forward and backward run over arrays prepared here and do not allocate.</remarks>
+public sealed class Net
+{
+    private readonly List<Layer> _layers = [];
+    private readonly List<Blob[]> _bottoms = [];
+    private readonly List<Blob[]> _tops = [];
+    private readonly List<bool[]> _bottomNeedBackward = [];
+    private readonly List<bool> _layerNeedBackward = [];
+    private readonly List<Blob> _blobs = [];
+    private readonly Dictionary<string, Blob> _blobsByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _layersByName = new(StringComparer.Ordinal);
+    private readonly List<Blob> _learnableParams = [];
+    private readonly List<float> _paramLrMults = [];
+    private readonly List<float> _paramDecayMults = [];
+    private readonly List<string> _learnableParamOwners = [];
+    private readonly List<Blob> _inputs = [];
+    private readonly List<Blob> _outputs = [];
+    private readonly List<float> _blobLossWeights = [];
+
+    /// <summary>Builds and sets up the net.</summary>
+    /// <param name="parameter">The net definition (from a model file).</param>
+    /// <param name="factory">Creates layers by type.</param>
+    /// <param name="options">State and random source.</param>
+    /// <exception cref="LayerNetException">A mistake in the definition; the message names the layer and its place.</exception>
+    public Net(NetParameter parameter, LayerFactory factory, NetOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        ArgumentNullException.ThrowIfNull(factory);
+        options ??= new NetOptions();
+        Name = parameter.Name;
+        State = parameter.State?.Clone() ?? new NetState();
+        if (options.State is not null)
+        {
+            State.MergeFrom(options.State);
+        }
+
+        Random = options.Random ?? new RandomSource(0);
+        Parameter = parameter;
+        var layers = CollectLayers(parameter);
+        layers = SplitInsertion.Insert(layers);
+        Build(parameter, layers, factory);
+    }
+
+    /// <summary>The net's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The definition the net was built from.</summary>
+    public NetParameter Parameter { get; }
+
+    /// <summary>The state the net was built for.</summary>
+    public NetState State { get; }
+
+    /// <summary>The phase (TRAIN or TEST).</summary>
+    public Phase Phase => State.Phase;
+
+    /// <summary>The generator the layers draw from.</summary>
+    public RandomSource Random { get; }
+
+    /// <summary>The layers, in execution order (Split layers included).</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>The bottom blobs of each layer.</summary>
+    public IReadOnlyList<IReadOnlyList<Blob>> Bottoms => _bottoms;
+
+    /// <summary>The top blobs of each layer.</summary>
+    public IReadOnlyList<IReadOnlyList<Blob>> Tops => _tops;
+
+    /// <summary>Every blob, in order of creation (an in-place top is its bottom, listed once).</summary>
+    public IReadOnlyList<Blob> Blobs => _blobs;
+
+    /// <summary>The net's inputs: the tops of its Input layers (and legacy <c>input</c> fields).</summary>
+    public IReadOnlyList<Blob> Inputs => _inputs;
+
+    /// <summary>The blobs no layer consumes: the net's outputs (losses, accuracies, predictions).</summary>
+    public IReadOnlyList<Blob> Outputs => _outputs;
+
+    /// <summary>The learnable parameters (shared ones once, under their first owner).</summary>
+    public IReadOnlyList<Blob> LearnableParams => _learnableParams;
+
+    /// <summary>The learning-rate multiplier of each learnable parameter.</summary>
+    public IReadOnlyList<float> ParamLrMults => _paramLrMults;
+
+    /// <summary>The weight-decay multiplier of each learnable parameter.</summary>
+    public IReadOnlyList<float> ParamDecayMults => _paramDecayMults;
+
+    /// <summary>The loss weight of each blob in <see cref="Blobs"/> (0 for blobs that are not losses).</summary>
+    public IReadOnlyList<float> BlobLossWeights => _blobLossWeights;
+
+    /// <summary>Whether each layer runs in backward.</summary>
+    public IReadOnlyList<bool> LayerNeedBackward => _layerNeedBackward;
+
+    /// <summary>Whether each layer propagates a gradient to each of its bottoms.</summary>
+    public IReadOnlyList<IReadOnlyList<bool>> BottomNeedBackward => _bottomNeedBackward;
+
+    /// <summary>True when a blob of this name exists.</summary>
+    public bool HasBlob(string name) => _blobsByName.ContainsKey(name);
+
+    /// <summary>The blob of this name.</summary>
+    /// <exception cref="LayerNetException">No such blob (the message lists the net's blobs).</exception>
+    public Blob Blob(string name)
+    {
+        if (_blobsByName.TryGetValue(name, out var blob))
+        {
+            return blob;
+        }
+
+        var nearest = NearestName.Find(name, _blobsByName.Keys);
+        throw new LayerNetException(
+            $"net '{Name}' has no blob '{name}'{(nearest is null ? string.Empty : $"; did you mean '{nearest}'?")} Blobs: {string.Join(", ", _blobsByName.Keys)}");
+    }
+
+    /// <summary>The layer of this name, or null.</summary>
+    public Layer? FindLayer(string name) => _layersByName.TryGetValue(name, out var index) ? _layers[index] : null;
+
+    /// <summary>Runs every layer forward; returns the total weighted loss.</summary>
+    public float Forward()
+    {
+        var loss = 0f;
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            loss += _layers[i].Forward(_bottoms[i], _tops[i]);
+        }
+
+        return loss;
+    }
+
+    /// <summary>Runs backward through every layer that needs it, last to first.</summary>
+    public void Backward()
+    {
+        for (var i = _layers.Count - 1; i >= 0; i--)
+        {
+            if (_layerNeedBackward[i])
+            {
+                _layers[i].Backward(_tops[i], _bottomNeedBackward[i], _bottoms[i]);
+            }
+        }
+    }
+
+    /// <summary>Forward then backward; returns the loss.</summary>
+    public float ForwardBackward()
+    {
+        var loss = Forward();
+        Backward();
+        return loss;
+    }
+
+    /// <summary>Zeroes the gradients of the learnable parameters (layers accumulate into them).</summary>
+    public void ClearParamDiffs()
+    {
+        foreach (var param in _learnableParams)
+        {
+            param.Diff.Clear();
+        }
+    }
+
+    /// <summary>Applies the computed updates: data -= diff for each learnable parameter.</summary>
+    public void Update()
+    {
+        foreach (var param in _learnableParams)
+        {
+            param.Update();
+        }
+    }
+
+    /// <summary>
+    /// Copies learned blobs from a trained net (a <c>.caffemodel</c>), matching layers by name. Layers the
+    /// source has and this net lacks are ignored, as Caffe does; a blob whose shape differs is an error.
+    /// </summary>
+    public void CopyTrainedLayersFrom(NetParameter trained, string sourceName = "weights")
+    {
+        ArgumentNullException.ThrowIfNull(trained);
+        foreach (var source in trained.Layer)
+        {
+            CopyLayerBlobs(source.Name, source.Blobs, sourceName);
+        }
+
+        foreach (var source in trained.Layers)
+        {
+            CopyLayerBlobs(source.Name, source.Blobs, sourceName);
+        }
+    }
+
+    /// <summary>Uses another net's learned parameters (the test net shares the train net's weights).</summary>
+    public void ShareTrainedLayersWith(Net other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        for (var i = 0; i < other._layers.Count; i++)
+        {
+            var source = other._layers[i];
+            if (!_layersByName.TryGetValue(source.Name, out var target))
+            {
+                continue;
+            }
+
+            var targetBlobs = _layers[target].Blobs;
+            if (targetBlobs.Count != source.Blobs.Count)
+            {
+                throw _layers[target].Error($"cannot share weights with layer '{source.Name}': {source.Blobs.Count} blobs there, {targetBlobs.Count} here");
+            }
+
+            for (var j = 0; j < targetBlobs.Count; j++)
+            {
+                if (!targetBlobs[j].HasShape(source.Blobs[j].Shape.ToArray()))
+                {
+                    throw _layers[target].Error($"cannot share param {j} with layer '{source.Name}': shape {source.Blobs[j].ShapeString} there, {targetBlobs[j].ShapeString} here");
+                }
+
+                targetBlobs[j].ShareData(source.Blobs[j]);
+            }
+        }
+    }
+
+    /// <summary>The net as a <see cref="NetParameter"/> with every layer's learned blobs: the contents of a <c>.caffemodel</c>.</summary>
+    public NetParameter ToProto(bool writeDiff = false)
+    {
+        var proto = new NetParameter { Name = Name };
+        foreach (var layer in _layers)
+        {
+            var layerProto = layer.Parameter.Clone();
+            layerProto.Blobs.Clear();
+            foreach (var blob in layer.Blobs)
+            {
+                layerProto.Blobs.Add(blob.ToProto(writeDiff));
+            }
+
+            proto.Layer.Add(layerProto);
+        }
+
+        return proto;
+    }
+
+    private List<LayerParameter> CollectLayers(NetParameter parameter)
+    {
+        if (parameter.Layers.Count > 0)
+        {
+            var message = $"net '{parameter.Name}' uses the deprecated V1 'layers' field; LayerNet builds nets from 'layer' blocks (convert with Caffe's upgrade_net_proto_text)";
+            throw SourcePositions.Get(parameter.Layers[0]) is { } position ? new LayerNetException(position, message) : new LayerNetException(message);
+        }
+
+        var layers = new List<LayerParameter>();
+        var legacyInput = LegacyInputLayer(parameter);
+        if (legacyInput is not null)
+        {
+            layers.Add(legacyInput);
+        }
+
+        foreach (var layer in parameter.Layer)
+        {
+            if (NetStateRules.Includes(State, layer))
+            {
+                layers.Add(layer);
+            }
+        }
+
+        return layers;
+    }
+
+    private static LayerParameter? LegacyInputLayer(NetParameter parameter)
+    {
+        if (parameter.Input.Count == 0)
+        {
+            if (parameter.InputShape.Count > 0 || parameter.InputDim.Count > 0)
+            {
+                throw Located(parameter, $"net '{parameter.Name}' gives input_shape or input_dim without 'input' names");
+            }
+
+            return null;
+        }
+
+        // Caffe turns the deprecated input/input_shape/input_dim fields into an Input layer named "input".
+        var layer = new LayerParameter { Name = "input", Type = "Input", InputParam = new InputParameter() };
+        layer.Top.AddRange(parameter.Input);
+        if (parameter.InputShape.Count > 0)
+        {
+            if (parameter.InputShape.Count != parameter.Input.Count)
+            {
+                throw Located(parameter, $"net '{parameter.Name}': {parameter.Input.Count} inputs but {parameter.InputShape.Count} input_shape entries; give one per input");
+            }
+
+            layer.InputParam.Shape.AddRange(parameter.InputShape);
+        }
+        else if (parameter.InputDim.Count > 0)
+        {
+            if (parameter.InputDim.Count != 4 * parameter.Input.Count)
+            {
+                throw Located(parameter, $"net '{parameter.Name}': {parameter.Input.Count} inputs need {4 * parameter.Input.Count} input_dim values (4 each), got {parameter.InputDim.Count}");
+            }
+
+            for (var i = 0; i < parameter.Input.Count; i++)
+            {
+                var shape = new BlobShape();
+                for (var d = 0; d < 4; d++)
+                {
+                    shape.Dim.Add(parameter.InputDim[(4 * i) + d]);
+                }
+
+                layer.InputParam.Shape.Add(shape);
+            }
+        }
+        else
+        {
+            throw Located(parameter, $"net '{parameter.Name}' names inputs without their shapes; add input_shape (or input_dim) for each input");
+        }
+
+        if (SourcePositions.Get(parameter) is { } position)
+        {
+            SourcePositions.Set(layer, position);
+        }
+
+        return layer;
+    }
+
+    private static LayerNetException Located(IMessage message, string text) =>
+        SourcePositions.Get(message) is { } position ? new LayerNetException(position, text) : new LayerNetException(text);
+
+    private void Build(NetParameter parameter, List<LayerParameter> layers, LayerFactory factory)
+    {
+        var available = new List<string>();
+        var blobNeedBackward = new Dictionary<Blob, bool>();
+        var paramOwners = new Dictionary<string, (Blob Blob, int Learnable, ParamSpec? Spec, Layer Layer)>(StringComparer.Ordinal);
+
+        for (var layerIndex = 0; layerIndex < layers.Count; layerIndex++)
+        {
+            var layerParameter = layers[layerIndex];
+            if (!layerParameter.HasPhase)
+            {
+                // The layer sees the net's phase (Caffe sets it on each layer's parameter).
+                var position = SourcePositions.Get(layerParameter);
+                layerParameter = layerParameter.Clone();
+                layerParameter.Phase = Phase;
+                if (position is { } p)
+                {
+                    SourcePositions.Set(layerParameter, p);
+                }
+            }
+
+            if (layerParameter.PropagateDown.Count > 0 && layerParameter.PropagateDown.Count != layerParameter.Bottom.Count)
+            {
+                throw Located(layerParameter, $"layer '{layerParameter.Name}' ({layerParameter.Type}): propagate_down must be given once per bottom ({layerParameter.Bottom.Count}) or not at all, got {layerParameter.PropagateDown.Count}");
+            }
+
+            if (_layersByName.ContainsKey(layerParameter.Name) && layerParameter.Name.Length > 0)
+            {
+                throw Located(layerParameter, $"layer name '{layerParameter.Name}' is used twice; layer names must be unique (weights are matched by name)");
+            }
+
+            var layer = factory.Create(layerParameter);
+            layer.Random = Random;
+            layer.Phase = Phase;
+
+            // Bottoms: existing blobs by name.
+            var bottoms = new Blob[layerParameter.Bottom.Count];
+            var bottomNeed = new bool[bottoms.Length];
+            var needBackward = false;
+            for (var j = 0; j < bottoms.Length; j++)
+            {
+                var name = layerParameter.Bottom[j];
+                if (!_blobsByName.TryGetValue(name, out var blob))
+                {
+                    throw layer.Error($"unknown bottom blob '{name}' (bottom {j})");
+                }
+
+                bottoms[j] = blob;
+                available.Remove(name);
+                bottomNeed[j] = layerParameter.PropagateDown.Count > 0 ? layerParameter.PropagateDown[j] : blobNeedBackward[blob];
+                needBackward |= blobNeedBackward[blob];
+            }
+
+            // Tops: new blobs, or the bottom of the same index when the names match (in place).
+            var topCount = layerParameter.Top.Count;
+            if (layer.AutoTopBlobs && topCount < layer.MinimumTopCount)
+            {
+                topCount = layer.MinimumTopCount;
+            }
+
+            var tops = new Blob[topCount];
+            for (var j = 0; j < topCount; j++)
+            {
+                if (j >= layerParameter.Top.Count)
+                {
+                    // An anonymous top the layer needs but the model file does not name (Caffe's AutoTopBlobs).
+                    var anonymous = new Blob { Name = "(automatic)" };
+                    _blobs.Add(anonymous);
+                    blobNeedBackward[anonymous] = false;
+                    tops[j] = anonymous;
+                    continue;
+                }
+
+                var name = layerParameter.Top[j];
+                if (j < bottoms.Length && layerParameter.Bottom[j] == name)
+                {
+                    tops[j] = bottoms[j];
+                }
+                else if (_blobsByName.ContainsKey(name))
+                {
+                    throw layer.Error($"top blob '{name}' is already produced by an earlier layer; a top may reuse a name only in place (as the bottom of the same index)");
+                }
+                else
+                {
+                    var blob = new Blob { Name = name };
+                    _blobs.Add(blob);
+                    _blobsByName.Add(name, blob);
+                    blobNeedBackward[blob] = false;
+                    tops[j] = blob;
+                }
+
+                if (!available.Contains(name))
+                {
+                    available.Add(name);
+                }
+            }
+
+            // Learnable blobs given in the model file (blobs { ... }) replace the fillers.
+            if (layerParameter.Blobs.Count > 0)
+            {
+                var given = new List<Blob>();
+                for (var b = 0; b < layerParameter.Blobs.Count; b++)
+                {
+                    var blob = new Blob { Name = $"{layerParameter.Name}[{b}]" };
+                    blob.FromProto(layerParameter.Blobs[b]);
+                    given.Add(blob);
+                }
+
+                layer.SetGivenBlobs(given);
+            }
+
+            layer.SetUp(bottoms, tops);
+            if (layerParameter.Type == "Input")
+            {
+                _inputs.AddRange(tops);
+            }
+
+            for (var j = 0; j < tops.Length; j++)
+            {
+                var weight = layer.LossWeight(j);
+                var index = _blobs.IndexOf(tops[j]);
+                while (_blobLossWeights.Count < _blobs.Count)
+                {
+                    _blobLossWeights.Add(0f);
+                }
+
+                if (weight != 0f)
+                {
+                    _blobLossWeights[index] = weight;
+                }
+            }
+
+            // Parameters: lr_mult decides whether a parameter gets a gradient; a named ParamSpec may share.
+            for (var p = 0; p < layer.Blobs.Count; p++)
+            {
+                var spec = p < layerParameter.Param.Count ? layerParameter.Param[p] : null;
+                var lrMult = spec?.LrMult ?? 1f;
+                var decayMult = spec?.DecayMult ?? 1f;
+                var paramNeedBackward = lrMult != 0f;
+                needBackward |= paramNeedBackward;
+                layer.SetParamPropagateDown(p, paramNeedBackward);
+                var blob = layer.Blobs[p];
+                var sharedName = spec is { Name.Length: > 0 } ? spec.Name : null;
+                if (sharedName is not null && paramOwners.TryGetValue(sharedName, out var owner))
+                {
+                    var strict = spec!.ShareMode != ParamSpec.Types.DimCheckMode.Permissive;
+                    var compatible = strict ? blob.HasShape(owner.Blob.Shape.ToArray()) : blob.Count == owner.Blob.Count;
+                    if (!compatible)
+                    {
+                        throw layer.Error(
+                            $"cannot share param '{sharedName}' (param {p}) with layer '{owner.Layer.Name}': its shape is {owner.Blob.ShapeString} there and {blob.ShapeString} here{(strict ? " (share_mode STRICT needs equal shapes)" : " (PERMISSIVE needs equal counts)")}");
+                    }
+
+                    if (spec.HasLrMult && owner.Spec is { HasLrMult: true } && owner.Spec.LrMult != spec.LrMult)
+                    {
+                        throw layer.Error($"shared param '{sharedName}' has lr_mult {spec.LrMult} here and {owner.Spec.LrMult} in layer '{owner.Layer.Name}'");
+                    }
+
+                    if (spec.HasDecayMult && owner.Spec is { HasDecayMult: true } && owner.Spec.DecayMult != spec.DecayMult)
+                    {
+                        throw layer.Error($"shared param '{sharedName}' has decay_mult {spec.DecayMult} here and {owner.Spec.DecayMult} in layer '{owner.Layer.Name}'");
+                    }
+
+                    blob.ShareData(owner.Blob);
+                    blob.ShareDiff(owner.Blob);
+                    continue;
+                }
+
+                _learnableParams.Add(blob);
+                _paramLrMults.Add(lrMult);
+                _paramDecayMults.Add(decayMult);
+                _learnableParamOwners.Add(layer.Name);
+                if (sharedName is not null)
+                {
+                    paramOwners.Add(sharedName, (blob, _learnableParams.Count - 1, spec, layer));
+                }
+            }
+
+            if (needBackward)
+            {
+                foreach (var top in tops)
+                {
+                    blobNeedBackward[top] = true;
+                }
+            }
+
+            _layersByName[layer.Name] = _layers.Count;
+            _layers.Add(layer);
+            _bottoms.Add(bottoms);
+            _tops.Add(tops);
+            _bottomNeedBackward.Add(bottomNeed);
+            _layerNeedBackward.Add(needBackward);
+        }
+
+        while (_blobLossWeights.Count < _blobs.Count)
+        {
+            _blobLossWeights.Add(0f);
+        }
+
+        PruneBackward();
+        if (parameter.ForceBackward)
+        {
+            ForceBackward();
+        }
+
+        foreach (var name in available)
+        {
+            _outputs.Add(_blobsByName[name]);
+        }
+    }
+
+    // Walking back from the losses, a layer needs backward only if some top feeds a loss and some top
+    // carries a gradient; a bottom needs a gradient only if its layer contributes to a loss (Caffe's rules).
+    private void PruneBackward()
+    {
+        var underLoss = new HashSet<Blob>();
+        var skipBackward = new HashSet<Blob>();
+        for (var i = _layers.Count - 1; i >= 0; i--)
+        {
+            var contributesLoss = false;
+            var skipPropagateDown = true;
+            var tops = _tops[i];
+            for (var j = 0; j < tops.Length; j++)
+            {
+                if (_layers[i].LossWeight(j) != 0f || underLoss.Contains(tops[j]))
+                {
+                    contributesLoss = true;
+                }
+
+                if (!skipBackward.Contains(tops[j]))
+                {
+                    skipPropagateDown = false;
+                }
+
+                if (contributesLoss && !skipPropagateDown)
+                {
+                    break;
+                }
+            }
+
+            var bottomNeed = _bottomNeedBackward[i];
+            if (_layerNeedBackward[i] && skipPropagateDown)
+            {
+                _layerNeedBackward[i] = false;
+                Array.Clear(bottomNeed);
+            }
+
+            if (!contributesLoss)
+            {
+                _layerNeedBackward[i] = false;
+            }
+
+            var bottoms = _bottoms[i];
+            for (var j = 0; j < bottoms.Length; j++)
+            {
+                if (contributesLoss)
+                {
+                    underLoss.Add(bottoms[j]);
+                }
+                else
+                {
+                    bottomNeed[j] = false;
+                }
+
+                if (!bottomNeed[j])
+                {
+                    skipBackward.Add(bottoms[j]);
+                }
+            }
+        }
+    }
+
+    private void ForceBackward()
+    {
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            _layerNeedBackward[i] = true;
+            var bottomNeed = _bottomNeedBackward[i];
+            for (var j = 0; j < bottomNeed.Length; j++)
+            {
+                bottomNeed[j] = bottomNeed[j] || _layers[i].AllowForceBackward(j);
+            }
+
+            for (var p = 0; p < _layers[i].Blobs.Count; p++)
+            {
+                _layers[i].SetParamPropagateDown(p, true);
+            }
+        }
+    }
+
+    private void CopyLayerBlobs(string layerName, Google.Protobuf.Collections.RepeatedField<BlobProto> blobs, string sourceName)
+    {
+        if (!_layersByName.TryGetValue(layerName, out var index))
+        {
+            return;
+        }
+
+        var target = _layers[index];
+        if (blobs.Count == 0 && target.Blobs.Count > 0)
+        {
+            return;
+        }
+
+        if (blobs.Count != target.Blobs.Count)
+        {
+            throw target.Error($"{sourceName} has {blobs.Count} learned blobs for this layer; the layer has {target.Blobs.Count}");
+        }
+
+        for (var j = 0; j < blobs.Count; j++)
+        {
+            var shape = LayerNet.Blobs.Blob.ShapeOf(blobs[j]);
+            var blob = target.Blobs[j];
+            if (!blob.HasShape(shape))
+            {
+                var legacyMatch = blobs[j].Shape is null && blob.AxisCount <= 4 &&
+                    blob.Num == blobs[j].Num && blob.Channels == blobs[j].Channels && blob.Height == blobs[j].Height && blob.Width == blobs[j].Width;
+                if (!legacyMatch)
+                {
+                    throw target.Error(
+                        $"cannot copy param {j} from {sourceName}: shape mismatch; the stored blob is {LayerNet.Blobs.Blob.FormatShape(shape)}, the layer's is {blob.ShapeString}");
+                }
+            }
+
+            blob.FromProto(blobs[j], reshape: false);
+        }
+    }
+}

@@ -1,0 +1,247 @@
+using System.Collections;
+using System.Globalization;
+using System.Text;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+
+namespace LayerNet.Text;
+
+/// <summary>One print of a message for <see cref="PrototxtWriter"/>: the text so far and the extensions known.</summary>
+internal sealed class PrototxtPrinter
+{
+    private static readonly List<FieldDescriptor> NoExtensions = [];
+
+    private readonly StringBuilder _output = new();
+    private readonly IReadOnlyDictionary<MessageDescriptor, List<FieldDescriptor>> _extensions;
+
+    /// <summary>Starts a print that writes the given extensions where they are set.</summary>
+    public PrototxtPrinter(IReadOnlyDictionary<MessageDescriptor, List<FieldDescriptor>> extensions) => _extensions = extensions;
+
+    /// <summary>Prints the fields of <paramref name="message"/> at the top level.</summary>
+    public string Print(IMessage message)
+    {
+        WriteFields(message, indent: 0);
+        return _output.ToString();
+    }
+
+    private void WriteFields(IMessage message, int indent)
+    {
+        var descriptor = message.Descriptor;
+        var fields = descriptor.Fields.InFieldNumberOrder();
+        var extensions = _extensions.TryGetValue(descriptor, out var list) ? list : NoExtensions;
+        var next = 0;
+        foreach (var field in fields)
+        {
+            while (next < extensions.Count && extensions[next].FieldNumber < field.FieldNumber)
+            {
+                WriteExtension(message, extensions[next++], indent);
+            }
+
+            WriteField(message, field, field.Name, indent);
+        }
+
+        while (next < extensions.Count)
+        {
+            WriteExtension(message, extensions[next++], indent);
+        }
+    }
+
+    private void WriteExtension(IMessage message, FieldDescriptor extension, int indent)
+    {
+        if (extension.IsRepeated)
+        {
+            if (RepeatedExtensionValues(message, extension) is { Count: > 0 } values)
+            {
+                foreach (var value in values)
+                {
+                    WriteValueLine(extension, $"[{extension.FullName}]", value, indent);
+                }
+            }
+        }
+        else if (extension.Accessor.HasValue(message))
+        {
+            WriteValueLine(extension, $"[{extension.FullName}]", extension.Accessor.GetValue(message), indent);
+        }
+    }
+
+    // The repeated extension accessor creates an empty list on read, which would change the message; the
+    // message's own GetExtension returns null for an unset one and is called by reflection instead.
+    private static IList? RepeatedExtensionValues(IMessage message, FieldDescriptor extension)
+    {
+        var valueType = extension.Extension.GetType().GetGenericArguments()[1];
+        var extendable = typeof(IExtendableMessage<>).MakeGenericType(message.GetType());
+        var getExtension = extendable.GetMethods()
+            .Single(m => m.Name == "GetExtension"
+                         && m.GetParameters()[0].ParameterType.IsGenericType
+                         && m.GetParameters()[0].ParameterType.GetGenericTypeDefinition() == typeof(RepeatedExtension<,>))
+            .MakeGenericMethod(valueType);
+        return getExtension.Invoke(message, [extension.Extension]) as IList;
+    }
+
+    private void WriteField(IMessage message, FieldDescriptor field, string name, int indent)
+    {
+        if (field.IsMap)
+        {
+            WriteMap(field, (IDictionary)field.Accessor.GetValue(message), indent);
+        }
+        else if (field.IsRepeated)
+        {
+            foreach (var value in (IList)field.Accessor.GetValue(message))
+            {
+                WriteValueLine(field, name, value, indent);
+            }
+        }
+        else if (field.HasPresence ? field.Accessor.HasValue(message) : !IsDefault(field.Accessor.GetValue(message)))
+        {
+            WriteValueLine(field, name, field.Accessor.GetValue(message), indent);
+        }
+    }
+
+    // Without presence (proto3 scalars), only a non-default value is printed, as protoc does.
+    private static bool IsDefault(object? value) => value switch
+    {
+        null => true,
+        string text => text.Length == 0,
+        ByteString bytes => bytes.IsEmpty,
+        bool flag => !flag,
+        float number => BitConverter.SingleToInt32Bits(number) == 0,
+        double number => BitConverter.DoubleToInt64Bits(number) == 0,
+        Enum or int or long or uint or ulong => Convert.ToDecimal(value, CultureInfo.InvariantCulture) == 0,
+        _ => false,
+    };
+
+    // protoc prints a map as repeated entries with key and value, sorted by key.
+    private void WriteMap(FieldDescriptor field, IDictionary map, int indent)
+    {
+        var keyField = field.MessageType.FindFieldByNumber(1);
+        var valueField = field.MessageType.FindFieldByNumber(2);
+        var entries = new List<DictionaryEntry>();
+        foreach (DictionaryEntry entry in map)
+        {
+            entries.Add(entry);
+        }
+
+        entries.Sort((a, b) => Comparer.DefaultInvariant.Compare(a.Key, b.Key));
+        foreach (var entry in entries)
+        {
+            Indent(indent).Append(field.Name).Append(" {\n");
+            WriteValueLine(keyField, "key", entry.Key, indent + 1);
+            WriteValueLine(valueField, "value", entry.Value, indent + 1);
+            Indent(indent).Append("}\n");
+        }
+    }
+
+    private void WriteValueLine(FieldDescriptor field, string name, object? value, int indent)
+    {
+        Indent(indent).Append(name);
+        if (field.FieldType is FieldType.Message or FieldType.Group)
+        {
+            _output.Append(" {\n");
+            if (value is IMessage child)
+            {
+                WriteFields(child, indent + 1);
+            }
+
+            Indent(indent).Append("}\n");
+            return;
+        }
+
+        _output.Append(": ");
+        WriteScalar(field, value);
+        _output.Append('\n');
+    }
+
+    private StringBuilder Indent(int indent) => _output.Append(' ', indent * 2);
+
+    private void WriteScalar(FieldDescriptor field, object? value)
+    {
+        switch (value)
+        {
+            case string text:
+                WriteQuoted(Encoding.UTF8.GetBytes(text));
+                break;
+            case ByteString bytes:
+                WriteQuoted(bytes.Span);
+                break;
+            case bool flag:
+                _output.Append(flag ? "true" : "false");
+                break;
+            case float number:
+                _output.Append(FormatFloat(number));
+                break;
+            case double number:
+                _output.Append(FormatDouble(number));
+                break;
+            case Enum:
+                var number32 = Convert.ToInt32(value, CultureInfo.InvariantCulture);
+                var name = field.EnumType.FindValueByNumber(number32)?.Name;
+                _output.Append(name ?? number32.ToString(CultureInfo.InvariantCulture));
+                break;
+            case IFormattable integer:
+                _output.Append(integer.ToString(null, CultureInfo.InvariantCulture));
+                break;
+            default:
+                throw new InvalidOperationException($"Field '{field.FullName}' holds an unexpected {value?.GetType().Name ?? "null"}.");
+        }
+    }
+
+    // protoc's CEscape: the usual C escapes, printable ASCII as is, every other byte as three octal digits.
+    private void WriteQuoted(ReadOnlySpan<byte> bytes)
+    {
+        _output.Append('"');
+        foreach (var b in bytes)
+        {
+            switch (b)
+            {
+                case (byte)'\n': _output.Append("\\n"); break;
+                case (byte)'\r': _output.Append("\\r"); break;
+                case (byte)'\t': _output.Append("\\t"); break;
+                case (byte)'"': _output.Append("\\\""); break;
+                case (byte)'\'': _output.Append("\\'"); break;
+                case (byte)'\\': _output.Append("\\\\"); break;
+                case >= 0x20 and < 0x7F: _output.Append((char)b); break;
+                default:
+                    _output.Append('\\')
+                        .Append((char)('0' + (b >> 6)))
+                        .Append((char)('0' + ((b >> 3) & 7)))
+                        .Append((char)('0' + (b & 7)));
+                    break;
+            }
+        }
+
+        _output.Append('"');
+    }
+
+    private static string FormatFloat(float value)
+    {
+        if (!float.IsFinite(value))
+        {
+            return NonFinite(float.IsNaN(value), float.IsNegative(value));
+        }
+
+        // Readers (protoc's and ours) parse a float as a double and then narrow it; the shortest float form
+        // almost always survives that double rounding, and where it does not, the exact double form does.
+        var shortest = Lower(value.ToString("R", CultureInfo.InvariantCulture));
+        var readBack = PrototxtParser.ToFloat(double.Parse(shortest, NumberStyles.Float, CultureInfo.InvariantCulture));
+        return BitConverter.SingleToInt32Bits(readBack) == BitConverter.SingleToInt32Bits(value)
+            ? shortest
+            : Lower(((double)value).ToString("R", CultureInfo.InvariantCulture));
+    }
+
+    private static string FormatDouble(double value) =>
+        double.IsFinite(value)
+            ? Lower(value.ToString("R", CultureInfo.InvariantCulture))
+            : NonFinite(double.IsNaN(value), double.IsNegative(value));
+
+    private static string NonFinite(bool isNaN, bool isNegative) =>
+        (isNaN, isNegative) switch
+        {
+            (true, false) => "nan",
+            (true, true) => "-nan",
+            (false, false) => "inf",
+            (false, true) => "-inf",
+        };
+
+    // protoc prints exponents as printf's %g does: "1e-05", not "1E-05".
+    private static string Lower(string number) => number.Replace('E', 'e');
+}

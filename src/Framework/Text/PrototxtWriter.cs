@@ -1,0 +1,27 @@
+using Google.Protobuf;
+
+namespace LayerNet.Text;
+
+/// <summary>
+/// Prints any message as protobuf text format, in the style of protoc's <c>TextFormat::Print</c>: fields in
+/// field-number order, two-space indent, <c>name: value</c> and <c>name { ... }</c>, extensions as
+/// <c>[pkg.name]</c>. The output reads back in Caffe (C++ TextFormat) and in <see cref="PrototxtReader"/> as an
+/// equal message.
+/// </summary>
+/// <remarks>
+/// Strings and bytes are double-quoted with C escapes (bytes outside printable ASCII as octal <c>\NNN</c>), enums
+/// by name (by number when the value has no name), floats and doubles in the shortest form that reads back to the
+/// same bits, non-finite ones as <c>inf</c>, <c>-inf</c>, <c>nan</c> and <c>-nan</c>. A NaN reads back as the
+/// standard quiet NaN of its sign, so other NaN payloads are not kept. Unknown fields (from binary input of a newer
+/// schema) are not printed.
+/// </remarks>
+public static class PrototxtWriter
+{
+    /// <summary>Prints <paramref name="message"/> as prototxt text; an empty message prints as the empty string.</summary>
+    /// <param name="message">The message, with any extensions set on it.</param>
+    public static string Write(IMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return new PrototxtPrinter(LoadedExtensions.ByExtendee()).Print(message);
+    }
+}
