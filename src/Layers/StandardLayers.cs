@@ -20,6 +20,7 @@ public static class StandardLayers
             .AddLayer<EltwiseLayer>("Eltwise")
             .AddLayer<SplitLayer>("Split")
             .AddLayer<SilenceLayer>("Silence")
+            .AddLayer<ParameterLayer>("Parameter")
             .AddLayer<SigmoidLayer>("Sigmoid")
             .AddLayer<EuclideanLossLayer>("EuclideanLoss")
             .AddLayer<HingeLossLayer>("HingeLoss")

@@ -10,12 +10,12 @@ namespace LayerNet.Plugins;
 /// </summary>
 public sealed class LayerNetBuilder
 {
-    private readonly Dictionary<string, LayerRegistration> _layers;
+    private readonly Dictionary<string, LayerRegistration> _layers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SolverRegistration> _solvers = new(StringComparer.Ordinal);
 
-    internal LayerNetBuilder(IServiceCollection services, Dictionary<string, LayerRegistration> layers)
+    internal LayerNetBuilder(IServiceCollection services)
     {
         Services = services;
-        _layers = layers;
     }
 
     /// <summary>The service collection the registrations go to.</summary>
@@ -51,6 +51,24 @@ public sealed class LayerNetBuilder
 
         var registration = new LayerRegistration(typeName, implementation, CurrentSource);
         _layers.Add(typeName, registration);
+        Services.AddSingleton(registration);
+        return this;
+    }
+
+    /// <summary>Registers solver type <paramref name="typeName"/> (a solver file's <c>type</c>), implemented by <typeparamref name="TSolver"/>.</summary>
+    /// <exception cref="LayerNetException">The name is already registered (the message names both sources).</exception>
+    public LayerNetBuilder AddSolver<TSolver>(string typeName)
+        where TSolver : Solvers.Solver
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(typeName);
+        if (_solvers.TryGetValue(typeName, out var existing))
+        {
+            throw new LayerNetException(
+                $"solver type '{typeName}' is registered twice: by {existing.Source} ({existing.Implementation.FullName}) and by {CurrentSource} ({typeof(TSolver).FullName})");
+        }
+
+        var registration = new SolverRegistration(typeName, typeof(TSolver), CurrentSource);
+        _solvers.Add(typeName, registration);
         Services.AddSingleton(registration);
         return this;
     }

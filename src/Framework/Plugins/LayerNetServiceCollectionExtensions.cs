@@ -1,4 +1,5 @@
 using LayerNet.Layers;
+using LayerNet.Solvers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -8,8 +9,8 @@ namespace LayerNet.Plugins;
 public static class LayerNetServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the layer factory and returns the builder that registers layer types. Calling it again on the
-    /// same collection returns a builder over the same registrations.
+    /// Adds the layer and solver factories and Caffe's six solvers, and returns the builder that registers
+    /// layer types. Calling it again on the same collection returns a builder over the same registrations.
     /// </summary>
     public static LayerNetBuilder AddLayerNet(this IServiceCollection services)
     {
@@ -22,9 +23,17 @@ public static class LayerNetServiceCollectionExtensions
             }
         }
 
-        var builder = new LayerNetBuilder(services, new Dictionary<string, LayerRegistration>(StringComparer.Ordinal));
+        var builder = new LayerNetBuilder(services);
         services.AddSingleton(builder);
         services.TryAddSingleton<LayerFactory>();
+        services.TryAddSingleton<SolverFactory>();
+        builder
+            .AddSolver<SgdSolver>("SGD")
+            .AddSolver<NesterovSolver>("Nesterov")
+            .AddSolver<AdaGradSolver>("AdaGrad")
+            .AddSolver<RmsPropSolver>("RMSProp")
+            .AddSolver<AdaDeltaSolver>("AdaDelta")
+            .AddSolver<AdamSolver>("Adam");
         return builder;
     }
 }

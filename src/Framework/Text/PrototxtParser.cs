@@ -37,7 +37,7 @@ internal sealed class PrototxtParser
             parser = new PrototxtParser(text, fileName, extensions);
             var start = parser.Current.Kind == PrototxtTokenKind.End ? new SourcePosition(fileName, 1, 1) : parser.Current.Position;
             SourcePositions.Set(message, start);
-            parser.ParseFields(message, opening: null, fieldName: null);
+            parser.ParseFields(message, opening: null, fieldName: null, start);
             CheckRequired(message, start);
         }
         catch (LayerNetException)
@@ -57,7 +57,7 @@ internal sealed class PrototxtParser
     private LayerNetException Error(string message) => new(Current.Position, message);
 
     // Reads fields until the closing symbol (or end of file at top level, where opening is null).
-    private void ParseFields(IMessage message, PrototxtToken? opening, string? fieldName)
+    private void ParseFields(IMessage message, PrototxtToken? opening, string? fieldName, SourcePosition position)
     {
         var descriptor = message.Descriptor;
         var closing = opening is null ? '\0' : opening.Value.Text[0] == '<' ? '>' : '}';
@@ -85,8 +85,7 @@ internal sealed class PrototxtParser
                     return;
                 }
 
-                var open = opening.Value;
-                var where = $"({open.Position.Line},{open.Position.Column})";
+                var where = $"({position.Line},{position.Column})";
                 if (token.Kind == PrototxtTokenKind.End)
                 {
                     throw Error($"unexpected end of file: expected '{closing}' to close '{fieldName}' opened at {where}");
@@ -259,7 +258,7 @@ internal sealed class PrototxtParser
         _depth++;
         _tokenizer.Advance();
         SourcePositions.Set(child, position);
-        ParseFields(child, open, displayName);
+        ParseFields(child, open, displayName, position);
         CheckRequired(child, position);
         _depth--;
     }
@@ -461,9 +460,10 @@ internal sealed class PrototxtParser
     {
         if (Current.IsSymbol('-'))
         {
+            var minus = Current.Position;
             _tokenizer.Advance();
             var text = Current.Kind is PrototxtTokenKind.Integer or PrototxtTokenKind.Float ? Current.Text : string.Empty;
-            throw Error($"negative value -{text} for field '{displayName}' ({Describe(field)}: 0 to {max})");
+            throw new LayerNetException(minus, $"negative value -{text} for field '{displayName}' ({Describe(field)}: 0 to {max})");
         }
 
         if (Current.Kind != PrototxtTokenKind.Integer)

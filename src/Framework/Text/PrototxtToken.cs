@@ -13,5 +13,10 @@ internal readonly record struct PrototxtToken(PrototxtTokenKind Kind, string Tex
     public bool IsSymbol(char symbol) => Kind == PrototxtTokenKind.Symbol && Text.Length == 1 && Text[0] == symbol;
 
     /// <summary>The token as an error message quotes it.</summary>
-    public string Describe() => Kind == PrototxtTokenKind.End ? "end of file" : $"'{Text}'";
+    public string Describe() => Kind switch
+    {
+        PrototxtTokenKind.End => "end of file",
+        PrototxtTokenKind.String => Text,
+        _ => $"'{Text}'",
+    };
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Errors;
@@ -9,8 +8,9 @@ namespace LayerNet.Layers.Data;
 
 /// <summary>
 /// Serves rows of HDF5 datasets as batches: Caffe's HDF5Data layer. <c>hdf5_data_param.source</c> is a
-/// text file listing .h5 files, one per line; each top reads the dataset named after it from every
-/// file, and all of a file's datasets have the same number of rows (first dimension).
+/// text file listing .h5 files, one per line (surrounding white space ignored, blank lines skipped); each
+/// top reads the dataset named after it from every file, and all of a file's datasets have the same
+/// number of rows (first dimension).
 /// </summary>
 /// <remarks>
 /// <para>Forward: <c>top[j][i] = dataset_j[row(k)]</c> for the batch's i-th row, k counting rows served;
@@ -21,7 +21,8 @@ namespace LayerNet.Layers.Data;
 /// <para>Top shape: <c>[batch_size] + dataset shape[1..]</c>. Values are converted to float32 from
 /// float16/32/64 or any integer type. One file is held in memory at a time, as in Caffe; every file's
 /// datasets are checked (present, readable type, same row shape) at set-up, so a bad file is found
-/// before training starts.</para>
+/// before training starts. Reading the next file happens inside a forward pass, as in Caffe, so a file
+/// that changes or breaks on disk during training fails there, with an error naming it.</para>
 /// <para>Relative paths resolve against the working directory first (as Caffe does), then against the
 /// folder of the file that names them: the model file for <c>source</c>, the list file for each .h5.</para>
 /// </remarks>
@@ -91,7 +92,7 @@ public sealed class HDF5DataLayer : Layer
         _batchSize = (int)parameter.BatchSize;
         _shuffle = parameter.Shuffle;
         var modelFolder = Position is { File: { Length: > 0 } modelFile } ? Path.GetDirectoryName(Path.GetFullPath(modelFile)) : null;
-        var sourcePath = Resolve(parameter.Source, modelFolder, "source list");
+        var sourcePath = Resolve(parameter.Source, modelFolder, $"source list '{parameter.Source}'");
         _files = ReadFileList(sourcePath);
 
         var names = new string[top.Count];
@@ -104,13 +105,16 @@ public sealed class HDF5DataLayer : Layer
         _datasetNames = names;
         DescribeFiles(names);
 
+        // Sized for the longest file, so switching files never allocates.
+        var maxRows = MaxRows();
         _rows = new float[names.Length][];
         for (var j = 0; j < names.Length; j++)
         {
-            _rows[j] = new float[MaxRows() * (long)_rowSizes[j] <= Array.MaxLength ? MaxRows() * _rowSizes[j] : throw Error($"dataset '{names[j]}' is too large to hold in memory")];
+            var length = (long)maxRows * _rowSizes[j];
+            _rows[j] = length <= Array.MaxLength ? new float[length] : throw Error($"dataset '{names[j]}' is too large to hold in memory");
         }
 
-        _rowPermutation = new int[MaxRows()];
+        _rowPermutation = new int[maxRows];
         _filePermutation = new int[_files.Length];
         for (var i = 0; i < _filePermutation.Length; i++)
         {
@@ -207,8 +211,11 @@ public sealed class HDF5DataLayer : Layer
         return max;
     }
 
-    /// <summary>A path as given, else relative to <paramref name="folder"/>; the error names every place tried.</summary>
-    private string Resolve(string path, string? folder, string what)
+    /// <summary>
+    /// A path as given (relative to the working directory, as Caffe opens it), else relative to
+    /// <paramref name="folder"/>; the error names every place tried.
+    /// </summary>
+    private string Resolve(string path, string? folder, string description)
     {
         var fromWorkingDirectory = Path.GetFullPath(path);
         if (File.Exists(fromWorkingDirectory))
@@ -218,7 +225,7 @@ public sealed class HDF5DataLayer : Layer
 
         if (Path.IsPathRooted(path) || folder is null)
         {
-            throw Error($"{what} '{path}' not found (tried '{fromWorkingDirectory}')");
+            throw Error($"{description} not found (tried '{fromWorkingDirectory}')");
         }
 
         var fromFolder = Path.GetFullPath(Path.Combine(folder, path));
@@ -227,7 +234,7 @@ public sealed class HDF5DataLayer : Layer
             return fromFolder;
         }
 
-        throw Error($"{what} '{path}' not found (tried '{fromWorkingDirectory}' and '{fromFolder}')");
+        throw Error($"{description} not found (tried '{fromWorkingDirectory}' and '{fromFolder}')");
     }
 
     private string[] ReadFileList(string sourcePath)
@@ -249,7 +256,7 @@ public sealed class HDF5DataLayer : Layer
             var entry = line.Trim();
             if (entry.Length > 0)
             {
-                files.Add(Resolve(entry, folder, $"HDF5 file listed in '{sourcePath}',"));
+                files.Add(Resolve(entry, folder, $"HDF5 file '{entry}' (listed in '{sourcePath}')"));
             }
         }
 
@@ -283,8 +290,7 @@ public sealed class HDF5DataLayer : Layer
                 long count = 1;
                 for (var d = 0; d < shape.Length; d++)
                 {
-                    count *= (long)Math.Min(dimensions[d], (ulong)int.MaxValue);
-                    if (dimensions[d] > int.MaxValue || count > Array.MaxLength)
+                    if (dimensions[d] > (ulong)Array.MaxLength || (count *= (long)dimensions[d]) > Array.MaxLength)
                     {
                         throw Error($"dataset '{names[j]}' in '{path}' is too large ({string.Join(" x ", dimensions)})");
                     }
@@ -319,8 +325,10 @@ public sealed class HDF5DataLayer : Layer
                         + $"in '{_files[0]}' its rows have shape {Blob.FormatShape(_rowShapes[j])}");
                 }
 
-                var elementSize = ElementSize(dataset, path, names[j]);
-                if (elementSize != sizeof(float) || dataset.Type.Class != H5DataTypeClass.FloatingPoint)
+                var type = ReadHdf5(path, () => dataset.Type);
+                var elementSize = HDF5DatasetReader.ElementSize(type)
+                    ?? throw Error($"dataset '{names[j]}' in '{path}' has type {type.Class} ({type.Size} bytes); HDF5Data reads floating-point and integer datasets");
+                if (!HDF5DatasetReader.IsFloat32(type))
                 {
                     conversionBytes = Math.Max(conversionBytes, count * elementSize);
                 }
@@ -347,7 +355,7 @@ public sealed class HDF5DataLayer : Layer
                 var name = _datasetNames[j];
                 var dataset = FindDataset(file, path, name);
                 var count = rows * _rowSizes[j];
-                if (HDF5DatasetReader.Count(dataset) != count)
+                if (ReadHdf5(path, () => HDF5DatasetReader.Count(dataset)) != count)
                 {
                     // Set-up checked every file; this one has been replaced since.
                     throw Error($"dataset '{name}' in '{path}' changed shape after set-up");
@@ -380,13 +388,6 @@ public sealed class HDF5DataLayer : Layer
             null => throw Error($"HDF5 file '{path}' has no dataset '{name}' (each top reads the dataset named after it)"),
             _ => throw Error($"'{name}' in HDF5 file '{path}' is not a dataset (each top reads the dataset named after it)"),
         };
-    }
-
-    private int ElementSize(NativeDataset dataset, string path, string name)
-    {
-        var type = ReadHdf5(path, () => dataset.Type);
-        return HDF5DatasetReader.ElementSize(type)
-            ?? throw Error($"dataset '{name}' in '{path}' has type {type.Class} ({type.Size} bytes); HDF5Data reads floating-point and integer datasets");
     }
 
     /// <summary>Runs a PureHDF call, turning its exceptions (bad, truncated or non-HDF5 file) into a one-line error naming the file.</summary>

@@ -1,0 +1,177 @@
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using LayerNet.Errors;
+using LayerNet.Text;
+
+namespace LayerNet.Files;
+
+/// <summary>
+/// Reads and writes protobuf messages as files: prototxt (text) or binary, chosen by extension, with
+/// errors that name the file. Binary writes are atomic: a temporary file beside the target, then a rename,
+/// so a crash mid-write never leaves a truncated file where a good one was.
+/// </summary>
+public static class MessageFile
+{
+    private static readonly string[] TextExtensions = [".prototxt", ".pbtxt", ".txt", ".textproto"];
+
+    /// <summary>True when the path's extension means text (.prototxt, .pbtxt, .txt, .textproto).</summary>
+    public static bool IsText(string path) =>
+        TextExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Reads a message from a text or binary file (by extension).</summary>
+    public static T Read<T>(string path, PrototxtReader? reader = null)
+        where T : IMessage<T>, new() =>
+        IsText(path) ? ReadText<T>(path, reader) : ReadBinary<T>(path);
+
+    /// <summary>Reads a message of any type from a text or binary file (by extension).</summary>
+    public static IMessage Read(MessageDescriptor descriptor, string path, PrototxtReader? reader = null)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        if (IsText(path))
+        {
+            return (reader ?? new PrototxtReader()).Parse(descriptor, ReadAllText(path), path);
+        }
+
+        var bytes = ReadAllBytes(path);
+        try
+        {
+            return descriptor.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException exception)
+        {
+            throw new LayerNetException($"{path}: not a valid binary {descriptor.FullName} ({exception.Message})", exception);
+        }
+    }
+
+    /// <summary>Reads a prototxt file.</summary>
+    public static T ReadText<T>(string path, PrototxtReader? reader = null)
+        where T : IMessage<T>, new() =>
+        (reader ?? new PrototxtReader()).Parse<T>(ReadAllText(path), path);
+
+    /// <summary>Reads a binary protobuf file (.caffemodel, .solverstate, .binaryproto).</summary>
+    public static T ReadBinary<T>(string path)
+        where T : IMessage<T>, new()
+    {
+        var bytes = ReadAllBytes(path);
+        try
+        {
+            var message = new T();
+            message.MergeFrom(bytes);
+            return message;
+        }
+        catch (InvalidProtocolBufferException exception)
+        {
+            throw new LayerNetException($"{path}: not a valid binary {new T().Descriptor.FullName} ({FirstSentence(exception.Message)}); is the file truncated or of another kind?", exception);
+        }
+    }
+
+    /// <summary>Writes a message as prototxt or binary (by extension), atomically.</summary>
+    public static void Write(string path, IMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (IsText(path))
+        {
+            WriteAtomic(path, System.Text.Encoding.UTF8.GetBytes(PrototxtWriter.Write(message)));
+        }
+        else
+        {
+            WriteAtomic(path, message.ToByteArray());
+        }
+    }
+
+    /// <summary>
+    /// Writes bytes to a file atomically: to a temporary file in the same folder, flushed to disk, then
+    /// renamed over the target. On failure the temporary file is removed and the target is untouched.
+    /// </summary>
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> bytes)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(folder))
+        {
+            throw new LayerNetException($"cannot write '{path}': folder '{folder}' does not exist");
+        }
+
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            throw new LayerNetException($"cannot write '{path}': {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>Reads a whole text file, with a clear error for a missing file, a folder, or no permission.</summary>
+    public static string ReadAllText(string path)
+    {
+        RequireFile(path);
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new LayerNetException($"cannot read '{path}': {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>Reads a whole binary file, with a clear error for a missing file, a folder, or no permission.</summary>
+    public static byte[] ReadAllBytes(string path)
+    {
+        RequireFile(path);
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new LayerNetException($"cannot read '{path}': {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>Fails with a user-facing error unless <paramref name="path"/> is an existing file.</summary>
+    public static void RequireFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            throw new LayerNetException($"cannot read '{path}': it is a folder, expected a file");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new LayerNetException($"cannot read '{path}': no such file");
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf('.', StringComparison.Ordinal);
+        return end > 0 ? message[..end] : message;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // The temporary file may not exist or may be held; the target is intact either way.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // As above.
+        }
+    }
+}

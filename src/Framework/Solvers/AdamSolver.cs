@@ -1,0 +1,40 @@
+using Caffe;
+using LayerNet.Layers;
+
+namespace LayerNet.Solvers;
+
+/// <summary>
+/// Adam, Caffe's AdamSolver, with beta1 = momentum, beta2 = momentum2, epsilon = delta, t = iteration + 1:
+/// m = beta1 * m + (1 - beta1) * g; v = beta2 * v + (1 - beta2) * g^2;
+/// step = lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + epsilon).
+/// </summary>
+public sealed class AdamSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
+    : SgdSolver(parameter, options, factory)
+{
+    /// <inheritdoc/>
+    public override string TypeName => "Adam";
+
+    /// <inheritdoc/>
+    protected override int HistoryCopies => 2;
+
+    /// <inheritdoc/>
+    protected override void ComputeUpdateValue(int index, float rate)
+    {
+        var diff = Net.LearnableParams[index].Diff;
+        var m = HistoryOf(index, 0).Data;
+        var v = HistoryOf(index, 1).Data;
+        var beta1 = Parameter.Momentum;
+        var beta2 = Parameter.Momentum2;
+        var epsilon = Parameter.Delta;
+        var t = Iteration + 1;
+        var correction = (float)(Math.Sqrt(1.0 - Math.Pow(beta2, t)) / (1.0 - Math.Pow(beta1, t)));
+        var localRate = rate * Net.ParamLrMults[index];
+        for (var i = 0; i < diff.Length; i++)
+        {
+            var g = diff[i];
+            m[i] = (beta1 * m[i]) + ((1f - beta1) * g);
+            v[i] = (beta2 * v[i]) + ((1f - beta2) * g * g);
+            diff[i] = localRate * correction * (m[i] / (MathF.Sqrt(v[i]) + epsilon));
+        }
+    }
+}

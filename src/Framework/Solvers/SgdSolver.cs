@@ -1,0 +1,150 @@
+using System.Numerics.Tensors;
+using Caffe;
+using LayerNet.Blobs;
+using LayerNet.Layers;
+using LayerNet.Numerics;
+
+namespace LayerNet.Solvers;
+
+/// <summary>
+/// Stochastic gradient descent with momentum, Caffe's SGDSolver, and the base of the adaptive rules. Each
+/// update, in Caffe's order: the learning rate for the iteration; clip the gradients to clip_gradients
+/// (global L2 norm); divide by iter_size; add weight decay (L2: decay * w, L1: decay * sign(w), decay =
+/// weight_decay * decay_mult); compute the step (<see cref="ComputeUpdateValue"/>); apply data -= diff.
+/// </summary>
+/// <remarks>SGD's step: v = momentum * v + lr * lr_mult * g; diff = v.</remarks>
+public class SgdSolver : Solver
+{
+    private readonly List<Blob> _history = [];
+    private readonly List<Blob> _scratch = [];
+
+    /// <summary>Builds the solver and its nets.</summary>
+    public SgdSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
+        : base(parameter, options, factory)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        if (parameter.RegularizationType is not ("L1" or "L2"))
+        {
+            throw new Errors.LayerNetException($"unknown regularization_type '{parameter.RegularizationType}'; expected L1 or L2");
+        }
+
+        for (var copy = 0; copy < HistoryCopies; copy++)
+        {
+            foreach (var param in Net.LearnableParams)
+            {
+                _history.Add(new Blob([.. param.Shape]));
+            }
+        }
+
+        foreach (var param in Net.LearnableParams)
+        {
+            _scratch.Add(new Blob([.. param.Shape]));
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string TypeName => "SGD";
+
+    /// <summary>How many history blobs each parameter keeps (2 for AdaDelta and Adam).</summary>
+    protected virtual int HistoryCopies => 1;
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<Blob> History => _history;
+
+    /// <summary>A scratch blob per parameter, the shape of the parameter, for the update rules.</summary>
+    protected IReadOnlyList<Blob> Scratch => _scratch;
+
+    /// <summary>The history blob <paramref name="copy"/> of parameter <paramref name="index"/>.</summary>
+    protected Blob HistoryOf(int index, int copy = 0) => _history[(copy * Net.LearnableParams.Count) + index];
+
+    /// <inheritdoc/>
+    protected override void ApplyUpdate()
+    {
+        var rate = LearningRate();
+        if (Parameter.Display > 0 && Iteration % Parameter.Display == 0)
+        {
+            Log.Info("sgd_solver", $"Iteration {Iteration}, lr = {TrainingLog.Number(rate)}");
+        }
+
+        ClipGradients();
+        var parameters = Net.LearnableParams;
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            Normalize(i);
+            Regularize(i);
+            ComputeUpdateValue(i, rate);
+        }
+
+        Net.Update();
+    }
+
+    /// <summary>Turns parameter <paramref name="index"/>'s gradient into its step (left in the diff).</summary>
+    protected virtual void ComputeUpdateValue(int index, float rate)
+    {
+        var param = Net.LearnableParams[index];
+        var history = HistoryOf(index);
+        var localRate = rate * Net.ParamLrMults[index];
+        Blas.Axpby(localRate, param.Diff, Parameter.Momentum, history.Data);
+        history.Data.CopyTo(param.Diff);
+    }
+
+    private void ClipGradients()
+    {
+        var threshold = Parameter.ClipGradients;
+        if (threshold < 0)
+        {
+            return;
+        }
+
+        var sumOfSquares = 0.0;
+        foreach (var param in Net.LearnableParams)
+        {
+            sumOfSquares += TensorPrimitives.SumOfSquares(param.Diff);
+        }
+
+        var norm = Math.Sqrt(sumOfSquares);
+        if (norm > threshold)
+        {
+            var scale = (float)(threshold / norm);
+            Log.Info("sgd_solver", $"Gradient clipping: scaling down gradients (L2 norm {TrainingLog.Number(norm)} > {TrainingLog.Number(threshold)}) by scale factor {TrainingLog.Number(scale)}");
+            foreach (var param in Net.LearnableParams)
+            {
+                Blas.Scale(scale, param.Diff);
+            }
+        }
+    }
+
+    private void Normalize(int index)
+    {
+        if (Parameter.IterSize != 1)
+        {
+            Blas.Scale(1f / Parameter.IterSize, Net.LearnableParams[index].Diff);
+        }
+    }
+
+    private void Regularize(int index)
+    {
+        var decay = Parameter.WeightDecay * Net.ParamDecayMults[index];
+        if (decay == 0f)
+        {
+            return;
+        }
+
+        var param = Net.LearnableParams[index];
+        if (Parameter.RegularizationType == "L2")
+        {
+            Blas.Axpy(decay, param.Data, param.Diff);
+        }
+        else
+        {
+            var sign = Scratch[index].Data;
+            for (var i = 0; i < sign.Length; i++)
+            {
+                var w = param.Data[i];
+                sign[i] = w > 0f ? 1f : w < 0f ? -1f : 0f;
+            }
+
+            Blas.Axpy(decay, sign, param.Diff);
+        }
+    }
+}

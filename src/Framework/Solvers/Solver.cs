@@ -1,0 +1,580 @@
+using Caffe;
+using LayerNet.Blobs;
+using LayerNet.Errors;
+using LayerNet.Files;
+using LayerNet.Fillers;
+using LayerNet.Layers;
+using LayerNet.Nets;
+
+namespace LayerNet.Solvers;
+
+/// <summary>
+/// Caffe's Solver: builds the train net and the test nets from a <see cref="SolverParameter"/>, runs the
+/// training loop (forward, backward, <see cref="ApplyUpdate"/>), tests, logs in Caffe's words, snapshots,
+/// and restores. Update rules derive from it (<see cref="SgdSolver"/> and its family).
+/// </summary>
+/// <remarks>
+/// One iteration: zero the parameter gradients; iter_size times forward+backward (the loss is their mean);
+/// then the update rule. Tests run at iteration 0 (unless test_initialization is false), every
+/// test_interval, and after the last iteration.
+/// </remarks>
+public abstract class Solver
+{
+    private readonly List<Net> _testNets = [];
+    private readonly float[] _losses;
+    private int _lossCount;
+
+    /// <summary>Builds the nets a solver file describes.</summary>
+    /// <exception cref="LayerNetException">A mistake in the solver file or the nets.</exception>
+    protected Solver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(factory);
+        Parameter = parameter;
+        Options = options;
+        Log = options.Log;
+        if (parameter.AverageLoss < 1)
+        {
+            throw new LayerNetException($"average_loss must be at least 1, got {parameter.AverageLoss}");
+        }
+
+        if (parameter.IterSize < 1)
+        {
+            throw new LayerNetException($"iter_size must be at least 1, got {parameter.IterSize}");
+        }
+
+        LearningRatePolicy.Validate(parameter);
+        _losses = new float[parameter.AverageLoss];
+        var seed = parameter.RandomSeed;
+        Net = BuildTrainNet(factory, seed);
+        BuildTestNets(factory, seed);
+        foreach (var weights in parameter.Weights)
+        {
+            foreach (var path in weights.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                CopyWeights(Options.Resolve(path));
+            }
+        }
+    }
+
+    /// <summary>The solver's definition.</summary>
+    public SolverParameter Parameter { get; }
+
+    /// <summary>Paths, log, signals.</summary>
+    public SolverOptions Options { get; }
+
+    /// <summary>The log.</summary>
+    protected TrainingLog Log { get; }
+
+    /// <summary>The solver's type name (e.g. "SGD"), as written in snapshots' logs.</summary>
+    public abstract string TypeName { get; }
+
+    /// <summary>The net being trained.</summary>
+    public Net Net { get; }
+
+    /// <summary>The test nets, sharing the train net's weights.</summary>
+    public IReadOnlyList<Net> TestNets => _testNets;
+
+    /// <summary>The number of updates done so far.</summary>
+    public int Iteration { get; protected set; }
+
+    /// <summary>The learning-rate policy's step counter (saved in snapshots).</summary>
+    public int CurrentStep { get; protected set; }
+
+    /// <summary>The loss averaged over the last average_loss iterations, as displayed.</summary>
+    public float SmoothedLoss { get; private set; }
+
+    /// <summary>True when the last <see cref="Solve"/> stopped early on request.</summary>
+    public bool StoppedEarly { get; private set; }
+
+    /// <summary>
+    /// Each test's mean outputs, as (iteration, test net index, output name, value); filled by <see cref="TestAll"/>.
+    /// </summary>
+    public IList<TestScore> TestScores { get; } = [];
+
+    /// <summary>Trains from the current iteration to max_iter, then snapshots and tests as Caffe does.</summary>
+    /// <param name="resumeFrom">A <c>.solverstate</c> to restore first, or null.</param>
+    public void Solve(string? resumeFrom = null)
+    {
+        Log.Info("solver", $"Solving {Net.Name}");
+        Log.Info("solver", $"Learning Rate Policy: {Parameter.LrPolicy}");
+        StoppedEarly = false;
+        if (resumeFrom is not null)
+        {
+            Log.Info("solver", $"Restoring previous solver status from {resumeFrom}");
+            Restore(resumeFrom);
+        }
+
+        var startIteration = Iteration;
+        Step(Parameter.MaxIter - Iteration);
+        if (Parameter.SnapshotAfterTrain && (Parameter.Snapshot == 0 || Iteration % Parameter.Snapshot != 0))
+        {
+            Snapshot();
+        }
+
+        if (StoppedEarly)
+        {
+            Log.Info("solver", "Optimization stopped early.");
+            return;
+        }
+
+        // Caffe reports the loss after the last update with one more forward pass.
+        if (Parameter.Display > 0 && Iteration % Parameter.Display == 0)
+        {
+            var loss = Net.Forward();
+            CheckFinite(loss);
+            UpdateSmoothedLoss(loss, startIteration);
+            Log.Info("solver", $"Iteration {Iteration}, loss = {TrainingLog.Number(SmoothedLoss)}");
+        }
+
+        if (Parameter.TestInterval > 0 && Iteration % Parameter.TestInterval == 0)
+        {
+            TestAll();
+        }
+
+        Log.Info("solver", "Optimization Done.");
+    }
+
+    /// <summary>Runs <paramref name="iterations"/> training iterations.</summary>
+    public void Step(int iterations)
+    {
+        var startIteration = Iteration;
+        var stopIteration = Iteration + iterations;
+        _lossCount = 0;
+        SmoothedLoss = 0f;
+        var clock = TrainingLog.StartClock();
+        var iterationsAtLastDisplay = Iteration;
+        while (Iteration < stopIteration)
+        {
+            Net.ClearParamDiffs();
+            if (Parameter.TestInterval > 0 && Iteration % Parameter.TestInterval == 0 && (Iteration > 0 || Parameter.TestInitialization))
+            {
+                TestAll();
+                if (StoppedEarly)
+                {
+                    break;
+                }
+            }
+
+            var display = Parameter.Display > 0 && Iteration % Parameter.Display == 0;
+            var loss = 0f;
+            for (var i = 0; i < Parameter.IterSize; i++)
+            {
+                loss += Net.ForwardBackward();
+            }
+
+            loss /= Parameter.IterSize;
+            CheckFinite(loss);
+            UpdateSmoothedLoss(loss, startIteration);
+            if (display)
+            {
+                var seconds = clock.Elapsed.TotalSeconds;
+                var rate = (Iteration - iterationsAtLastDisplay) / (seconds > 0 ? seconds : 1);
+                Log.Info("solver", $"Iteration {Iteration} ({TrainingLog.Number(rate)} iter/s, {TrainingLog.Number(seconds)}s/{Parameter.Display} iters), loss = {TrainingLog.Number(SmoothedLoss)}");
+                clock.Restart();
+                iterationsAtLastDisplay = Iteration;
+                LogOutputs("Train", Net, static (blob, k) => blob.Data[k], 1);
+            }
+
+            ApplyUpdate();
+            Iteration++;
+            var action = Options.RequestedAction?.Invoke() ?? SolverAction.None;
+            if ((Parameter.Snapshot > 0 && Iteration % Parameter.Snapshot == 0) || action == SolverAction.Snapshot)
+            {
+                Snapshot();
+            }
+
+            if (action == SolverAction.Stop)
+            {
+                StoppedEarly = true;
+                break;
+            }
+        }
+    }
+
+    /// <summary>Runs every test net for its test_iter batches and logs the mean of each output.</summary>
+    public void TestAll()
+    {
+        for (var i = 0; i < _testNets.Count; i++)
+        {
+            Test(i);
+            if (StoppedEarly)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The update rule: turns the accumulated gradients into the step applied by <c>data -= diff</c>.</summary>
+    protected abstract void ApplyUpdate();
+
+    /// <summary>The history blobs written to and read from the solver state.</summary>
+    protected abstract IReadOnlyList<Blob> History { get; }
+
+    /// <summary>The learning rate for the current iteration (advancing the policy's step counter).</summary>
+    protected float LearningRate()
+    {
+        var step = CurrentStep;
+        var rate = LearningRatePolicy.Rate(Parameter, Iteration, ref step);
+        if (step != CurrentStep && Parameter.LrPolicy == "multistep")
+        {
+            Log.Info("sgd_solver", $"MultiStep Status: Iteration {Iteration}, step = {step}");
+        }
+
+        CurrentStep = step;
+        return rate;
+    }
+
+    /// <summary>The snapshot file prefix, resolved (Caffe's default: the solver file's path without extension; a folder gets the solver file's name).</summary>
+    public string SnapshotPrefix
+    {
+        get
+        {
+            var solverStem = Options.SolverFile is null ? "snapshot" : Path.GetFileNameWithoutExtension(Options.SolverFile);
+            if (!Parameter.HasSnapshotPrefix || Parameter.SnapshotPrefix.Length == 0)
+            {
+                return Options.Resolve(solverStem);
+            }
+
+            var prefix = Options.Resolve(Parameter.SnapshotPrefix);
+            return Directory.Exists(prefix) ? Path.Combine(prefix, solverStem) : prefix;
+        }
+    }
+
+    /// <summary>Writes <c>prefix_iter_N.caffemodel</c> and <c>prefix_iter_N.solverstate</c>, each atomically.</summary>
+    public void Snapshot()
+    {
+        if (Parameter.SnapshotFormat == SolverParameter.Types.SnapshotFormat.Hdf5)
+        {
+            throw new LayerNetException("snapshot_format: HDF5 is not supported; use BINARYPROTO (the default)");
+        }
+
+        var modelFile = $"{SnapshotPrefix}_iter_{Iteration}.caffemodel";
+        Log.Info("solver", $"Snapshotting to binary proto file {modelFile}");
+        MessageFile.Write(modelFile, Net.ToProto(Parameter.SnapshotDiff));
+        var stateFile = $"{SnapshotPrefix}_iter_{Iteration}.solverstate";
+        Log.Info("sgd_solver", $"Snapshotting solver state to binary proto file {stateFile}");
+        var state = new SolverState { Iter = Iteration, LearnedNet = modelFile, CurrentStep = CurrentStep };
+        foreach (var blob in History)
+        {
+            state.History.Add(blob.ToProto());
+        }
+
+        MessageFile.Write(stateFile, state);
+    }
+
+    /// <summary>
+    /// Restores iteration, step, history and weights from a <c>.solverstate</c> (ours or Caffe's). The weights
+    /// file it names is looked for as written, then beside the state file.
+    /// </summary>
+    public void Restore(string stateFile)
+    {
+        var state = MessageFile.ReadBinary<SolverState>(stateFile);
+        if (state.History.Count != History.Count)
+        {
+            throw new LayerNetException(
+                $"{stateFile}: the solver state has {state.History.Count} history blobs; this {TypeName} solver for net '{Net.Name}' needs {History.Count}. Was it written for another net or solver type?");
+        }
+
+        for (var i = 0; i < History.Count; i++)
+        {
+            var shape = Blob.ShapeOf(state.History[i]);
+            if (!History[i].HasShape(shape))
+            {
+                throw new LayerNetException(
+                    $"{stateFile}: history blob {i} has shape {Blob.FormatShape(shape)}; this net's parameter {i} has {History[i].ShapeString}. Was it written for another net?");
+            }
+        }
+
+        if (state.HasLearnedNet && state.LearnedNet.Length > 0)
+        {
+            var learned = state.LearnedNet;
+            if (!File.Exists(learned))
+            {
+                var beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(stateFile))!, Path.GetFileName(learned));
+                if (!File.Exists(beside))
+                {
+                    throw new LayerNetException($"{stateFile}: the weights it names, '{learned}', are missing (looked for '{Path.GetFullPath(learned)}' and '{beside}')");
+                }
+
+                learned = beside;
+            }
+
+            CopyWeights(learned);
+        }
+
+        for (var i = 0; i < History.Count; i++)
+        {
+            History[i].FromProto(state.History[i], reshape: false);
+        }
+
+        Iteration = state.Iter;
+        CurrentStep = state.CurrentStep;
+    }
+
+    /// <summary>Copies trained weights into the train net (test nets share them).</summary>
+    public void CopyWeights(string weightsFile)
+    {
+        Net.CopyTrainedLayersFrom(MessageFile.ReadBinary<NetParameter>(weightsFile), $"'{weightsFile}'");
+    }
+
+    private void Test(int testNetIndex)
+    {
+        Log.Info("solver", $"Iteration {Iteration}, Testing net (#{testNetIndex})");
+        var net = _testNets[testNetIndex];
+        var iterations = Parameter.TestIter[testNetIndex];
+        var scores = new List<double>();
+        var loss = 0.0;
+        for (var i = 0; i < iterations; i++)
+        {
+            var action = Options.RequestedAction?.Invoke() ?? SolverAction.None;
+            if (action == SolverAction.Stop)
+            {
+                StoppedEarly = true;
+                return;
+            }
+
+            loss += net.Forward();
+            var index = 0;
+            foreach (var output in net.Outputs)
+            {
+                foreach (var value in output.Data)
+                {
+                    if (i == 0)
+                    {
+                        scores.Add(value);
+                    }
+                    else
+                    {
+                        scores[index] += value;
+                    }
+
+                    index++;
+                }
+            }
+        }
+
+        if (Parameter.TestComputeLoss)
+        {
+            Log.Info("solver", $"Test loss: {TrainingLog.Number(loss / iterations)}");
+        }
+
+        var scoreIndex = 0;
+        foreach (var output in net.Outputs)
+        {
+            var weight = net.BlobLossWeights[IndexOf(net.Blobs, output)];
+            for (var k = 0; k < output.Count; k++)
+            {
+                var mean = scores[scoreIndex] / iterations;
+                var lossText = weight != 0f ? $" (* {TrainingLog.Number(weight)} = {TrainingLog.Number(weight * mean)} loss)" : string.Empty;
+                Log.Info("solver", $"    Test net output #{scoreIndex}: {output.Name} = {TrainingLog.Number(mean)}{lossText}");
+                TestScores.Add(new TestScore(Iteration, testNetIndex, output.Name, mean));
+                scoreIndex++;
+            }
+        }
+    }
+
+    private void LogOutputs(string kind, Net net, Func<Blob, int, float> value, int divisor)
+    {
+        var scoreIndex = 0;
+        foreach (var output in net.Outputs)
+        {
+            var weight = net.BlobLossWeights[IndexOf(net.Blobs, output)];
+            for (var k = 0; k < output.Count; k++)
+            {
+                var v = value(output, k) / divisor;
+                var lossText = weight != 0f ? $" (* {TrainingLog.Number(weight)} = {TrainingLog.Number(weight * v)} loss)" : string.Empty;
+                Log.Info("solver", $"    {kind} net output #{scoreIndex++}: {output.Name} = {TrainingLog.Number(v)}{lossText}");
+            }
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<Blob> blobs, Blob blob)
+    {
+        for (var i = 0; i < blobs.Count; i++)
+        {
+            if (ReferenceEquals(blobs[i], blob))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private void UpdateSmoothedLoss(float loss, int startIteration)
+    {
+        var window = _losses.Length;
+        if (_lossCount < window)
+        {
+            _losses[_lossCount++] = loss;
+            SmoothedLoss = ((SmoothedLoss * (_lossCount - 1)) + loss) / _lossCount;
+        }
+        else
+        {
+            var index = (Iteration - startIteration) % window;
+            SmoothedLoss += (loss - _losses[index]) / window;
+            _losses[index] = loss;
+        }
+    }
+
+    private void CheckFinite(float loss)
+    {
+        if (float.IsFinite(loss))
+        {
+            return;
+        }
+
+        // Find the first layer whose output went non-finite, to say where the divergence began.
+        for (var i = 0; i < Net.Layers.Count; i++)
+        {
+            foreach (var top in Net.Tops[i])
+            {
+                foreach (var value in top.Data)
+                {
+                    if (!float.IsFinite(value))
+                    {
+                        var layer = Net.Layers[i];
+                        throw new LayerNetException(
+                            $"training diverged at iteration {Iteration}: the loss is {TrainingLog.Number(loss)}; the first non-finite value is in top '{top.Name}' of layer '{layer.Name}' ({layer.Type}). Lower base_lr, or check the input data. Snapshots written so far are intact.");
+                    }
+                }
+            }
+        }
+
+        throw new LayerNetException($"training diverged at iteration {Iteration}: the loss is {TrainingLog.Number(loss)}. Lower base_lr. Snapshots written so far are intact.");
+    }
+
+    private Net BuildTrainNet(LayerFactory factory, long seed)
+    {
+        var p = Parameter;
+        var sources = (p.TrainNetParam is not null ? 1 : 0) + (p.HasTrainNet ? 1 : 0) + (p.NetParam is not null ? 1 : 0) + (p.HasNet ? 1 : 0);
+        if (sources == 0)
+        {
+            throw new LayerNetException("the solver names no net: give one of net, net_param, train_net or train_net_param");
+        }
+
+        if (sources > 1)
+        {
+            throw new LayerNetException("the solver names more than one train net: give only one of net, net_param, train_net and train_net_param");
+        }
+
+        NetParameter netParameter;
+        if (p.TrainNetParam is not null)
+        {
+            Log.Info("solver", "Creating training net specified in train_net_param.");
+            netParameter = p.TrainNetParam.Clone();
+        }
+        else if (p.HasTrainNet)
+        {
+            Log.Info("solver", $"Creating training net from train_net file: {p.TrainNet}");
+            netParameter = ReadNet(p.TrainNet);
+        }
+        else if (p.NetParam is not null)
+        {
+            Log.Info("solver", "Creating training net specified in net_param.");
+            netParameter = p.NetParam.Clone();
+        }
+        else
+        {
+            Log.Info("solver", $"Creating training net from net file: {p.Net}");
+            netParameter = ReadNet(p.Net);
+        }
+
+        var state = new NetState { Phase = Phase.Train };
+        if (netParameter.State is not null)
+        {
+            state.MergeFrom(netParameter.State);
+        }
+
+        if (p.TrainState is not null)
+        {
+            state.MergeFrom(p.TrainState);
+        }
+
+        // The state is complete here; the net must not merge the file's own state over it again.
+        netParameter.State = state;
+        return new Net(netParameter, factory, new NetOptions { Random = RandomSource.FromSeed(seed) });
+    }
+
+    private void BuildTestNets(LayerFactory factory, long seed)
+    {
+        var p = Parameter;
+        var hasGeneric = p.NetParam is not null || p.HasNet;
+        var specific = p.TestNetParam.Count + p.TestNet.Count;
+        var total = specific;
+        if (hasGeneric)
+        {
+            total += Math.Max(0, p.TestIter.Count - specific);
+        }
+
+        if (p.TestIter.Count != total)
+        {
+            throw new LayerNetException($"test_iter must be given once per test net: {total} test net(s), {p.TestIter.Count} test_iter value(s)");
+        }
+
+        if (p.TestState.Count > 0 && p.TestState.Count != total)
+        {
+            throw new LayerNetException($"test_state must be given once per test net or not at all: {total} test net(s), {p.TestState.Count} test_state(s)");
+        }
+
+        if (total > 0 && p.TestInterval <= 0)
+        {
+            // Caffe builds the nets but never runs them without a test_interval; say so once.
+            Log.Info("solver", "test_interval is 0: the test nets are built but not run during training.");
+        }
+
+        var index = 0;
+        foreach (var netParameter in p.TestNetParam)
+        {
+            AddTestNet(netParameter.Clone(), index++, factory, seed);
+        }
+
+        foreach (var file in p.TestNet)
+        {
+            AddTestNet(ReadNet(file), index++, factory, seed);
+        }
+
+        while (index < total)
+        {
+            AddTestNet(p.NetParam is not null ? p.NetParam.Clone() : ReadNet(p.Net), index++, factory, seed);
+        }
+    }
+
+    private void AddTestNet(NetParameter netParameter, int index, LayerFactory factory, long seed)
+    {
+        var state = new NetState { Phase = Phase.Test };
+        if (netParameter.State is not null)
+        {
+            state.MergeFrom(netParameter.State);
+        }
+
+        if (Parameter.TestState.Count > 0)
+        {
+            state.MergeFrom(Parameter.TestState[index]);
+        }
+
+        netParameter.State = state;
+        Log.Info("solver", $"Creating test net (#{index}) specified by {(netParameter.Name.Length > 0 ? netParameter.Name : "the solver")}");
+        var random = seed >= 0 ? new RandomSource((ulong)seed + (ulong)index + 1) : RandomSource.FromClock();
+        var net = new Net(netParameter, factory, new NetOptions { Random = random });
+        net.ShareTrainedLayersWith(Net);
+        _testNets.Add(net);
+    }
+
+    private NetParameter ReadNet(string path) =>
+        MessageFile.ReadText<NetParameter>(RelativeToSolver(path), Options.Reader);
+
+    private string RelativeToSolver(string path)
+    {
+        if (Path.IsPathRooted(path) || Options.SolverFile is null)
+        {
+            return path;
+        }
+
+        // Keep the path short for messages when it is already relative to the working directory's view of the solver folder.
+        var folder = Path.GetDirectoryName(Options.SolverFile);
+        return string.IsNullOrEmpty(folder) ? path : Path.Combine(folder, path);
+    }
+}

@@ -1,0 +1,29 @@
+using LayerNet.Text;
+
+namespace LayerNet.Solvers;
+
+/// <summary>Where a solver runs: the folder its relative paths resolve against, where it logs, how it reads nets.</summary>
+public sealed class SolverOptions
+{
+    /// <summary>
+    /// The solver file, when it came from one: relative paths in it (net, test_net, snapshot_prefix,
+    /// weights) resolve against its folder, and a missing snapshot_prefix defaults to its path without extension.
+    /// </summary>
+    public string? SolverFile { get; init; }
+
+    /// <summary>Where log lines go.</summary>
+    public TrainingLog Log { get; init; } = TrainingLog.None;
+
+    /// <summary>Reads net files (knows the loaded plugins' parameter extensions).</summary>
+    public PrototxtReader Reader { get; init; } = new();
+
+    /// <summary>Asked after every iteration whether a signal requested a stop or a snapshot; null never asks.</summary>
+    public Func<SolverAction>? RequestedAction { get; init; }
+
+    /// <summary>The folder relative paths resolve against.</summary>
+    public string BaseDirectory =>
+        SolverFile is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(SolverFile))!;
+
+    /// <summary>Resolves a path from the solver file against <see cref="BaseDirectory"/>.</summary>
+    public string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(BaseDirectory, path));
+}

@@ -1,0 +1,51 @@
+using Caffe;
+using LayerNet.Blobs;
+
+namespace LayerNet.Layers.Common;
+
+/// <summary>
+/// Caffe's Parameter layer: its single top is a learnable blob of <c>parameter_param.shape</c> (zeros unless
+/// the model file gives <c>blobs</c>). The top shares the blob's data and diff, so the gradient reaching the top
+/// is the parameter's gradient: forward y = p; backward dL/dp = dL/dy.
+/// </summary>
+public sealed class ParameterLayer(LayerParameter parameter) : Layer(parameter)
+{
+    /// <inheritdoc/>
+    protected override BlobArity BottomArity => BlobArity.Exactly(0);
+
+    /// <inheritdoc/>
+    protected override BlobArity TopArity => BlobArity.Exactly(1);
+
+    /// <inheritdoc/>
+    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Parameter.ParameterParam?.Shape is not { } shape)
+        {
+            throw Error("parameter_param { shape { dim: ... } } is required");
+        }
+
+        var dims = Blob.ShapeOf(new BlobProto { Shape = shape });
+        if (BlobsGiven)
+        {
+            RequireBlobShape(0, dims, "parameter");
+        }
+        else
+        {
+            AddBlob(dims);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(top);
+        top[0].ReshapeLike(Blobs[0]);
+        top[0].ShareData(Blobs[0]);
+        top[0].ShareDiff(Blobs[0]);
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+    }
+}

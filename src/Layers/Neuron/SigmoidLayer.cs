@@ -1,0 +1,40 @@
+using System.Numerics.Tensors;
+using Caffe;
+using LayerNet.Blobs;
+
+namespace LayerNet.Layers.Neuron;
+
+/// <summary>The logistic sigmoid, element by element. Works in place (top may be the bottom).</summary>
+/// <remarks>
+/// <para>Forward: y = 1 / (1 + exp(-x)).</para>
+/// <para>Backward: dx = dy * y * (1 - y), from the top's data alone, so it holds in place too.</para>
+/// </remarks>
+public sealed class SigmoidLayer : NeuronLayer
+{
+    /// <summary>Creates the layer from its definition.</summary>
+    public SigmoidLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        TensorPrimitives.Sigmoid(bottom[0].Data, top[0].Data);
+
+    /// <inheritdoc/>
+    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (!propagateDown[0])
+        {
+            return;
+        }
+
+        ReadOnlySpan<float> y = top[0].Data;
+        var dx = bottom[0].Diff;
+
+        // dx = dy * y, then dx = -(y - 1) * dx. Each step reads dy (or dx) at the index it writes, so dx may be dy (in place).
+        TensorPrimitives.Multiply(top[0].Diff, y, dx);
+        TensorPrimitives.AddMultiply(y, -1f, dx, dx);
+        TensorPrimitives.Negate(dx, dx);
+    }
+}

@@ -1,0 +1,220 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Caffe;
+using LayerNet.Blobs;
+using LayerNet.Files;
+using LayerNet.Fillers;
+using LayerNet.Layers;
+using LayerNet.Nets;
+
+namespace LayerNet.Runner.Commands;
+
+/// <summary>
+/// <c>layernet forward</c>: one forward pass (and backward with <c>--backward</c>) over a model file, printing
+/// every blob and every learnable parameter: values, and gradients after backward.
+/// </summary>
+internal static class ForwardCommand
+{
+    private const int FullPrintLimit = 64;
+
+    public static Command Create(RunnerEnvironment environment)
+    {
+        var model = new Option<string>("--model") { Description = "The model file (prototxt NetParameter).", Required = true };
+        var weights = new Option<string?>("--weights") { Description = "Trained weights (.caffemodel); a comma-separated list is applied in order." };
+        var phase = new Option<string>("--phase") { Description = "train or test (default test).", DefaultValueFactory = _ => "test" };
+        phase.AcceptOnlyFromAmong("train", "test", "TRAIN", "TEST");
+        var inputs = new Option<string[]>("--input") { Description = "NAME=v1,v2,...: fill a blob (a net input) with these values; repeatable.", AllowMultipleArgumentsPerToken = false };
+        var backward = new Option<bool>("--backward") { Description = "Run backward too (with force_backward, so inputs get gradients) and print gradients." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: {\"loss\", \"blobs\": [{name, shape, data, diff}], \"params\": [{layer, index, shape, data, diff}]}." };
+        var seed = new Option<long>("--seed") { Description = "Seed for fillers (default 0: the same numbers every run).", DefaultValueFactory = _ => 0 };
+        var command = new Command("forward", """
+            Run one forward pass (and optionally backward) and print every blob and parameter.
+
+            Examples:
+              layernet forward --model models/lecture/sigmoid_neuron.prototxt --backward
+              layernet forward --model models/lecture/circuit.prototxt --input x=-2 --input y=5 --input z=-4 --backward --json
+              layernet forward --model lenet.prototxt --weights lenet_iter_2000.caffemodel --phase test
+            """)
+        {
+            model, weights, phase, inputs, backward, json, seed,
+        };
+        command.SetAction(result =>
+        {
+            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!);
+            var runBackward = result.GetValue(backward);
+            if (runBackward)
+            {
+                parameter.ForceBackward = true;
+            }
+
+            using var services = RunnerEnvironment.BuildServices();
+            var net = new Net(parameter, RunnerEnvironment.Factory(services), new NetOptions
+            {
+                State = new NetState { Phase = NetLoading.ParsePhase(result.GetValue(phase)) },
+                Random = RandomSource.FromSeed(result.GetValue(seed)),
+            });
+            NetLoading.CopyWeights(net, result.GetValue(weights));
+            NetLoading.FillInputs(net, result.GetValue(inputs) ?? []);
+            var loss = net.Forward();
+            if (runBackward)
+            {
+                net.ClearParamDiffs();
+                net.Backward();
+            }
+
+            if (result.GetValue(json))
+            {
+                WriteJson(environment.Output, net, loss);
+            }
+            else
+            {
+                WriteText(environment.Output, net, loss, runBackward);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static void WriteText(TextWriter output, Net net, float loss, bool withDiff)
+    {
+        output.WriteLine($"loss = {Format(loss)}");
+        foreach (var blob in net.Blobs)
+        {
+            output.WriteLine($"blob {blob.Name} [{blob.ShapeString}]");
+            output.WriteLine($"  data: {Describe(blob.Data)}");
+            if (withDiff)
+            {
+                output.WriteLine($"  diff: {Describe(blob.Diff)}");
+            }
+        }
+
+        foreach (var (layer, index, blob) in Params(net))
+        {
+            output.WriteLine($"param {layer.Name}[{index}] [{blob.ShapeString}]");
+            output.WriteLine($"  data: {Describe(blob.Data)}");
+            if (withDiff)
+            {
+                output.WriteLine($"  diff: {Describe(blob.Diff)}");
+            }
+        }
+    }
+
+    private static void WriteJson(TextWriter output, Net net, float loss)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false }))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("loss");
+            WriteNumber(writer, loss);
+            writer.WriteStartArray("blobs");
+            foreach (var blob in net.Blobs)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", blob.Name);
+                WriteBlob(writer, blob);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("params");
+            foreach (var (layer, index, blob) in Params(net))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("layer", layer.Name);
+                writer.WriteNumber("index", index);
+                WriteBlob(writer, blob);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    private static IEnumerable<(Layer Layer, int Index, Blob Blob)> Params(Net net)
+    {
+        foreach (var layer in net.Layers)
+        {
+            for (var i = 0; i < layer.Blobs.Count; i++)
+            {
+                yield return (layer, i, layer.Blobs[i]);
+            }
+        }
+    }
+
+    private static void WriteBlob(Utf8JsonWriter writer, Blob blob)
+    {
+        writer.WriteStartArray("shape");
+        foreach (var dim in blob.Shape)
+        {
+            writer.WriteNumberValue(dim);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("data");
+        foreach (var value in blob.Data)
+        {
+            WriteNumber(writer, value);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("diff");
+        foreach (var value in blob.Diff)
+        {
+            WriteNumber(writer, value);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteNumber(Utf8JsonWriter writer, float value)
+    {
+        // JSON has no NaN or infinity; they are written as strings, as Python's json module would read back with a hook.
+        if (float.IsFinite(value))
+        {
+            writer.WriteNumberValue(value);
+        }
+        else
+        {
+            writer.WriteStringValue(value.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static string Describe(ReadOnlySpan<float> values)
+    {
+        if (values.Length <= FullPrintLimit)
+        {
+            var parts = new string[values.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                parts[i] = Format(values[i]);
+            }
+
+            return string.Join(' ', parts);
+        }
+
+        var mean = System.Numerics.Tensors.TensorPrimitives.Sum(values) / values.Length;
+        var variance = 0.0;
+        foreach (var v in values)
+        {
+            variance += (v - mean) * (v - mean);
+        }
+
+        var std = Math.Sqrt(variance / values.Length);
+        var first = new string[8];
+        for (var i = 0; i < first.Length; i++)
+        {
+            first[i] = Format(values[i]);
+        }
+
+        return $"{string.Join(' ', first)} ... ({values.Length} values; mean {Format(mean)}, std {Format((float)std)}, " +
+            $"min {Format(System.Numerics.Tensors.TensorPrimitives.Min(values))}, max {Format(System.Numerics.Tensors.TensorPrimitives.Max(values))})";
+    }
+
+    private static string Format(float value) => value.ToString("G6", CultureInfo.InvariantCulture);
+}

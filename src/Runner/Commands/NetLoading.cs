@@ -1,0 +1,63 @@
+using Caffe;
+using LayerNet.Errors;
+using LayerNet.Files;
+using LayerNet.Nets;
+
+namespace LayerNet.Runner.Commands;
+
+/// <summary>Model and weight loading shared by the commands that build a net.</summary>
+internal static class NetLoading
+{
+    /// <summary>Parses <c>--phase</c>.</summary>
+    public static Phase ParsePhase(string? phase) => phase?.ToUpperInvariant() switch
+    {
+        null or "TEST" => Phase.Test,
+        "TRAIN" => Phase.Train,
+        _ => throw new LayerNetException($"unknown phase '{phase}'; expected train or test"),
+    };
+
+    /// <summary>Copies weights from each comma-separated <c>.caffemodel</c> (later files override earlier ones, as Caffe).</summary>
+    public static void CopyWeights(Net net, string? weights)
+    {
+        if (string.IsNullOrEmpty(weights))
+        {
+            return;
+        }
+
+        foreach (var path in weights.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var trained = MessageFile.IsText(path) ? MessageFile.ReadText<NetParameter>(path) : MessageFile.ReadBinary<NetParameter>(path);
+            net.CopyTrainedLayersFrom(trained, $"'{path}'");
+        }
+    }
+
+    /// <summary>Fills net inputs from <c>NAME=v1,v2,...</c> assignments.</summary>
+    public static void FillInputs(Net net, IEnumerable<string> assignments)
+    {
+        foreach (var assignment in assignments)
+        {
+            var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new LayerNetException($"--input '{assignment}': expected NAME=v1,v2,...");
+            }
+
+            var name = assignment[..equals];
+            var blob = net.Blob(name);
+            var texts = assignment[(equals + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (texts.Length != blob.Count)
+            {
+                throw new LayerNetException($"--input {name}: blob '{name}' has shape {blob.ShapeString} and needs {blob.Count} values, got {texts.Length}");
+            }
+
+            var data = blob.Data;
+            for (var i = 0; i < texts.Length; i++)
+            {
+                if (!float.TryParse(texts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out data[i]))
+                {
+                    throw new LayerNetException($"--input {name}: '{texts[i]}' (value {i + 1}) is not a number");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using LayerNet.Errors;
+using LayerNet.Runner.Commands;
+
+namespace LayerNet.Runner;
+
+/// <summary>The <c>layernet</c> command line: its commands, and the one place where a user's mistake becomes a message and exit code 1.</summary>
+internal static class LayerNetCommandLine
+{
+    /// <summary>Parses and runs a command line; returns the process exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("LayerNet: define nets in Caffe model files, train them, check and extend them.");
+        var environment = new RunnerEnvironment(output, error);
+        root.Subcommands.Add(ConvertCommand.Create(environment));
+        root.Subcommands.Add(ForwardCommand.Create(environment));
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return root.Parse(args).Invoke(configuration);
+        }
+        catch (LayerNetException exception)
+        {
+            error.WriteLine(exception.Message);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using LayerNet.Runner;
+
+return LayerNetCommandLine.Run(args, Console.Out, Console.Error);

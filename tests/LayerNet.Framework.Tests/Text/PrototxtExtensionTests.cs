@@ -1,0 +1,137 @@
+using Caffe;
+using Google.Protobuf;
+using LayerNet.Errors;
+using LayerNet.Text;
+
+namespace LayerNet.Framework.Tests.Text;
+
+/// <summary>
+/// A plugin's parameters are proto2 extensions of caffe.LayerParameter (here from text_format_test_extensions.proto):
+/// the reader sets them by bracketed full name or by bare name, and the writer prints them.
+/// </summary>
+public sealed class PrototxtExtensionTests
+{
+    private static readonly PrototxtReader Reader = new(TextFormatTestExtensionsReflection.Descriptor.Extensions.UnorderedExtensions
+        .Where(e => e.Name != "priority" || e.FullName == "layernet.test.priority"));
+
+    [Test]
+    public void An_extension_is_read_by_its_bracketed_full_name()
+    {
+        var layer = Reader.Parse<LayerParameter>("name: 'a' [layernet.test.scale_shift_param] { scale: 2 axes: [1, 2] } [layernet.test.tags]: 'x' [layernet.test.tags]: ['y'] [layernet.test.priority]: 0");
+
+        Assert.That(layer.GetExtension(TextFormatTestExtensionsExtensions.ScaleShiftParam).Scale, Is.EqualTo(2f));
+        Assert.That(layer.GetExtension(TextFormatTestExtensionsExtensions.ScaleShiftParam).Axes, Is.EqualTo(new[] { 1, 2 }));
+        Assert.That(layer.GetExtension(TextFormatTestExtensionsExtensions.Tags), Is.EqualTo(new[] { "x", "y" }));
+        Assert.That(layer.HasExtension(TextFormatTestExtensionsExtensions.Priority), Is.True);
+    }
+
+    [Test]
+    public void An_extension_is_read_by_its_bare_name_when_unambiguous()
+    {
+        var layer = Reader.Parse<LayerParameter>("scale_shift_param { shift: 1 } priority: 3", "net.prototxt");
+
+        Assert.That(layer.GetExtension(TextFormatTestExtensionsExtensions.ScaleShiftParam).Shift, Is.EqualTo(1f));
+        Assert.That(layer.GetExtension(TextFormatTestExtensionsExtensions.Priority), Is.EqualTo(3));
+        Assert.That(SourcePositions.Get(layer.GetExtension(TextFormatTestExtensionsExtensions.ScaleShiftParam)),
+            Is.EqualTo(new SourcePosition("net.prototxt", 1, 1)));
+    }
+
+    [Test]
+    public void Extensions_serialise_as_protoc_would()
+    {
+        var layer = Reader.Parse<LayerParameter>("[layernet.test.priority]: 5");
+
+        Assert.That(layer.ToByteArray(), Is.EqualTo(new byte[] { 0xD0, 0x3E, 5 }));
+    }
+
+    [Test]
+    public void A_bare_name_shared_by_two_known_extensions_is_ambiguous()
+    {
+        var reader = new PrototxtReader(TextFormatTestExtensionsReflection.Descriptor.Extensions.UnorderedExtensions
+            .Concat(OtherPlugin.Descriptor.Extensions.UnorderedExtensions));
+
+        var error = Assert.Throws<LayerNetException>(() => reader.Parse<LayerParameter>("priority: 1"))!;
+
+        Assert.That(error.Message, Is.EqualTo("(1,1): field name 'priority' is ambiguous in caffe.LayerParameter: it may be [layernet.test.priority] or [layernet.test.OtherPlugin.priority]; write the full name in brackets"));
+        Assert.That(reader.Parse<LayerParameter>("[layernet.test.OtherPlugin.priority]: 1").GetExtension(OtherPlugin.Extensions.Priority), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void An_unknown_extension_lists_the_known_ones()
+    {
+        var error = Assert.Throws<LayerNetException>(() => Reader.Parse<LayerParameter>("name: 'a'\n[layernet.test.nope] { }"))!;
+
+        Assert.That(error.Message, Is.EqualTo("(2,1): unknown extension '[layernet.test.nope]' for caffe.LayerParameter; known extensions: [layernet.test.priority], [layernet.test.scale_shift_param], [layernet.test.tags]"));
+    }
+
+    [Test]
+    public void An_extension_the_reader_was_not_given_is_unknown()
+    {
+        var error = Assert.Throws<LayerNetException>(() => new PrototxtReader().Parse<LayerParameter>("[layernet.test.priority]: 1"))!;
+
+        Assert.That(error.Message, Is.EqualTo("(1,1): unknown extension '[layernet.test.priority]' for caffe.LayerParameter; no extensions of it are registered with the reader"));
+    }
+
+    [Test]
+    public void An_extension_of_another_message_is_an_error()
+    {
+        var error = Assert.Throws<LayerNetException>(() => Reader.Parse<NetParameter>("[layernet.test.priority]: 1"))!;
+
+        Assert.That(error.Message, Is.EqualTo("(1,1): extension '[layernet.test.priority]' extends caffe.LayerParameter, not caffe.NetParameter"));
+    }
+
+    [Test]
+    public void An_extension_given_twice_is_an_error()
+    {
+        var error = Assert.Throws<LayerNetException>(() => Reader.Parse<LayerParameter>("priority: 1\n[layernet.test.priority]: 2"))!;
+
+        Assert.That(error.Message, Is.EqualTo("(2,1): field '[layernet.test.priority]' given twice (first at line 1)"));
+    }
+
+    [Test]
+    public void A_misspelt_bare_extension_name_gets_a_suggestion()
+    {
+        var error = Assert.Throws<LayerNetException>(() => Reader.Parse<LayerParameter>("scale_shfit_param { }"))!;
+
+        Assert.That(error.Message, Is.EqualTo("(1,1): unknown field 'scale_shfit_param' in caffe.LayerParameter; did you mean 'scale_shift_param'?"));
+    }
+
+    [Test]
+    public void A_normal_field_is_not_accepted_as_an_extension() =>
+        Assert.Throws<ArgumentException>(() => _ = new PrototxtReader([LayerParameter.Descriptor.FindFieldByName("name")]));
+
+    [Test]
+    public void Set_extensions_are_written_and_read_back()
+    {
+        var layer = new LayerParameter { Name = "a", Type = "ScaleShift" };
+        layer.SetExtension(TextFormatTestExtensionsExtensions.ScaleShiftParam, new ScaleShiftParameter { Scale = 0.5f, Axes = { 1 } });
+        layer.GetOrInitializeExtension(TextFormatTestExtensionsExtensions.Tags).Add(["t1", "t2"]);
+        layer.SetExtension(TextFormatTestExtensionsExtensions.Priority, 0);
+
+        var text = PrototxtWriter.Write(layer);
+
+        Assert.That(text, Is.EqualTo("""
+            name: "a"
+            type: "ScaleShift"
+            [layernet.test.scale_shift_param] {
+              scale: 0.5
+              axes: 1
+            }
+            [layernet.test.tags]: "t1"
+            [layernet.test.tags]: "t2"
+            [layernet.test.priority]: 0
+
+            """.ReplaceLineEndings("\n")));
+        Assert.That(Reader.Parse<LayerParameter>(text), Is.EqualTo(layer));
+    }
+
+    [Test]
+    public void Writing_does_not_touch_unset_extensions()
+    {
+        var layer = new LayerParameter { Name = "a" };
+        var before = layer.Clone();
+
+        Assert.That(PrototxtWriter.Write(layer), Is.EqualTo("name: \"a\"\n"));
+        Assert.That(layer, Is.EqualTo(before));
+    }
+}

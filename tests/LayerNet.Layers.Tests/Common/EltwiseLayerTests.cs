@@ -1,0 +1,205 @@
+using Caffe;
+using LayerNet.Blobs;
+using LayerNet.Errors;
+using LayerNet.Fillers;
+using LayerNet.Layers.Common;
+using LayerNet.Testing;
+using LayerNet.Text;
+using EltwiseOp = Caffe.EltwiseParameter.Types.EltwiseOp;
+
+namespace LayerNet.Layers.Tests.Common;
+
+[TestFixture]
+public sealed class EltwiseLayerTests
+{
+    private static LayerParameter Definition(EltwiseOp operation, bool stableProductGradient = true, params float[] coefficients)
+    {
+        var p = new EltwiseParameter { Operation = operation, StableProdGrad = stableProductGradient };
+        p.Coeff.Add(coefficients);
+        var parameter = new LayerParameter { Name = "mix", Type = "Eltwise", EltwiseParam = p };
+        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 21, 1));
+        return parameter;
+    }
+
+    private static Blob[] Bottoms(ulong seed = 1701)
+    {
+        var random = new RandomSource(seed);
+        return
+        [
+            BlobBuilder.Uniform(random, 0f, 1f, 2, 3, 4, 5),
+            BlobBuilder.Uniform(random, 0f, 1f, 2, 3, 4, 5),
+            BlobBuilder.Uniform(random, 0f, 1f, 2, 3, 4, 5),
+        ];
+    }
+
+    private static Blob[] HandBottoms() =>
+    [
+        BlobBuilder.FromValues([2, 2], 1f, -2f, 3f, 0.5f),
+        BlobBuilder.FromValues([2, 2], 2f, 4f, -1f, 0.5f),
+        BlobBuilder.FromValues([2, 2], 0.5f, 1f, 2f, 3f),
+    ];
+
+    private static float[] Run(LayerParameter parameter, Blob[] bottom)
+    {
+        var top = new Blob();
+        var layer = new EltwiseLayer(parameter);
+        layer.SetUp(bottom, [top]);
+        layer.Forward(bottom, [top]);
+        Assert.That(top.Shape, Is.EqualTo(bottom[0].Shape));
+        return top.Data.ToArray();
+    }
+
+    [Test]
+    public void Prod_multiplies_the_bottoms()
+    {
+        Assert.That(Run(Definition(EltwiseOp.Prod), HandBottoms()), Is.EqualTo(new[] { 1f, -8f, -6f, 0.75f }).Within(1e-6f));
+    }
+
+    [Test]
+    public void Sum_adds_the_bottoms()
+    {
+        Assert.That(Run(Definition(EltwiseOp.Sum), HandBottoms()), Is.EqualTo(new[] { 3.5f, 3f, 4f, 4f }).Within(1e-6f));
+    }
+
+    [Test]
+    public void Sum_with_coefficients_weights_each_bottom()
+    {
+        // 1 a - 0.5 b + 2 c.
+        Assert.That(Run(Definition(EltwiseOp.Sum, true, 1f, -0.5f, 2f), HandBottoms()), Is.EqualTo(new[] { 1f, -2f, 7.5f, 6.25f }).Within(1e-6f));
+    }
+
+    [Test]
+    public void Max_takes_the_largest_and_routes_the_gradient_to_it()
+    {
+        var bottom = HandBottoms();
+        var top = new Blob();
+        var layer = new EltwiseLayer(Definition(EltwiseOp.Max));
+        layer.SetUp(bottom, [top]);
+
+        layer.Forward(bottom, [top]);
+        top.Diff.Fill(1f);
+        layer.Backward([top], [true, true, true], bottom);
+
+        // Winners: b, b, a, c (element 3 ties a and b at 0.5, but c = 3 beats both).
+        Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { 2f, 4f, 3f, 3f }));
+        Assert.That(bottom[0].Diff.ToArray(), Is.EqualTo(new[] { 0f, 0f, 1f, 0f }));
+        Assert.That(bottom[1].Diff.ToArray(), Is.EqualTo(new[] { 1f, 1f, 0f, 0f }));
+        Assert.That(bottom[2].Diff.ToArray(), Is.EqualTo(new[] { 0f, 0f, 0f, 1f }));
+    }
+
+    [Test]
+    public void Max_breaks_a_tie_between_the_first_two_bottoms_for_the_second_as_Caffe_does()
+    {
+        Blob[] bottom = [BlobBuilder.FromValues([1], 1f), BlobBuilder.FromValues([1], 1f), BlobBuilder.FromValues([1], 1f)];
+        var top = new Blob();
+        var layer = new EltwiseLayer(Definition(EltwiseOp.Max));
+        layer.SetUp(bottom, [top]);
+
+        layer.Forward(bottom, [top]);
+        top.Diff.Fill(1f);
+        layer.Backward([top], [true, true, true], bottom);
+
+        Assert.That(new[] { bottom[0].Diff[0], bottom[1].Diff[0], bottom[2].Diff[0] }, Is.EqualTo(new[] { 0f, 1f, 0f }));
+    }
+
+    [Test]
+    public void Prod_gradient_without_stable_prod_grad_divides_the_top_by_the_bottom()
+    {
+        var bottom = HandBottoms();
+        var top = new Blob();
+        var layer = new EltwiseLayer(Definition(EltwiseOp.Prod, stableProductGradient: false));
+        layer.SetUp(bottom, [top]);
+
+        layer.Forward(bottom, [top]);
+        top.Diff.Fill(1f);
+        layer.Backward([top], [true, true, true], bottom);
+
+        // d(abc)/da = bc.
+        Assert.That(bottom[0].Diff.ToArray(), Is.EqualTo(new[] { 1f, 4f, -2f, 1.5f }).Within(1e-6f));
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Prod_gradient_matches_finite_differences(bool stableProductGradient)
+    {
+        var layer = new EltwiseLayer(Definition(EltwiseOp.Prod, stableProductGradient));
+
+        new GradientChecker(1e-2f, 1e-3f).CheckGradientEltwise(layer, Bottoms(), [new Blob()]);
+    }
+
+    [Test]
+    public void Sum_gradient_matches_finite_differences()
+    {
+        var layer = new EltwiseLayer(Definition(EltwiseOp.Sum));
+
+        new GradientChecker(1e-2f, 1e-3f).CheckGradientEltwise(layer, Bottoms(), [new Blob()]);
+    }
+
+    [Test]
+    public void Sum_with_coefficients_gradient_matches_finite_differences()
+    {
+        var layer = new EltwiseLayer(Definition(EltwiseOp.Sum, true, 1f, -0.5f, 2f));
+
+        new GradientChecker(1e-2f, 1e-3f).CheckGradientEltwise(layer, Bottoms(), [new Blob()]);
+    }
+
+    [Test]
+    public void Max_gradient_matches_finite_differences()
+    {
+        var layer = new EltwiseLayer(Definition(EltwiseOp.Max));
+
+        new GradientChecker(1e-4f, 1e-3f).CheckGradientEltwise(layer, Bottoms(), [new Blob()]);
+    }
+
+    [Test]
+    public void Gradient_to_a_two_bottom_product_matches_finite_differences_exhaustively()
+    {
+        var random = new RandomSource(7);
+        Blob[] bottom = [BlobBuilder.Uniform(random, -1f, 1f, 2, 3), BlobBuilder.Uniform(random, -1f, 1f, 2, 3)];
+        var layer = new EltwiseLayer(Definition(EltwiseOp.Prod));
+
+        new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, bottom, [new Blob()]);
+    }
+
+    [Test]
+    public void One_bottom_is_an_error()
+    {
+        var layer = new EltwiseLayer(Definition(EltwiseOp.Sum));
+
+        var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2)], [new Blob()]));
+
+        Assert.That(error.Message, Is.EqualTo("net.prototxt(21,1): layer 'mix' (Eltwise): expected at least 2 bottom blobs, got 1"));
+    }
+
+    [Test]
+    public void Coefficients_not_one_per_bottom_are_an_error()
+    {
+        var layer = new EltwiseLayer(Definition(EltwiseOp.Sum, true, 1f, 2f));
+
+        var error = Assert.Throws<LayerNetException>(() => layer.SetUp(Bottoms(), [new Blob()]));
+
+        Assert.That(
+            error.Message,
+            Is.EqualTo("net.prototxt(21,1): layer 'mix' (Eltwise): eltwise_param.coeff must be given once per bottom blob or not at all: 2 given for 3 bottoms"));
+    }
+
+    [Test]
+    public void Coefficients_for_a_product_are_an_error()
+    {
+        var error = Assert.Throws<LayerNetException>(() => new EltwiseLayer(Definition(EltwiseOp.Prod, true, 1f, 2f, 3f)));
+
+        Assert.That(error.Message, Is.EqualTo("net.prototxt(21,1): layer 'mix' (Eltwise): eltwise_param.coeff is only for operation SUM; PROD takes no coefficients"));
+    }
+
+    [Test]
+    public void Bottoms_of_different_shapes_are_an_error()
+    {
+        var layer = new EltwiseLayer(Definition(EltwiseOp.Sum));
+
+        var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3) { Name = "a" }, new Blob(3, 2) { Name = "b" }], [new Blob()]));
+
+        Assert.That(
+            error.Message,
+            Is.EqualTo("net.prototxt(21,1): layer 'mix' (Eltwise): all bottoms must have the same shape: bottom 0 'a' is 2 3 (6), bottom 1 'b' is 3 2 (6)"));
+    }
+}
