@@ -14,6 +14,7 @@ internal static class LayerNetCommandLine
         var environment = new RunnerEnvironment(output, error);
         root.Subcommands.Add(ConvertCommand.Create(environment));
         root.Subcommands.Add(ForwardCommand.Create(environment));
+        root.Subcommands.Add(TrainCommand.Create(environment));
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {

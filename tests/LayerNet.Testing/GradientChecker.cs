@@ -212,7 +212,7 @@ public sealed class GradientChecker
                         Is.True,
                         () => string.Create(
                             CultureInfo.InvariantCulture,
-                            $"{Describe(layer)}: gradient of {Target(top, topId, topDataId)} with respect to {name} ('{blob.Name}') element {k} (value {original}): analytic {computed:G9}, numeric {estimate:G9}, difference {Math.Abs(computed - estimate):G3} > allowed {tolerance:G3}"));
+                            $"{Describe(layer)}: gradient of {Target(top, topId, topDataId)} with respect to {name}{Named(blob)} element {k} (value {original}): analytic {computed:G7}, numeric {estimate:G7}, difference {Math.Abs(computed - estimate):G3} > allowed {tolerance:G3}"));
                 }
             }
         }
@@ -261,7 +261,9 @@ public sealed class GradientChecker
     }
 
     private static string Target(IReadOnlyList<Blob> top, int topId, int topDataId) =>
-        topId < 0 ? "sum(top^2)/2" : $"top {topId} ('{top[topId].Name}') element {topDataId}";
+        topId < 0 ? "sum(top^2)/2" : $"top {topId}{Named(top[topId])} element {topDataId}";
+
+    private static string Named(Blob blob) => string.IsNullOrEmpty(blob.Name) ? string.Empty : $" '{blob.Name}'";
 
     private static string Describe(Layer layer) => $"layer '{layer.Name}' ({layer.Type})";
 }

@@ -251,7 +251,7 @@ public abstract class Layer
         }
     }
 
-    private static string Plural(BlobArity arity) => arity is { Minimum: 1, Maximum: 1 } ? string.Empty : "s";
+    private static string Plural(BlobArity arity) => arity.Minimum == 1 && (arity.Maximum == 1 || arity.Maximum == int.MaxValue) ? string.Empty : "s";
 
     private void SetLossWeights(IReadOnlyList<Blob> top)
     {

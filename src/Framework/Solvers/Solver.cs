@@ -88,6 +88,12 @@ public abstract class Solver
     /// <summary>True when the last <see cref="Solve"/> stopped early on request.</summary>
     public bool StoppedEarly { get; private set; }
 
+    /// <summary>Raised after every training iteration (after the update); progress displays listen to it.</summary>
+    public event Action<Solver>? IterationCompleted;
+
+    /// <summary>The loss of the last iteration (before smoothing).</summary>
+    public float LastLoss { get; private set; }
+
     /// <summary>
     /// Each test's mean outputs, as (iteration, test net index, output name, value); filled by <see cref="TestAll"/>.
     /// </summary>
@@ -166,6 +172,7 @@ public abstract class Solver
 
             loss /= Parameter.IterSize;
             CheckFinite(loss);
+            LastLoss = loss;
             UpdateSmoothedLoss(loss, startIteration);
             if (display)
             {
@@ -179,6 +186,7 @@ public abstract class Solver
 
             ApplyUpdate();
             Iteration++;
+            IterationCompleted?.Invoke(this);
             var action = Options.RequestedAction?.Invoke() ?? SolverAction.None;
             if ((Parameter.Snapshot > 0 && Iteration % Parameter.Snapshot == 0) || action == SolverAction.Snapshot)
             {
@@ -564,17 +572,5 @@ public abstract class Solver
     }
 
     private NetParameter ReadNet(string path) =>
-        MessageFile.ReadText<NetParameter>(RelativeToSolver(path), Options.Reader);
-
-    private string RelativeToSolver(string path)
-    {
-        if (Path.IsPathRooted(path) || Options.SolverFile is null)
-        {
-            return path;
-        }
-
-        // Keep the path short for messages when it is already relative to the working directory's view of the solver folder.
-        var folder = Path.GetDirectoryName(Options.SolverFile);
-        return string.IsNullOrEmpty(folder) ? path : Path.Combine(folder, path);
-    }
+        MessageFile.ReadText<NetParameter>(Options.Resolve(path), Options.Reader);
 }

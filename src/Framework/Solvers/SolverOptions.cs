@@ -20,10 +20,12 @@ public sealed class SolverOptions
     /// <summary>Asked after every iteration whether a signal requested a stop or a snapshot; null never asks.</summary>
     public Func<SolverAction>? RequestedAction { get; init; }
 
-    /// <summary>The folder relative paths resolve against.</summary>
-    public string BaseDirectory =>
-        SolverFile is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(SolverFile))!;
+    /// <summary>The folder relative paths resolve against, as the solver file's path gives it (empty for the working directory).</summary>
+    public string BaseDirectory => SolverFile is null ? string.Empty : Path.GetDirectoryName(SolverFile) ?? string.Empty;
 
-    /// <summary>Resolves a path from the solver file against <see cref="BaseDirectory"/>.</summary>
-    public string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(BaseDirectory, path));
+    /// <summary>
+    /// Resolves a path from the solver file against <see cref="BaseDirectory"/>. The result stays relative when the
+    /// solver file's path is, so snapshot names and log lines read as the user wrote them.
+    /// </summary>
+    public string Resolve(string path) => Path.IsPathRooted(path) || BaseDirectory.Length == 0 ? path : Path.Combine(BaseDirectory, path);
 }

@@ -133,7 +133,7 @@ public sealed class DummyDataLayer : Layer
             throw Error($"dummy_data_param.data_filler must be given once, once per top blob, or not at all: {given.Count} given for {topCount} tops");
         }
 
-        FillerParameter[] parameters = given.Count == 0 ? [new FillerParameter { Type = "constant", Value = 0f }] : given.ToArray();
+        FillerParameter[] parameters = given.Count == 0 ? [new FillerParameter { Type = "constant", Value = 0f }] : [.. given];
         _fillers = new Filler[parameters.Length];
         _refill = new bool[parameters.Length];
         for (var i = 0; i < parameters.Length; i++)

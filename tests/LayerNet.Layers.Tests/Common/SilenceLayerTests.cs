@@ -66,7 +66,7 @@ public sealed class SilenceLayerTests
     {
         var error = Assert.Throws<LayerNetException>(() => new SilenceLayer(Definition()).SetUp([], []));
 
-        Assert.That(error.Message, Is.EqualTo("net.prototxt(50,1): layer 'quiet' (Silence): expected at least 1 bottom blobs, got 0"));
+        Assert.That(error.Message, Is.EqualTo("net.prototxt(50,1): layer 'quiet' (Silence): expected at least 1 bottom blob, got 0"));
     }
 
     [Test]

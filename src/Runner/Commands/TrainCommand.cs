@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Caffe;
+using LayerNet.Errors;
+using LayerNet.Files;
+using LayerNet.Solvers;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LayerNet.Runner.Commands;
+
+/// <summary><c>layernet train</c>: Caffe's <c>caffe train</c>, with its log lines, snapshots, resume and signals.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(RunnerEnvironment environment)
+    {
+        var solverOption = new Option<string>("--solver") { Description = "The solver file (prototxt SolverParameter).", Required = true };
+        var weights = new Option<string?>("--weights") { Description = "Start from these weights (.caffemodel; comma-separated list allowed), matched by layer name: fine-tuning." };
+        var snapshot = new Option<string?>("--snapshot") { Description = "Resume from this .solverstate (iteration, history and weights)." };
+        var iterations = new Option<int?>("--iterations") { Description = "Train to this iteration instead of the solver's max_iter." };
+        var sigint = new Option<string>("--sigint_effect") { Description = "What Ctrl+C (SIGINT) and SIGTERM do: stop (default; after the current iteration, with the final snapshot), snapshot, none.", DefaultValueFactory = _ => "stop" };
+        sigint.AcceptOnlyFromAmong("stop", "snapshot", "none");
+        var sighup = new Option<string>("--sighup_effect") { Description = "What SIGHUP does: snapshot (default; then go on), stop, none.", DefaultValueFactory = _ => "snapshot" };
+        sighup.AcceptOnlyFromAmong("stop", "snapshot", "none");
+        var command = new Command("train", """
+            Train a net with a solver file, as `caffe train` does (same log lines, same snapshot files).
+
+            Examples:
+              layernet train --solver models/two_layer/solver.prototxt
+              layernet train --solver lenet_solver.prototxt --snapshot lenet_iter_1000.solverstate
+              layernet train --solver finetune_solver.prototxt --weights pretrained.caffemodel
+              layernet train --solver solver.prototxt --iterations 100 > train.log
+            """)
+        {
+            solverOption, weights, snapshot, iterations, sigint, sighup,
+        };
+        command.SetAction(result =>
+        {
+            var solverFile = result.GetValue(solverOption)!;
+            var weightsFiles = result.GetValue(weights);
+            var resume = result.GetValue(snapshot);
+            if (!string.IsNullOrEmpty(weightsFiles) && !string.IsNullOrEmpty(resume))
+            {
+                throw new LayerNetException("give either --weights (fine-tune from weights) or --snapshot (resume a run), not both");
+            }
+
+            var parameter = MessageFile.ReadText<SolverParameter>(solverFile);
+            if (result.GetValue(iterations) is { } maxIter)
+            {
+                parameter.MaxIter = maxIter;
+            }
+
+            if (parameter.HasSolverMode && parameter.SolverMode == SolverParameter.Types.SolverMode.Gpu)
+            {
+                environment.Error.WriteLine("notice: solver_mode GPU requested; LayerNet trains on the CPU.");
+            }
+
+            var progress = ProgressDisplay.IsTerminal && ReferenceEquals(environment.Output, Console.Out) ? new ProgressDisplay(Console.Out) : null;
+            var log = new TrainingLog(progress ?? environment.Output);
+            var requested = SolverAction.None;
+            var sigintEffect = ParseEffect(result.GetValue(sigint));
+            var sighupEffect = ParseEffect(result.GetValue(sighup));
+            void OnSignal(PosixSignalContext context, SolverAction effect)
+            {
+                // Training stops or snapshots at the end of the current iteration; the process is not killed.
+                context.Cancel = true;
+                if (effect != SolverAction.None)
+                {
+                    requested = effect;
+                }
+            }
+
+            using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, sigintEffect));
+            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, sigintEffect));
+            using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => OnSignal(c, sighupEffect));
+
+            using var services = RunnerEnvironment.BuildServices();
+            log.Info("solver", "Initializing solver from parameters: \n" + Text.PrototxtWriter.Write(parameter).TrimEnd());
+            var solver = services.GetRequiredService<SolverFactory>().Create(parameter, new SolverOptions
+            {
+                SolverFile = solverFile,
+                Log = log,
+                RequestedAction = () =>
+                {
+                    var action = requested;
+                    requested = SolverAction.None;
+                    return action;
+                },
+            });
+            if (progress is not null)
+            {
+                solver.IterationCompleted += progress.Update;
+            }
+
+            if (!string.IsNullOrEmpty(weightsFiles))
+            {
+                foreach (var file in weightsFiles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    log.Info("caffe", $"Finetuning from {file}");
+                    solver.CopyWeights(file);
+                }
+            }
+
+            log.Info("caffe", "Starting Optimization");
+            solver.Solve(resume);
+            progress?.Clear();
+            log.Info("caffe", "Optimization Done.");
+            return 0;
+        });
+        return command;
+    }
+
+    private static SolverAction ParseEffect(string? effect) => effect switch
+    {
+        "snapshot" => SolverAction.Snapshot,
+        "none" => SolverAction.None,
+        _ => SolverAction.Stop,
+    };
+}
