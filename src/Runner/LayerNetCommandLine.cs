@@ -15,6 +15,8 @@ internal static class LayerNetCommandLine
         root.Subcommands.Add(ConvertCommand.Create(environment));
         root.Subcommands.Add(ForwardCommand.Create(environment));
         root.Subcommands.Add(TrainCommand.Create(environment));
+        root.Subcommands.Add(TestCommand.Create(environment));
+        root.Subcommands.Add(TimeCommand.Create(environment));
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {

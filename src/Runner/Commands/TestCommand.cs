@@ -1,0 +1,99 @@
+using System.CommandLine;
+using Caffe;
+using LayerNet.Files;
+using LayerNet.Fillers;
+using LayerNet.Nets;
+using LayerNet.Solvers;
+
+namespace LayerNet.Runner.Commands;
+
+/// <summary>
+/// <c>layernet test</c>: Caffe's <c>caffe test</c>. Runs the net in the TEST phase for N batches and prints the
+/// mean of each output, one <c>NAME = VALUE</c> line each (losses with their weighted value, as Caffe does).
+/// </summary>
+internal static class TestCommand
+{
+    public static Command Create(RunnerEnvironment environment)
+    {
+        var model = new Option<string>("--model") { Description = "The model file (prototxt NetParameter).", Required = true };
+        var weights = new Option<string?>("--weights") { Description = "Trained weights (.caffemodel; comma-separated list allowed)." };
+        var iterations = new Option<int>("--iterations") { Description = "Number of batches (default 50, as Caffe).", DefaultValueFactory = _ => 50 };
+        var command = new Command("test", """
+            Score a trained net: the mean of each net output over N batches, as `caffe test`.
+
+            Examples:
+              layernet test --model lenet_train_test.prototxt --weights lenet_iter_2000.caffemodel --iterations 100
+            """)
+        {
+            model, weights, iterations,
+        };
+        command.SetAction(result =>
+        {
+            var count = result.GetValue(iterations);
+            if (count < 1)
+            {
+                throw new Errors.LayerNetException($"--iterations must be at least 1, got {count}");
+            }
+
+            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!);
+            using var services = RunnerEnvironment.BuildServices();
+            var net = new Net(parameter, RunnerEnvironment.Factory(services), new NetOptions
+            {
+                State = new NetState { Phase = Phase.Test },
+                Random = new RandomSource(0),
+            });
+            NetLoading.CopyWeights(net, result.GetValue(weights));
+            var sums = new List<double>();
+            var names = new List<(string Name, float Weight)>();
+            var totalLoss = 0.0;
+            for (var i = 0; i < count; i++)
+            {
+                totalLoss += net.Forward();
+                var index = 0;
+                foreach (var output in net.Outputs)
+                {
+                    var weight = LossWeightOf(net, output);
+                    foreach (var value in output.Data)
+                    {
+                        if (i == 0)
+                        {
+                            sums.Add(value);
+                            names.Add((output.Name, weight));
+                        }
+                        else
+                        {
+                            sums[index] += value;
+                        }
+
+                        index++;
+                    }
+                }
+            }
+
+            environment.Output.WriteLine($"Loss: {TrainingLog.Number(totalLoss / count)}");
+            for (var i = 0; i < sums.Count; i++)
+            {
+                var mean = sums[i] / count;
+                var (name, weight) = names[i];
+                var lossText = weight != 0f ? $" (* {TrainingLog.Number(weight)} = {TrainingLog.Number(weight * mean)} loss)" : string.Empty;
+                environment.Output.WriteLine($"{name} = {TrainingLog.Number(mean)}{lossText}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static float LossWeightOf(Net net, Blobs.Blob blob)
+    {
+        for (var i = 0; i < net.Blobs.Count; i++)
+        {
+            if (ReferenceEquals(net.Blobs[i], blob))
+            {
+                return net.BlobLossWeights[i];
+            }
+        }
+
+        return 0f;
+    }
+}

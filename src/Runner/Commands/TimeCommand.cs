@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Caffe;
+using LayerNet.Files;
+using LayerNet.Fillers;
+using LayerNet.Nets;
+
+namespace LayerNet.Runner.Commands;
+
+/// <summary>
+/// <c>layernet time</c>: Caffe's <c>caffe time</c>. Runs forward and backward N times (after one warm-up pass)
+/// and prints each layer's mean forward and backward milliseconds and the totals.
+/// </summary>
+internal static class TimeCommand
+{
+    public static Command Create(RunnerEnvironment environment)
+    {
+        var model = new Option<string>("--model") { Description = "The model file (prototxt NetParameter).", Required = true };
+        var iterations = new Option<int>("--iterations") { Description = "Number of timed iterations (default 50, as Caffe).", DefaultValueFactory = _ => 50 };
+        var phase = new Option<string>("--phase") { Description = "train (default, as Caffe) or test.", DefaultValueFactory = _ => "train" };
+        phase.AcceptOnlyFromAmong("train", "test", "TRAIN", "TEST");
+        var command = new Command("time", """
+            Time each layer's forward and backward pass, as `caffe time`.
+
+            Examples:
+              layernet time --model models/two_layer/net.prototxt
+              layernet time --model lenet_train_test.prototxt --iterations 100
+            """)
+        {
+            model, iterations, phase,
+        };
+        command.SetAction(result =>
+        {
+            var count = result.GetValue(iterations);
+            if (count < 1)
+            {
+                throw new Errors.LayerNetException($"--iterations must be at least 1, got {count}");
+            }
+
+            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!);
+            using var services = RunnerEnvironment.BuildServices();
+            var net = new Net(parameter, RunnerEnvironment.Factory(services), new NetOptions
+            {
+                State = new NetState { Phase = NetLoading.ParsePhase(result.GetValue(phase)) },
+                Random = new RandomSource(0),
+            });
+            Run(environment.Output, net, count);
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Run(TextWriter output, Net net, int iterations)
+    {
+        var layers = net.Layers;
+        var forward = new double[layers.Count];
+        var backward = new double[layers.Count];
+        output.WriteLine("Performing Forward");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Initial loss: {net.Forward()}"));
+        output.WriteLine("Performing Backward");
+        net.Backward();
+        output.WriteLine("*** Benchmark begins ***");
+        output.WriteLine($"Testing for {iterations} iterations.");
+        var total = Stopwatch.StartNew();
+        var clock = new Stopwatch();
+        var forwardTotal = 0.0;
+        var backwardTotal = 0.0;
+        for (var j = 0; j < iterations; j++)
+        {
+            var iterationClock = Stopwatch.StartNew();
+            for (var i = 0; i < layers.Count; i++)
+            {
+                clock.Restart();
+                layers[i].Forward(net.Bottoms[i], net.Tops[i]);
+                forward[i] += clock.Elapsed.TotalMilliseconds;
+            }
+
+            var forwardTime = iterationClock.Elapsed.TotalMilliseconds;
+            for (var i = layers.Count - 1; i >= 0; i--)
+            {
+                clock.Restart();
+                if (net.LayerNeedBackward[i])
+                {
+                    layers[i].Backward(net.Tops[i], net.BottomNeedBackward[i], net.Bottoms[i]);
+                }
+
+                backward[i] += clock.Elapsed.TotalMilliseconds;
+            }
+
+            var all = iterationClock.Elapsed.TotalMilliseconds;
+            forwardTotal += forwardTime;
+            backwardTotal += all - forwardTime;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Iteration: {j + 1} forward-backward time: {all:F3} ms."));
+        }
+
+        output.WriteLine("Average time per layer: ");
+        var width = 0;
+        foreach (var layer in layers)
+        {
+            width = Math.Max(width, layer.Name.Length);
+        }
+
+        for (var i = 0; i < layers.Count; i++)
+        {
+            var name = layers[i].Name.PadLeft(width);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}\tforward: {forward[i] / iterations:F5} ms."));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}\tbackward: {backward[i] / iterations:F5} ms."));
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Average Forward pass: {forwardTotal / iterations:F5} ms."));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Average Backward pass: {backwardTotal / iterations:F5} ms."));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Average Forward-Backward: {(forwardTotal + backwardTotal) / iterations:F5} ms."));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Total Time: {total.Elapsed.TotalMilliseconds:F3} ms."));
+        output.WriteLine("*** Benchmark ends ***");
+    }
+}
