@@ -12,11 +12,14 @@ internal static class LayerNetCommandLine
     {
         var root = new RootCommand("LayerNet: define nets in Caffe model files, train them, check and extend them.");
         var environment = new RunnerEnvironment(output, error);
+        root.Options.Add(environment.PluginOption);
         root.Subcommands.Add(ConvertCommand.Create(environment));
         root.Subcommands.Add(ForwardCommand.Create(environment));
         root.Subcommands.Add(TrainCommand.Create(environment));
         root.Subcommands.Add(TestCommand.Create(environment));
         root.Subcommands.Add(TimeCommand.Create(environment));
+        root.Subcommands.Add(LayersCommand.Create(environment));
+        root.Subcommands.Add(GradCheckCommand.Create(environment));
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {

@@ -1,10 +1,12 @@
+using System.CommandLine;
 using LayerNet.Layers;
 using LayerNet.Plugins;
+using LayerNet.Text;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LayerNet.Runner;
 
-/// <summary>What every command shares: the output streams and the registered layers.</summary>
+/// <summary>What every command shares: the output streams, the <c>--plugin</c> option, and the services (built-in layers plus plugins).</summary>
 internal sealed class RunnerEnvironment(TextWriter output, TextWriter error)
 {
     /// <summary>Standard output.</summary>
@@ -13,14 +15,27 @@ internal sealed class RunnerEnvironment(TextWriter output, TextWriter error)
     /// <summary>Standard error.</summary>
     public TextWriter Error { get; } = error;
 
-    /// <summary>Builds the service provider with the built-in layers.</summary>
-    public static ServiceProvider BuildServices()
+    /// <summary><c>--plugin PATH</c>, repeatable, accepted by every command.</summary>
+    public Option<string[]> PluginOption { get; } = new("--plugin")
     {
+        Description = $"Load a layer plugin (.dll); repeatable. Plugin folders can also be listed in {PluginLoader.PathVariable}.",
+        Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>Builds the services: built-in layers and solvers, then the plugins named on the command line and in LAYERNET_PLUGIN_PATH.</summary>
+    public ServiceProvider BuildServices(ParseResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
         var services = new ServiceCollection();
-        services.AddLayerNet().AddStandardLayers();
+        var builder = services.AddLayerNet().AddStandardLayers();
+        PluginLoader.LoadAll(result.GetValue(PluginOption) ?? [], builder);
         return services.BuildServiceProvider();
     }
 
-    /// <summary>Creates the layer factory over the registered layers.</summary>
+    /// <summary>The layer factory over the registered layers.</summary>
     public static LayerFactory Factory(IServiceProvider services) => services.GetRequiredService<LayerFactory>();
+
+    /// <summary>The prototxt reader that knows the plugins' parameter extensions.</summary>
+    public static PrototxtReader Reader(IServiceProvider services) => services.GetRequiredService<PrototxtReader>();
 }

@@ -225,7 +225,7 @@ public sealed class Blob
         {
             Reshape(shape);
         }
-        else if (!HasShape(shape) && !LegacyShapeEquals(proto))
+        else if (!ShapeEquals(proto))
         {
             throw new LayerNetException($"blob '{Name}': expected shape {ShapeString}, the stored blob has shape {FormatShape(shape)}");
         }
@@ -259,6 +259,17 @@ public sealed class Blob
             RequireValueCount(proto.Diff.Count, "diff");
             CopyRepeated(proto.Diff, diff);
         }
+    }
+
+    /// <summary>
+    /// True when a stored blob fits this blob without reshaping (Caffe's ShapeEquals): the same <c>shape</c>, or
+    /// legacy num/channels/height/width equal to this shape padded with 1s in front (an old InnerProduct weight
+    /// of shape N x K is stored as 1 1 N K).
+    /// </summary>
+    public bool ShapeEquals(BlobProto proto)
+    {
+        ArgumentNullException.ThrowIfNull(proto);
+        return HasShape(ShapeOf(proto)) || LegacyShapeEquals(proto);
     }
 
     /// <summary>Writes the blob as Caffe does: <c>shape</c> and float <c>data</c> (and <c>diff</c> when asked).</summary>
@@ -346,13 +357,20 @@ public sealed class Blob
 
     private bool LegacyShapeEquals(BlobProto proto)
     {
-        // Caffe accepts legacy 4-D blobs for a blob whose shape pads to the same 4 numbers.
-        if (proto.Shape is not null || AxisCount > 4)
+        // Caffe compares legacy 4-D blobs with LegacyShape(-4..-1): the shape padded with 1s in front, because
+        // legacy parameter blobs were indexed from the end (a bias is 1 1 1 N, a weight 1 1 N K).
+        if (proto.Shape is not null || AxisCount > 4 || !(proto.HasNum || proto.HasChannels || proto.HasHeight || proto.HasWidth))
         {
             return false;
         }
 
-        return Num == proto.Num && Channels == proto.Channels && Height == proto.Height && Width == proto.Width;
+        return LegacyShapeFromEnd(4) == proto.Num && LegacyShapeFromEnd(3) == proto.Channels &&
+            LegacyShapeFromEnd(2) == proto.Height && LegacyShapeFromEnd(1) == proto.Width;
+    }
+
+    private int LegacyShapeFromEnd(int fromEnd)
+    {
+        return fromEnd > AxisCount ? 1 : _shape[AxisCount - fromEnd];
     }
 
     private int LegacyShape(int index)

@@ -222,6 +222,13 @@ public abstract class Layer
         return Position is { } position ? new LayerNetException(position, what) : new LayerNetException(what);
     }
 
+    /// <summary>Creates a user-facing error naming this layer, wrapping the exception that revealed the problem.</summary>
+    public LayerNetException Error(string message, Exception innerException)
+    {
+        var what = $"layer '{Name}' ({Type}): {message}";
+        return Position is { } position ? new LayerNetException(position, what, innerException) : new LayerNetException(what, innerException);
+    }
+
     /// <summary>Checks that a bottom has the given count of axes... a shape helper producing a layer error.</summary>
     protected void RequireSameShape(Blob expected, Blob actual)
     {

@@ -132,7 +132,30 @@ public sealed class Net
     public float Forward()
     {
         var loss = 0f;
-        for (var i = 0; i < _layers.Count; i++)
+        var i = 0;
+        try
+        {
+            for (; i < _layers.Count; i++)
+            {
+                loss += _layers[i].Forward(_bottoms[i], _tops[i]);
+            }
+        }
+        catch (Exception exception) when (exception is not LayerNetException and not OutOfMemoryException)
+        {
+            // A layer (often a plugin's) failed: say which, where it is defined, and what it threw.
+            throw _layers[i].Error($"forward failed: {exception.GetType().Name}: {exception.Message}", exception);
+        }
+
+        return loss;
+    }
+
+    /// <summary>Runs layers <paramref name="start"/> to <paramref name="end"/> (exclusive) forward; returns their weighted loss.</summary>
+    public float ForwardRange(int start, int end)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(end, _layers.Count);
+        var loss = 0f;
+        for (var i = start; i < end; i++)
         {
             loss += _layers[i].Forward(_bottoms[i], _tops[i]);
         }
@@ -143,12 +166,20 @@ public sealed class Net
     /// <summary>Runs backward through every layer that needs it, last to first.</summary>
     public void Backward()
     {
-        for (var i = _layers.Count - 1; i >= 0; i--)
+        var i = _layers.Count - 1;
+        try
         {
-            if (_layerNeedBackward[i])
+            for (; i >= 0; i--)
             {
-                _layers[i].Backward(_tops[i], _bottomNeedBackward[i], _bottoms[i]);
+                if (_layerNeedBackward[i])
+                {
+                    _layers[i].Backward(_tops[i], _bottomNeedBackward[i], _bottoms[i]);
+                }
             }
+        }
+        catch (Exception exception) when (exception is not LayerNetException and not OutOfMemoryException)
+        {
+            throw _layers[i].Error($"backward failed: {exception.GetType().Name}: {exception.Message}", exception);
         }
     }
 
@@ -641,15 +672,10 @@ public sealed class Net
         {
             var shape = LayerNet.Blobs.Blob.ShapeOf(blobs[j]);
             var blob = target.Blobs[j];
-            if (!blob.HasShape(shape))
+            if (!blob.ShapeEquals(blobs[j]))
             {
-                var legacyMatch = blobs[j].Shape is null && blob.AxisCount <= 4 &&
-                    blob.Num == blobs[j].Num && blob.Channels == blobs[j].Channels && blob.Height == blobs[j].Height && blob.Width == blobs[j].Width;
-                if (!legacyMatch)
-                {
-                    throw target.Error(
-                        $"cannot copy param {j} from {sourceName}: shape mismatch; the stored blob is {LayerNet.Blobs.Blob.FormatShape(shape)}, the layer's is {blob.ShapeString}");
-                }
+                throw target.Error(
+                    $"cannot copy param {j} from {sourceName}: shape mismatch; the stored blob is {LayerNet.Blobs.Blob.FormatShape(shape)}, the layer's is {blob.ShapeString}");
             }
 
             blob.FromProto(blobs[j], reshape: false);

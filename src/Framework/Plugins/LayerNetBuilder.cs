@@ -13,9 +13,26 @@ public sealed class LayerNetBuilder
     private readonly Dictionary<string, LayerRegistration> _layers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SolverRegistration> _solvers = new(StringComparer.Ordinal);
 
-    internal LayerNetBuilder(IServiceCollection services)
+    internal LayerNetBuilder(IServiceCollection services, ParameterExtensions extensions)
     {
         Services = services;
+        Extensions = extensions;
+    }
+
+    /// <summary>The proto extension fields registered so far (plugins' typed layer parameters).</summary>
+    public ParameterExtensions Extensions { get; }
+
+    /// <summary>The layer types registered so far.</summary>
+    public IReadOnlyCollection<LayerRegistration> Layers => _layers.Values;
+
+    /// <summary>
+    /// Makes the prototxt reader know the extension fields a plugin's .proto declares (its typed layer
+    /// parameters, extending <c>caffe.LayerParameter</c>). Pass the generated <c>XxxReflection.Descriptor</c>.
+    /// </summary>
+    public LayerNetBuilder AddParameterExtensions(Google.Protobuf.Reflection.FileDescriptor file)
+    {
+        Extensions.Add(file);
+        return this;
     }
 
     /// <summary>The service collection the registrations go to.</summary>

@@ -1,5 +1,6 @@
 using LayerNet.Layers;
 using LayerNet.Solvers;
+using LayerNet.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -23,8 +24,11 @@ public static class LayerNetServiceCollectionExtensions
             }
         }
 
-        var builder = new LayerNetBuilder(services);
+        var extensions = new ParameterExtensions();
+        var builder = new LayerNetBuilder(services, extensions);
         services.AddSingleton(builder);
+        services.AddSingleton(extensions);
+        services.TryAddSingleton(provider => new PrototxtReader(provider.GetRequiredService<ParameterExtensions>().Fields));
         services.TryAddSingleton<LayerFactory>();
         services.TryAddSingleton<SolverFactory>();
         builder

@@ -29,7 +29,8 @@ internal static class ConvertCommand
             var inPath = result.GetValue(input)!;
             var outPath = result.GetValue(output)!;
             var descriptor = ResolveType(result.GetValue(type), inPath, outPath);
-            var message = MessageFile.Read(descriptor, inPath);
+            using var services = environment.BuildServices(result);
+            var message = MessageFile.Read(descriptor, inPath, RunnerEnvironment.Reader(services));
             MessageFile.Write(outPath, message);
             environment.Output.WriteLine($"wrote {outPath} ({descriptor.FullName}, {(MessageFile.IsText(outPath) ? "text" : "binary")})");
             return 0;

@@ -41,14 +41,14 @@ internal static class ForwardCommand
         };
         command.SetAction(result =>
         {
-            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!);
+            using var services = environment.BuildServices(result);
+            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!, RunnerEnvironment.Reader(services));
             var runBackward = result.GetValue(backward);
             if (runBackward)
             {
                 parameter.ForceBackward = true;
             }
 
-            using var services = RunnerEnvironment.BuildServices();
             var net = new Net(parameter, RunnerEnvironment.Factory(services), new NetOptions
             {
                 State = new NetState { Phase = NetLoading.ParsePhase(result.GetValue(phase)) },

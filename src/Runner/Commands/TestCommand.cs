@@ -35,8 +35,8 @@ internal static class TestCommand
                 throw new Errors.LayerNetException($"--iterations must be at least 1, got {count}");
             }
 
-            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!);
-            using var services = RunnerEnvironment.BuildServices();
+            using var services = environment.BuildServices(result);
+            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!, RunnerEnvironment.Reader(services));
             var net = new Net(parameter, RunnerEnvironment.Factory(services), new NetOptions
             {
                 State = new NetState { Phase = Phase.Test },

@@ -38,8 +38,8 @@ internal static class TimeCommand
                 throw new Errors.LayerNetException($"--iterations must be at least 1, got {count}");
             }
 
-            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!);
-            using var services = RunnerEnvironment.BuildServices();
+            using var services = environment.BuildServices(result);
+            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!, RunnerEnvironment.Reader(services));
             var net = new Net(parameter, RunnerEnvironment.Factory(services), new NetOptions
             {
                 State = new NetState { Phase = NetLoading.ParsePhase(result.GetValue(phase)) },

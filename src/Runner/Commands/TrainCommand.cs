@@ -43,7 +43,8 @@ internal static class TrainCommand
                 throw new LayerNetException("give either --weights (fine-tune from weights) or --snapshot (resume a run), not both");
             }
 
-            var parameter = MessageFile.ReadText<SolverParameter>(solverFile);
+            using var services = environment.BuildServices(result);
+            var parameter = MessageFile.ReadText<SolverParameter>(solverFile, RunnerEnvironment.Reader(services));
             if (result.GetValue(iterations) is { } maxIter)
             {
                 parameter.MaxIter = maxIter;
@@ -73,12 +74,12 @@ internal static class TrainCommand
             using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, sigintEffect));
             using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => OnSignal(c, sighupEffect));
 
-            using var services = RunnerEnvironment.BuildServices();
             log.Info("solver", "Initializing solver from parameters: \n" + Text.PrototxtWriter.Write(parameter).TrimEnd());
             var solver = services.GetRequiredService<SolverFactory>().Create(parameter, new SolverOptions
             {
                 SolverFile = solverFile,
                 Log = log,
+                Reader = RunnerEnvironment.Reader(services),
                 RequestedAction = () =>
                 {
                     var action = requested;

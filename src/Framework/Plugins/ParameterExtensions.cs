@@ -1,0 +1,52 @@
+using Google.Protobuf.Reflection;
+
+namespace LayerNet.Plugins;
+
+/// <summary>
+/// The proto2 extension fields registered by plugins (typically extensions of <c>caffe.LayerParameter</c>
+/// carrying a layer's typed parameters). The prototxt reader the services build knows them, so model files
+/// can write <c>[pkg.my_param] { ... }</c> or, when unambiguous, <c>my_param { ... }</c>.
+/// </summary>
+public sealed class ParameterExtensions
+{
+    private readonly List<FieldDescriptor> _fields = [];
+
+    /// <summary>The registered extension fields.</summary>
+    public IReadOnlyList<FieldDescriptor> Fields => _fields;
+
+    /// <summary>Adds every extension field a .proto file declares (at file level and nested in its messages).</summary>
+    public void Add(FileDescriptor file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        foreach (var field in file.Extensions.UnorderedExtensions)
+        {
+            AddField(field);
+        }
+
+        foreach (var message in file.MessageTypes)
+        {
+            AddNested(message);
+        }
+    }
+
+    private void AddNested(MessageDescriptor message)
+    {
+        foreach (var field in message.Extensions.UnorderedExtensions)
+        {
+            AddField(field);
+        }
+
+        foreach (var nested in message.NestedTypes)
+        {
+            AddNested(nested);
+        }
+    }
+
+    private void AddField(FieldDescriptor field)
+    {
+        if (!_fields.Contains(field))
+        {
+            _fields.Add(field);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using LayerNet.Errors;
+
+namespace LayerNet.Plugins;
+
+/// <summary>
+/// Loads plugin assemblies, each into its own <see cref="System.Runtime.Loader.AssemblyLoadContext"/>, and lets
+/// each register through its <see cref="ILayerPlugin"/>. Every failure is a one-line
+/// <see cref="LayerNetException"/> naming the file: missing, not a .NET assembly, no entry point, built against
+/// an incompatible LayerNet.Framework, or a type name that clashes with one already registered.
+/// </summary>
+public static class PluginLoader
+{
+    /// <summary>The environment variable listing plugin folders (separated by the platform's path separator).</summary>
+    public const string PathVariable = "LAYERNET_PLUGIN_PATH";
+
+    /// <summary>Loads one plugin assembly and runs its registration.</summary>
+    public static void Load(string path, LayerNetBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(builder);
+        var fullPath = Path.GetFullPath(path);
+        if (Directory.Exists(fullPath))
+        {
+            throw new LayerNetException($"plugin '{path}': is a folder; give the plugin's .dll (or list the folder in {PathVariable})");
+        }
+
+        if (!File.Exists(fullPath))
+        {
+            throw new LayerNetException($"plugin '{path}': no such file");
+        }
+
+        try
+        {
+            AssemblyName.GetAssemblyName(fullPath);
+        }
+        catch (BadImageFormatException)
+        {
+            throw new LayerNetException($"plugin '{path}': not a .NET assembly; give the .dll that `dotnet build` writes for the plugin project");
+        }
+
+        var host = typeof(ILayerPlugin).Assembly.GetName();
+        var context = new PluginLoadContext(fullPath);
+        Assembly assembly;
+        try
+        {
+            assembly = context.LoadFromAssemblyPath(fullPath);
+        }
+        catch (Exception exception) when (exception is FileLoadException or BadImageFormatException)
+        {
+            throw new LayerNetException($"plugin '{path}': cannot load: {exception.Message}", exception);
+        }
+
+        foreach (var reference in assembly.GetReferencedAssemblies())
+        {
+            if (reference.Name == host.Name && reference.Version is { } version && host.Version is { } hostVersion && version.Major != hostVersion.Major)
+            {
+                throw new LayerNetException(
+                    $"plugin '{path}': built against LayerNet.Framework {version}, incompatible with this runner's {hostVersion}; rebuild the plugin against LayerNet.Framework {hostVersion.Major}.x");
+            }
+        }
+
+        var entryPoints = FindEntryPoints(assembly, path);
+        if (entryPoints.Count == 0)
+        {
+            throw new LayerNetException($"plugin '{path}': no registration entry point; add a public class implementing {typeof(ILayerPlugin).FullName}");
+        }
+
+        if (entryPoints.Count > 1)
+        {
+            throw new LayerNetException($"plugin '{path}': more than one registration entry point ({string.Join(", ", entryPoints.Select(t => t.FullName))}); keep one {nameof(ILayerPlugin)}");
+        }
+
+        var source = builder.CurrentSource;
+        builder.CurrentSource = path;
+        try
+        {
+            var plugin = (ILayerPlugin)Activator.CreateInstance(entryPoints[0])!;
+            plugin.Register(builder);
+        }
+        catch (LayerNetException)
+        {
+            throw;
+        }
+        catch (Exception exception) when (exception is TypeLoadException or MissingMethodException or MissingFieldException or FileNotFoundException or FileLoadException)
+        {
+            throw new LayerNetException($"plugin '{path}': incompatible with this LayerNet.Framework ({host.Version}): {exception.Message}; rebuild the plugin against it", exception);
+        }
+        catch (TargetInvocationException exception)
+        {
+            var inner = exception.InnerException ?? exception;
+            throw new LayerNetException($"plugin '{path}': its {entryPoints[0].Name} failed: {inner.GetType().Name}: {inner.Message}", inner);
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or NullReferenceException)
+        {
+            throw new LayerNetException($"plugin '{path}': its registration failed: {exception.GetType().Name}: {exception.Message}", exception);
+        }
+        finally
+        {
+            builder.CurrentSource = source;
+        }
+    }
+
+    /// <summary>
+    /// Loads every plugin in a folder: each .dll that defines a class implementing <see cref="ILayerPlugin"/>
+    /// (read from its metadata without loading it; the plugin's dependencies beside it are skipped).
+    /// </summary>
+    public static void LoadFolder(string folder, LayerNetBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (!Directory.Exists(folder))
+        {
+            throw new LayerNetException($"plugin folder '{folder}' (from {PathVariable}) does not exist");
+        }
+
+        foreach (var file in Directory.GetFiles(folder, "*.dll").OrderBy(f => f, StringComparer.Ordinal))
+        {
+            if (DefinesEntryPoint(file))
+            {
+                Load(file, builder);
+            }
+        }
+    }
+
+    /// <summary>Loads the plugins named on the command line, then those in the folders of <see cref="PathVariable"/>.</summary>
+    public static void LoadAll(IEnumerable<string> paths, LayerNetBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        foreach (var path in paths)
+        {
+            Load(path, builder);
+        }
+
+        var folders = Environment.GetEnvironmentVariable(PathVariable);
+        if (!string.IsNullOrWhiteSpace(folders))
+        {
+            foreach (var folder in folders.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                LoadFolder(folder, builder);
+            }
+        }
+    }
+
+    private static List<Type> FindEntryPoints(Assembly assembly, string path)
+    {
+        Type[] types;
+        try
+        {
+            types = assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException exception)
+        {
+            var first = exception.LoaderExceptions.FirstOrDefault(e => e is not null)?.Message ?? exception.Message;
+            throw new LayerNetException($"plugin '{path}': incompatible with this LayerNet.Framework: {first}; rebuild the plugin against it", exception);
+        }
+
+        var entryPoints = new List<Type>();
+        foreach (var type in types)
+        {
+            if (type is { IsPublic: true, IsAbstract: false, IsClass: true } && typeof(ILayerPlugin).IsAssignableFrom(type))
+            {
+                entryPoints.Add(type);
+            }
+        }
+
+        return entryPoints;
+    }
+
+    private static bool DefinesEntryPoint(string file)
+    {
+        try
+        {
+            using var stream = File.OpenRead(file);
+            using var reader = new PEReader(stream);
+            if (!reader.HasMetadata)
+            {
+                return false;
+            }
+
+            var metadata = reader.GetMetadataReader();
+            foreach (var handle in metadata.TypeDefinitions)
+            {
+                var type = metadata.GetTypeDefinition(handle);
+                foreach (var implementation in type.GetInterfaceImplementations())
+                {
+                    var interfaceHandle = metadata.GetInterfaceImplementation(implementation).Interface;
+                    if (interfaceHandle.Kind == HandleKind.TypeReference)
+                    {
+                        var reference = metadata.GetTypeReference((TypeReferenceHandle)interfaceHandle);
+                        if (metadata.GetString(reference.Name) == nameof(ILayerPlugin) && metadata.GetString(reference.Namespace) == typeof(ILayerPlugin).Namespace)
+                        {
+                            return true;
+                        }
+                    }
+                }
+            }
+
+            return false;
+        }
+        catch (BadImageFormatException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using Caffe;
+using LayerNet.Errors;
+using LayerNet.Files;
+using LayerNet.Fillers;
+using LayerNet.Layers;
+using LayerNet.Nets;
+
+namespace LayerNet.Runner.Commands;
+
+/// <summary>
+/// <c>layernet gradcheck</c>: for each chosen layer of a net, on the net's real shapes and data, compares the
+/// analytic gradient (Backward) with central differences of Forward, and prints the largest absolute and
+/// relative error for each bottom and parameter. Exit 1 when any exceeds the threshold.
+/// </summary>
+internal static class GradCheckCommand
+{
+    public static Command Create(RunnerEnvironment environment)
+    {
+        var model = new Option<string>("--model") { Description = "The model file (prototxt NetParameter).", Required = true };
+        var layersOption = new Option<string[]>("--layer") { Description = "A layer to check (repeatable); default: every layer with a backward." };
+        var weights = new Option<string?>("--weights") { Description = "Weights to load first (.caffemodel)." };
+        var phase = new Option<string>("--phase") { Description = "train (default) or test.", DefaultValueFactory = _ => "train" };
+        phase.AcceptOnlyFromAmong("train", "test", "TRAIN", "TEST");
+        var inputs = new Option<string[]>("--input") { Description = "NAME=v1,v2,...: fill a net input blob; repeatable." };
+        var step = new Option<float>("--step") { Description = "Finite-difference step (default 1e-2, as Caffe's checker).", DefaultValueFactory = _ => 1e-2f };
+        var threshold = new Option<double>("--threshold") { Description = "Largest accepted relative error |a-n|/max(|a|,|n|,1) (default 1e-2).", DefaultValueFactory = _ => 1e-2 };
+        var samples = new Option<int>("--samples") { Description = "Elements checked per blob, spread evenly (default 200; 0 checks every element).", DefaultValueFactory = _ => 200 };
+        var seed = new Option<long>("--seed") { Description = "Seed for fillers and the check (default 0).", DefaultValueFactory = _ => 0 };
+        var command = new Command("gradcheck", """
+            Check each layer's analytic gradients against numeric ones (central differences), on the net's real shapes.
+
+            Examples:
+              layernet gradcheck --model models/two_layer/net.prototxt
+              layernet gradcheck --model my_net.prototxt --plugin MyLayers.dll --layer my1
+              layernet gradcheck --model models/lecture/sigmoid_neuron.prototxt --samples 0 --threshold 1e-3
+            """)
+        {
+            model, layersOption, weights, phase, inputs, step, threshold, samples, seed,
+        };
+        command.SetAction(result =>
+        {
+            using var services = environment.BuildServices(result);
+            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!, RunnerEnvironment.Reader(services));
+            var net = new Net(parameter, RunnerEnvironment.Factory(services), new NetOptions
+            {
+                State = new NetState { Phase = NetLoading.ParsePhase(result.GetValue(phase)) },
+                Random = RandomSource.FromSeed(result.GetValue(seed)),
+            });
+            NetLoading.CopyWeights(net, result.GetValue(weights));
+            NetLoading.FillInputs(net, result.GetValue(inputs) ?? []);
+            var chosen = result.GetValue(layersOption) ?? [];
+            foreach (var name in chosen)
+            {
+                if (net.FindLayer(name) is null)
+                {
+                    var nearest = NearestName.Find(name, net.Layers.Select(l => l.Name));
+                    throw new LayerNetException($"--layer {name}: the net has no such layer{(nearest is null ? string.Empty : $"; did you mean '{nearest}'?")}");
+                }
+            }
+
+            var checker = new GradientCheck
+            {
+                Step = result.GetValue(step),
+                Threshold = result.GetValue(threshold),
+                MaxElements = result.GetValue(samples),
+                Seed = (ulong)Math.Max(0, result.GetValue(seed)),
+            };
+            var failed = 0;
+            var checkedLayers = 0;
+            for (var i = 0; i < net.Layers.Count; i++)
+            {
+                var layer = net.Layers[i];
+                var wanted = chosen.Length == 0 ? layer.HasBackward && (layer.Blobs.Count > 0 || net.Bottoms[i].Count > 0) : chosen.Contains(layer.Name);
+                net.ForwardRange(i, i + 1);
+                if (!wanted)
+                {
+                    continue;
+                }
+
+                if (!layer.HasBackward)
+                {
+                    environment.Output.WriteLine($"layer '{layer.Name}' ({layer.Type}): has no backward; nothing to check");
+                    continue;
+                }
+
+                checkedLayers++;
+                var results = checker.Check(layer, net.Bottoms[i], net.Tops[i]);
+                if (results.Count == 0)
+                {
+                    environment.Output.WriteLine($"layer '{layer.Name}' ({layer.Type}): no gradients to check");
+                }
+
+                foreach (var r in results)
+                {
+                    var ok = r.MaxRelativeError <= checker.Threshold;
+                    if (!ok)
+                    {
+                        failed++;
+                    }
+
+                    var line = string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{(ok ? "ok  " : "FAIL")} layer '{layer.Name}' ({layer.Type}) {r.Blob}: max abs error {r.MaxAbsoluteError:G3}, max rel error {r.MaxRelativeError:G3} ({r.Checked} of {r.Count} checked)");
+                    if (!ok)
+                    {
+                        line += string.Create(CultureInfo.InvariantCulture, $"; worst at element {r.WorstIndex}: analytic {r.WorstAnalytic:G6}, numeric {r.WorstNumeric:G6}");
+                    }
+
+                    environment.Output.WriteLine(line);
+                }
+            }
+
+            if (checkedLayers == 0)
+            {
+                throw new LayerNetException("no layer with a backward pass to check");
+            }
+
+            environment.Output.WriteLine(failed == 0
+                ? $"all gradients within {checker.Threshold.ToString(CultureInfo.InvariantCulture)} (relative)"
+                : $"{failed} gradient check(s) above {checker.Threshold.ToString(CultureInfo.InvariantCulture)} (relative)");
+            return failed == 0 ? 0 : 1;
+        });
+        return command;
+    }
+}
