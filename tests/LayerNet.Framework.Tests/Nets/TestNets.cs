@@ -45,11 +45,12 @@ internal static class TestNets
         throw new ArgumentException($"'{marker}' is not in the text", nameof(marker));
     }
 
-    /// <summary>The 1-based column where <paramref name="marker"/> starts on its line.</summary>
-    public static int ColumnOf(string text, string marker)
+    /// <summary>The 1-based column where <paramref name="marker"/> starts on 1-based line <paramref name="line"/>.</summary>
+    public static int ColumnOf(string text, string marker, int line)
     {
-        var line = text.Split('\n')[LineOf(text, marker) - 1];
-        return line.IndexOf(marker, StringComparison.Ordinal) + 1;
+        var content = text.Split('\n')[line - 1];
+        var index = content.IndexOf(marker, StringComparison.Ordinal);
+        return index < 0 ? throw new ArgumentException($"'{marker}' is not on line {line}", nameof(marker)) : index + 1;
     }
 
     /// <summary>The index of the layer of this name in the net.</summary>

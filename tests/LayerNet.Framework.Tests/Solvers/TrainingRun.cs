@@ -30,6 +30,10 @@ internal static partial class TrainingRun
     public static SolverParameter ParseSolver(string text, string path = "solver.prototxt") =>
         new PrototxtReader().Parse<SolverParameter>(text, path);
 
+    /// <summary>Parses net prototxt text as if it were the file <paramref name="path"/>.</summary>
+    public static NetParameter ParseNet(string text, string path = "net.prototxt") =>
+        new PrototxtReader().Parse<NetParameter>(text, path);
+
     /// <summary>Creates the solver a parameter describes, logging into <paramref name="log"/> when given.</summary>
     public static Solver Create(SolverParameter parameter, string? solverFile = null, TextWriter? log = null) =>
         Solvers.Create(parameter, new SolverOptions { SolverFile = solverFile, Log = new TrainingLog(log) });
