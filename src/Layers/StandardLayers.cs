@@ -2,6 +2,7 @@ using LayerNet.Layers.Common;
 using LayerNet.Layers.Data;
 using LayerNet.Layers.Loss;
 using LayerNet.Layers.Neuron;
+using LayerNet.Layers.Vision;
 using LayerNet.Plugins;
 
 namespace LayerNet.Layers;
@@ -9,25 +10,21 @@ namespace LayerNet.Layers;
 /// <summary>Registers LayerNet's built-in layers, through the same <see cref="LayerNetBuilder"/> path a plugin uses.</summary>
 public static class StandardLayers
 {
-    /// <summary>Registers every built-in layer type under Caffe's type name.</summary>
+    /// <summary>Registers every built-in layer type under Caffe's type name (and LayerNet's own data layers).</summary>
     public static LayerNetBuilder AddStandardLayers(this LayerNetBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var source = builder.CurrentSource;
         builder.CurrentSource = "built in";
-        builder
-            .AddLayer<InnerProductLayer>("InnerProduct")
-            .AddLayer<EltwiseLayer>("Eltwise")
-            .AddLayer<SplitLayer>("Split")
-            .AddLayer<SilenceLayer>("Silence")
-            .AddLayer<ParameterLayer>("Parameter")
-            .AddLayer<SigmoidLayer>("Sigmoid")
-            .AddLayer<EuclideanLossLayer>("EuclideanLoss")
-            .AddLayer<HingeLossLayer>("HingeLoss")
-            .AddLayer<InputLayer>("Input")
-            .AddLayer<DummyDataLayer>("DummyData")
-            .AddLayer<HDF5DataLayer>("HDF5Data");
-        builder.CurrentSource = source;
+        try
+        {
+            builder.AddCommonLayers().AddNeuronLayers().AddLossLayers().AddVisionLayers().AddDataLayers();
+        }
+        finally
+        {
+            builder.CurrentSource = source;
+        }
+
         return builder;
     }
 }

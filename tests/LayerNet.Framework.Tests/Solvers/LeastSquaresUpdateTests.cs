@@ -172,7 +172,9 @@ public sealed class LeastSquaresUpdateTests
         Assert.That(solver.LastLoss, Is.EqualTo(reference.Loss()).Within(1e-5).Percent);
     }
 
-    private static SolverParameter Settings(string text) => TrainingRun.ParseSolver(text + " random_seed: 1701", "least_squares_solver.prototxt");
+    /// <summary>Solver settings; lr_policy (which Caffe requires, with no default) is 'fixed' unless given.</summary>
+    private static SolverParameter Settings(string text) =>
+        TrainingRun.ParseSolver(text + (text.Contains("lr_policy", StringComparison.Ordinal) ? string.Empty : " lr_policy: 'fixed'") + " random_seed: 1701", "least_squares_solver.prototxt");
 
     private static string Net((double LrMult, double DecayMult) weights, (double LrMult, double DecayMult) bias) => string.Create(
         CultureInfo.InvariantCulture,
