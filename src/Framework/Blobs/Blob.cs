@@ -12,7 +12,7 @@ namespace LayerNet.Blobs;
 /// <remarks>
 /// Shape rules are Caffe's: up to 32 axes, every dimension non-negative, negative axis indices count
 /// from the end, and the legacy 4-D accessors (<see cref="Num"/>, <see cref="Channels"/>, ...) read
-/// missing leading axes as 1.
+/// missing trailing axes as 1 (a 64 x 10 blob has Num 64, Channels 10, Height 1, Width 1).
 /// </remarks>
 public sealed class Blob
 {
@@ -380,7 +380,7 @@ public sealed class Blob
             throw new LayerNetException($"blob '{Name}' has {AxisCount} axes; the legacy 4-D accessors need at most 4");
         }
 
-        // Legacy accessors count missing leading axes from the front, as Caffe's LegacyShape does.
+        // Axes past the last read as 1, as Caffe's LegacyShape(0..3) does.
         return index < AxisCount ? _shape[index] : 1;
     }
 

@@ -363,6 +363,7 @@ public sealed class Net
     private void Build(NetParameter parameter, List<LayerParameter> layers, LayerFactory factory)
     {
         var available = new List<string>();
+        var anonymousOutputs = new List<Blob>();
         var blobNeedBackward = new Dictionary<Blob, bool>();
         var paramOwners = new Dictionary<string, (Blob Blob, int Learnable, ParamSpec? Spec, Layer Layer)>(StringComparer.Ordinal);
 
@@ -430,6 +431,7 @@ public sealed class Net
                     _blobs.Add(anonymous);
                     blobNeedBackward[anonymous] = false;
                     tops[j] = anonymous;
+                    anonymousOutputs.Add(anonymous);
                     continue;
                 }
 
@@ -565,9 +567,23 @@ public sealed class Net
             ForceBackward();
         }
 
+        // Caffe keeps the unconsumed blob names in a std::set, so its outputs (and the "#i" of its log lines)
+        // come in byte order of their names; anonymous tops are all named "(automatic)".
+        var outputs = new List<(string Name, Blob Blob)>();
         foreach (var name in available)
         {
-            _outputs.Add(_blobsByName[name]);
+            outputs.Add((name, _blobsByName[name]));
+        }
+
+        foreach (var blob in anonymousOutputs)
+        {
+            outputs.Add((blob.Name, blob));
+        }
+
+        outputs.Sort((x, y) => string.CompareOrdinal(x.Name, y.Name));
+        foreach (var (_, blob) in outputs)
+        {
+            _outputs.Add(blob);
         }
     }
 

@@ -28,7 +28,7 @@ internal static class TestNets
 
     /// <summary>Builds a net from a parsed definition in the given state.</summary>
     public static Net Build(NetParameter parameter, NetState state, ulong seed = 0) =>
-        new(parameter, Factory, new NetOptions { State = state, Random = new Fillers.RandomSource(seed) });
+        new(parameter, Factory, new NetOptions { State = state, Random = new LayerNet.Fillers.RandomSource(seed) });
 
     /// <summary>The 1-based line of the first line of <paramref name="text"/> holding <paramref name="marker"/>.</summary>
     public static int LineOf(string text, string marker)

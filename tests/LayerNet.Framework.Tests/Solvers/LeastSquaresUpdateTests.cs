@@ -163,8 +163,7 @@ public sealed class LeastSquaresUpdateTests
     [Test]
     public void The_first_loss_is_the_least_squares_loss()
     {
-        var solver = TrainingRun.Create(Settings("type: 'SGD' base_lr: 0.1 max_iter: 1"));
-        Load(solver);
+        var solver = Loaded(Settings("type: 'SGD' base_lr: 0.1 max_iter: 1"), (1, 1), (1, 1));
 
         solver.Step(1);
 
@@ -196,27 +195,24 @@ public sealed class LeastSquaresUpdateTests
     /// <summary>Trains the float solver and returns W and b.</summary>
     private static float[][] Train(SolverParameter settings, int iterations, (double, double) weights, (double, double) bias, TextWriter? log = null)
     {
-        var parameter = settings.Clone();
-        parameter.NetParam = TrainingRun.ParseNet(Net(weights, bias));
-        var solver = TrainingRun.Create(parameter, log: log);
-        Load(solver);
+        var solver = Loaded(settings, weights, bias, log);
         solver.Step(iterations);
         Assert.That(solver.Iteration, Is.EqualTo(iterations));
         return [solver.Net.LearnableParams[0].Data.ToArray(), solver.Net.LearnableParams[1].Data.ToArray()];
     }
 
-    private static void Load(Solver solver)
+    /// <summary>A solver over the least-squares net, with the test's data and initial parameters written in.</summary>
+    private static Solver Loaded(SolverParameter settings, (double, double) weights, (double, double) bias, TextWriter? log = null)
     {
-        if (solver.Net.LearnableParams.Count == 0)
-        {
-            return;
-        }
-
+        var parameter = settings.Clone();
+        parameter.NetParam = TrainingRun.ParseNet(Net(weights, bias));
+        var solver = TrainingRun.Create(parameter, log: log);
         Assert.That(solver.Net.LearnableParams, Has.Count.EqualTo(2));
         X.CopyTo(solver.Net.Blob("data").Data);
         Y.CopyTo(solver.Net.Blob("targets").Data);
         InitialWeights.CopyTo(solver.Net.LearnableParams[0].Data);
         InitialBias.CopyTo(solver.Net.LearnableParams[1].Data);
+        return solver;
     }
 
     private static LeastSquaresReference Reference(SolverParameter solver, (double, double) weights, (double, double) bias, int iterations = -1)

@@ -1,0 +1,16 @@
+using LayerNet.Plugins;
+
+namespace LayerNet.Samples.Softplus;
+
+/// <summary>The plugin's entry point: registers the <c>softplus_param</c> extension and the "Softplus" layer type.</summary>
+public sealed class SoftplusPlugin : ILayerPlugin
+{
+    /// <inheritdoc/>
+    public void Register(LayerNetBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder
+            .AddParameterExtensions(SoftplusReflection.Descriptor)
+            .AddLayer<SoftplusLayer>("Softplus");
+    }
+}

@@ -1,0 +1,61 @@
+using Caffe;
+using LayerNet.Blobs;
+
+namespace LayerNet.Layers.Neuron;
+
+/// <summary>The binomial normal log-likelihood (softplus), element by element. Works in place.</summary>
+/// <remarks>
+/// <para>Forward: y = ln(1 + exp(x)), computed as max(x, 0) + ln(1 + exp(-|x|)) so large |x| does not overflow.</para>
+/// <para>
+/// Backward: dx = dy * e / (1 + e), e = exp(min(x, 50)) (the sigmoid of x; Caffe's threshold keeps e finite).
+/// In place, forward keeps the input aside, since backward needs it.
+/// </para>
+/// </remarks>
+public sealed class BNLLLayer : NeuronLayer
+{
+    private const float Threshold = 50f;
+    private readonly SavedBottom _savedBottom = new();
+
+    /// <summary>Creates the layer from its definition.</summary>
+    public BNLLLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        base.Reshape(bottom, top);
+        _savedBottom.Reshape(bottom[0], top[0]);
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        _savedBottom.Save(bottom[0]);
+        ReadOnlySpan<float> x = bottom[0].Data;
+        var y = top[0].Data;
+        for (var i = 0; i < y.Length; i++)
+        {
+            y[i] = MathF.Max(x[i], 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x[i])));
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (!propagateDown[0])
+        {
+            return;
+        }
+
+        var x = _savedBottom.Input(bottom[0]);
+        ReadOnlySpan<float> dy = top[0].Diff;
+        var dx = bottom[0].Diff;
+        for (var i = 0; i < dx.Length; i++)
+        {
+            var e = MathF.Exp(MathF.Min(x[i], Threshold));
+            dx[i] = dy[i] * e / (e + 1f);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Caffe;
+using LayerNet.Blobs;
+
+namespace LayerNet.Layers.Neuron;
+
+/// <summary>The exponential linear unit (<c>elu_param.alpha</c>, default 1), element by element. Works in place.</summary>
+/// <remarks>
+/// <para>Forward: y = x for x &gt; 0, alpha * (exp(x) - 1) otherwise.</para>
+/// <para>Backward: dx = dy for x &gt; 0, dy * (y + alpha) = dy * alpha * exp(x) otherwise.</para>
+/// <para>
+/// In place, backward reads the sign of x from y, which keeps it when alpha &gt;= 0; for a negative alpha the
+/// input is kept aside during forward instead.
+/// </para>
+/// </remarks>
+public sealed class ELULayer : NeuronLayer
+{
+    private readonly float _alpha;
+    private readonly SavedBottom _savedBottom = new();
+
+    /// <summary>Creates the layer from its definition (<c>elu_param</c>).</summary>
+    public ELULayer(LayerParameter parameter)
+        : base(parameter)
+    {
+        _alpha = parameter.EluParam?.Alpha ?? 1f;
+    }
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        base.Reshape(bottom, top);
+        _savedBottom.Reshape(bottom[0], top[0], needed: _alpha < 0f);
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        _savedBottom.Save(bottom[0]);
+        ReadOnlySpan<float> x = bottom[0].Data;
+        var y = top[0].Data;
+        for (var i = 0; i < y.Length; i++)
+        {
+            y[i] = x[i] > 0f ? x[i] : _alpha * (MathF.Exp(x[i]) - 1f);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (!propagateDown[0])
+        {
+            return;
+        }
+
+        var x = _savedBottom.Input(bottom[0]);
+        ReadOnlySpan<float> y = top[0].Data;
+        ReadOnlySpan<float> dy = top[0].Diff;
+        var dx = bottom[0].Diff;
+        for (var i = 0; i < dx.Length; i++)
+        {
+            dx[i] = x[i] > 0f ? dy[i] : dy[i] * (y[i] + _alpha);
+        }
+    }
+}
