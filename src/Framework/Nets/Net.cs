@@ -525,6 +525,17 @@ public sealed class Net
                         throw layer.Error($"shared param '{sharedName}' has decay_mult {spec.DecayMult} here and {owner.Spec.DecayMult} in layer '{owner.Layer.Name}'");
                     }
 
+                    // As Caffe: a multiplier the owner left unset is taken from the first sharer that sets it.
+                    if (spec.HasLrMult && owner.Spec is not { HasLrMult: true })
+                    {
+                        _paramLrMults[owner.Learnable] = spec.LrMult;
+                    }
+
+                    if (spec.HasDecayMult && owner.Spec is not { HasDecayMult: true })
+                    {
+                        _paramDecayMults[owner.Learnable] = spec.DecayMult;
+                    }
+
                     blob.ShareData(owner.Blob);
                     blob.ShareDiff(owner.Blob);
                     continue;

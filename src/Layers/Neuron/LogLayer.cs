@@ -58,7 +58,8 @@ public sealed class LogLayer : NeuronLayer
         }
         else
         {
-            TensorPrimitives.MultiplyAdd(bottom[0].Data, _scale, _shift, y);
+            TensorPrimitives.Multiply(bottom[0].Data, _scale, y);
+            TensorPrimitives.Add(y, _shift, y);
             TensorPrimitives.Log(y, y);
         }
 

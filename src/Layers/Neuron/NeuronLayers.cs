@@ -10,6 +10,16 @@ public static class NeuronLayers
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder
-            .AddLayer<SigmoidLayer>("Sigmoid");
+            .AddLayer<SigmoidLayer>("Sigmoid")
+            .AddLayer<ReLULayer>("ReLU")
+            .AddLayer<PReLULayer>("PReLU")
+            .AddLayer<ELULayer>("ELU")
+            .AddLayer<TanHLayer>("TanH")
+            .AddLayer<AbsValLayer>("AbsVal")
+            .AddLayer<PowerLayer>("Power")
+            .AddLayer<ExpLayer>("Exp")
+            .AddLayer<LogLayer>("Log")
+            .AddLayer<BNLLLayer>("BNLL")
+            .AddLayer<DropoutLayer>("Dropout");
     }
 }

@@ -55,7 +55,8 @@ public sealed class PowerLayer : NeuronLayer
         }
 
         _savedBottom.Save(bottom[0]);
-        TensorPrimitives.MultiplyAdd(bottom[0].Data, _scale, _shift, y);
+        TensorPrimitives.Multiply(bottom[0].Data, _scale, y);
+        TensorPrimitives.Add(y, _shift, y);
         if (_power != 1f)
         {
             TensorPrimitives.Pow(y, _power, y);

@@ -14,7 +14,7 @@ public sealed class ResumeTests
     private static IEnumerable<TestCaseData> Runs()
     {
         yield return new TestCaseData("lr_policy: 'fixed' base_lr: 1e-4", 2000).SetName("{m}(Caffe's two_layer solver, 1000 + 1000)");
-        yield return new TestCaseData("lr_policy: 'multistep' stepvalue: 30 stepvalue: 70 gamma: 0.5 base_lr: 2e-5 momentum: 0.9 weight_decay: 0.001", 100)
+        yield return new TestCaseData("lr_policy: 'multistep' stepvalue: 10 stepvalue: 30 stepvalue: 70 gamma: 0.5 base_lr: 2e-5 momentum: 0.9 weight_decay: 0.001", 100)
             .SetName("{m}(SGD with momentum and multistep, 50 + 50)");
         yield return new TestCaseData("type: 'Nesterov' lr_policy: 'step' stepsize: 15 gamma: 0.5 base_lr: 2e-5 momentum: 0.9", 40).SetName("{m}(Nesterov, 20 + 20)");
         yield return new TestCaseData("type: 'Adam' lr_policy: 'fixed' base_lr: 1e-3 momentum: 0.9 momentum2: 0.999", 40).SetName("{m}(Adam, 20 + 20)");
@@ -32,6 +32,7 @@ public sealed class ResumeTests
 
         var straight = Solve(straightFolder, settings, iterations, resumeFrom: null);
         var first = Solve(resumedFolder, settings, half, resumeFrom: null);
+        Assert.That(History(resumedFolder, half).SelectMany(blob => blob), Has.Some.Not.EqualTo(0f), "the snapshot carries history");
         var resumed = Solve(resumedFolder, settings, iterations, resumeFrom: resumedFolder.File($"two_layer_iter_{half}.solverstate"));
 
         Assert.That(

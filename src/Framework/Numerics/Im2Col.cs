@@ -1,0 +1,371 @@
+using System.Numerics.Tensors;
+
+namespace LayerNet.Numerics;
+
+/// <summary>
+/// Caffe's im2col and col2im: the rearrangement that turns a convolution into one matrix product, for any
+/// number of spatial axes, with a kernel size, padding, stride and dilation per axis.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The image holds <c>channels</c> x d_0 x ... x d_(N-1) values, row-major. On spatial axis i, with kernel
+/// k_i, pad p_i, stride s_i and dilation r_i, the output size is
+/// o_i = (d_i + 2 p_i - (r_i (k_i - 1) + 1)) / s_i + 1 (integer division, see <see cref="OutputSize"/>).
+/// </para>
+/// <para>
+/// The column matrix is row-major with channels * prod(k) rows, indexed (c, j_0, ..., j_(N-1)) with the last
+/// kernel axis fastest, and prod(o) columns, indexed (q_0, ..., q_(N-1)):
+/// col[(c, j), q] = image[c, q_i s_i - p_i + j_i r_i], or 0 where that lies in the padding.
+/// </para>
+/// <para>
+/// col2im is the adjoint (transpose) of im2col: it overwrites the image with zeros, then adds every column
+/// entry back at the image place it was read from (padding entries are dropped), so
+/// &lt;col2im(y), x&gt; = &lt;y, im2col(x)&gt;.
+/// </para>
+/// </remarks>
+public static class Im2Col
+{
+    /// <summary>
+    /// The output size on one spatial axis: (input + 2 pad - (dilation (kernel - 1) + 1)) / stride + 1, with
+    /// C's truncating division (the caller checks that the kernel extent fits the padded input).
+    /// </summary>
+    public static int OutputSize(int input, int kernel, int pad, int stride, int dilation) =>
+        ((input + (2 * pad) - ((dilation * (kernel - 1)) + 1)) / stride) + 1;
+
+    /// <summary>
+    /// im2col: writes the column matrix of <paramref name="image"/> (channels x imageShape) into
+    /// <paramref name="columns"/> (channels * prod(kernel) rows, prod(output size) columns).
+    /// </summary>
+    /// <param name="image">The image, channels x imageShape values, row-major.</param>
+    /// <param name="channels">The number of channels.</param>
+    /// <param name="imageShape">The spatial size of the image on each axis.</param>
+    /// <param name="kernel">The kernel size per spatial axis.</param>
+    /// <param name="pad">The zero padding per spatial axis (both sides).</param>
+    /// <param name="stride">The stride per spatial axis.</param>
+    /// <param name="dilation">The dilation per spatial axis.</param>
+    /// <param name="columns">Receives the column matrix; every entry is written.</param>
+    public static void ImageToColumns(
+        ReadOnlySpan<float> image, int channels, ReadOnlySpan<int> imageShape,
+        ReadOnlySpan<int> kernel, ReadOnlySpan<int> pad, ReadOnlySpan<int> stride, ReadOnlySpan<int> dilation,
+        Span<float> columns)
+    {
+        CheckArguments(image.Length, channels, imageShape, kernel, pad, stride, dilation, columns.Length);
+        switch (imageShape.Length)
+        {
+            case 1:
+                ImageToColumns2D(image, channels, 1, imageShape[0], 1, kernel[0], 0, pad[0], 1, stride[0], 1, dilation[0], columns);
+                break;
+            case 2:
+                ImageToColumns2D(
+                    image, channels, imageShape[0], imageShape[1], kernel[0], kernel[1], pad[0], pad[1],
+                    stride[0], stride[1], dilation[0], dilation[1], columns);
+                break;
+            default:
+                ImageToColumnsND(image, channels, imageShape, kernel, pad, stride, dilation, columns);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// col2im: overwrites <paramref name="image"/> (channels x imageShape) with the sum of the column entries
+    /// that <see cref="ImageToColumns"/> would have read from each place (the adjoint of im2col).
+    /// </summary>
+    /// <param name="columns">The column matrix, channels * prod(kernel) rows, prod(output size) columns.</param>
+    /// <param name="channels">The number of channels.</param>
+    /// <param name="imageShape">The spatial size of the image on each axis.</param>
+    /// <param name="kernel">The kernel size per spatial axis.</param>
+    /// <param name="pad">The zero padding per spatial axis (both sides).</param>
+    /// <param name="stride">The stride per spatial axis.</param>
+    /// <param name="dilation">The dilation per spatial axis.</param>
+    /// <param name="image">Receives the image; its previous contents are ignored.</param>
+    public static void ColumnsToImage(
+        ReadOnlySpan<float> columns, int channels, ReadOnlySpan<int> imageShape,
+        ReadOnlySpan<int> kernel, ReadOnlySpan<int> pad, ReadOnlySpan<int> stride, ReadOnlySpan<int> dilation,
+        Span<float> image)
+    {
+        CheckArguments(image.Length, channels, imageShape, kernel, pad, stride, dilation, columns.Length);
+        switch (imageShape.Length)
+        {
+            case 1:
+                ColumnsToImage2D(columns, channels, 1, imageShape[0], 1, kernel[0], 0, pad[0], 1, stride[0], 1, dilation[0], image);
+                break;
+            case 2:
+                ColumnsToImage2D(
+                    columns, channels, imageShape[0], imageShape[1], kernel[0], kernel[1], pad[0], pad[1],
+                    stride[0], stride[1], dilation[0], dilation[1], image);
+                break;
+            default:
+                ColumnsToImageND(columns, channels, imageShape, kernel, pad, stride, dilation, image);
+                break;
+        }
+    }
+
+    private static void CheckArguments(
+        int imageLength, int channels, ReadOnlySpan<int> imageShape,
+        ReadOnlySpan<int> kernel, ReadOnlySpan<int> pad, ReadOnlySpan<int> stride, ReadOnlySpan<int> dilation,
+        int columnsLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(channels);
+        var axes = imageShape.Length;
+        if (kernel.Length != axes || pad.Length != axes || stride.Length != axes || dilation.Length != axes)
+        {
+            throw new ArgumentException("kernel, pad, stride and dilation need one value per spatial axis of the image");
+        }
+
+        long imageCount = channels;
+        long columnCount = channels;
+        for (var i = 0; i < axes; i++)
+        {
+            if (imageShape[i] < 0 || kernel[i] <= 0 || pad[i] < 0 || stride[i] <= 0 || dilation[i] <= 0)
+            {
+                throw new ArgumentException($"spatial axis {i}: the size and pad must not be negative, the kernel, stride and dilation must be positive");
+            }
+
+            var output = OutputSize(imageShape[i], kernel[i], pad[i], stride[i], dilation[i]);
+            if (imageShape[i] + (2 * pad[i]) < (dilation[i] * (kernel[i] - 1)) + 1)
+            {
+                throw new ArgumentException($"spatial axis {i}: the kernel extent exceeds the padded image");
+            }
+
+            imageCount *= imageShape[i];
+            columnCount *= (long)kernel[i] * output;
+        }
+
+        if (imageLength < imageCount || columnsLength < columnCount)
+        {
+            throw new ArgumentException("the image or the column buffer is shorter than the shapes require");
+        }
+    }
+
+    /// <summary>
+    /// The range [first, last) of output positions q whose input position start + q * stride lies in [0, size).
+    /// </summary>
+    private static (int First, int Last) InsideRange(int start, int stride, int size, int outputs)
+    {
+        var first = start >= 0 ? 0 : (-start + stride - 1) / stride;
+        var last = size - start <= 0 ? 0 : (size - start + stride - 1) / stride;
+        first = Math.Min(first, outputs);
+        last = Math.Clamp(last, first, outputs);
+        return (first, last);
+    }
+
+    private static void ImageToColumns2D(
+        ReadOnlySpan<float> image, int channels, int height, int width, int kernelH, int kernelW,
+        int padH, int padW, int strideH, int strideW, int dilationH, int dilationW, Span<float> columns)
+    {
+        var outputH = OutputSize(height, kernelH, padH, strideH, dilationH);
+        var outputW = OutputSize(width, kernelW, padW, strideW, dilationW);
+        var planeSize = height * width;
+        var column = 0;
+        for (var c = 0; c < channels; c++)
+        {
+            var plane = image.Slice(c * planeSize, planeSize);
+            for (var kh = 0; kh < kernelH; kh++)
+            {
+                for (var kw = 0; kw < kernelW; kw++)
+                {
+                    var startW = (kw * dilationW) - padW;
+                    var (first, last) = InsideRange(startW, strideW, width, outputW);
+                    var inputRow = (kh * dilationH) - padH;
+                    for (var oh = 0; oh < outputH; oh++, inputRow += strideH, column += outputW)
+                    {
+                        var row = columns.Slice(column, outputW);
+                        if ((uint)inputRow >= (uint)height)
+                        {
+                            row.Clear();
+                            continue;
+                        }
+
+                        row[..first].Clear();
+                        row[last..].Clear();
+                        if (last == first)
+                        {
+                            continue;
+                        }
+
+                        var source = plane.Slice(inputRow * width, width);
+                        var inputColumn = startW + (first * strideW);
+                        if (strideW == 1)
+                        {
+                            source.Slice(inputColumn, last - first).CopyTo(row[first..last]);
+                        }
+                        else
+                        {
+                            for (var ow = first; ow < last; ow++, inputColumn += strideW)
+                            {
+                                row[ow] = source[inputColumn];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void ColumnsToImage2D(
+        ReadOnlySpan<float> columns, int channels, int height, int width, int kernelH, int kernelW,
+        int padH, int padW, int strideH, int strideW, int dilationH, int dilationW, Span<float> image)
+    {
+        var outputH = OutputSize(height, kernelH, padH, strideH, dilationH);
+        var outputW = OutputSize(width, kernelW, padW, strideW, dilationW);
+        var planeSize = height * width;
+        image[..(channels * planeSize)].Clear();
+        var column = 0;
+        for (var c = 0; c < channels; c++)
+        {
+            var plane = image.Slice(c * planeSize, planeSize);
+            for (var kh = 0; kh < kernelH; kh++)
+            {
+                for (var kw = 0; kw < kernelW; kw++)
+                {
+                    var startW = (kw * dilationW) - padW;
+                    var (first, last) = InsideRange(startW, strideW, width, outputW);
+                    var inputRow = (kh * dilationH) - padH;
+                    for (var oh = 0; oh < outputH; oh++, inputRow += strideH, column += outputW)
+                    {
+                        if ((uint)inputRow >= (uint)height || last == first)
+                        {
+                            continue;
+                        }
+
+                        var row = columns.Slice(column, outputW);
+                        var target = plane.Slice(inputRow * width, width);
+                        var inputColumn = startW + (first * strideW);
+                        if (strideW == 1)
+                        {
+                            var destination = target.Slice(inputColumn, last - first);
+                            TensorPrimitives.Add(destination, row[first..last], destination);
+                        }
+                        else
+                        {
+                            for (var ow = first; ow < last; ow++, inputColumn += strideW)
+                            {
+                                target[inputColumn] += row[ow];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void ImageToColumnsND(
+        ReadOnlySpan<float> image, int channels, ReadOnlySpan<int> imageShape,
+        ReadOnlySpan<int> kernel, ReadOnlySpan<int> pad, ReadOnlySpan<int> stride, ReadOnlySpan<int> dilation,
+        Span<float> columns)
+    {
+        var axes = imageShape.Length;
+        Span<int> outputShape = stackalloc int[axes];
+        Span<int> kernelIndex = stackalloc int[axes];
+        Span<int> outputIndex = stackalloc int[axes];
+        var (kernelCount, outputCount) = Counts(imageShape, kernel, pad, stride, dilation, outputShape);
+        var column = 0;
+        for (var row = 0; row < channels * kernelCount; row++)
+        {
+            var channel = SplitRow(row, kernel, kernelIndex);
+            outputIndex.Clear();
+            for (var q = 0; q < outputCount; q++, column++)
+            {
+                var index = ImageIndex(channel, imageShape, pad, stride, dilation, kernelIndex, outputIndex);
+                columns[column] = index < 0 ? 0f : image[index];
+                Increment(outputIndex, outputShape);
+            }
+        }
+    }
+
+    private static void ColumnsToImageND(
+        ReadOnlySpan<float> columns, int channels, ReadOnlySpan<int> imageShape,
+        ReadOnlySpan<int> kernel, ReadOnlySpan<int> pad, ReadOnlySpan<int> stride, ReadOnlySpan<int> dilation,
+        Span<float> image)
+    {
+        var axes = imageShape.Length;
+        Span<int> outputShape = stackalloc int[axes];
+        Span<int> kernelIndex = stackalloc int[axes];
+        Span<int> outputIndex = stackalloc int[axes];
+        var (kernelCount, outputCount) = Counts(imageShape, kernel, pad, stride, dilation, outputShape);
+        var imageCount = channels;
+        foreach (var size in imageShape)
+        {
+            imageCount *= size;
+        }
+
+        image[..imageCount].Clear();
+        var column = 0;
+        for (var row = 0; row < channels * kernelCount; row++)
+        {
+            var channel = SplitRow(row, kernel, kernelIndex);
+            outputIndex.Clear();
+            for (var q = 0; q < outputCount; q++, column++)
+            {
+                var index = ImageIndex(channel, imageShape, pad, stride, dilation, kernelIndex, outputIndex);
+                if (index >= 0)
+                {
+                    image[index] += columns[column];
+                }
+
+                Increment(outputIndex, outputShape);
+            }
+        }
+    }
+
+    private static (int KernelCount, int OutputCount) Counts(
+        ReadOnlySpan<int> imageShape, ReadOnlySpan<int> kernel, ReadOnlySpan<int> pad, ReadOnlySpan<int> stride,
+        ReadOnlySpan<int> dilation, Span<int> outputShape)
+    {
+        var kernelCount = 1;
+        var outputCount = 1;
+        for (var i = 0; i < imageShape.Length; i++)
+        {
+            outputShape[i] = OutputSize(imageShape[i], kernel[i], pad[i], stride[i], dilation[i]);
+            kernelCount *= kernel[i];
+            outputCount *= outputShape[i];
+        }
+
+        return (kernelCount, outputCount);
+    }
+
+    /// <summary>Splits a column-matrix row into its kernel offsets (last axis fastest); returns the channel.</summary>
+    private static int SplitRow(int row, ReadOnlySpan<int> kernel, Span<int> kernelIndex)
+    {
+        for (var i = kernel.Length - 1; i >= 0; i--)
+        {
+            kernelIndex[i] = row % kernel[i];
+            row /= kernel[i];
+        }
+
+        return row;
+    }
+
+    /// <summary>The flat image index read for one kernel offset and output position, or -1 in the padding.</summary>
+    private static int ImageIndex(
+        int channel, ReadOnlySpan<int> imageShape, ReadOnlySpan<int> pad, ReadOnlySpan<int> stride,
+        ReadOnlySpan<int> dilation, ReadOnlySpan<int> kernelIndex, ReadOnlySpan<int> outputIndex)
+    {
+        var index = channel;
+        for (var i = 0; i < imageShape.Length; i++)
+        {
+            var position = (outputIndex[i] * stride[i]) - pad[i] + (kernelIndex[i] * dilation[i]);
+            if ((uint)position >= (uint)imageShape[i])
+            {
+                return -1;
+            }
+
+            index = (index * imageShape[i]) + position;
+        }
+
+        return index;
+    }
+
+    private static void Increment(Span<int> index, ReadOnlySpan<int> shape)
+    {
+        for (var i = index.Length - 1; i >= 0; i--)
+        {
+            if (++index[i] < shape[i])
+            {
+                return;
+            }
+
+            index[i] = 0;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using Caffe;
+using LayerNet.Blobs;
+
+namespace LayerNet.Layers.Common;
+
+/// <summary>
+/// The top-k classification accuracy (Caffe's Accuracy): bottom 0 holds scores, bottom 1 one integer label per
+/// (outer, inner) position; an optional second top receives the accuracy of each class.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The scores are read as outer x C x inner around <c>accuracy_param.axis</c> (default 1); the labels must number
+/// outer x inner. A position with label l is a hit when fewer than k = <c>top_k</c> classes (l included) score at
+/// least x(l): ties count against it. Positions whose label is <c>accuracy_param.ignore_label</c> (when given) are
+/// skipped.
+/// </para>
+/// <para>
+/// Forward: accuracy = hits / positions counted (0 when none). Per class c (second top, shape [C]): the hits among the
+/// positions labelled c over those positions (0 for a class no position has).
+/// </para>
+/// <para>
+/// No backward: the accuracy is not differentiable, and neither bottom may be forced to backward. A label outside
+/// [0, C) that is not the ignore label is only seen in forward, where nothing may throw: it makes the accuracy NaN
+/// (so the test output shows it) and counts for no class.
+/// </para>
+/// </remarks>
+public sealed class AccuracyLayer : Layer
+{
+    private readonly int _topK;
+    private readonly int _axis;
+    private readonly bool _hasIgnoreLabel;
+    private readonly int _ignoreLabel;
+    private int _outer;
+    private int _classes;
+    private int _inner;
+    private float[] _classCounts = [];
+
+    /// <summary>Creates the layer from its definition (<c>accuracy_param</c>).</summary>
+    public AccuracyLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+        var p = parameter.AccuracyParam ?? new AccuracyParameter();
+        if (p.TopK == 0 || p.TopK > int.MaxValue)
+        {
+            throw Error($"accuracy_param.top_k {p.TopK} is out of range; expected at least 1");
+        }
+
+        _topK = (int)p.TopK;
+        _axis = p.Axis;
+        _hasIgnoreLabel = p.HasIgnoreLabel;
+        _ignoreLabel = p.IgnoreLabel;
+    }
+
+    /// <inheritdoc/>
+    protected override BlobArity BottomArity => BlobArity.Exactly(2);
+
+    /// <inheritdoc/>
+    protected override BlobArity TopArity => BlobArity.Between(1, 2);
+
+    /// <inheritdoc/>
+    public override bool HasBackward => false;
+
+    /// <inheritdoc/>
+    public override bool AllowForceBackward(int bottomIndex) => false;
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        ArgumentNullException.ThrowIfNull(top);
+        var scores = bottom[0];
+        var count = scores.AxisCount;
+        if (_axis < -count || _axis >= count)
+        {
+            throw Error($"accuracy_param.axis {_axis} is out of range for bottom '{scores.Name}' of shape {scores.ShapeString}; expected {-count} <= axis < {count}");
+        }
+
+        var axis = _axis < 0 ? _axis + count : _axis;
+        _outer = scores.CountRange(0, axis);
+        _classes = scores.Shape[axis];
+        _inner = scores.CountFrom(axis + 1);
+        if (bottom[1].Count != _outer * _inner)
+        {
+            throw Error($"bottom '{bottom[1].Name}' ({bottom[1].ShapeString}) must hold one label per position of '{scores.Name}' ({scores.ShapeString}) around axis {axis}: {_outer} x {_inner} = {_outer * _inner} labels, each in [0, {_classes})");
+        }
+
+        if (_topK > _classes)
+        {
+            throw Error($"accuracy_param.top_k {_topK} exceeds the {_classes} classes of bottom '{scores.Name}' ({scores.ShapeString}) on axis {axis}");
+        }
+
+        top[0].Reshape([]);
+        if (top.Count > 1)
+        {
+            top[1].Reshape([_classes]);
+            if (_classCounts.Length < _classes)
+            {
+                _classCounts = new float[_classes];
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ReadOnlySpan<float> scores = bottom[0].Data;
+        ReadOnlySpan<float> labels = bottom[1].Data;
+        var perClass = top.Count > 1;
+        var classHits = perClass ? top[1].Data : [];
+        var classCounts = perClass ? _classCounts.AsSpan(0, _classes) : [];
+        classHits.Clear();
+        classCounts.Clear();
+        var dimension = _classes * _inner;
+        var hits = 0;
+        var counted = 0;
+        var badLabel = false;
+        for (var i = 0; i < _outer; i++)
+        {
+            for (var j = 0; j < _inner; j++)
+            {
+                var label = (int)labels[(i * _inner) + j];
+                if (_hasIgnoreLabel && label == _ignoreLabel)
+                {
+                    continue;
+                }
+
+                if ((uint)label >= (uint)_classes)
+                {
+                    badLabel = true;
+                    continue;
+                }
+
+                var at = (i * dimension) + j;
+                var truth = scores[at + (label * _inner)];
+
+                // Count the classes scoring at least the true one (itself included), stopping once k are found.
+                var atLeast = 0;
+                for (var c = 0; c < _classes && atLeast <= _topK; c++)
+                {
+                    if (scores[at + (c * _inner)] >= truth)
+                    {
+                        atLeast++;
+                    }
+                }
+
+                if (atLeast <= _topK)
+                {
+                    hits++;
+                    if (perClass)
+                    {
+                        classHits[label]++;
+                    }
+                }
+
+                if (perClass)
+                {
+                    classCounts[label]++;
+                }
+
+                counted++;
+            }
+        }
+
+        top[0].Data[0] = badLabel ? float.NaN : counted == 0 ? 0f : (float)hits / counted;
+        for (var c = 0; c < classCounts.Length; c++)
+        {
+            classHits[c] = classCounts[c] == 0f ? 0f : classHits[c] / classCounts[c];
+        }
+    }
+}

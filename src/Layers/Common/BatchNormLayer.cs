@@ -1,0 +1,305 @@
+using System.Numerics.Tensors;
+using Caffe;
+using LayerNet.Blobs;
+using LayerNet.Numerics;
+
+namespace LayerNet.Layers.Common;
+
+/// <summary>
+/// Normalises every channel (axis 1) of its bottom to zero mean and unit variance (Caffe's BatchNorm), over the
+/// batch and the spatial axes, or with stored running statistics. Learnable scale and shift are a separate Scale
+/// layer, as in Caffe.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The bottom is read as N x C x S (N = axis 0, C = axis 1 or 1 for a 1-D bottom, S = the rest); statistics are
+/// per channel c over the m = N S values of that channel. The three blobs are Caffe's: 0 the running mean sum
+/// M, 1 the running variance sum V (both C long), 2 the scale factor s (shape [1]). They are statistics, not
+/// weights: set-up adds <c>param { lr_mult: 0 }</c> for each one the model file leaves out, and a non-zero
+/// lr_mult is an error.
+/// </para>
+/// <para>
+/// Batch statistics (TRAIN, unless <c>use_global_stats</c>): mu = mean(x), var = mean((x - mu)^2);
+/// y = (x - mu) / sqrt(var + eps). Each pass also updates the running sums, with f = moving_average_fraction:
+/// s = f s + 1; M = f M + mu; V = f V + var m / (m - 1) (no correction when m = 1).
+/// Backward: dx = (dy - mean(dy) - y mean(dy y)) / sqrt(var + eps), the means per channel.
+/// </para>
+/// <para>
+/// Global statistics (TEST, or <c>use_global_stats: true</c>): mu = M / s, var = V / s (both 0 when s = 0);
+/// y = (x - mu) / sqrt(var + eps); backward dx = dy / sqrt(var + eps). Caffe stops there; here, when asked for the
+/// blobs' gradients (the net never asks, their lr_mult being 0), dM = -(1/s) sum(dy) / sqrt(var + eps),
+/// dV = -(1/2s) sum(dy y) / (var + eps), ds = (1/s) sum_c (mu sum(dy) / sqrt(var + eps) + var sum(dy y) / (2 (var + eps))).
+/// </para>
+/// </remarks>
+public sealed class BatchNormLayer : Layer
+{
+    private readonly float _movingAverageFraction;
+    private readonly float _eps;
+    private bool _useGlobalStats;
+    private int _channels;
+    private int _num;
+    private int _spatial;
+    private float[] _mean = [];
+    private float[] _variance = [];
+    private float[] _std = [];
+    private float[] _normalized = [];
+    private float[] _sumDiff = [];
+    private float[] _sumDiffTimesNormalized = [];
+
+    /// <summary>Creates the layer from its definition (<c>batch_norm_param</c>).</summary>
+    public BatchNormLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+        var p = parameter.BatchNormParam ?? new BatchNormParameter();
+        _movingAverageFraction = p.MovingAverageFraction;
+        _eps = p.Eps;
+    }
+
+    /// <inheritdoc/>
+    protected override BlobArity BottomArity => BlobArity.Exactly(1);
+
+    /// <inheritdoc/>
+    protected override BlobArity TopArity => BlobArity.Exactly(1);
+
+    /// <summary>True when the layer normalises with the stored statistics rather than the batch's.</summary>
+    public bool UsesGlobalStats => _useGlobalStats;
+
+    /// <inheritdoc/>
+    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        var p = Parameter.BatchNormParam ?? new BatchNormParameter();
+        _useGlobalStats = p.HasUseGlobalStats ? p.UseGlobalStats : Phase == Caffe.Phase.Test;
+        var input = bottom[0];
+        if (input.AxisCount == 0)
+        {
+            throw Error($"bottom '{input.Name}' has no axes; BatchNorm needs at least one (the batch)");
+        }
+
+        _channels = input.AxisCount == 1 ? 1 : input.Shape[1];
+        if (BlobsGiven)
+        {
+            if (Blobs.Count != 3)
+            {
+                throw Error($"expected 3 blobs (mean, variance, scale factor), the model gives {Blobs.Count}");
+            }
+
+            RequireBlobShape(0, [_channels], "mean");
+            RequireBlobShape(1, [_channels], "variance");
+            RequireBlobShape(2, [1], "scale factor");
+        }
+        else
+        {
+            // Fresh blobs are zero: no statistics yet.
+            AddBlob(_channels);
+            AddBlob(_channels);
+            AddBlob(1);
+        }
+
+        // The statistics must not be touched by the solver: as Caffe does, pin their learning rates at 0.
+        for (var i = 0; i < Blobs.Count; i++)
+        {
+            if (Parameter.Param.Count == i)
+            {
+                Parameter.Param.Add(new ParamSpec { LrMult = 0f });
+            }
+            else if (Parameter.Param[i].LrMult != 0f)
+            {
+                throw Error($"param {i} has lr_mult {Parameter.Param[i].LrMult}; the batch statistics (mean, variance, scale factor) are not learnable, give lr_mult: 0 or leave param out");
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        ArgumentNullException.ThrowIfNull(top);
+        var input = bottom[0];
+        if (input.AxisCount == 0 || (input.AxisCount == 1 ? 1 : input.Shape[1]) != _channels)
+        {
+            throw Error($"bottom '{input.Name}' has shape {input.ShapeString}; the layer was set up for {_channels} channels on axis 1");
+        }
+
+        top[0].ReshapeLike(input);
+        _num = input.Shape[0];
+        _spatial = _num * _channels == 0 ? 0 : input.Count / (_num * _channels);
+        if (_mean.Length != _channels)
+        {
+            _mean = new float[_channels];
+            _variance = new float[_channels];
+            _std = new float[_channels];
+            _sumDiff = new float[_channels];
+            _sumDiffTimesNormalized = new float[_channels];
+        }
+
+        if (_normalized.Length < input.Count)
+        {
+            _normalized = new float[input.Count];
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ReadOnlySpan<float> x = bottom[0].Data;
+        var y = top[0].Data;
+        var values = _num * _spatial;
+        if (_useGlobalStats)
+        {
+            var factor = Blobs[2].Data[0];
+            var scale = factor == 0f ? 0f : 1f / factor;
+            TensorPrimitives.Multiply(Blobs[0].Data, scale, _mean);
+            TensorPrimitives.Multiply(Blobs[1].Data, scale, _variance);
+        }
+        else
+        {
+            _mean.AsSpan().Clear();
+            for (var n = 0; n < _num; n++)
+            {
+                for (var c = 0; c < _channels; c++)
+                {
+                    _mean[c] += TensorPrimitives.Sum(x.Slice(((n * _channels) + c) * _spatial, _spatial));
+                }
+            }
+
+            TensorPrimitives.Divide(_mean, values, _mean);
+        }
+
+        // y = x - mu (in place when top is bottom: each element is read before it is written).
+        for (var n = 0; n < _num; n++)
+        {
+            for (var c = 0; c < _channels; c++)
+            {
+                var offset = ((n * _channels) + c) * _spatial;
+                TensorPrimitives.Subtract(x.Slice(offset, _spatial), _mean[c], y.Slice(offset, _spatial));
+            }
+        }
+
+        if (!_useGlobalStats)
+        {
+            _variance.AsSpan().Clear();
+            for (var n = 0; n < _num; n++)
+            {
+                for (var c = 0; c < _channels; c++)
+                {
+                    _variance[c] += TensorPrimitives.SumOfSquares(y.Slice(((n * _channels) + c) * _spatial, _spatial));
+                }
+            }
+
+            TensorPrimitives.Divide(_variance, values, _variance);
+            UpdateRunningStatistics(values);
+        }
+
+        TensorPrimitives.Add(_variance, _eps, _std);
+        TensorPrimitives.Sqrt(_std, _std);
+        for (var n = 0; n < _num; n++)
+        {
+            for (var c = 0; c < _channels; c++)
+            {
+                var slice = y.Slice(((n * _channels) + c) * _spatial, _spatial);
+                TensorPrimitives.Divide(slice, _std[c], slice);
+            }
+        }
+
+        // Kept for backward: a later in-place layer may overwrite the top.
+        y.CopyTo(_normalized);
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        // Per-channel sums first: in place, the bottom diff written below is the top diff read here.
+        ReadOnlySpan<float> dy = top[0].Diff;
+        ReadOnlySpan<float> y = _normalized.AsSpan(0, dy.Length);
+        _sumDiff.AsSpan().Clear();
+        _sumDiffTimesNormalized.AsSpan().Clear();
+        for (var n = 0; n < _num; n++)
+        {
+            for (var c = 0; c < _channels; c++)
+            {
+                var offset = ((n * _channels) + c) * _spatial;
+                _sumDiff[c] += TensorPrimitives.Sum(dy.Slice(offset, _spatial));
+                _sumDiffTimesNormalized[c] += TensorPrimitives.Dot(dy.Slice(offset, _spatial), y.Slice(offset, _spatial));
+            }
+        }
+
+        if (_useGlobalStats)
+        {
+            AccumulateStatisticsGradients();
+        }
+
+        if (!propagateDown[0])
+        {
+            return;
+        }
+
+        var dx = bottom[0].Diff;
+        var values = _num * _spatial;
+        for (var n = 0; n < _num; n++)
+        {
+            for (var c = 0; c < _channels; c++)
+            {
+                var offset = ((n * _channels) + c) * _spatial;
+                var target = dx.Slice(offset, _spatial);
+                if (_useGlobalStats)
+                {
+                    TensorPrimitives.Divide(dy.Slice(offset, _spatial), _std[c], target);
+                    continue;
+                }
+
+                // dx = (dy - mean(dy) - y mean(dy y)) / std.
+                TensorPrimitives.MultiplyAdd(y.Slice(offset, _spatial), -_sumDiffTimesNormalized[c] / values, dy.Slice(offset, _spatial), target);
+                TensorPrimitives.Subtract(target, _sumDiff[c] / values, target);
+                TensorPrimitives.Divide(target, _std[c], target);
+            }
+        }
+    }
+
+    private void UpdateRunningStatistics(int values)
+    {
+        var fraction = _movingAverageFraction;
+        var factor = Blobs[2].Data;
+        factor[0] = (factor[0] * fraction) + 1f;
+        Blas.Axpby(1f, _mean, fraction, Blobs[0].Data);
+
+        // The running variance is unbiased: the batch variance times m / (m - 1).
+        var correction = values > 1 ? (float)values / (values - 1) : 1f;
+        Blas.Axpby(correction, _variance, fraction, Blobs[1].Data);
+    }
+
+    private void AccumulateStatisticsGradients()
+    {
+        var factor = Blobs[2].Data[0];
+        if (factor == 0f)
+        {
+            // mu and var are pinned at 0 while s = 0: no gradient flows to the blobs.
+            return;
+        }
+
+        var scale = 1f / factor;
+        var factorGradient = 0f;
+        for (var c = 0; c < _channels; c++)
+        {
+            // dL/dmu = -sum(dy) / std; dL/dvar = -sum(dy y) / (2 std^2).
+            var meanGradient = -_sumDiff[c] / _std[c];
+            var varianceGradient = -0.5f * _sumDiffTimesNormalized[c] / (_std[c] * _std[c]);
+            if (ParamPropagateDown(0))
+            {
+                Blobs[0].Diff[c] += scale * meanGradient;
+            }
+
+            if (ParamPropagateDown(1))
+            {
+                Blobs[1].Diff[c] += scale * varianceGradient;
+            }
+
+            // mu = M / s and var = V / s: d/ds = -mu / s and -var / s.
+            factorGradient -= scale * ((meanGradient * _mean[c]) + (varianceGradient * _variance[c]));
+        }
+
+        if (ParamPropagateDown(2))
+        {
+            Blobs[2].Diff[0] += factorGradient;
+        }
+    }
+}

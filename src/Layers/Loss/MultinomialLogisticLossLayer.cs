@@ -1,0 +1,93 @@
+using Caffe;
+using LayerNet.Blobs;
+
+namespace LayerNet.Layers.Loss;
+
+/// <summary>
+/// The negative log-likelihood of given probabilities (Caffe's MultinomialLogisticLoss): bottom 0 holds N x C
+/// probabilities (e.g. a Softmax's top), bottom 1 one integer label per item.
+/// </summary>
+/// <remarks>
+/// <para>
+/// With C = the count of bottom 0 over N and l(n) the label of item n, forward:
+/// loss = -sum over n of log(max(p(n, l(n)), 1e-20)) / N. The floor (Caffe's kLOG_THRESHOLD) keeps log finite.
+/// </para>
+/// <para>
+/// Backward, with w the top's gradient (the loss weight): dp(n, l(n)) = -w / (N max(p(n, l(n)), 1e-20)), and 0 for
+/// every other class. The labels get no gradient.
+/// </para>
+/// <para>
+/// A label outside [0, C) is only seen in forward, where nothing may throw: it makes the loss NaN (so the run shows
+/// it at once) and contributes no gradient.
+/// </para>
+/// </remarks>
+public sealed class MultinomialLogisticLossLayer : LossLayer
+{
+    private const float LogThreshold = 1e-20f;
+
+    /// <summary>Creates the layer from its definition.</summary>
+    public MultinomialLogisticLossLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        base.Reshape(bottom, top);
+        var items = bottom[0].Shape[0];
+        if (bottom[1].Count != items)
+        {
+            throw Error($"bottom '{bottom[1].Name}' ({bottom[1].ShapeString}) must hold one label per item of '{bottom[0].Name}' ({bottom[0].ShapeString}): {items} labels");
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ReadOnlySpan<float> probability = bottom[0].Data;
+        ReadOnlySpan<float> labels = bottom[1].Data;
+        var items = bottom[0].Shape[0];
+        var classes = items == 0 ? 0 : probability.Length / items;
+        var loss = 0f;
+        for (var n = 0; n < items; n++)
+        {
+            var label = (int)labels[n];
+            if ((uint)label >= (uint)classes)
+            {
+                loss = float.NaN;
+                continue;
+            }
+
+            loss -= MathF.Log(MathF.Max(probability[(n * classes) + label], LogThreshold));
+        }
+
+        top[0].Data[0] = loss / items;
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (!propagateDown[0])
+        {
+            return;
+        }
+
+        ReadOnlySpan<float> probability = bottom[0].Data;
+        ReadOnlySpan<float> labels = bottom[1].Data;
+        var diff = bottom[0].Diff;
+        var items = bottom[0].Shape[0];
+        var classes = items == 0 ? 0 : probability.Length / items;
+        diff.Clear();
+        var scale = -top[0].Diff[0] / items;
+        for (var n = 0; n < items; n++)
+        {
+            var label = (int)labels[n];
+            if ((uint)label < (uint)classes)
+            {
+                var at = (n * classes) + label;
+                diff[at] = scale / MathF.Max(probability[at], LogThreshold);
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Numerics.Tensors;
+using Caffe;
+using LayerNet.Blobs;
+
+namespace LayerNet.Layers.Neuron;
+
+/// <summary>
+/// Dropout (<c>dropout_param.dropout_ratio</c> r, default 0.5, in [0, 1)): in the TRAIN phase each element is zeroed
+/// with probability r and the survivors are scaled by 1 / (1 - r); in the TEST phase the layer is the identity.
+/// Works in place.
+/// </summary>
+/// <remarks>
+/// <para>TRAIN forward: m_i ~ Bernoulli(1 - r) drawn from the layer's <see cref="Layer.Random"/>; y = x * m / (1 - r).</para>
+/// <para>TRAIN backward: dx = dy * m / (1 - r), with the mask of the last forward pass.</para>
+/// <para>TEST: y = x, dx = dy.</para>
+/// </remarks>
+public sealed class DropoutLayer : NeuronLayer
+{
+    private readonly float _ratio;
+    private readonly float _scale;
+    private float[] _mask = [];
+
+    /// <summary>Creates the layer from its definition (<c>dropout_param</c>); a ratio outside [0, 1) is an error.</summary>
+    public DropoutLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+        _ratio = parameter.DropoutParam?.DropoutRatio ?? 0.5f;
+        if (!(_ratio >= 0f && _ratio < 1f))
+        {
+            throw Error($"dropout_param.dropout_ratio must be in [0, 1), got {_ratio}");
+        }
+
+        _scale = 1f / (1f - _ratio);
+    }
+
+    /// <summary>The scaled mask of the last TRAIN forward pass: 0 for a dropped element, 1 / (1 - r) for a kept one.</summary>
+    internal ReadOnlySpan<float> Mask => _mask;
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        base.Reshape(bottom, top);
+        if (_mask.Length != bottom[0].Count)
+        {
+            _mask = new float[bottom[0].Count];
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Phase != Phase.Train)
+        {
+            if (!ReferenceEquals(bottom[0], top[0]))
+            {
+                bottom[0].Data.CopyTo(top[0].Data);
+            }
+
+            return;
+        }
+
+        var random = Random;
+        var keep = 1d - _ratio;
+        var mask = _mask.AsSpan();
+        for (var i = 0; i < mask.Length; i++)
+        {
+            mask[i] = random.NextBernoulli(keep) ? _scale : 0f;
+        }
+
+        TensorPrimitives.Multiply(bottom[0].Data, mask, top[0].Data);
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (!propagateDown[0])
+        {
+            return;
+        }
+
+        if (Phase != Phase.Train)
+        {
+            if (!ReferenceEquals(bottom[0], top[0]))
+            {
+                top[0].Diff.CopyTo(bottom[0].Diff);
+            }
+
+            return;
+        }
+
+        TensorPrimitives.Multiply(top[0].Diff, _mask, bottom[0].Diff);
+    }
+}

@@ -1,0 +1,438 @@
+using Caffe;
+using LayerNet.Blobs;
+using LayerNet.Errors;
+using LayerNet.Fillers;
+using LayerNet.Numerics;
+
+namespace LayerNet.Layers.Vision;
+
+/// <summary>
+/// What convolution and deconvolution share (Caffe's BaseConvolutionLayer): reading <c>convolution_param</c>,
+/// the learnable blobs, the shapes, and the three matrix products of a convolution done through im2col.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The bottom has the axes before <c>axis</c> (the items), the channel axis, then N spatial axes. Kernel, pad,
+/// stride and dilation are given once for every spatial axis or once per axis (<c>kernel_h</c>/<c>kernel_w</c>,
+/// <c>pad_h</c>/<c>pad_w</c>, <c>stride_h</c>/<c>stride_w</c> for 2-D only). Several bottoms may be given, each
+/// with its own top; they must have the same shape and share the weights.
+/// </para>
+/// <para>
+/// Within the convolution proper, C_in channels of the "convolution input" map to C_out channels of the
+/// "convolution output" in <c>group</c> independent groups. For a convolution the input is the bottom
+/// (C_in = channels, C_out = num_output); for a deconvolution the roles are reversed, the input being the top.
+/// The weight is C_out x C_in / group x kernel; the bias has num_output entries. With a 1x1 kernel, stride 1
+/// and no pad the column matrix is the input itself and im2col is skipped.
+/// </para>
+/// </remarks>
+public abstract class BaseConvolutionLayer : Layer
+{
+    private readonly int _numOutput;
+    private readonly int _group;
+    private readonly bool _reverseDimensions;
+    private int _channelAxis;
+    private int _spatialAxes;
+    private int[] _kernel = [];
+    private int[] _pad = [];
+    private int[] _stride = [];
+    private int[] _dilation = [];
+    private bool _is1x1;
+    private int _channels;
+    private int _convInChannels;
+    private int _convOutChannels;
+    private int _kernelDim;
+    private int _weightOffset;
+    private int _columnOffset;
+    private int _outputOffset;
+    private int _convOutSpatialDim;
+    private int _outSpatialDim;
+    private int _columnCount;
+    private int[] _convInputShape = [];
+    private float[] _columns = [];
+    private float[] _biasMultiplier = [];
+
+    /// <summary>Reads the parts of <c>convolution_param</c> that need no bottom shape.</summary>
+    /// <param name="parameter">The layer's definition.</param>
+    /// <param name="reverseDimensions">True for a deconvolution: the convolution maps the top to the bottom.</param>
+    protected BaseConvolutionLayer(LayerParameter parameter, bool reverseDimensions)
+        : base(parameter)
+    {
+        var p = parameter.ConvolutionParam ?? new ConvolutionParameter();
+        if (p.NumOutput == 0)
+        {
+            throw Error("convolution_param.num_output must be given and positive");
+        }
+
+        if (p.NumOutput > int.MaxValue || p.Group > int.MaxValue)
+        {
+            throw Error("convolution_param.num_output or group is too large");
+        }
+
+        if (p.Group == 0)
+        {
+            throw Error("convolution_param.group must be positive");
+        }
+
+        if (p.NumOutput % p.Group != 0)
+        {
+            throw Error($"convolution_param.num_output {p.NumOutput} must be a multiple of group {p.Group}");
+        }
+
+        _numOutput = (int)p.NumOutput;
+        _group = (int)p.Group;
+        BiasTerm = p.BiasTerm;
+        _reverseDimensions = reverseDimensions;
+    }
+
+    /// <inheritdoc/>
+    protected override BlobArity BottomArity => BlobArity.AtLeast(1);
+
+    /// <inheritdoc/>
+    protected override BlobArity TopArity => BlobArity.AtLeast(1);
+
+    /// <inheritdoc/>
+    protected override bool EqualBottomTopCount => true;
+
+    /// <summary>True when the layer adds a learned bias (<c>bias_term</c>).</summary>
+    protected bool BiasTerm { get; }
+
+    /// <summary>The number of items: the product of the axes before the channel axis.</summary>
+    protected int ItemCount { get; private set; }
+
+    /// <summary>The number of bottom values per item (channels times the spatial size).</summary>
+    protected int BottomDim { get; private set; }
+
+    /// <summary>The number of top values per item (num_output times the output spatial size).</summary>
+    protected int TopDim { get; private set; }
+
+    /// <summary>The output size on one spatial axis, given the input size there and the kernel's extent d (k - 1) + 1.</summary>
+    protected abstract int OutputSize(int input, int kernelExtent, int pad, int stride);
+
+    /// <inheritdoc/>
+    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        var p = Parameter.ConvolutionParam ?? new ConvolutionParameter();
+        var input = bottom[0];
+        _channelAxis = CanonicalAxis(input, p.Axis);
+        _spatialAxes = input.AxisCount - _channelAxis - 1;
+        ReadGeometry(p);
+        _is1x1 = true;
+        for (var i = 0; i < _spatialAxes; i++)
+        {
+            _is1x1 &= _kernel[i] == 1 && _stride[i] == 1 && _pad[i] == 0;
+        }
+
+        _channels = input.Shape[_channelAxis];
+        if (_channels % _group != 0)
+        {
+            throw Error($"bottom '{input.Name}' has {_channels} channels, which is not a multiple of convolution_param.group {_group}");
+        }
+
+        _convOutChannels = _reverseDimensions ? _channels : _numOutput;
+        _convInChannels = _reverseDimensions ? _numOutput : _channels;
+        var weightShape = new int[_spatialAxes + 2];
+        weightShape[0] = _convOutChannels;
+        weightShape[1] = _convInChannels / _group;
+        _kernel.CopyTo(weightShape, 2);
+        _kernelDim = weightShape[1];
+        foreach (var size in _kernel)
+        {
+            _kernelDim *= size;
+        }
+
+        _weightOffset = _convOutChannels * _kernelDim / _group;
+        var expectedBlobs = BiasTerm ? 2 : 1;
+        if (BlobsGiven)
+        {
+            if (Blobs.Count != expectedBlobs)
+            {
+                throw Error($"expected {expectedBlobs} learnable blob{(expectedBlobs == 1 ? string.Empty : "s")} (weight{(BiasTerm ? ", bias" : string.Empty)}), the model gives {Blobs.Count}");
+            }
+
+            RequireBlobShape(0, weightShape, "weight");
+            if (BiasTerm)
+            {
+                RequireBlobShape(1, [_numOutput], "bias");
+            }
+
+            return;
+        }
+
+        Fill(AddBlob(weightShape), p.WeightFiller, "weight_filler");
+        if (BiasTerm)
+        {
+            Fill(AddBlob(_numOutput), p.BiasFiller, "bias_filler");
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        ArgumentNullException.ThrowIfNull(top);
+        var input = bottom[0];
+        var firstSpatialAxis = _channelAxis + 1;
+        if (input.AxisCount != firstSpatialAxis + _spatialAxes)
+        {
+            throw Error($"bottom '{input.Name}' has shape {input.ShapeString}; the layer was set up for {firstSpatialAxis + _spatialAxes} axes");
+        }
+
+        if (input.Shape[_channelAxis] != _channels)
+        {
+            throw Error($"bottom '{input.Name}' has shape {input.ShapeString}, with {input.Shape[_channelAxis]} channels on axis {_channelAxis}; the layer was set up for {_channels}");
+        }
+
+        for (var i = 1; i < bottom.Count; i++)
+        {
+            RequireSameShape(input, bottom[i]);
+        }
+
+        ItemCount = input.CountRange(0, _channelAxis);
+        var topShape = new int[input.AxisCount];
+        for (var i = 0; i < _channelAxis; i++)
+        {
+            topShape[i] = input.Shape[i];
+        }
+
+        topShape[_channelAxis] = _numOutput;
+        for (var i = 0; i < _spatialAxes; i++)
+        {
+            var size = input.Shape[firstSpatialAxis + i];
+            var extent = (_dilation[i] * (_kernel[i] - 1)) + 1;
+            var output = size + (2 * _pad[i]) >= extent ? OutputSize(size, extent, _pad[i], _stride[i]) : 0;
+            if (output <= 0)
+            {
+                throw Error($"bottom '{input.Name}' of shape {input.ShapeString} is too small on spatial axis {i} for a kernel extent of {extent} with pad {_pad[i]}");
+            }
+
+            topShape[firstSpatialAxis + i] = output;
+        }
+
+        foreach (var blob in top)
+        {
+            blob.Reshape(topShape);
+        }
+
+        var output0 = top[0];
+        _convInputShape = new int[_spatialAxes];
+        var convOutput = _reverseDimensions ? input : output0;
+        var convInput = _reverseDimensions ? output0 : input;
+        for (var i = 0; i < _spatialAxes; i++)
+        {
+            _convInputShape[i] = convInput.Shape[firstSpatialAxis + i];
+        }
+
+        _convOutSpatialDim = convOutput.CountFrom(firstSpatialAxis);
+        _columnOffset = _kernelDim * _convOutSpatialDim;
+        _outputOffset = _convOutChannels * _convOutSpatialDim / _group;
+        BottomDim = input.CountFrom(_channelAxis);
+        TopDim = output0.CountFrom(_channelAxis);
+        _outSpatialDim = output0.CountFrom(firstSpatialAxis);
+        _columnCount = _is1x1 ? 0 : _kernelDim * _group * _convOutSpatialDim;
+        if (_columns.Length < _columnCount)
+        {
+            _columns = new float[_columnCount];
+        }
+
+        if (BiasTerm && _biasMultiplier.Length < _outSpatialDim)
+        {
+            _biasMultiplier = new float[_outSpatialDim];
+            Array.Fill(_biasMultiplier, 1f);
+        }
+    }
+
+    /// <summary>
+    /// output = W * im2col(input), per group: the convolution of one item. With <paramref name="skipIm2Col"/>
+    /// the column buffer already holds im2col(input) (from <see cref="WeightGemm"/> on the same input).
+    /// </summary>
+    protected void ForwardGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, bool skipIm2Col = false)
+    {
+        var columns = input;
+        if (!_is1x1)
+        {
+            if (!skipIm2Col)
+            {
+                Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, _columns.AsSpan(0, _columnCount));
+            }
+
+            columns = _columns.AsSpan(0, _columnCount);
+        }
+
+        for (var g = 0; g < _group; g++)
+        {
+            Blas.Gemm(
+                false, false, _convOutChannels / _group, _convOutSpatialDim, _kernelDim,
+                1f, weights[(_weightOffset * g)..], columns[(_columnOffset * g)..], 0f, output[(_outputOffset * g)..]);
+        }
+    }
+
+    /// <summary>output += b 1^T: adds each output channel's bias to its every position (one item).</summary>
+    protected void ForwardBias(Span<float> output, ReadOnlySpan<float> bias) =>
+        Blas.Gemm(false, false, _numOutput, _outSpatialDim, 1, 1f, bias, _biasMultiplier.AsSpan(0, _outSpatialDim), 1f, output);
+
+    /// <summary>input = col2im(W^T * output), per group: the gradient of a convolution with respect to its input (one item).</summary>
+    protected void BackwardGemm(ReadOnlySpan<float> output, ReadOnlySpan<float> weights, Span<float> input)
+    {
+        var columns = _is1x1 ? input : _columns.AsSpan(0, _columnCount);
+        for (var g = 0; g < _group; g++)
+        {
+            Blas.Gemm(
+                true, false, _kernelDim, _convOutSpatialDim, _convOutChannels / _group,
+                1f, weights[(_weightOffset * g)..], output[(_outputOffset * g)..], 0f, columns[(_columnOffset * g)..]);
+        }
+
+        if (!_is1x1)
+        {
+            Im2Col.ColumnsToImage(columns, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, input);
+        }
+    }
+
+    /// <summary>weights += output * im2col(input)^T, per group: accumulates the weight gradient of one item.</summary>
+    protected void WeightGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> output, Span<float> weights)
+    {
+        var columns = input;
+        if (!_is1x1)
+        {
+            Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, _columns.AsSpan(0, _columnCount));
+            columns = _columns.AsSpan(0, _columnCount);
+        }
+
+        for (var g = 0; g < _group; g++)
+        {
+            Blas.Gemm(
+                false, true, _convOutChannels / _group, _kernelDim, _convOutSpatialDim,
+                1f, output[(_outputOffset * g)..], columns[(_columnOffset * g)..], 1f, weights[(_weightOffset * g)..]);
+        }
+    }
+
+    /// <summary>bias += output 1: accumulates the bias gradient of one item (the spatial sums of each channel).</summary>
+    protected void BackwardBias(Span<float> bias, ReadOnlySpan<float> output) =>
+        Blas.Gemv(false, _numOutput, _outSpatialDim, 1f, output, _biasMultiplier.AsSpan(0, _outSpatialDim), 1f, bias);
+
+    private int CanonicalAxis(Blob input, int axis)
+    {
+        var count = input.AxisCount;
+        if (axis < -count || axis >= count)
+        {
+            throw Error($"convolution_param.axis {axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
+        }
+
+        return axis < 0 ? axis + count : axis;
+    }
+
+    private void ReadGeometry(ConvolutionParameter p)
+    {
+        var axes = _spatialAxes;
+        if (p.HasKernelH || p.HasKernelW)
+        {
+            RequireTwoDimensional("kernel_h and kernel_w");
+            if (p.KernelSize.Count != 0)
+            {
+                throw Error("give convolution_param.kernel_size or kernel_h and kernel_w, not both");
+            }
+
+            _kernel = [(int)p.KernelH, (int)p.KernelW];
+        }
+        else
+        {
+            _kernel = PerAxis(p.KernelSize, "kernel_size", null);
+        }
+
+        for (var i = 0; i < axes; i++)
+        {
+            if (_kernel[i] <= 0)
+            {
+                throw Error($"convolution_param: the kernel size must be positive on every spatial axis, got {_kernel[i]} on axis {i}");
+            }
+        }
+
+        if (p.HasPadH || p.HasPadW)
+        {
+            RequireTwoDimensional("pad_h and pad_w");
+            if (p.Pad.Count != 0)
+            {
+                throw Error("give convolution_param.pad or pad_h and pad_w, not both");
+            }
+
+            _pad = [(int)p.PadH, (int)p.PadW];
+        }
+        else
+        {
+            _pad = PerAxis(p.Pad, "pad", 0);
+        }
+
+        if (p.HasStrideH || p.HasStrideW)
+        {
+            RequireTwoDimensional("stride_h and stride_w");
+            if (p.Stride.Count != 0)
+            {
+                throw Error("give convolution_param.stride or stride_h and stride_w, not both");
+            }
+
+            _stride = [(int)p.StrideH, (int)p.StrideW];
+        }
+        else
+        {
+            _stride = PerAxis(p.Stride, "stride", 1);
+        }
+
+        _dilation = PerAxis(p.Dilation, "dilation", 1);
+        for (var i = 0; i < axes; i++)
+        {
+            if (_stride[i] <= 0 || _dilation[i] <= 0)
+            {
+                throw Error($"convolution_param: the stride and dilation must be positive on every spatial axis, got {_stride[i]} and {_dilation[i]} on axis {i}");
+            }
+
+            if (_pad[i] < 0)
+            {
+                throw Error($"convolution_param: the pad {_pad[i]} on axis {i} is too large");
+            }
+        }
+    }
+
+    private void RequireTwoDimensional(string fields)
+    {
+        if (_spatialAxes != 2)
+        {
+            throw Error($"convolution_param.{fields} can only be used for 2-D convolution; the bottom has {_spatialAxes} spatial axes");
+        }
+    }
+
+    /// <summary>Expands a repeated field given once, or once per spatial axis (or not at all, when it has a default).</summary>
+    private int[] PerAxis(IReadOnlyList<uint> values, string field, int? defaultValue)
+    {
+        var result = new int[_spatialAxes];
+        if (values.Count == 0 && defaultValue is { } value)
+        {
+            Array.Fill(result, value);
+            return result;
+        }
+
+        if (values.Count != 1 && values.Count != _spatialAxes)
+        {
+            throw Error($"convolution_param.{field} must be given once, or once per spatial axis ({_spatialAxes}); it is given {values.Count} times");
+        }
+
+        for (var i = 0; i < _spatialAxes; i++)
+        {
+            var given = values[values.Count == 1 ? 0 : i];
+            result[i] = given > int.MaxValue / 4 ? -1 : (int)given;
+        }
+
+        return result;
+    }
+
+    private void Fill(Blob blob, FillerParameter? filler, string field)
+    {
+        try
+        {
+            new Filler(filler).Fill(blob, Random);
+        }
+        catch (LayerNetException exception)
+        {
+            throw Error($"convolution_param.{field}: {exception.Message}");
+        }
+    }
+}
