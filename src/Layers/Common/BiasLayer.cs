@@ -1,0 +1,186 @@
+using System.Numerics.Tensors;
+using Caffe;
+using LayerNet.Blobs;
+using LayerNet.Errors;
+using LayerNet.Fillers;
+
+namespace LayerNet.Layers.Common;
+
+/// <summary>
+/// Adds a bias broadcast over its first bottom (Caffe's Bias). The bias is a learnable blob (one bottom) or the
+/// second bottom.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The bias b covers the axes of x from <c>axis</c> on: <c>num_axes</c> of them (-1: all the rest) for the
+/// learnable blob, or as many as the second bottom has. x is read as O x D x I (O = the axes before, D = the
+/// bias's count, I = the axes after); a scalar bias (no axes) is added to everything.
+/// </para>
+/// <para>Forward: y[o, d, i] = x[o, d, i] + b[d].</para>
+/// <para>
+/// Backward: dx = dy; db[d] = sum_{o, i} dy[o, d, i], accumulated into a learnable bias, overwriting the gradient
+/// of a bias bottom. The learnable bias is filled by <c>filler</c> (default constant 0).
+/// </para>
+/// </remarks>
+public sealed class BiasLayer : Layer
+{
+    private readonly int _axis;
+    private readonly int _numAxes;
+    private int _outer;
+    private int _biasDim;
+    private int _inner;
+
+    /// <summary>Creates the layer from its definition (<c>bias_param</c>).</summary>
+    public BiasLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+        var p = parameter.BiasParam ?? new BiasParameter();
+        _axis = p.Axis;
+        _numAxes = p.NumAxes;
+        if (_numAxes < -1)
+        {
+            throw Error($"bias_param.num_axes {_numAxes} is invalid; expected a count of axes, or -1 for all axes from bias_param.axis on");
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override BlobArity BottomArity => BlobArity.Between(1, 2);
+
+    /// <inheritdoc/>
+    protected override BlobArity TopArity => BlobArity.Exactly(1);
+
+    /// <inheritdoc/>
+    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (bottom.Count > 1)
+        {
+            if (BlobsGiven)
+            {
+                throw Error($"with two bottoms the bias is bottom 1 and the layer has no learnable blob, but the model gives {Blobs.Count}");
+            }
+
+            return;
+        }
+
+        var input = bottom[0];
+        var axis = CanonicalAxis(input);
+        var end = _numAxes == -1 ? input.AxisCount : axis + _numAxes;
+        if (end > input.AxisCount)
+        {
+            throw Error($"the bias would cover axes {axis} to {end - 1} of bottom '{input.Name}', which has shape {input.ShapeString}; axis + num_axes must be at most {input.AxisCount}");
+        }
+
+        var shape = new int[end - axis];
+        for (var i = 0; i < shape.Length; i++)
+        {
+            shape[i] = input.Shape[axis + i];
+        }
+
+        if (BlobsGiven)
+        {
+            if (Blobs.Count != 1)
+            {
+                throw Error($"expected 1 learnable blob (bias), the model gives {Blobs.Count}");
+            }
+
+            RequireBlobShape(0, shape, "bias");
+            return;
+        }
+
+        try
+        {
+            new Filler((Parameter.BiasParam ?? new BiasParameter()).Filler).Fill(AddBlob(shape), Random);
+        }
+        catch (LayerNetException exception)
+        {
+            throw Error($"bias_param.filler: {exception.Message}");
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        ArgumentNullException.ThrowIfNull(top);
+        var input = bottom[0];
+        var bias = bottom.Count > 1 ? bottom[1] : Blobs[0];
+
+        // A scalar bias is added to every element whatever the axis: read it at axis 0.
+        var axis = bias.AxisCount == 0 ? 0 : CanonicalAxis(input);
+        var fits = input.AxisCount >= axis + bias.AxisCount;
+        for (var i = 0; fits && i < bias.AxisCount; i++)
+        {
+            fits = input.Shape[axis + i] == bias.Shape[i];
+        }
+
+        if (!fits)
+        {
+            var what = bottom.Count > 1 ? $"bottom 1 '{bias.Name}'" : "the bias blob";
+            throw Error($"{what} has shape {bias.ShapeString}, which does not match bottom 0 '{input.Name}' of shape {input.ShapeString} from axis {axis} on");
+        }
+
+        _outer = input.CountRange(0, axis);
+        _biasDim = bias.Count;
+        _inner = input.CountFrom(axis + bias.AxisCount);
+        if (!ReferenceEquals(input, top[0]))
+        {
+            top[0].ReshapeLike(input);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ReadOnlySpan<float> bias = bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data;
+        ReadOnlySpan<float> x = bottom[0].Data;
+        var y = top[0].Data;
+        for (var o = 0; o < _outer; o++)
+        {
+            for (var d = 0; d < _biasDim; d++)
+            {
+                var offset = ((o * _biasDim) + d) * _inner;
+                TensorPrimitives.Add(x.Slice(offset, _inner), bias[d], y.Slice(offset, _inner));
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        ReadOnlySpan<float> dy = top[0].Diff;
+        var learnedBias = bottom.Count == 1;
+        if (learnedBias ? ParamPropagateDown(0) : propagateDown[1])
+        {
+            var biasDiff = learnedBias ? Blobs[0].Diff : bottom[1].Diff;
+            if (!learnedBias)
+            {
+                biasDiff.Clear();
+            }
+
+            for (var o = 0; o < _outer; o++)
+            {
+                for (var d = 0; d < _biasDim; d++)
+                {
+                    biasDiff[d] += TensorPrimitives.Sum(dy.Slice(((o * _biasDim) + d) * _inner, _inner));
+                }
+            }
+        }
+
+        // In place the bottom's gradient already is the top's.
+        if (propagateDown[0] && !ReferenceEquals(bottom[0], top[0]))
+        {
+            dy.CopyTo(bottom[0].Diff);
+        }
+    }
+
+    private int CanonicalAxis(Blob input)
+    {
+        var count = input.AxisCount;
+        if (_axis < -count || _axis >= count)
+        {
+            throw Error($"bias_param.axis {_axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
+        }
+
+        return _axis < 0 ? _axis + count : _axis;
+    }
+}

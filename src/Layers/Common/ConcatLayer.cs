@@ -1,0 +1,157 @@
+using Caffe;
+using LayerNet.Blobs;
+
+namespace LayerNet.Layers.Common;
+
+/// <summary>
+/// Joins its bottoms along one axis (Caffe's Concat): <c>axis</c> (default 1, negative counting from the end), or
+/// the legacy <c>concat_dim</c>. The bottoms must agree on every other axis.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each bottom i is read as O x A_i x I (O = the axes before the concatenation axis, I = those after); the top is
+/// O x (sum_i A_i) x I.
+/// </para>
+/// <para>Forward: y[o, offset_i + a, :] = x_i[o, a, :], offset_i = sum_{j &lt; i} A_j.</para>
+/// <para>Backward: dx_i[o, a, :] = dy[o, offset_i + a, :]. A single bottom is shared with the top, not copied.</para>
+/// </remarks>
+public sealed class ConcatLayer : Layer
+{
+    private readonly bool _legacyDim;
+    private readonly int _axisParameter;
+    private int _axis;
+    private int _outer;
+    private int _inner;
+
+    /// <summary>Creates the layer from its definition (<c>concat_param</c>).</summary>
+    public ConcatLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+        var p = parameter.ConcatParam ?? new ConcatParameter();
+        if (p.HasAxis && p.HasConcatDim)
+        {
+            throw Error("give concat_param.axis or the legacy concat_param.concat_dim, not both");
+        }
+
+        _legacyDim = p.HasConcatDim;
+        if (_legacyDim && p.ConcatDim > int.MaxValue)
+        {
+            throw Error($"concat_param.concat_dim {p.ConcatDim} is out of range");
+        }
+
+        _axisParameter = _legacyDim ? (int)p.ConcatDim : p.Axis;
+    }
+
+    /// <inheritdoc/>
+    protected override BlobArity BottomArity => BlobArity.AtLeast(1);
+
+    /// <inheritdoc/>
+    protected override BlobArity TopArity => BlobArity.Exactly(1);
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        ArgumentNullException.ThrowIfNull(top);
+        var first = bottom[0];
+        var axes = first.AxisCount;
+        var field = _legacyDim ? "concat_param.concat_dim" : "concat_param.axis";
+
+        // concat_dim is unsigned: it does not count from the end.
+        var lowest = _legacyDim ? 0 : -axes;
+        if (_axisParameter < lowest || _axisParameter >= axes)
+        {
+            throw Error($"{field} {_axisParameter} is out of range for bottom 0 '{first.Name}' of shape {first.ShapeString}; expected {lowest} <= axis < {axes}");
+        }
+
+        _axis = _axisParameter < 0 ? _axisParameter + axes : _axisParameter;
+        var shape = new int[axes];
+        for (var j = 0; j < axes; j++)
+        {
+            shape[j] = first.Shape[j];
+        }
+
+        for (var i = 1; i < bottom.Count; i++)
+        {
+            var blob = bottom[i];
+            var fits = blob.AxisCount == axes;
+            for (var j = 0; fits && j < axes; j++)
+            {
+                fits = j == _axis || blob.Shape[j] == shape[j];
+            }
+
+            if (!fits)
+            {
+                throw Error($"bottom {i} '{blob.Name}' has shape {blob.ShapeString}; it must match bottom 0 '{first.Name}' ({first.ShapeString}) on every axis but the concatenation axis {_axis}");
+            }
+
+            shape[_axis] += blob.Shape[_axis];
+        }
+
+        top[0].Reshape(shape);
+        _outer = first.CountRange(0, _axis);
+        _inner = first.CountFrom(_axis + 1);
+        if (bottom.Count == 1)
+        {
+            Share(bottom[0], top[0]);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (bottom.Count == 1)
+        {
+            Share(bottom[0], top[0]);
+            return;
+        }
+
+        var y = top[0].Data;
+        var topRow = top[0].Shape[_axis] * _inner;
+        var offset = 0;
+        for (var i = 0; i < bottom.Count; i++)
+        {
+            ReadOnlySpan<float> x = bottom[i].Data;
+            var row = bottom[i].Shape[_axis] * _inner;
+            for (var o = 0; o < _outer; o++)
+            {
+                x.Slice(o * row, row).CopyTo(y.Slice((o * topRow) + offset, row));
+            }
+
+            offset += row;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (bottom.Count == 1)
+        {
+            return;
+        }
+
+        ReadOnlySpan<float> dy = top[0].Diff;
+        var topRow = top[0].Shape[_axis] * _inner;
+        var offset = 0;
+        for (var i = 0; i < bottom.Count; i++)
+        {
+            var row = bottom[i].Shape[_axis] * _inner;
+            if (propagateDown[i])
+            {
+                var dx = bottom[i].Diff;
+                for (var o = 0; o < _outer; o++)
+                {
+                    dy.Slice((o * topRow) + offset, row).CopyTo(dx.Slice(o * row, row));
+                }
+            }
+
+            offset += row;
+        }
+    }
+
+    private static void Share(Blob bottom, Blob top)
+    {
+        top.ShareData(bottom);
+        top.ShareDiff(bottom);
+    }
+}

@@ -1,0 +1,91 @@
+using Caffe;
+using LayerNet.Blobs;
+
+namespace LayerNet.Layers.Common;
+
+/// <summary>
+/// Merges the axes from <c>axis</c> to <c>end_axis</c> (both inclusive, negative counting from the end) into one
+/// (Caffe's Flatten). The defaults, 1 and -1, turn N x C x H x W into N x (C H W).
+/// </summary>
+/// <remarks>
+/// Forward: y = x; backward: dx = dy. Nothing is copied: the top shares the bottom's data and diff storage, so the
+/// layer cannot work in place.
+/// </remarks>
+public sealed class FlattenLayer : Layer
+{
+    private readonly int _axis;
+    private readonly int _endAxis;
+
+    /// <summary>Creates the layer from its definition (<c>flatten_param</c>).</summary>
+    public FlattenLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+        var p = parameter.FlattenParam ?? new FlattenParameter();
+        _axis = p.Axis;
+        _endAxis = p.EndAxis;
+    }
+
+    /// <inheritdoc/>
+    protected override BlobArity BottomArity => BlobArity.Exactly(1);
+
+    /// <inheritdoc/>
+    protected override BlobArity TopArity => BlobArity.Exactly(1);
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        ArgumentNullException.ThrowIfNull(top);
+        var input = bottom[0];
+        if (ReferenceEquals(input, top[0]))
+        {
+            throw Error($"top '{top[0].Name}' is the bottom; Flatten does not work in place");
+        }
+
+        var start = CanonicalAxis(input, _axis, "flatten_param.axis");
+        var end = CanonicalAxis(input, _endAxis, "flatten_param.end_axis");
+        if (end < start)
+        {
+            throw Error($"flatten_param.end_axis {_endAxis} (axis {end}) comes before flatten_param.axis {_axis} (axis {start}) in bottom '{input.Name}' of shape {input.ShapeString}");
+        }
+
+        var shape = new int[input.AxisCount - (end - start)];
+        for (var i = 0; i < start; i++)
+        {
+            shape[i] = input.Shape[i];
+        }
+
+        shape[start] = input.CountRange(start, end + 1);
+        for (var i = end + 1; i < input.AxisCount; i++)
+        {
+            shape[i - (end - start)] = input.Shape[i];
+        }
+
+        top[0].Reshape(shape);
+        Share(input, top[0]);
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        // Shared again: the bottom's storage may have been replaced since Reshape (Caffe reshapes before every forward).
+        Share(bottom[0], top[0]);
+    }
+
+    private static void Share(Blob bottom, Blob top)
+    {
+        top.ShareData(bottom);
+        top.ShareDiff(bottom);
+    }
+
+    private int CanonicalAxis(Blob input, int axis, string field)
+    {
+        var count = input.AxisCount;
+        if (axis < -count || axis >= count)
+        {
+            throw Error($"{field} {axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
+        }
+
+        return axis < 0 ? axis + count : axis;
+    }
+}

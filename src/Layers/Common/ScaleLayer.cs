@@ -1,0 +1,300 @@
+using System.Numerics.Tensors;
+using Caffe;
+using LayerNet.Blobs;
+using LayerNet.Errors;
+using LayerNet.Fillers;
+
+namespace LayerNet.Layers.Common;
+
+/// <summary>
+/// Multiplies its first bottom by a scale broadcast over it, and optionally adds a bias (Caffe's Scale). The scale
+/// is a learnable blob (one bottom) or the second bottom.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The scale a covers the axes of x from <c>axis</c> on: <c>num_axes</c> of them (-1: all the rest) for the
+/// learnable blob, or as many as the second bottom has. x is read as O x D x I (O = the axes before, D = the
+/// scale's count, I = the axes after); a scalar scale (no axes) multiplies everything.
+/// </para>
+/// <para>Forward: y[o, d, i] = a[d] x[o, d, i] (+ b[d] with <c>bias_term</c>).</para>
+/// <para>
+/// Backward: dx[o, d, i] = a[d] dy[o, d, i]; da[d] = sum_{o, i} dy x; db[d] = sum_{o, i} dy. The gradient of a
+/// learnable scale or bias accumulates; that of a scale bottom is overwritten. The blobs are [scale] [bias], the
+/// scale only with one bottom; the scale's filler defaults to constant 1, the bias's (<c>bias_filler</c>) to 0.
+/// </para>
+/// </remarks>
+public sealed class ScaleLayer : Layer
+{
+    private readonly int _axis;
+    private readonly int _numAxes;
+    private readonly bool _biasTerm;
+    private int _biasIndex = -1;
+    private int _outer;
+    private int _scaleDim;
+    private int _inner;
+    private float[] _input = [];
+
+    /// <summary>Creates the layer from its definition (<c>scale_param</c>).</summary>
+    public ScaleLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+        var p = parameter.ScaleParam ?? new ScaleParameter();
+        _axis = p.Axis;
+        _numAxes = p.NumAxes;
+        _biasTerm = p.BiasTerm;
+        if (_numAxes < -1)
+        {
+            throw Error($"scale_param.num_axes {_numAxes} is invalid; expected a count of axes, or -1 for all axes from scale_param.axis on");
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override BlobArity BottomArity => BlobArity.Between(1, 2);
+
+    /// <inheritdoc/>
+    protected override BlobArity TopArity => BlobArity.Exactly(1);
+
+    /// <inheritdoc/>
+    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        var p = Parameter.ScaleParam ?? new ScaleParameter();
+        var input = bottom[0];
+        var learnedScale = bottom.Count == 1;
+
+        // The bias covers the same axes as the scale.
+        var shape = ParameterShape(input, learnedScale ? _numAxes : bottom[1].AxisCount);
+        var expected = (learnedScale ? 1 : 0) + (_biasTerm ? 1 : 0);
+        _biasIndex = _biasTerm ? expected - 1 : -1;
+        if (BlobsGiven || expected == 0)
+        {
+            if (Blobs.Count != expected)
+            {
+                throw Error($"expected {expected} learnable blob{(expected == 1 ? string.Empty : "s")} ({Describe(learnedScale)}), the model gives {Blobs.Count}");
+            }
+
+            if (learnedScale)
+            {
+                RequireBlobShape(0, shape, "scale");
+            }
+
+            if (_biasTerm)
+            {
+                RequireBlobShape(_biasIndex, shape, "bias");
+            }
+
+            return;
+        }
+
+        if (learnedScale)
+        {
+            // The default scale is 1: the identity.
+            Fill(AddBlob(shape), p.Filler ?? new FillerParameter { Type = "constant", Value = 1f }, "filler");
+        }
+
+        if (_biasTerm)
+        {
+            Fill(AddBlob(shape), p.BiasFiller, "bias_filler");
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        ArgumentNullException.ThrowIfNull(top);
+        var input = bottom[0];
+        var scale = bottom.Count > 1 ? bottom[1] : Blobs[0];
+
+        // A scalar scale multiplies every element whatever the axis: read it at axis 0.
+        var axis = scale.AxisCount == 0 ? 0 : CanonicalAxis(input, _axis, "scale_param.axis");
+        RequireCovered(input, scale, axis, bottom.Count > 1 ? $"bottom 1 '{scale.Name}'" : "the scale blob");
+        if (_biasTerm && !SameShape(Blobs[_biasIndex], scale))
+        {
+            throw Error($"the bias blob has shape {Blobs[_biasIndex].ShapeString}; it must have the scale's shape {scale.ShapeString}");
+        }
+
+        _outer = input.CountRange(0, axis);
+        _scaleDim = scale.Count;
+        _inner = input.CountFrom(axis + scale.AxisCount);
+        if (ReferenceEquals(input, top[0]))
+        {
+            // In place: the input is overwritten, and the scale's gradient needs it.
+            if (_input.Length < input.Count)
+            {
+                _input = new float[input.Count];
+            }
+        }
+        else
+        {
+            top[0].ReshapeLike(input);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ReadOnlySpan<float> x = bottom[0].Data;
+        if (ReferenceEquals(bottom[0], top[0]))
+        {
+            x.CopyTo(_input);
+        }
+
+        ReadOnlySpan<float> scale = bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data;
+        var y = top[0].Data;
+        for (var o = 0; o < _outer; o++)
+        {
+            for (var d = 0; d < _scaleDim; d++)
+            {
+                var offset = ((o * _scaleDim) + d) * _inner;
+                TensorPrimitives.Multiply(x.Slice(offset, _inner), scale[d], y.Slice(offset, _inner));
+            }
+        }
+
+        if (_biasTerm)
+        {
+            ReadOnlySpan<float> bias = Blobs[_biasIndex].Data;
+            for (var o = 0; o < _outer; o++)
+            {
+                for (var d = 0; d < _scaleDim; d++)
+                {
+                    var slice = y.Slice(((o * _scaleDim) + d) * _inner, _inner);
+                    TensorPrimitives.Add(slice, bias[d], slice);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        // The parameter gradients read dy before the bottom's gradient (the same storage in place) is written.
+        ReadOnlySpan<float> dy = top[0].Diff;
+        if (_biasTerm && ParamPropagateDown(_biasIndex))
+        {
+            var biasDiff = Blobs[_biasIndex].Diff;
+            for (var o = 0; o < _outer; o++)
+            {
+                for (var d = 0; d < _scaleDim; d++)
+                {
+                    biasDiff[d] += TensorPrimitives.Sum(dy.Slice(((o * _scaleDim) + d) * _inner, _inner));
+                }
+            }
+        }
+
+        var learnedScale = bottom.Count == 1;
+        if (learnedScale ? ParamPropagateDown(0) : propagateDown[1])
+        {
+            ReadOnlySpan<float> x = ReferenceEquals(bottom[0], top[0]) ? _input.AsSpan(0, dy.Length) : bottom[0].Data;
+            var scaleDiff = learnedScale ? Blobs[0].Diff : bottom[1].Diff;
+            if (!learnedScale)
+            {
+                scaleDiff.Clear();
+            }
+
+            for (var o = 0; o < _outer; o++)
+            {
+                for (var d = 0; d < _scaleDim; d++)
+                {
+                    var offset = ((o * _scaleDim) + d) * _inner;
+                    scaleDiff[d] += TensorPrimitives.Dot(dy.Slice(offset, _inner), x.Slice(offset, _inner));
+                }
+            }
+        }
+
+        if (propagateDown[0])
+        {
+            ReadOnlySpan<float> scale = learnedScale ? Blobs[0].Data : bottom[1].Data;
+            var dx = bottom[0].Diff;
+            for (var o = 0; o < _outer; o++)
+            {
+                for (var d = 0; d < _scaleDim; d++)
+                {
+                    var offset = ((o * _scaleDim) + d) * _inner;
+                    TensorPrimitives.Multiply(dy.Slice(offset, _inner), scale[d], dx.Slice(offset, _inner));
+                }
+            }
+        }
+    }
+
+    private static bool SameShape(Blob a, Blob b)
+    {
+        if (a.AxisCount != b.AxisCount)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.AxisCount; i++)
+        {
+            if (a.Shape[i] != b.Shape[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private string Describe(bool learnedScale) =>
+        (learnedScale, _biasTerm) switch
+        {
+            (true, true) => "scale, bias",
+            (true, false) => "scale",
+            (false, true) => "bias; the scale is bottom 1",
+            _ => "none; the scale is bottom 1",
+        };
+
+    private int[] ParameterShape(Blob input, int numAxes)
+    {
+        var axis = CanonicalAxis(input, _axis, "scale_param.axis");
+        var end = numAxes == -1 ? input.AxisCount : axis + numAxes;
+        if (end > input.AxisCount)
+        {
+            throw Error($"the scale would cover axes {axis} to {end - 1} of bottom '{input.Name}', which has shape {input.ShapeString}; axis + num_axes must be at most {input.AxisCount}");
+        }
+
+        var shape = new int[end - axis];
+        for (var i = 0; i < shape.Length; i++)
+        {
+            shape[i] = input.Shape[axis + i];
+        }
+
+        return shape;
+    }
+
+    private void RequireCovered(Blob input, Blob scale, int axis, string what)
+    {
+        var fits = input.AxisCount >= axis + scale.AxisCount;
+        for (var i = 0; fits && i < scale.AxisCount; i++)
+        {
+            fits = input.Shape[axis + i] == scale.Shape[i];
+        }
+
+        if (!fits)
+        {
+            throw Error($"{what} has shape {scale.ShapeString}, which does not match bottom 0 '{input.Name}' of shape {input.ShapeString} from axis {axis} on");
+        }
+    }
+
+    private int CanonicalAxis(Blob input, int axis, string field)
+    {
+        var count = input.AxisCount;
+        if (axis < -count || axis >= count)
+        {
+            throw Error($"{field} {axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
+        }
+
+        return axis < 0 ? axis + count : axis;
+    }
+
+    private void Fill(Blob blob, FillerParameter? filler, string field)
+    {
+        try
+        {
+            new Filler(filler).Fill(blob, Random);
+        }
+        catch (LayerNetException exception)
+        {
+            throw Error($"scale_param.{field}: {exception.Message}");
+        }
+    }
+}

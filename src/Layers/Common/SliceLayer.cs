@@ -1,0 +1,179 @@
+using Caffe;
+using LayerNet.Blobs;
+
+namespace LayerNet.Layers.Common;
+
+/// <summary>
+/// Cuts its bottom into consecutive pieces along one axis, one per top (Caffe's Slice): at the
+/// <c>slice_point</c>s, or into equal pieces when none are given. The axis is <c>axis</c> (default 1, negative
+/// counting from the end) or the legacy <c>slice_dim</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The bottom is read as O x A x I around the slicing axis; top i gets A_i = p_i - p_{i-1} of the A positions
+/// (p_0 = 0, p_last = A, the slice points in between), or A / (number of tops) each without slice points.
+/// </para>
+/// <para>Forward: y_i[o, a, :] = x[o, p_{i-1} + a, :].</para>
+/// <para>Backward: dx[o, p_{i-1} + a, :] = dy_i[o, a, :]. A single top is shared with the bottom, not copied.</para>
+/// </remarks>
+public sealed class SliceLayer : Layer
+{
+    private readonly bool _legacyDim;
+    private readonly int _axisParameter;
+    private readonly int[] _slicePoints;
+    private int _axis;
+    private int _outer;
+    private int _inner;
+
+    /// <summary>Creates the layer from its definition (<c>slice_param</c>).</summary>
+    public SliceLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+        var p = parameter.SliceParam ?? new SliceParameter();
+        if (p.HasAxis && p.HasSliceDim)
+        {
+            throw Error("give slice_param.axis or the legacy slice_param.slice_dim, not both");
+        }
+
+        _legacyDim = p.HasSliceDim;
+        if (_legacyDim && p.SliceDim > int.MaxValue)
+        {
+            throw Error($"slice_param.slice_dim {p.SliceDim} is out of range");
+        }
+
+        _axisParameter = _legacyDim ? (int)p.SliceDim : p.Axis;
+        _slicePoints = new int[p.SlicePoint.Count];
+        var previous = 0L;
+        for (var i = 0; i < _slicePoints.Length; i++)
+        {
+            var point = p.SlicePoint[i];
+            if (point <= previous || point > int.MaxValue)
+            {
+                throw Error($"slice_param.slice_point must increase strictly from above 0: slice_point {i} is {point}{(i > 0 ? $", after {previous}" : string.Empty)}");
+            }
+
+            _slicePoints[i] = (int)point;
+            previous = point;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override BlobArity BottomArity => BlobArity.Exactly(1);
+
+    /// <inheritdoc/>
+    protected override BlobArity TopArity => BlobArity.AtLeast(1);
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        ArgumentNullException.ThrowIfNull(top);
+        var input = bottom[0];
+        var axes = input.AxisCount;
+        var field = _legacyDim ? "slice_param.slice_dim" : "slice_param.axis";
+
+        // slice_dim is unsigned: it does not count from the end.
+        var lowest = _legacyDim ? 0 : -axes;
+        if (_axisParameter < lowest || _axisParameter >= axes)
+        {
+            throw Error($"{field} {_axisParameter} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {lowest} <= axis < {axes}");
+        }
+
+        _axis = _axisParameter < 0 ? _axisParameter + axes : _axisParameter;
+        var size = input.Shape[_axis];
+        if (_slicePoints.Length > 0)
+        {
+            if (_slicePoints.Length != top.Count - 1)
+            {
+                throw Error($"slice_param.slice_point must be given once between each two tops: {_slicePoints.Length} given for {top.Count} tops");
+            }
+
+            if (_slicePoints[^1] >= size)
+            {
+                throw Error($"slice_param.slice_point {_slicePoints[^1]} is not inside axis {_axis} of bottom '{input.Name}' ({input.ShapeString}), whose size is {size}");
+            }
+        }
+        else if (size % top.Count != 0)
+        {
+            throw Error($"axis {_axis} of bottom '{input.Name}' ({input.ShapeString}) has size {size}, which {top.Count} tops cannot share equally; give slice_param.slice_point");
+        }
+
+        var shape = new int[axes];
+        for (var j = 0; j < axes; j++)
+        {
+            shape[j] = input.Shape[j];
+        }
+
+        for (var i = 0; i < top.Count; i++)
+        {
+            shape[_axis] = _slicePoints.Length == 0 ? size / top.Count : SliceEnd(i, size) - SliceStart(i);
+            top[i].Reshape(shape);
+        }
+
+        _outer = input.CountRange(0, _axis);
+        _inner = input.CountFrom(_axis + 1);
+        if (top.Count == 1)
+        {
+            Share(input, top[0]);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (top.Count == 1)
+        {
+            Share(bottom[0], top[0]);
+            return;
+        }
+
+        ReadOnlySpan<float> x = bottom[0].Data;
+        var bottomRow = bottom[0].Shape[_axis] * _inner;
+        var offset = 0;
+        for (var i = 0; i < top.Count; i++)
+        {
+            var y = top[i].Data;
+            var row = top[i].Shape[_axis] * _inner;
+            for (var o = 0; o < _outer; o++)
+            {
+                x.Slice((o * bottomRow) + offset, row).CopyTo(y.Slice(o * row, row));
+            }
+
+            offset += row;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (!propagateDown[0] || top.Count == 1)
+        {
+            return;
+        }
+
+        var dx = bottom[0].Diff;
+        var bottomRow = bottom[0].Shape[_axis] * _inner;
+        var offset = 0;
+        for (var i = 0; i < top.Count; i++)
+        {
+            ReadOnlySpan<float> dy = top[i].Diff;
+            var row = top[i].Shape[_axis] * _inner;
+            for (var o = 0; o < _outer; o++)
+            {
+                dy.Slice(o * row, row).CopyTo(dx.Slice((o * bottomRow) + offset, row));
+            }
+
+            offset += row;
+        }
+    }
+
+    private int SliceStart(int top) => top == 0 ? 0 : _slicePoints[top - 1];
+
+    private int SliceEnd(int top, int size) => top == _slicePoints.Length ? size : _slicePoints[top];
+
+    private static void Share(Blob bottom, Blob top)
+    {
+        top.ShareData(bottom);
+        top.ShareDiff(bottom);
+    }
+}
