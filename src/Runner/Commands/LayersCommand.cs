@@ -15,7 +15,7 @@ internal static class LayersCommand
 
             Examples:
               layernet layers
-              layernet layers --plugin samples/plugins/Swish/bin/Debug/net10.0/LayerNet.Samples.Swish.dll
+              layernet layers --plugin samples/plugins/Softplus/bin/Debug/net10.0/LayerNet.Samples.Softplus.dll
               layernet layers --solvers
             """)
         {
