@@ -26,6 +26,12 @@ public static class LearningRatePolicy
     {
         ArgumentNullException.ThrowIfNull(parameter);
         var policy = parameter.LrPolicy;
+        if (policy.Length == 0)
+        {
+            // Caffe's lr_policy has no default; say it is missing rather than quoting an empty name.
+            throw new LayerNetException($"the solver gives no lr_policy; add one of: {string.Join(", ", Names)} (e.g. lr_policy: \"fixed\")");
+        }
+
         if (!Names.Contains(policy))
         {
             var nearest = NearestName.Find(policy, Names);

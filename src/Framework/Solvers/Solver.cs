@@ -1,10 +1,13 @@
+using System.Diagnostics;
 using Caffe;
+using Google.Protobuf;
 using LayerNet.Blobs;
 using LayerNet.Errors;
 using LayerNet.Files;
 using LayerNet.Fillers;
 using LayerNet.Layers;
 using LayerNet.Nets;
+using LayerNet.Text;
 
 namespace LayerNet.Solvers;
 
@@ -106,6 +109,7 @@ public abstract class Solver
         Log.Info("solver", $"Solving {Net.Name}");
         Log.Info("solver", $"Learning Rate Policy: {Parameter.LrPolicy}");
         StoppedEarly = false;
+        RequireSnapshotFolder();
         if (resumeFrom is not null)
         {
             Log.Info("solver", $"Restoring previous solver status from {resumeFrom}");
@@ -149,7 +153,8 @@ public abstract class Solver
         var stopIteration = Iteration + iterations;
         _lossCount = 0;
         SmoothedLoss = 0f;
-        var clock = TrainingLog.StartClock();
+        // A timestamp, not a Stopwatch: Step must not allocate (Solve and the runner call it in a loop).
+        var lastDisplay = Stopwatch.GetTimestamp();
         var iterationsAtLastDisplay = Iteration;
         while (Iteration < stopIteration)
         {
@@ -176,10 +181,10 @@ public abstract class Solver
             UpdateSmoothedLoss(loss, startIteration);
             if (display)
             {
-                var seconds = clock.Elapsed.TotalSeconds;
+                var seconds = Stopwatch.GetElapsedTime(lastDisplay).TotalSeconds;
                 var rate = (Iteration - iterationsAtLastDisplay) / (seconds > 0 ? seconds : 1);
                 Log.Info("solver", $"Iteration {Iteration} ({TrainingLog.Number(rate)} iter/s, {TrainingLog.Number(seconds)}s/{Parameter.Display} iters), loss = {TrainingLog.Number(SmoothedLoss)}");
-                clock.Restart();
+                lastDisplay = Stopwatch.GetTimestamp();
                 iterationsAtLastDisplay = Iteration;
                 LogOutputs("Train", Net, static (blob, k) => blob.Data[k], 1);
             }
@@ -270,6 +275,25 @@ public abstract class Solver
         }
 
         MessageFile.Write(stateFile, state);
+    }
+
+    /// <summary>
+    /// Fails before training, as Caffe does, when snapshots are due and their folder does not exist: finding out at
+    /// the first snapshot loses the iterations trained until then.
+    /// </summary>
+    private void RequireSnapshotFolder()
+    {
+        if (Parameter.Snapshot <= 0 && !Parameter.SnapshotAfterTrain)
+        {
+            return;
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(SnapshotPrefix));
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new LayerNetException(
+                $"cannot write snapshots to snapshot_prefix '{Parameter.SnapshotPrefix}': folder '{folder}' does not exist; create it or change snapshot_prefix");
+        }
     }
 
     /// <summary>
@@ -472,7 +496,7 @@ public abstract class Solver
         if (p.TrainNetParam is not null)
         {
             Log.Info("solver", "Creating training net specified in train_net_param.");
-            netParameter = p.TrainNetParam.Clone();
+            netParameter = CloneKeepingPositions(p.TrainNetParam);
         }
         else if (p.HasTrainNet)
         {
@@ -482,7 +506,7 @@ public abstract class Solver
         else if (p.NetParam is not null)
         {
             Log.Info("solver", "Creating training net specified in net_param.");
-            netParameter = p.NetParam.Clone();
+            netParameter = CloneKeepingPositions(p.NetParam);
         }
         else
         {
@@ -536,7 +560,7 @@ public abstract class Solver
         var index = 0;
         foreach (var netParameter in p.TestNetParam)
         {
-            AddTestNet(netParameter.Clone(), index++, factory, seed);
+            AddTestNet(CloneKeepingPositions(netParameter), index++, factory, seed);
         }
 
         foreach (var file in p.TestNet)
@@ -546,7 +570,7 @@ public abstract class Solver
 
         while (index < total)
         {
-            AddTestNet(p.NetParam is not null ? p.NetParam.Clone() : ReadNet(p.Net), index++, factory, seed);
+            AddTestNet(p.NetParam is not null ? CloneKeepingPositions(p.NetParam) : ReadNet(p.Net), index++, factory, seed);
         }
     }
 
@@ -569,6 +593,35 @@ public abstract class Solver
         var net = new Net(netParameter, factory, new NetOptions { Random = random });
         net.ShareTrainedLayersWith(Net);
         _testNets.Add(net);
+    }
+
+    /// <summary>
+    /// Clones a net written inside the solver file. Clone drops the source positions the reader recorded, and with
+    /// them the file:line of the net's errors and the folder its layers resolve relative paths against.
+    /// </summary>
+    private static NetParameter CloneKeepingPositions(NetParameter source)
+    {
+        var clone = source.Clone();
+        CopyPosition(source, clone);
+        for (var i = 0; i < source.Layer.Count; i++)
+        {
+            CopyPosition(source.Layer[i], clone.Layer[i]);
+        }
+
+        for (var i = 0; i < source.Layers.Count; i++)
+        {
+            CopyPosition(source.Layers[i], clone.Layers[i]);
+        }
+
+        return clone;
+    }
+
+    private static void CopyPosition(IMessage source, IMessage target)
+    {
+        if (SourcePositions.Get(source) is { } position)
+        {
+            SourcePositions.Set(target, position);
+        }
     }
 
     private NetParameter ReadNet(string path) =>

@@ -28,6 +28,9 @@ internal static class ConvertCommand
         {
             var inPath = result.GetValue(input)!;
             var outPath = result.GetValue(output)!;
+
+            // A missing file or a folder is the mistake to report, not that its extension says no type.
+            MessageFile.RequireFile(inPath);
             var descriptor = ResolveType(result.GetValue(type), inPath, outPath);
             using var services = environment.BuildServices(result);
             var message = MessageFile.Read(descriptor, inPath, RunnerEnvironment.Reader(services));

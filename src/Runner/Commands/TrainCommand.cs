@@ -47,6 +47,11 @@ internal static class TrainCommand
             var parameter = MessageFile.ReadText<SolverParameter>(solverFile, RunnerEnvironment.Reader(services));
             if (result.GetValue(iterations) is { } maxIter)
             {
+                if (maxIter < 0)
+                {
+                    throw new LayerNetException($"--iterations must be at least 0, got {maxIter}");
+                }
+
                 parameter.MaxIter = maxIter;
             }
 
