@@ -44,9 +44,21 @@ public sealed class ParameterExtensions
 
     private void AddField(FieldDescriptor field)
     {
-        if (!_fields.Contains(field))
+        foreach (var existing in _fields)
         {
-            _fields.Add(field);
+            if (ReferenceEquals(existing, field))
+            {
+                return;
+            }
+
+            // Two extensions of one message with one number cannot both be read from a binary file.
+            if (existing.ExtendeeType.FullName == field.ExtendeeType.FullName && existing.FieldNumber == field.FieldNumber)
+            {
+                throw new Errors.LayerNetException(
+                    $"extension number {field.FieldNumber} of {field.ExtendeeType.FullName} is declared twice: '{existing.FullName}' ({existing.File.Name}) and '{field.FullName}' ({field.File.Name}); give one of them another number");
+            }
         }
+
+        _fields.Add(field);
     }
 }

@@ -10,8 +10,8 @@ namespace LayerNet.Layers.Common;
 /// <remarks>
 /// <para>
 /// The scores are read as outer x C x inner around <c>accuracy_param.axis</c> (default 1); the labels must number
-/// outer x inner. A position with label l is a hit when fewer than k = <c>top_k</c> classes (l included) score at
-/// least x(l): ties count against it. Positions whose label is <c>accuracy_param.ignore_label</c> (when given) are
+/// outer x inner. A position with label l is a hit when fewer than k = <c>top_k</c> other classes score at least
+/// x(l): ties count against it. Positions whose label is <c>accuracy_param.ignore_label</c> (when given) are
 /// skipped.
 /// </para>
 /// <para>

@@ -10,10 +10,24 @@ public static class CommonLayers
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder
+            .AddLayer<SoftmaxLayer>("Softmax")
+            .AddLayer<AccuracyLayer>("Accuracy")
+            .AddLayer<ArgMaxLayer>("ArgMax")
+            .AddLayer<EmbedLayer>("Embed")
             .AddLayer<InnerProductLayer>("InnerProduct")
             .AddLayer<EltwiseLayer>("Eltwise")
             .AddLayer<SplitLayer>("Split")
             .AddLayer<SilenceLayer>("Silence")
+            .AddLayer<BatchNormLayer>("BatchNorm")
+            .AddLayer<ScaleLayer>("Scale")
+            .AddLayer<BiasLayer>("Bias")
+            .AddLayer<FlattenLayer>("Flatten")
+            .AddLayer<ReshapeLayer>("Reshape")
+            .AddLayer<ConcatLayer>("Concat")
+            .AddLayer<SliceLayer>("Slice")
+            .AddLayer<ReductionLayer>("Reduction")
+            .AddLayer<TileLayer>("Tile")
+            .AddLayer<CropLayer>("Crop")
             .AddLayer<ParameterLayer>("Parameter");
     }
 }

@@ -11,6 +11,9 @@ public static class LossLayers
         ArgumentNullException.ThrowIfNull(builder);
         return builder
             .AddLayer<EuclideanLossLayer>("EuclideanLoss")
-            .AddLayer<HingeLossLayer>("HingeLoss");
+            .AddLayer<HingeLossLayer>("HingeLoss")
+            .AddLayer<MultinomialLogisticLossLayer>("MultinomialLogisticLoss")
+            .AddLayer<SigmoidCrossEntropyLossLayer>("SigmoidCrossEntropyLoss")
+            .AddLayer<SoftmaxWithLossLayer>("SoftmaxWithLoss");
     }
 }

@@ -105,7 +105,7 @@ public abstract class BaseConvolutionLayer : Layer
     /// <summary>The number of top values per item (num_output times the output spatial size).</summary>
     protected int TopDim { get; private set; }
 
-    /// <summary>The output size on one spatial axis, given the input size there and the kernel's extent d (k - 1) + 1.</summary>
+    /// <summary>The output size on one spatial axis, given the input size there and the kernel's extent d (k - 1) + 1; 0 or less when none fits.</summary>
     protected abstract int OutputSize(int input, int kernelExtent, int pad, int stride);
 
     /// <inheritdoc/>
@@ -200,7 +200,7 @@ public abstract class BaseConvolutionLayer : Layer
         {
             var size = input.Shape[firstSpatialAxis + i];
             var extent = (_dilation[i] * (_kernel[i] - 1)) + 1;
-            var output = size + (2 * _pad[i]) >= extent ? OutputSize(size, extent, _pad[i], _stride[i]) : 0;
+            var output = OutputSize(size, extent, _pad[i], _stride[i]);
             if (output <= 0)
             {
                 throw Error($"bottom '{input.Name}' of shape {input.ShapeString} is too small on spatial axis {i} for a kernel extent of {extent} with pad {_pad[i]}");
@@ -401,7 +401,7 @@ public abstract class BaseConvolutionLayer : Layer
     }
 
     /// <summary>Expands a repeated field given once, or once per spatial axis (or not at all, when it has a default).</summary>
-    private int[] PerAxis(IReadOnlyList<uint> values, string field, int? defaultValue)
+    private int[] PerAxis(Google.Protobuf.Collections.RepeatedField<uint> values, string field, int? defaultValue)
     {
         var result = new int[_spatialAxes];
         if (values.Count == 0 && defaultValue is { } value)

@@ -9,6 +9,10 @@ public static class VisionLayers
     public static LayerNetBuilder AddVisionLayers(this LayerNetBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder;
+        return builder
+            .AddLayer<ConvolutionLayer>("Convolution")
+            .AddLayer<DeconvolutionLayer>("Deconvolution")
+            .AddLayer<PoolingLayer>("Pooling")
+            .AddLayer<LRNLayer>("LRN");
     }
 }

@@ -159,6 +159,9 @@ public sealed class NeedBackwardTests
         Assert.That(tops, Has.Count.EqualTo(1), "the net made the top the layer needs");
         Assert.That(tops[0].Data[0], Is.EqualTo(2f).Within(1e-6));
         Assert.That(net.FindLayer("loss")!.LossWeight(0), Is.EqualTo(1f));
-        Assert.That(net.Outputs, Is.Empty, "an automatic top is not an output");
+        // As in Caffe, the automatic top is an output (named "(automatic)"), so its loss is logged.
+        Assert.That(net.Outputs, Has.Count.EqualTo(1));
+        Assert.That(net.Outputs[0], Is.SameAs(tops[0]));
+        Assert.That(net.Outputs[0].Name, Is.EqualTo("(automatic)"));
     }
 }

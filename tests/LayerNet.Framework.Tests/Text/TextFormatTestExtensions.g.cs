@@ -26,29 +26,29 @@ namespace LayerNet.Framework.Tests.Text {
           string.Concat(
             "CiF0ZXh0X2Zvcm1hdF90ZXN0X2V4dGVuc2lvbnMucHJvdG8SDWxheWVybmV0",
             "LnRlc3QaC2NhZmZlLnByb3RvIkQKE1NjYWxlU2hpZnRQYXJhbWV0ZXISEAoF",
-            "c2NhbGUYASABKAI6ATESDQoFc2hpZnQYAiABKAISDAoEYXhlcxgDIAMoBSI3",
-            "CgtPdGhlclBsdWdpbjIoCghwcmlvcml0eRIVLmNhZmZlLkxheWVyUGFyYW1l",
-            "dGVyGOsHIAEoBSKqBQoIQWxsVHlwZXMSDwoHZl9pbnQzMhgBIAEoBRIPCgdm",
-            "X2ludDY0GAIgASgDEhAKCGZfdWludDMyGAMgASgNEhAKCGZfdWludDY0GAQg",
-            "ASgEEhAKCGZfc2ludDMyGAUgASgREhAKCGZfc2ludDY0GAYgASgSEhEKCWZf",
-            "Zml4ZWQzMhgHIAEoBxIRCglmX2ZpeGVkNjQYCCABKAYSEgoKZl9zZml4ZWQz",
-            "MhgJIAEoDxISCgpmX3NmaXhlZDY0GAogASgQEg8KB2ZfZmxvYXQYCyABKAIS",
-            "EAoIZl9kb3VibGUYDCABKAESDgoGZl9ib29sGA0gASgIEhAKCGZfc3RyaW5n",
-            "GA4gASgJEg8KB2ZfYnl0ZXMYDyABKAwSLgoHZl9jb2xvchgQIAEoDjIdLmxh",
-            "eWVybmV0LnRlc3QuQWxsVHlwZXMuQ29sb3ISJgoFY2hpbGQYESABKAsyFy5s",
-            "YXllcm5ldC50ZXN0LkFsbFR5cGVzEg8KB3JfaW50MzIYFSADKAUSEAoIcl9k",
-            "b3VibGUYFiADKAESEAoIcl9zdHJpbmcYFyADKAkSLgoHcl9jb2xvchgYIAMo",
-            "DjIdLmxheWVybmV0LnRlc3QuQWxsVHlwZXMuQ29sb3ISKAoHcl9jaGlsZBgZ",
-            "IAMoCzIXLmxheWVybmV0LnRlc3QuQWxsVHlwZXMSDwoHcl9ieXRlcxgaIAMo",
-            "DBIXCg1jaG9pY2VfbnVtYmVyGB4gASgFSAASFQoLY2hvaWNlX3RleHQYHyAB",
-            "KAlIABIuCg13aXRoX3JlcXVpcmVkGCggASgLMhcubGF5ZXJuZXQudGVzdC5S",
-            "ZXF1aXJlZCIuCgVDb2xvchIHCgNSRUQQABIJCgVHUkVFThABEhEKBEJMVUUQ",
-            "/v//////////AUIICgZjaG9pY2UiFgoIUmVxdWlyZWQSCgoCaWQYASACKAU6",
-            "VQoRc2NhbGVfc2hpZnRfcGFyYW0SFS5jYWZmZS5MYXllclBhcmFtZXRlchjo",
-            "ByABKAsyIi5sYXllcm5ldC50ZXN0LlNjYWxlU2hpZnRQYXJhbWV0ZXI6JAoE",
-            "dGFncxIVLmNhZmZlLkxheWVyUGFyYW1ldGVyGOkHIAMoCTooCghwcmlvcml0",
-            "eRIVLmNhZmZlLkxheWVyUGFyYW1ldGVyGOoHIAEoBUIgqgIdTGF5ZXJOZXQu",
-            "RnJhbWV3b3JrLlRlc3RzLlRleHQ="));
+            "c2NhbGUYASABKAI6ATESDQoFc2hpZnQYAiABKAISDAoEYXhlcxgDIAMoBSI4",
+            "CgtPdGhlclBsdWdpbjIpCghwcmlvcml0eRIVLmNhZmZlLkxheWVyUGFyYW1l",
+            "dGVyGNOGAyABKAUiqgUKCEFsbFR5cGVzEg8KB2ZfaW50MzIYASABKAUSDwoH",
+            "Zl9pbnQ2NBgCIAEoAxIQCghmX3VpbnQzMhgDIAEoDRIQCghmX3VpbnQ2NBgE",
+            "IAEoBBIQCghmX3NpbnQzMhgFIAEoERIQCghmX3NpbnQ2NBgGIAEoEhIRCglm",
+            "X2ZpeGVkMzIYByABKAcSEQoJZl9maXhlZDY0GAggASgGEhIKCmZfc2ZpeGVk",
+            "MzIYCSABKA8SEgoKZl9zZml4ZWQ2NBgKIAEoEBIPCgdmX2Zsb2F0GAsgASgC",
+            "EhAKCGZfZG91YmxlGAwgASgBEg4KBmZfYm9vbBgNIAEoCBIQCghmX3N0cmlu",
+            "ZxgOIAEoCRIPCgdmX2J5dGVzGA8gASgMEi4KB2ZfY29sb3IYECABKA4yHS5s",
+            "YXllcm5ldC50ZXN0LkFsbFR5cGVzLkNvbG9yEiYKBWNoaWxkGBEgASgLMhcu",
+            "bGF5ZXJuZXQudGVzdC5BbGxUeXBlcxIPCgdyX2ludDMyGBUgAygFEhAKCHJf",
+            "ZG91YmxlGBYgAygBEhAKCHJfc3RyaW5nGBcgAygJEi4KB3JfY29sb3IYGCAD",
+            "KA4yHS5sYXllcm5ldC50ZXN0LkFsbFR5cGVzLkNvbG9yEigKB3JfY2hpbGQY",
+            "GSADKAsyFy5sYXllcm5ldC50ZXN0LkFsbFR5cGVzEg8KB3JfYnl0ZXMYGiAD",
+            "KAwSFwoNY2hvaWNlX251bWJlchgeIAEoBUgAEhUKC2Nob2ljZV90ZXh0GB8g",
+            "ASgJSAASLgoNd2l0aF9yZXF1aXJlZBgoIAEoCzIXLmxheWVybmV0LnRlc3Qu",
+            "UmVxdWlyZWQiLgoFQ29sb3ISBwoDUkVEEAASCQoFR1JFRU4QARIRCgRCTFVF",
+            "EP7//////////wFCCAoGY2hvaWNlIhYKCFJlcXVpcmVkEgoKAmlkGAEgAigF",
+            "OlYKEXNjYWxlX3NoaWZ0X3BhcmFtEhUuY2FmZmUuTGF5ZXJQYXJhbWV0ZXIY",
+            "0IYDIAEoCzIiLmxheWVybmV0LnRlc3QuU2NhbGVTaGlmdFBhcmFtZXRlcjol",
+            "CgR0YWdzEhUuY2FmZmUuTGF5ZXJQYXJhbWV0ZXIY0YYDIAMoCTopCghwcmlv",
+            "cml0eRIVLmNhZmZlLkxheWVyUGFyYW1ldGVyGNKGAyABKAVCIKoCHUxheWVy",
+            "TmV0LkZyYW1ld29yay5UZXN0cy5UZXh0"));
       descriptor = pbr::FileDescriptor.FromGeneratedCode(descriptorData,
           new pbr::FileDescriptor[] { global::Caffe.CaffeReflection.Descriptor, },
           new pbr::GeneratedClrTypeInfo(null, new pb::Extension[] { TextFormatTestExtensionsExtensions.ScaleShiftParam, TextFormatTestExtensionsExtensions.Tags, TextFormatTestExtensionsExtensions.Priority }, new pbr::GeneratedClrTypeInfo[] {
@@ -64,11 +64,11 @@ namespace LayerNet.Framework.Tests.Text {
   /// <summary>Holder for extension identifiers generated from the top level of text_format_test_extensions.proto</summary>
   public static partial class TextFormatTestExtensionsExtensions {
     public static readonly pb::Extension<global::Caffe.LayerParameter, global::LayerNet.Framework.Tests.Text.ScaleShiftParameter> ScaleShiftParam =
-      new pb::Extension<global::Caffe.LayerParameter, global::LayerNet.Framework.Tests.Text.ScaleShiftParameter>(1000, pb::FieldCodec.ForMessage(8002, global::LayerNet.Framework.Tests.Text.ScaleShiftParameter.Parser));
+      new pb::Extension<global::Caffe.LayerParameter, global::LayerNet.Framework.Tests.Text.ScaleShiftParameter>(50000, pb::FieldCodec.ForMessage(400002, global::LayerNet.Framework.Tests.Text.ScaleShiftParameter.Parser));
     public static readonly pb::RepeatedExtension<global::Caffe.LayerParameter, string> Tags =
-      new pb::RepeatedExtension<global::Caffe.LayerParameter, string>(1001, pb::FieldCodec.ForString(8010));
+      new pb::RepeatedExtension<global::Caffe.LayerParameter, string>(50001, pb::FieldCodec.ForString(400010));
     public static readonly pb::Extension<global::Caffe.LayerParameter, int> Priority =
-      new pb::Extension<global::Caffe.LayerParameter, int>(1002, pb::FieldCodec.ForInt32(8016, 0));
+      new pb::Extension<global::Caffe.LayerParameter, int>(50002, pb::FieldCodec.ForInt32(400016, 0));
   }
 
   #region Messages
@@ -535,7 +535,7 @@ namespace LayerNet.Framework.Tests.Text {
       /// Same bare name as layernet.test.priority: only the bracketed full name can tell them apart.
       /// </summary>
       public static readonly pb::Extension<global::Caffe.LayerParameter, int> Priority =
-        new pb::Extension<global::Caffe.LayerParameter, int>(1003, pb::FieldCodec.ForInt32(8024, 0));
+        new pb::Extension<global::Caffe.LayerParameter, int>(50003, pb::FieldCodec.ForInt32(400024, 0));
     }
     #endregion
 

@@ -1,0 +1,345 @@
+using Caffe;
+using LayerNet.Blobs;
+
+namespace LayerNet.Layers.Vision;
+
+/// <summary>
+/// Caffe's Pooling: the maximum (MAX) or mean (AVE) of each kernel window of every channel of a
+/// num x channels x height x width bottom.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Output size per axis: ceil((in + 2 pad - kernel) / stride) + 1 (floor with <c>round_mode: FLOOR</c>); with a
+/// pad, one less when the last window would start in the padding ((out - 1) stride &gt;= in + pad). With
+/// <c>global_pooling</c> the kernel is the whole input. The window of output (ph, pw) starts at
+/// (ph stride_h - pad_h, pw stride_w - pad_w).
+/// </para>
+/// <para>
+/// MAX: y = max of the window clipped to the input; the first maximum's index h * width + w within the channel
+/// is kept (in a second top when one is given, as Caffe does). Backward: dx[argmax] += dy.
+/// </para>
+/// <para>
+/// AVE: y = sum of the window clipped to the input / n, where n counts the window clipped to the padded input
+/// (in + pad), so padding inside the image's pad border counts as zeros. Backward: dx += dy / n over the window.
+/// </para>
+/// <para>STOCHASTIC is not supported (Caffe has no CPU implementation either).</para>
+/// </remarks>
+public sealed class PoolingLayer : Layer
+{
+    private readonly PoolingParameter.Types.PoolMethod _method;
+    private readonly bool _global;
+    private readonly bool _floor;
+    private readonly int _strideH;
+    private readonly int _strideW;
+    private readonly int _padH;
+    private readonly int _padW;
+    private int _kernelH;
+    private int _kernelW;
+    private int _height;
+    private int _width;
+    private int _pooledH;
+    private int _pooledW;
+    private int _planes;
+    private int[] _argmax = [];
+
+    /// <summary>Creates the layer from its definition (<c>pooling_param</c>).</summary>
+    public PoolingLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+        var p = parameter.PoolingParam ?? new PoolingParameter();
+        _method = p.Pool;
+        if (_method == PoolingParameter.Types.PoolMethod.Stochastic)
+        {
+            throw Error("pooling_param.pool STOCHASTIC is not supported; use MAX or AVE");
+        }
+
+        if (_method is not (PoolingParameter.Types.PoolMethod.Max or PoolingParameter.Types.PoolMethod.Ave))
+        {
+            throw Error($"pooling_param.pool {_method} is not a known pooling method");
+        }
+
+        _global = p.GlobalPooling;
+        _floor = p.RoundMode == PoolingParameter.Types.RoundMode.Floor;
+        if (_global)
+        {
+            if (p.HasKernelSize || p.HasKernelH || p.HasKernelW)
+            {
+                throw Error("pooling_param: with global_pooling the kernel size cannot be given");
+            }
+        }
+        else
+        {
+            if (p.HasKernelSize == (p.HasKernelH || p.HasKernelW))
+            {
+                throw Error(p.HasKernelSize
+                    ? "pooling_param: give kernel_size or kernel_h and kernel_w, not both"
+                    : "pooling_param: the kernel size is required (kernel_size, or kernel_h and kernel_w)");
+            }
+
+            if (!p.HasKernelSize && !(p.HasKernelH && p.HasKernelW))
+            {
+                throw Error("pooling_param: a non-square kernel needs both kernel_h and kernel_w");
+            }
+
+            _kernelH = ToInt(p.HasKernelSize ? p.KernelSize : p.KernelH);
+            _kernelW = ToInt(p.HasKernelSize ? p.KernelSize : p.KernelW);
+            if (_kernelH <= 0 || _kernelW <= 0)
+            {
+                throw Error($"pooling_param: the kernel size must be positive, got {_kernelH} x {_kernelW}");
+            }
+        }
+
+        (_padH, _padW) = PerAxis(p.HasPad, p.Pad, p.HasPadH, p.PadH, p.HasPadW, p.PadW, "pad");
+        (_strideH, _strideW) = PerAxis(p.HasStride, p.Stride, p.HasStrideH, p.StrideH, p.HasStrideW, p.StrideW, "stride");
+        if (_strideH <= 0 || _strideW <= 0)
+        {
+            throw Error($"pooling_param: the stride must be positive, got {_strideH} x {_strideW}");
+        }
+
+        if (_global && (_padH != 0 || _padW != 0 || _strideH != 1 || _strideW != 1))
+        {
+            throw Error("pooling_param: with global_pooling only pad 0 and stride 1 are allowed");
+        }
+
+        if (!_global && (_padH >= _kernelH || _padW >= _kernelW))
+        {
+            throw Error($"pooling_param: the pad ({_padH} x {_padW}) must be less than the kernel size ({_kernelH} x {_kernelW})");
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override BlobArity BottomArity => BlobArity.Exactly(1);
+
+    /// <inheritdoc/>
+    protected override BlobArity TopArity => _method == PoolingParameter.Types.PoolMethod.Max ? BlobArity.Between(1, 2) : BlobArity.Exactly(1);
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        ArgumentNullException.ThrowIfNull(top);
+        var input = bottom[0];
+        if (input.AxisCount != 4)
+        {
+            throw Error($"bottom '{input.Name}' has shape {input.ShapeString}; pooling needs 4 axes (num, channels, height, width)");
+        }
+
+        _height = input.Height;
+        _width = input.Width;
+        if (_global)
+        {
+            _kernelH = _height;
+            _kernelW = _width;
+        }
+
+        _pooledH = PooledSize(_height, _kernelH, _padH, _strideH);
+        _pooledW = PooledSize(_width, _kernelW, _padW, _strideW);
+        if (_pooledH <= 0 || _pooledW <= 0)
+        {
+            throw Error($"bottom '{input.Name}' of shape {input.ShapeString} is smaller than the kernel ({_kernelH} x {_kernelW}) with pad ({_padH} x {_padW})");
+        }
+
+        _planes = input.Num * input.Channels;
+        int[] shape = [input.Num, input.Channels, _pooledH, _pooledW];
+        foreach (var blob in top)
+        {
+            blob.Reshape(shape);
+        }
+
+        var count = top[0].Count;
+        if (_method == PoolingParameter.Types.PoolMethod.Max && top.Count == 1 && _argmax.Length < count)
+        {
+            _argmax = new int[count];
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        var input = bottom[0].Data;
+        var output = top[0].Data;
+        var planeIn = _height * _width;
+        var planeOut = _pooledH * _pooledW;
+        if (_method == PoolingParameter.Types.PoolMethod.Ave)
+        {
+            for (var plane = 0; plane < _planes; plane++)
+            {
+                AveragePlane(input.Slice(plane * planeIn, planeIn), output.Slice(plane * planeOut, planeOut));
+            }
+
+            return;
+        }
+
+        var topMask = top.Count > 1 ? top[1].Data : [];
+        for (var plane = 0; plane < _planes; plane++)
+        {
+            var x = input.Slice(plane * planeIn, planeIn);
+            var y = output.Slice(plane * planeOut, planeOut);
+            for (var ph = 0; ph < _pooledH; ph++)
+            {
+                var (hStart, hEnd) = Window(ph, _strideH, _padH, _kernelH, _height);
+                for (var pw = 0; pw < _pooledW; pw++)
+                {
+                    var (wStart, wEnd) = Window(pw, _strideW, _padW, _kernelW, _width);
+                    var best = float.MinValue;
+                    var bestIndex = -1;
+                    for (var h = hStart; h < hEnd; h++)
+                    {
+                        for (var w = wStart; w < wEnd; w++)
+                        {
+                            var index = (h * _width) + w;
+                            if (x[index] > best)
+                            {
+                                best = x[index];
+                                bestIndex = index;
+                            }
+                        }
+                    }
+
+                    var at = (plane * planeOut) + (ph * _pooledW) + pw;
+                    y[(ph * _pooledW) + pw] = best;
+                    if (top.Count > 1)
+                    {
+                        topMask[at] = bestIndex;
+                    }
+                    else
+                    {
+                        _argmax[at] = bestIndex;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (!propagateDown[0])
+        {
+            return;
+        }
+
+        var topDiff = top[0].Diff;
+        var bottomDiff = bottom[0].Diff;
+        bottomDiff.Clear();
+        var planeIn = _height * _width;
+        var planeOut = _pooledH * _pooledW;
+        if (_method == PoolingParameter.Types.PoolMethod.Ave)
+        {
+            for (var plane = 0; plane < _planes; plane++)
+            {
+                AverageBackwardPlane(topDiff.Slice(plane * planeOut, planeOut), bottomDiff.Slice(plane * planeIn, planeIn));
+            }
+
+            return;
+        }
+
+        ReadOnlySpan<float> topMask = top.Count > 1 ? top[1].Data : [];
+        for (var plane = 0; plane < _planes; plane++)
+        {
+            var dx = bottomDiff.Slice(plane * planeIn, planeIn);
+            for (var i = 0; i < planeOut; i++)
+            {
+                var at = (plane * planeOut) + i;
+                var index = top.Count > 1 ? (int)topMask[at] : _argmax[at];
+                if (index >= 0)
+                {
+                    dx[index] += topDiff[at];
+                }
+            }
+        }
+    }
+
+    private void AveragePlane(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (var ph = 0; ph < _pooledH; ph++)
+        {
+            var (hStart, hEnd, hSize) = AverageWindow(ph, _strideH, _padH, _kernelH, _height);
+            for (var pw = 0; pw < _pooledW; pw++)
+            {
+                var (wStart, wEnd, wSize) = AverageWindow(pw, _strideW, _padW, _kernelW, _width);
+                var sum = 0f;
+                for (var h = hStart; h < hEnd; h++)
+                {
+                    for (var w = wStart; w < wEnd; w++)
+                    {
+                        sum += x[(h * _width) + w];
+                    }
+                }
+
+                y[(ph * _pooledW) + pw] = sum / (hSize * wSize);
+            }
+        }
+    }
+
+    private void AverageBackwardPlane(ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        for (var ph = 0; ph < _pooledH; ph++)
+        {
+            var (hStart, hEnd, hSize) = AverageWindow(ph, _strideH, _padH, _kernelH, _height);
+            for (var pw = 0; pw < _pooledW; pw++)
+            {
+                var (wStart, wEnd, wSize) = AverageWindow(pw, _strideW, _padW, _kernelW, _width);
+                var share = dy[(ph * _pooledW) + pw] / (hSize * wSize);
+                for (var h = hStart; h < hEnd; h++)
+                {
+                    for (var w = wStart; w < wEnd; w++)
+                    {
+                        dx[(h * _width) + w] += share;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The window of one output position on one axis, clipped to the input.</summary>
+    private static (int Start, int End) Window(int output, int stride, int pad, int kernel, int size)
+    {
+        var start = (output * stride) - pad;
+        return (Math.Max(start, 0), Math.Min(start + kernel, size));
+    }
+
+    /// <summary>The window on one axis clipped to the input, and its length clipped to the padded input (AVE's divisor).</summary>
+    private static (int Start, int End, int Divisor) AverageWindow(int output, int stride, int pad, int kernel, int size)
+    {
+        var start = (output * stride) - pad;
+        var end = Math.Min(start + kernel, size + pad);
+        return (Math.Max(start, 0), Math.Min(end, size), end - start);
+    }
+
+    private int PooledSize(int size, int kernel, int pad, int stride)
+    {
+        var span = size + (2 * pad) - kernel;
+        if (span < 0)
+        {
+            return 0;
+        }
+
+        // Caffe rounds up by default, so windows may hang over the bottom/right edge.
+        var pooled = (_floor ? span / stride : (span + stride - 1) / stride) + 1;
+        if (pad > 0 && (pooled - 1) * stride >= size + pad)
+        {
+            // The last window would start in the padding: drop it.
+            pooled--;
+        }
+
+        return pooled;
+    }
+
+    private (int H, int W) PerAxis(bool hasBoth, uint both, bool hasH, uint h, bool hasW, uint w, string field)
+    {
+        if (hasH || hasW)
+        {
+            if (hasBoth || !(hasH && hasW))
+            {
+                throw Error($"pooling_param: give {field}, or both {field}_h and {field}_w");
+            }
+
+            return (ToInt(h), ToInt(w));
+        }
+
+        return (ToInt(both), ToInt(both));
+    }
+
+    private static int ToInt(uint value) => value > int.MaxValue / 4 ? int.MaxValue / 4 : (int)value;
+}

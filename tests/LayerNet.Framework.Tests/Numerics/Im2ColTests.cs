@@ -1,0 +1,152 @@
+using LayerNet.Fillers;
+using LayerNet.Numerics;
+
+namespace LayerNet.Framework.Tests.Numerics;
+
+[TestFixture]
+public sealed class Im2ColTests
+{
+    private static float[] Range(int count)
+    {
+        var values = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = i + 1;
+        }
+
+        return values;
+    }
+
+    private static float[] Random(RandomSource random, int count)
+    {
+        var values = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = random.NextGaussian(0f, 1f);
+        }
+
+        return values;
+    }
+
+    [TestCase(5, 3, 0, 1, 1, ExpectedResult = 3)]
+    [TestCase(6, 3, 0, 2, 1, ExpectedResult = 2)]
+    [TestCase(7, 3, 2, 1, 2, ExpectedResult = 7)]
+    [TestCase(4, 1, 0, 2, 1, ExpectedResult = 2)]
+    public int Output_size_is_Caffe_formula(int input, int kernel, int pad, int stride, int dilation) =>
+        Im2Col.OutputSize(input, kernel, pad, stride, dilation);
+
+    [Test]
+    public void A_2x2_kernel_over_a_3x3_image_gives_one_row_per_kernel_offset()
+    {
+        var columns = new float[16];
+
+        Im2Col.ImageToColumns(Range(9), 1, [3, 3], [2, 2], [0, 0], [1, 1], [1, 1], columns);
+
+        Assert.That(columns, Is.EqualTo(new float[] { 1, 2, 4, 5, 2, 3, 5, 6, 4, 5, 7, 8, 5, 6, 8, 9 }));
+    }
+
+    [Test]
+    public void Padding_reads_as_zeros()
+    {
+        // A 2x2 image [1 2; 3 4], kernel 3, pad 1: the kernel's top-left offset sees the image only at output (1, 1).
+        var columns = new float[9 * 4];
+
+        Im2Col.ImageToColumns(Range(4), 1, [2, 2], [3, 3], [1, 1], [1, 1], [1, 1], columns);
+
+        Assert.That(columns[..4], Is.EqualTo(new float[] { 0, 0, 0, 1 }));
+        Assert.That(columns[16..20], Is.EqualTo(new float[] { 1, 2, 3, 4 }), "the centre offset reads the image itself");
+        Assert.That(columns[32..], Is.EqualTo(new float[] { 4, 0, 0, 0 }));
+    }
+
+    [Test]
+    public void Stride_and_dilation_pick_spaced_pixels()
+    {
+        // A 1x7 row, kernel 2 with dilation 3, stride 2: windows start at 0 and 2; offsets 0 and 3.
+        var columns = new float[4];
+
+        Im2Col.ImageToColumns(Range(7), 1, [1, 7], [1, 2], [0, 0], [1, 2], [1, 3], columns);
+
+        Assert.That(columns, Is.EqualTo(new float[] { 1, 3, 4, 6 }));
+    }
+
+    [Test]
+    public void Col2im_of_ones_counts_the_windows_covering_each_pixel()
+    {
+        var image = new float[9];
+        var ones = new float[16];
+        Array.Fill(ones, 1f);
+        Array.Fill(image, float.NaN);
+
+        Im2Col.ColumnsToImage(ones, 1, [3, 3], [2, 2], [0, 0], [1, 1], [1, 1], image);
+
+        Assert.That(image, Is.EqualTo(new float[] { 1, 2, 1, 2, 4, 2, 1, 2, 1 }));
+    }
+
+    public static IEnumerable<TestCaseData> Geometries()
+    {
+        yield return new TestCaseData(2, new[] { 5, 4 }, new[] { 3, 3 }, new[] { 0, 0 }, new[] { 1, 1 }, new[] { 1, 1 }).SetArgDisplayNames("2-D plain");
+        yield return new TestCaseData(3, new[] { 6, 5 }, new[] { 3, 2 }, new[] { 1, 0 }, new[] { 2, 1 }, new[] { 1, 2 }).SetArgDisplayNames("2-D rectangular, pad, stride, dilation");
+        yield return new TestCaseData(2, new[] { 7, 7 }, new[] { 3, 3 }, new[] { 2, 2 }, new[] { 3, 3 }, new[] { 2, 2 }).SetArgDisplayNames("2-D stride 3, dilation 2");
+        yield return new TestCaseData(2, new[] { 9 }, new[] { 3 }, new[] { 2 }, new[] { 2 }, new[] { 2 }).SetArgDisplayNames("1-D");
+        yield return new TestCaseData(2, new[] { 5, 4, 3 }, new[] { 3, 2, 3 }, new[] { 1, 0, 1 }, new[] { 2, 1, 1 }, new[] { 1, 2, 1 }).SetArgDisplayNames("3-D");
+        yield return new TestCaseData(1, new[] { 3, 4, 3, 2 }, new[] { 2, 2, 1, 2 }, new[] { 1, 0, 0, 1 }, new[] { 1, 2, 1, 1 }, new[] { 1, 1, 2, 1 }).SetArgDisplayNames("4-D");
+    }
+
+    [TestCaseSource(nameof(Geometries))]
+    public void Col2im_is_the_adjoint_of_im2col(int channels, int[] shape, int[] kernel, int[] pad, int[] stride, int[] dilation)
+    {
+        var imageCount = channels;
+        var columnCount = channels;
+        for (var i = 0; i < shape.Length; i++)
+        {
+            imageCount *= shape[i];
+            columnCount *= kernel[i] * Im2Col.OutputSize(shape[i], kernel[i], pad[i], stride[i], dilation[i]);
+        }
+
+        var random = new RandomSource(1701);
+        var x = Random(random, imageCount);
+        var y = Random(random, columnCount);
+        var columns = new float[columnCount];
+        var image = new float[imageCount];
+
+        Im2Col.ImageToColumns(x, channels, shape, kernel, pad, stride, dilation, columns);
+        Im2Col.ColumnsToImage(y, channels, shape, kernel, pad, stride, dilation, image);
+
+        Assert.That(Dot(image, x), Is.EqualTo(Dot(y, columns)).Within(1e-4));
+    }
+
+    [Test]
+    public void The_general_N_D_path_agrees_with_the_2_D_path()
+    {
+        // A 3-D image with a leading axis of 1 and a kernel of 1 there is the 2-D case, computed the general way.
+        var random = new RandomSource(1702);
+        var x = Random(random, 2 * 6 * 5);
+        var columns2D = new float[2 * 3 * 2 * 3 * 5];
+        var columns3D = new float[columns2D.Length];
+
+        Im2Col.ImageToColumns(x, 2, [6, 5], [3, 2], [1, 1], [2, 1], [1, 2], columns2D);
+        Im2Col.ImageToColumns(x, 2, [1, 6, 5], [1, 3, 2], [0, 1, 1], [1, 2, 1], [1, 1, 2], columns3D);
+
+        Assert.That(columns3D, Is.EqualTo(columns2D));
+        var image2D = new float[x.Length];
+        var image3D = new float[x.Length];
+        Im2Col.ColumnsToImage(columns2D, 2, [6, 5], [3, 2], [1, 1], [2, 1], [1, 2], image2D);
+        Im2Col.ColumnsToImage(columns2D, 2, [1, 6, 5], [1, 3, 2], [0, 1, 1], [1, 2, 1], [1, 1, 2], image3D);
+        Assert.That(image3D, Is.EqualTo(image2D).Within(1e-6f));
+    }
+
+    [Test]
+    public void A_short_column_buffer_is_an_argument_error() =>
+        Assert.Throws<ArgumentException>(() => Im2Col.ImageToColumns(Range(9), 1, [3, 3], [2, 2], [0, 0], [1, 1], [1, 1], new float[15]));
+
+    private static double Dot(float[] a, float[] b)
+    {
+        var sum = 0d;
+        for (var i = 0; i < a.Length; i++)
+        {
+            sum += (double)a[i] * b[i];
+        }
+
+        return sum;
+    }
+}
