@@ -18,88 +18,19 @@ public static class Blas
         bool transposeA, bool transposeB, int m, int n, int k,
         float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c)
     {
-        Gemm(transposeA, transposeB, m, n, k, alpha, a, b, beta, c, ldc: n);
-    }
-
-    private static void Gemm(
-        bool transposeA, bool transposeB, int m, int n, int k,
-        float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c, int ldc)
-    {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
-        if (a.Length < (long)m * k || b.Length < (long)k * n || c.Length < (long)m * ldc - (ldc - n))
+        if (a.Length < (long)m * k || b.Length < (long)k * n || c.Length < (long)m * n)
         {
             throw new ArgumentException("A, B or C is shorter than the matrix dimensions require");
         }
 
-        for (var i = 0; i < m; i++)
-        {
-            var row = c.Slice(i * ldc, n);
-            if (beta == 0f)
-            {
-                row.Clear();
-            }
-            else if (beta != 1f)
-            {
-                TensorPrimitives.Multiply(row, beta, row);
-            }
-        }
-
-        if (alpha == 0f || k == 0)
-        {
-            return;
-        }
-
-        if (!transposeB)
-        {
-            // Rows of C are sums of rows of B weighted by A's entries: contiguous, vectorised updates.
-            for (var i = 0; i < m; i++)
-            {
-                var row = c.Slice(i * ldc, n);
-                for (var p = 0; p < k; p++)
-                {
-                    var weight = alpha * (transposeA ? a[(p * m) + i] : a[(i * k) + p]);
-                    if (weight != 0f)
-                    {
-                        TensorPrimitives.MultiplyAdd(b.Slice(p * n, n), weight, row, row);
-                    }
-                }
-            }
-
-            return;
-        }
-
-        if (!transposeA)
-        {
-            // B is n x k: each entry of C is a dot product of two contiguous rows.
-            for (var i = 0; i < m; i++)
-            {
-                var aRow = a.Slice(i * k, k);
-                for (var j = 0; j < n; j++)
-                {
-                    c[(i * ldc) + j] += alpha * TensorPrimitives.Dot(aRow, b.Slice(j * k, k));
-                }
-            }
-
-            return;
-        }
-
-        // Both transposed: A is k x m, B is n x k.
-        for (var i = 0; i < m; i++)
-        {
-            for (var j = 0; j < n; j++)
-            {
-                var sum = 0f;
-                for (var p = 0; p < k; p++)
-                {
-                    sum += a[(p * m) + i] * b[(j * k) + p];
-                }
-
-                c[(i * ldc) + j] += alpha * sum;
-            }
-        }
+        PackedGemm.Gemm(transposeA, transposeB, m, n, k, alpha, a, b, beta, c);
     }
+
+    /// <summary>The GEMM micro-kernel this machine runs: "avx512", "avx2" or "portable".</summary>
+    public static string GemmKernel => PackedGemm.KernelName;
 
     /// <summary>
     /// y = alpha * op(A) * x + beta * y, A row-major m x n; op(A) is A (y has m entries, x has n) or

@@ -41,7 +41,8 @@ public sealed class PrototxtExtensionTests
     {
         var layer = Reader.Parse<LayerParameter>("[layernet.test.priority]: 5");
 
-        Assert.That(layer.ToByteArray(), Is.EqualTo(new byte[] { 0xD0, 0x3E, 5 }));
+        // Field 50002, wire type 0: the tag (50002 << 3) = 400016 as a varint is 90 B5 18, then the value 5.
+        Assert.That(layer.ToByteArray(), Is.EqualTo(new byte[] { 0x90, 0xB5, 0x18, 5 }));
     }
 
     [Test]
