@@ -20,6 +20,7 @@ internal static class LayerNetCommandLine
         root.Subcommands.Add(TimeCommand.Create(environment));
         root.Subcommands.Add(LayersCommand.Create(environment));
         root.Subcommands.Add(GradCheckCommand.Create(environment));
+        ExamplesHelpAction.Install(root);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
