@@ -96,10 +96,12 @@ public class SgdSolver : Solver
             return;
         }
 
+        // Indexed loops: foreach over the IReadOnlyList would box an enumerator every iteration.
+        var parameters = Net.LearnableParams;
         var sumOfSquares = 0.0;
-        foreach (var param in Net.LearnableParams)
+        for (var i = 0; i < parameters.Count; i++)
         {
-            sumOfSquares += TensorPrimitives.SumOfSquares(param.Diff);
+            sumOfSquares += TensorPrimitives.SumOfSquares(parameters[i].Diff);
         }
 
         var norm = Math.Sqrt(sumOfSquares);
@@ -107,9 +109,9 @@ public class SgdSolver : Solver
         {
             var scale = (float)(threshold / norm);
             Log.Info("sgd_solver", $"Gradient clipping: scaling down gradients (L2 norm {TrainingLog.Number(norm)} > {TrainingLog.Number(threshold)}) by scale factor {TrainingLog.Number(scale)}");
-            foreach (var param in Net.LearnableParams)
+            for (var i = 0; i < parameters.Count; i++)
             {
-                Blas.Scale(scale, param.Diff);
+                Blas.Scale(scale, parameters[i].Diff);
             }
         }
     }

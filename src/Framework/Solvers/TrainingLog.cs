@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace LayerNet.Solvers;
@@ -64,7 +63,4 @@ public sealed class TrainingLog
         var exponent = int.Parse(text[(e + 1)..], CultureInfo.InvariantCulture);
         return string.Create(CultureInfo.InvariantCulture, $"{mantissa}e{(exponent < 0 ? '-' : '+')}{Math.Abs(exponent):00}");
     }
-
-    /// <summary>A stopwatch-based clock for iteration rates.</summary>
-    internal static Stopwatch StartClock() => Stopwatch.StartNew();
 }

@@ -29,13 +29,7 @@ public sealed class TwoLayerAcceptanceTests
     public void TrainLikeCaffe()
     {
         _folder = TemporaryFolder.WithTwoLayer();
-        var solverFile = _folder.File("solver.prototxt");
-        var parameter = TrainingRun.ReadSolver(solverFile);
-        parameter.Weights.Add("init_iter_0.caffemodel");
-        using var log = new StringWriter(CultureInfo.InvariantCulture);
-        _solver = TrainingRun.Create(parameter, solverFile, log);
-        _solver.Solve();
-        _log = log.ToString();
+        (_solver, _log) = Train(_folder, maxIter: 2000, resumeFrom: null);
     }
 
     [OneTimeTearDown]
@@ -108,6 +102,24 @@ public sealed class TwoLayerAcceptanceTests
     }
 
     [Test]
+    public void Stopping_at_1000_and_resuming_gives_the_same_weights_and_losses_as_the_straight_run()
+    {
+        using var resumedFolder = TemporaryFolder.WithTwoLayer();
+        var (_, first) = Train(resumedFolder, maxIter: 1000, resumeFrom: null);
+        var (resumed, log) = Train(resumedFolder, maxIter: 2000, resumeFrom: resumedFolder.File("two_layer_iter_1000.solverstate"));
+
+        Assert.That(resumed.Iteration, Is.EqualTo(2000));
+        Assert.That(
+            File.ReadAllBytes(resumedFolder.File("two_layer_iter_2000.caffemodel")),
+            Is.EqualTo(File.ReadAllBytes(_folder.File("two_layer_iter_2000.caffemodel"))),
+            "the final weights, byte for byte");
+        var straightLosses = TrainingRun.LossLines(_log).Where(line => line.Iteration >= 1000).ToList();
+        Assert.That(TrainingRun.LossLines(log), Is.EqualTo(straightLosses), "iterations 1000..2000");
+        Assert.That(straightLosses, Has.Count.EqualTo(1001));
+        Assert.That(TrainingRun.LossLines(first)[^1], Is.EqualTo(straightLosses[0]), "the stopped run's last loss");
+    }
+
+    [Test]
     public void The_weights_moved_from_the_initial_ones()
     {
         // Guards the comparison above: the trained weights must differ from the start by far more than its tolerance.
@@ -120,5 +132,18 @@ public sealed class TwoLayerAcceptanceTests
 
         Assert.That(largest, Is.GreaterThan(100 * WeightTolerance));
         Assert.That(_solver.Iteration, Is.EqualTo(2000));
+    }
+
+    /// <summary>Caffe's run: its solver file, started from its initial weights (caffe train --weights).</summary>
+    private static (Solver Solver, string Log) Train(TemporaryFolder folder, int maxIter, string? resumeFrom)
+    {
+        var solverFile = folder.File("solver.prototxt");
+        var parameter = TrainingRun.ReadSolver(solverFile);
+        parameter.Weights.Add("init_iter_0.caffemodel");
+        parameter.MaxIter = maxIter;
+        using var log = new StringWriter(CultureInfo.InvariantCulture);
+        var solver = TrainingRun.Create(parameter, solverFile, log);
+        solver.Solve(resumeFrom);
+        return (solver, log.ToString());
     }
 }
