@@ -20,6 +20,8 @@ internal static class LayerNetCommandLine
         root.Subcommands.Add(TimeCommand.Create(environment));
         root.Subcommands.Add(LayersCommand.Create(environment));
         root.Subcommands.Add(GradCheckCommand.Create(environment));
+        root.Subcommands.Add(DrawCommand.Create(environment));
+        root.Subcommands.Add(PlotCommand.Create(environment));
         ExamplesHelpAction.Install(root);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try

@@ -138,17 +138,36 @@ public sealed class Blob
             }
         }
 
+        if (count > _data.Length)
+        {
+            // Data and diff together; an absurd shape (dim: 2000000000) is a mistake in the model file, not a reason
+            // to exhaust the machine's memory or to surface an OutOfMemoryException.
+            var bytes = 2L * sizeof(float) * count;
+            var memory = GC.GetGCMemoryInfo();
+            var free = memory.TotalAvailableMemoryBytes - memory.MemoryLoadBytes;
+            if (memory.TotalAvailableMemoryBytes > 0 && bytes > free)
+            {
+                throw new LayerNetException(
+                    $"blob '{Name}' of shape {FormatShape(shape)} needs {bytes >> 20} MiB for its data and diff; only {Math.Max(0, free) >> 20} MiB of memory is free");
+            }
+
+            try
+            {
+                _data = new float[count];
+                _diff = new float[count];
+            }
+            catch (OutOfMemoryException exception)
+            {
+                throw new LayerNetException($"blob '{Name}' of shape {FormatShape(shape)} does not fit in memory ({bytes >> 20} MiB for its data and diff)", exception);
+            }
+        }
+
         if (!shape.SequenceEqual(_shape))
         {
             _shape = shape.ToArray();
         }
 
         _count = (int)count;
-        if (_count > _data.Length)
-        {
-            _data = new float[_count];
-            _diff = new float[_count];
-        }
     }
 
     /// <summary>Changes the shape to another blob's.</summary>

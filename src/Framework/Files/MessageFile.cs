@@ -103,10 +103,11 @@ public static class MessageFile
 
             File.Move(temporary, path, overwrite: true);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
         {
+            // ArgumentOutOfRangeException: .NET's report of EFBIG, a write past the file size limit (ulimit -f).
             TryDelete(temporary);
-            throw new LayerNetException($"cannot write '{path}': {exception.Message}", exception);
+            throw new LayerNetException($"cannot write '{path}': {exception.Message.Replace(" (Parameter 'value')", string.Empty, StringComparison.Ordinal)}", exception);
         }
     }
 

@@ -473,7 +473,20 @@ public sealed class Net
                 layer.SetGivenBlobs(given);
             }
 
-            layer.SetUp(bottoms, tops);
+            try
+            {
+                layer.SetUp(bottoms, tops);
+            }
+            catch (LayerNetException exception) when (exception.Position is null && !exception.Message.StartsWith($"layer '{layer.Name}'", StringComparison.Ordinal))
+            {
+                // An error from a blob or helper (an absurd shape, say) knows no place; the layer being set up is it.
+                throw layer.Error(exception.Message, exception);
+            }
+            catch (Exception exception) when (exception is not LayerNetException and not OutOfMemoryException)
+            {
+                // A layer (often a plugin's) crashed on its definition: say which, where, and what it threw, as Forward does.
+                throw layer.Error($"setup failed: {exception.GetType().Name}: {exception.Message}", exception);
+            }
             if (layerParameter.Type == "Input")
             {
                 _inputs.AddRange(tops);

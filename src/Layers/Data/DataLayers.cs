@@ -12,6 +12,10 @@ public static class DataLayers
         return builder
             .AddLayer<InputLayer>("Input")
             .AddLayer<DummyDataLayer>("DummyData")
-            .AddLayer<HDF5DataLayer>("HDF5Data");
+            .AddLayer<HDF5DataLayer>("HDF5Data")
+            .AddLayer<DataLayer>("Data")
+            .AddLayer<MemoryDataLayer>("MemoryData")
+            .AddLayer<IdxDataLayer>("IdxData")
+            .AddParameterExtensions(LayernetReflection.Descriptor);
     }
 }

@@ -21,6 +21,7 @@ internal static class TrainCommand
         sigint.AcceptOnlyFromAmong("stop", "snapshot", "none");
         var sighup = new Option<string>("--sighup_effect") { Description = "What SIGHUP does: snapshot (default; then go on), stop, none.", DefaultValueFactory = _ => "snapshot" };
         sighup.AcceptOnlyFromAmong("stop", "snapshot", "none");
+        var plot = new Option<string?>("--plot") { Description = "Keep a picture of the training curves (.png or .svg) up to date while training, as layernet plot draws them." };
         var command = new Command("train", """
             Train a net with a solver file, as `caffe train` does (same log lines, same snapshot files).
 
@@ -29,9 +30,10 @@ internal static class TrainCommand
               layernet train --solver lenet_solver.prototxt --snapshot lenet_iter_1000.solverstate
               layernet train --solver finetune_solver.prototxt --weights pretrained.caffemodel
               layernet train --solver solver.prototxt --iterations 100 > train.log
+              layernet train --solver models/two_layer/solver.prototxt --plot two_layer_loss.png
             """)
         {
-            solverOption, weights, snapshot, iterations, sigint, sighup,
+            solverOption, weights, snapshot, iterations, sigint, sighup, plot,
         };
         command.SetAction(result =>
         {
@@ -62,6 +64,7 @@ internal static class TrainCommand
 
             var progress = ProgressDisplay.IsTerminal && ReferenceEquals(environment.Output, Console.Out) ? new ProgressDisplay(Console.Out) : null;
             var log = new TrainingLog(progress ?? environment.Output);
+            using var livePlot = Drawing.LiveTrainingPlot.Start(log, result.GetValue(plot), environment.Error);
             var requested = SolverAction.None;
             var sigintEffect = ParseEffect(result.GetValue(sigint));
             var sighupEffect = ParseEffect(result.GetValue(sighup));
@@ -108,6 +111,7 @@ internal static class TrainCommand
 
             log.Info("caffe", "Starting Optimization");
             solver.Solve(resume);
+            livePlot?.Finish();
             progress?.Clear();
             log.Info("caffe", "Optimization Done.");
             return 0;

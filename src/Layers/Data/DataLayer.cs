@@ -1,0 +1,268 @@
+using System.Text;
+using Caffe;
+using LayerNet.Blobs;
+using LayerNet.Errors;
+using LightningDB;
+
+namespace LayerNet.Layers.Data;
+
+/// <summary>
+/// Serves the <c>Datum</c> records of a Caffe LMDB database (what Caffe's convert_mnist_data and convert_imageset
+/// write) as batches: Caffe's <c>Data</c> layer.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Forward: <c>data[i] = transform(datum(k))</c>, <c>label[i] = datum(k).label</c> for the batch's i-th item, k
+/// counting the records served in key order, cycling to the first after the last. <c>transform</c> is
+/// <c>transform_param</c> (<see cref="DataTransformer"/>). A datum holds C x H x W unsigned bytes
+/// (<c>data</c>) or floats (<c>float_data</c>); every record must have the first record's shape. No backward.
+/// </para>
+/// <para>
+/// <c>data_param</c>: <c>source</c> (the database folder; relative paths resolve against the working directory,
+/// then the model file's folder), <c>batch_size</c>, <c>backend: LMDB</c> (LevelDB, Caffe's default, is not
+/// supported), <c>rand_skip</c> (start after a random number of records in [0, rand_skip)), <c>prefetch</c>
+/// (batches read ahead on a background thread, <see cref="PrefetchingDataLayer"/>); the deprecated
+/// <c>scale</c>, <c>mean_file</c>, <c>crop_size</c> and <c>mirror</c> count as <c>transform_param</c>'s, as Caffe
+/// upgrades them. Encoded datums
+/// (compressed images) are not decoded. The database is opened read-only, without a lock file.
+/// </para>
+/// <para>Tops: data <c>[batch_size, C, H, W]</c> (or the crop size), label <c>[batch_size]</c> (optional).</para>
+/// </remarks>
+public sealed class DataLayer : PrefetchingDataLayer
+{
+    private readonly DatumRecord _datum = new();
+    private LmdbDatabase? _database;
+    private LmdbRecordCursor? _cursor;
+    private DataTransformer? _transformer;
+    private string _source = string.Empty;
+    private int _batchSize;
+    private int _skip;
+    private int _channels;
+    private int _height;
+    private int _width;
+
+    /// <summary>Creates the layer from its definition (<c>data_param</c>, <c>transform_param</c>).</summary>
+    public DataLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void DataLayerSetUp(IReadOnlyList<Blob> top)
+    {
+        var parameter = Parameter.DataParam ?? throw Error("data_param is required (source, batch_size, backend: LMDB)");
+        if (parameter.Backend != DataParameter.Types.DB.Lmdb)
+        {
+            var which = parameter.HasBackend ? "LEVELDB" : "LEVELDB (Caffe's default when backend is not given)";
+            throw Error($"data_param.backend {which} is not supported: LayerNet reads LMDB databases (backend: LMDB)");
+        }
+
+        _batchSize = parameter.BatchSize switch
+        {
+            0 => throw Error(parameter.HasBatchSize ? "data_param.batch_size must be positive, got 0" : "data_param.batch_size is required"),
+            > int.MaxValue => throw Error($"data_param.batch_size {parameter.BatchSize} is too large"),
+            _ => (int)parameter.BatchSize,
+        };
+        Prefetch = parameter.Prefetch > 64 ? throw Error($"data_param.prefetch {parameter.Prefetch} is too large (at most 64)") : (int)parameter.Prefetch;
+        if (string.IsNullOrWhiteSpace(parameter.Source))
+        {
+            throw Error("data_param.source is required: the LMDB database folder");
+        }
+
+        _source = ModelFilePath.Resolve(this, parameter.Source, $"data_param.source '{parameter.Source}'", folderAllowed: true);
+        _database = Open(_source);
+        try
+        {
+            SetUpFromFirstRecord(parameter, top);
+        }
+        catch
+        {
+            // The layer never comes into use, so nobody will dispose it.
+            _database.Dispose();
+            _database = null;
+            throw;
+        }
+    }
+
+    private void SetUpFromFirstRecord(DataParameter parameter, IReadOnlyList<Blob> top)
+    {
+        _transformer = new DataTransformer(this, TransformParameter(parameter));
+
+        // As Caffe: the first record gives the shape of every item.
+        using (var cursor = OpenCursor())
+        {
+            Decode(cursor);
+            (_channels, _height, _width) = (_datum.Channels, _datum.Height, _datum.Width);
+        }
+
+        int[] itemShape = _transformer.Initialize(_channels, _height, _width);
+        top[0].Reshape([_batchSize, .. itemShape]);
+        if (OutputLabels)
+        {
+            top[1].Reshape([_batchSize]);
+        }
+
+        // Caffe's rand_skip: start after a random number of records, so that several solvers see different batches.
+        _skip = parameter.RandSkip > 0 ? BatchRandom.NextInt((int)Math.Min(parameter.RandSkip, int.MaxValue)) : 0;
+    }
+
+    /// <summary>
+    /// <c>transform_param</c>, with the deprecated <c>data_param</c> scale, mean_file, crop_size and mirror of old
+    /// model files moved into it, as Caffe's net upgrade (UpgradeNetDataTransformation) does.
+    /// </summary>
+    private TransformationParameter TransformParameter(DataParameter parameter)
+    {
+        var transform = Parameter.TransformParam?.Clone() ?? new TransformationParameter();
+        if (parameter.HasScale)
+        {
+            transform.Scale = parameter.Scale;
+        }
+
+        if (parameter.HasMeanFile)
+        {
+            transform.MeanFile = parameter.MeanFile;
+        }
+
+        if (parameter.HasCropSize)
+        {
+            transform.CropSize = parameter.CropSize;
+        }
+
+        if (parameter.HasMirror)
+        {
+            transform.Mirror = parameter.Mirror;
+        }
+
+        return transform;
+    }
+
+    /// <inheritdoc/>
+    protected override void LoadBatch(DataBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (_cursor is null)
+        {
+            // LMDB cursors may not cross threads: the producer opens its own, on its first batch.
+            _cursor = OpenCursor();
+            for (; _skip > 0; _skip--)
+            {
+                _cursor.Next();
+            }
+        }
+
+        var transformer = _transformer!;
+        var itemCount = transformer.OutputCount;
+        for (var i = 0; i < _batchSize; i++)
+        {
+            Decode(_cursor);
+            if (_datum.Channels != _channels || _datum.Height != _height || _datum.Width != _width)
+            {
+                throw Error($"record '{KeyText(_cursor)}' in '{_source}' is {_datum.Channels} x {_datum.Height} x {_datum.Width}; the first record is {_channels} x {_height} x {_width}");
+            }
+
+            var output = batch.Data.Slice(i * itemCount, itemCount);
+            var record = _cursor.Value;
+            if (_datum.Data.GetOffsetAndLength(record.Length).Length > 0)
+            {
+                transformer.Transform(record[_datum.Data], output, BatchRandom);
+            }
+            else
+            {
+                transformer.Transform(_datum.FloatData, output, BatchRandom);
+            }
+
+            if (OutputLabels)
+            {
+                batch.Label[i] = _datum.Label;
+            }
+
+            _cursor.Next();
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            _cursor?.Dispose();
+            _cursor = null;
+            _database?.Dispose();
+            _database = null;
+        }
+    }
+
+    private LmdbDatabase Open(string path)
+    {
+        try
+        {
+            return LmdbDatabase.Open(path);
+        }
+        catch (Exception e) when (e is LightningException or IOException)
+        {
+            throw Error($"cannot open LMDB database '{path}': {e.Message}", e);
+        }
+        catch (DllNotFoundException e)
+        {
+            throw Error("cannot load the LMDB native library: install Debian's liblmdb0 (apt-get install liblmdb0), or use a system with glibc 2.38 or later for the library LightningDB ships", e);
+        }
+    }
+
+    private LmdbRecordCursor OpenCursor()
+    {
+        LmdbRecordCursor cursor;
+        try
+        {
+            cursor = _database!.OpenCursor();
+        }
+        catch (LightningException e)
+        {
+            throw Error($"cannot read LMDB database '{_source}': {e.Message}", e);
+        }
+
+        if (cursor.IsEmpty)
+        {
+            cursor.Dispose();
+            throw Error($"LMDB database '{_source}' holds no records");
+        }
+
+        return cursor;
+    }
+
+    private void Decode(LmdbRecordCursor cursor)
+    {
+        var record = cursor.Value;
+        if (!_datum.Decode(record))
+        {
+            throw Error($"record '{KeyText(cursor)}' in '{_source}' is not a Caffe Datum");
+        }
+
+        if (_datum.Encoded)
+        {
+            throw Error($"record '{KeyText(cursor)}' in '{_source}' is an encoded (compressed) image, which LayerNet does not decode; write the database with encoded=false");
+        }
+
+        var count = (long)_datum.Channels * _datum.Height * _datum.Width;
+        var stored = _datum.Data.GetOffsetAndLength(record.Length).Length;
+        if (_datum.Channels <= 0 || _datum.Height <= 0 || _datum.Width <= 0 || (stored > 0 ? stored : _datum.FloatCount) != count)
+        {
+            throw Error($"record '{KeyText(cursor)}' in '{_source}' declares {_datum.Channels} x {_datum.Height} x {_datum.Width} but holds {(stored > 0 ? stored : _datum.FloatCount)} values");
+        }
+    }
+
+    private static string KeyText(LmdbRecordCursor cursor)
+    {
+        // Caffe's converters write printable keys ("00000042" or "00000042_path.jpg"); show others in hex.
+        var key = cursor.Key;
+        foreach (var b in key)
+        {
+            if (b < 0x20 || b > 0x7E)
+            {
+                return Convert.ToHexString(key);
+            }
+        }
+
+        return Encoding.ASCII.GetString(key);
+    }
+}

@@ -1,0 +1,260 @@
+using Caffe;
+using LayerNet.Blobs;
+using LayerNet.Errors;
+using LayerNet.Fillers;
+
+namespace LayerNet.Layers.Data;
+
+/// <summary>
+/// The base of data layers that read batches ahead on a background thread (Caffe's BasePrefetchingDataLayer), so
+/// reading and transforming the next batches overlaps the net's computation. Tops: data, and optionally label.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A derived layer shapes its tops in <see cref="DataLayerSetUp"/> and fills one batch in <see cref="LoadBatch"/>.
+/// At set-up this base allocates <see cref="Prefetch"/> batches of those shapes and starts one producer thread
+/// that loads them in turn; forward takes the oldest ready batch, copies it into the tops and hands it back to
+/// the producer. Nothing is allocated per iteration. With a single producer the batches come in the same order,
+/// and with the same random draws, however the threads are scheduled; <see cref="Prefetch"/> = 0 loads each
+/// batch inside forward instead, giving exactly the same batches.
+/// </para>
+/// <para>
+/// The producer draws from <see cref="BatchRandom"/>, a generator of its own seeded at set-up from
+/// <see cref="Layer.Random"/> (the net's generator is not thread-safe). An exception in the producer stops it;
+/// forward still delivers the batches finished before it, then raises it as a <see cref="LayerNetException"/>
+/// naming the layer. The thread is a background thread (it never keeps the process alive);
+/// <see cref="Dispose()"/> stops it and releases the source.
+/// </para>
+/// <para>
+/// Tops are copied, not swapped in as Caffe swaps its buffers: another layer may share a top's storage
+/// (in-place layers, Split), and a copy keeps that sharing intact. A batch is small next to the net's work.
+/// </para>
+/// </remarks>
+public abstract class PrefetchingDataLayer : Layer, IDisposable
+{
+    private readonly object _gate = new();
+    private readonly Queue<DataBatch> _free = new();
+    private readonly Queue<DataBatch> _full = new();
+    private DataBatch[] _batches = [];
+    private int[] _dataShape = [];
+    private int[] _labelShape = [];
+    private RandomSource _batchRandom = new(0);
+    private Thread? _producer;
+    private Exception? _failure;
+    private bool _stopping;
+    private bool _disposed;
+
+    /// <summary>Creates the layer from its definition.</summary>
+    protected PrefetchingDataLayer(LayerParameter parameter)
+        : base(parameter)
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override BlobArity BottomArity => BlobArity.Exactly(0);
+
+    /// <inheritdoc/>
+    protected override BlobArity TopArity => BlobArity.Between(1, 2);
+
+    /// <inheritdoc/>
+    public override bool HasBackward => false;
+
+    /// <summary>True when the layer has a label top (its second).</summary>
+    protected bool OutputLabels { get; private set; }
+
+    /// <summary>
+    /// How many batches the producer prepares ahead (Caffe's <c>data_param.prefetch</c>, default 4); 0 loads each
+    /// batch in forward. Set it in <see cref="DataLayerSetUp"/>.
+    /// </summary>
+    protected int Prefetch { get; set; } = 4;
+
+    /// <summary>The generator for the batches' random draws (shuffling, crops, mirroring); only <see cref="LoadBatch"/> may use it.</summary>
+    protected RandomSource BatchRandom => _batchRandom;
+
+    /// <summary>
+    /// Reads the layer's parameters, opens its source and shapes the tops (data; label when
+    /// <see cref="OutputLabels"/>). Runs once, on the caller's thread, before any <see cref="LoadBatch"/>.
+    /// </summary>
+    protected abstract void DataLayerSetUp(IReadOnlyList<Blob> top);
+
+    /// <summary>
+    /// Fills <paramref name="batch"/> with the next batch. Runs on the producer thread (or in forward when
+    /// <see cref="Prefetch"/> is 0), one call at a time, in order.
+    /// </summary>
+    protected abstract void LoadBatch(DataBatch batch);
+
+    /// <inheritdoc/>
+    protected sealed override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(top);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_batches.Length > 0)
+        {
+            throw Error("a prefetching data layer is set up once");
+        }
+
+        OutputLabels = top.Count > 1;
+        _batchRandom = new RandomSource(Random.NextUInt64());
+        DataLayerSetUp(top);
+        if (Prefetch < 0)
+        {
+            throw Error($"prefetch must not be negative, got {Prefetch}");
+        }
+
+        _dataShape = [.. top[0].Shape];
+        _labelShape = OutputLabels ? [.. top[1].Shape] : [];
+        _batches = new DataBatch[Math.Max(Prefetch, 1)];
+        for (var i = 0; i < _batches.Length; i++)
+        {
+            _batches[i] = new DataBatch(top[0].Count, OutputLabels ? top[1].Count : 0);
+            _free.Enqueue(_batches[i]);
+        }
+
+        if (Prefetch > 0)
+        {
+            // A background thread: a net nobody disposes must not keep the process from exiting.
+            _producer = new Thread(Produce) { IsBackground = true, Name = $"LayerNet prefetch '{Name}'" };
+            _producer.Start();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(top);
+        top[0].Reshape(_dataShape);
+        if (OutputLabels)
+        {
+            top[1].Reshape(_labelShape);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_producer is null)
+        {
+            var only = _batches[0];
+            LoadBatch(only);
+            CopyToTops(only, top);
+            return;
+        }
+
+        DataBatch batch;
+        lock (_gate)
+        {
+            while (_full.Count == 0 && _failure is null)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            if (_full.Count == 0)
+            {
+                throw Failure(_failure!);
+            }
+
+            batch = _full.Dequeue();
+        }
+
+        CopyToTops(batch, top);
+        lock (_gate)
+        {
+            _free.Enqueue(batch);
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>Stops the producer thread (after the batch it is loading) and releases the source.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// Stops the producer thread; a derived layer overrides this to release its source, calling the base first
+    /// so that the producer no longer reads it.
+    /// </summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (disposing)
+        {
+            lock (_gate)
+            {
+                _stopping = true;
+                Monitor.PulseAll(_gate);
+            }
+
+            _producer?.Join();
+        }
+    }
+
+    private void CopyToTops(DataBatch batch, IReadOnlyList<Blob> top)
+    {
+        batch.Data.CopyTo(top[0].Data);
+        if (OutputLabels)
+        {
+            batch.Label.CopyTo(top[1].Data);
+        }
+    }
+
+    private void Produce()
+    {
+        while (true)
+        {
+            DataBatch batch;
+            lock (_gate)
+            {
+                while (_free.Count == 0 && !_stopping)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_stopping)
+                {
+                    return;
+                }
+
+                batch = _free.Dequeue();
+            }
+
+            try
+            {
+                LoadBatch(batch);
+            }
+#pragma warning disable CA1031 // Any failure of the source is handed to the consumer thread, which raises it.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                lock (_gate)
+                {
+                    _failure = exception;
+                    Monitor.PulseAll(_gate);
+                }
+
+                return;
+            }
+
+            lock (_gate)
+            {
+                _full.Enqueue(batch);
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    private LayerNetException Failure(Exception exception) => exception switch
+    {
+        // Re-raised on this thread as a new exception (with the original inside), keeping the message and place.
+        LayerNetException { Position: { } position } error => new LayerNetException(position, error.Detail, error),
+        LayerNetException error => new LayerNetException(error.Message, error),
+        _ => Error($"reading the next batch failed: {exception.Message}", exception),
+    };
+}

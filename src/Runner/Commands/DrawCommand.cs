@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Text;
+using Caffe;
+using LayerNet.Errors;
+using LayerNet.Files;
+using LayerNet.Fillers;
+using LayerNet.Nets;
+using LayerNet.Runner.Drawing;
+
+namespace LayerNet.Runner.Commands;
+
+/// <summary>
+/// <c>layernet draw</c>: the net as a graph (DOT, or SVG/PNG through Graphviz), optionally with every blob's
+/// values and gradients from one forward and backward pass, as the lecture draws its circuits.
+/// </summary>
+internal static class DrawCommand
+{
+    public static Command Create(RunnerEnvironment environment)
+    {
+        var model = new Option<string>("--model") { Description = "The model file (prototxt NetParameter).", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "The picture: .svg or .png (drawn by Graphviz's dot), or .dot (the graph itself; needs nothing).", Required = true };
+        var phase = new Option<string>("--phase") { Description = "train or test (default train): which layers the net has.", DefaultValueFactory = _ => "train" };
+        phase.AcceptOnlyFromAmong("train", "test", "TRAIN", "TEST");
+        var weights = new Option<string?>("--weights") { Description = "Trained weights (.caffemodel; comma-separated list applied in order) for the values." };
+        var inputs = new Option<string[]>("--input") { Description = "NAME=v1,v2,...: fill a blob (a net input) with these values before the pass; repeatable.", AllowMultipleArgumentsPerToken = false };
+        var values = new Option<bool>("--values") { Description = "Run one forward and backward pass (force_backward) and label every blob with its values (green) and gradient (red)." };
+        var rankdir = new Option<string>("--rankdir") { Description = "Direction of the graph: LR (default), TB, BT or RL.", DefaultValueFactory = _ => "LR" };
+        rankdir.AcceptOnlyFromAmong("LR", "TB", "BT", "RL");
+        var seed = new Option<long>("--seed") { Description = "Seed for fillers (default 0: the same numbers every run).", DefaultValueFactory = _ => 0 };
+        var command = new Command("draw", """
+            Draw a net: layers (type and key parameters) and blobs (shapes); in-place layers and inserted splits shown.
+            With --values, every blob carries its forward value and, beneath it, its gradient, as in the lecture.
+            SVG and PNG come from Graphviz's `dot` (Debian: apt-get install graphviz); .dot output needs nothing.
+
+            Examples:
+              layernet draw --model models/lecture/sigmoid_neuron.prototxt --values -o neuron.svg
+              layernet draw --model models/lecture/circuit.prototxt --input x=-2 --input y=5 --input z=-4 --values -o circuit.png
+              layernet draw --model models/two_layer/net.prototxt -o two_layer.dot
+              layernet draw --model lenet.prototxt --phase test --weights lenet_iter_2000.caffemodel --values -o lenet.svg
+            """)
+        {
+            model, output, phase, weights, inputs, values, rankdir, seed,
+        };
+        command.SetAction(result =>
+        {
+            var outputFile = result.GetValue(output)!;
+            var format = Path.GetExtension(outputFile).ToLowerInvariant() switch
+            {
+                ".svg" => "svg",
+                ".png" => "png",
+                ".dot" or ".gv" => "dot",
+                _ => throw new LayerNetException($"-o '{outputFile}': expected a .svg, .png or .dot file"),
+            };
+            var folder = Path.GetDirectoryName(Path.GetFullPath(outputFile))!;
+            if (!Directory.Exists(folder))
+            {
+                throw new LayerNetException($"-o '{outputFile}': the folder '{folder}' does not exist");
+            }
+
+            if (format != "dot")
+            {
+                // Say it before building the net and running a pass, which may take a while.
+                Graphviz.Require(outputFile, format);
+            }
+
+            using var services = environment.BuildServices(result);
+            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!, RunnerEnvironment.Reader(services));
+            var withValues = result.GetValue(values);
+            if (withValues)
+            {
+                parameter.ForceBackward = true;
+            }
+
+            var net = new Net(parameter, RunnerEnvironment.Factory(services), new NetOptions
+            {
+                State = new NetState { Phase = NetLoading.ParsePhase(result.GetValue(phase)) },
+                Random = RandomSource.FromSeed(result.GetValue(seed)),
+            });
+            NetLoading.CopyWeights(net, result.GetValue(weights));
+            NetLoading.FillInputs(net, result.GetValue(inputs) ?? []);
+            var topology = NetTopology.Of(net);
+            if (withValues)
+            {
+                ValuePass.Run(topology);
+            }
+
+            var dot = NetDrawing.Draw(topology, withValues, result.GetValue(rankdir)!).ToDot(net.Name.Length > 0 ? net.Name : "net");
+            if (format == "dot")
+            {
+                try
+                {
+                    File.WriteAllText(outputFile, dot, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    throw new LayerNetException($"-o '{outputFile}': cannot write: {exception.Message}", exception);
+                }
+            }
+            else
+            {
+                Graphviz.Render(dot, format, outputFile);
+            }
+
+            environment.Output.WriteLine($"wrote {outputFile} ({topology.Net.Layers.Count} layers, {topology.Versions.Count} blob values{(withValues ? $", loss = {ValueSummary.Format(topology.Loss ?? 0f)}" : string.Empty)})");
+            return 0;
+        });
+        return command;
+    }
+}
