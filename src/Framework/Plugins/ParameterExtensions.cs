@@ -46,7 +46,9 @@ public sealed class ParameterExtensions
     {
         foreach (var existing in _fields)
         {
-            if (ReferenceEquals(existing, field))
+            // The same declaration seen again (the same plugin loaded twice, in two load contexts): its layer
+            // registrations report the clash, naming both files.
+            if (ReferenceEquals(existing, field) || (existing.FullName == field.FullName && existing.FieldNumber == field.FieldNumber))
             {
                 return;
             }
