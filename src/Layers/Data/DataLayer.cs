@@ -205,7 +205,7 @@ public sealed class DataLayer : PrefetchingDataLayer
         }
         catch (DllNotFoundException e)
         {
-            throw Error("cannot load the LMDB native library: install Debian's liblmdb0 (apt-get install liblmdb0), or use a system with glibc 2.38 or later for the library LightningDB ships", e);
+            throw Error("cannot load the LMDB native library (tried the system's liblmdb.so.0, the copy LayerNet bundles for linux-x64, and LightningDB's own): install LMDB 0.9 (Debian: apt-get install liblmdb0)", e);
         }
     }
 

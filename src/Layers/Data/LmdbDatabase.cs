@@ -81,8 +81,21 @@ internal sealed class LmdbDatabase : IDisposable
             return IntPtr.Zero;
         }
 
-        // Debian's liblmdb0 has no unversioned liblmdb.so (that is in liblmdb-dev), so it is named here; without
-        // it, IntPtr.Zero lets the runtime probe as usual and find the library LightningDB ships.
-        return NativeLibrary.TryLoad("liblmdb.so.0", out var handle) ? handle : IntPtr.Zero;
+        // Debian's liblmdb0 has no unversioned liblmdb.so (that is in liblmdb-dev), so it is named here. Next comes
+        // the copy of Debian's build that ships beside this assembly (native/README.md); failing both, IntPtr.Zero
+        // lets the runtime probe as usual and find the library LightningDB ships.
+        if (NativeLibrary.TryLoad("liblmdb.so.0", out var handle))
+        {
+            return handle;
+        }
+
+        var bundled = Path.Combine(Path.GetDirectoryName(typeof(LmdbDatabase).Assembly.Location) ?? AppContext.BaseDirectory, "liblmdb.so.0");
+        if (OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64 && File.Exists(bundled) &&
+            NativeLibrary.TryLoad(bundled, out handle))
+        {
+            return handle;
+        }
+
+        return IntPtr.Zero;
     }
 }
