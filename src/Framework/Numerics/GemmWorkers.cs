@@ -72,6 +72,11 @@ internal static unsafe class GemmWorkers
                 for (int i = 0; i < workers.Length; i++)
                 {
                     workers[i] = new Worker();
+
+                    // A ManualResetEventSlim creates its lock object the first time a wait blocks; make that
+                    // happen now, so no product allocates later.
+                    workers[i].Done.Wait(1);
+                    workers[i].Start.Wait(1);
                     var t = new Thread(workers[i].Loop) { IsBackground = true, Name = $"LayerNet GEMM {i + 1}" };
                     t.Start();
                 }

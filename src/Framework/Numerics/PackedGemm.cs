@@ -32,12 +32,48 @@ internal static unsafe class PackedGemm
     [ThreadStatic]
     private static float[]? s_packB;
 
-    // LAYERNET_GEMM_KERNEL=avx512|avx2|portable forces a kernel (for tests and comparisons on one machine).
-    private static readonly string? Forced = Environment.GetEnvironmentVariable("LAYERNET_GEMM_KERNEL");
-    static readonly bool Use512 = Forced is null or "avx512" && Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
-    static readonly bool Use256 = !Use512 && Forced is null or "avx2" && Fma.IsSupported && Avx2.IsSupported;
-    public static readonly int MR = Use512 ? 12 : Use256 ? 6 : 4;
-    public static readonly int NR = Use512 ? 32 : Use256 ? 16 : 2 * System.Numerics.Vector<float>.Count;
+    // LAYERNET_GEMM_KERNEL=avx512|avx2|portable forces a kernel (for comparisons on one machine).
+    private static string s_kernel = Detect(Environment.GetEnvironmentVariable("LAYERNET_GEMM_KERNEL"));
+
+    private static bool Use512 => ReferenceEquals(s_kernel, "avx512");
+
+    private static bool Use256 => ReferenceEquals(s_kernel, "avx2");
+
+    /// <summary>Rows of the micro-kernel's tile.</summary>
+    public static int MR => Use512 ? 12 : Use256 ? 6 : 4;
+
+    /// <summary>Columns of the micro-kernel's tile.</summary>
+    public static int NR => Use512 ? 32 : Use256 ? 16 : 2 * System.Numerics.Vector<float>.Count;
+
+    /// <summary>The kernels this machine can run, best first.</summary>
+    public static IReadOnlyList<string> Supported { get; } =
+        [.. new[] { "avx512", "avx2", "portable" }.Where(k => k == "portable" || Detect(k) == k)];
+
+    /// <summary>Selects a kernel (tests run every supported one); not thread-safe against running products.</summary>
+    internal static void Select(string kernel)
+    {
+        if (!Supported.Contains(kernel))
+        {
+            throw new ArgumentException($"kernel '{kernel}' is not supported on this machine", nameof(kernel));
+        }
+
+        s_kernel = Detect(kernel);
+    }
+
+    private static string Detect(string? wanted)
+    {
+        if (wanted is null or "avx512" && Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            return "avx512";
+        }
+
+        if (wanted is null or "avx512" or "avx2" && Fma.IsSupported && Avx2.IsSupported)
+        {
+            return "avx2";
+        }
+
+        return "portable";
+    }
 
     struct Job
     {
@@ -48,7 +84,7 @@ internal static unsafe class PackedGemm
     }
 
     /// <summary>The kernel in use, for reports: "avx512", "avx2" or "portable".</summary>
-    public static string KernelName => Use512 ? "avx512" : Use256 ? "avx2" : "portable";
+    public static string KernelName => s_kernel;
 
     /// <summary>C = alpha * op(A) * op(B) + beta * C, row-major, dimensions already checked.</summary>
     public static void Gemm(bool ta, bool tb, int m, int n, int k, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c)
@@ -69,12 +105,14 @@ internal static unsafe class PackedGemm
     static void Slice(int index, int total, void* state)
     {
         ref Job job = ref *(Job*)state;
-        int unit = !job.Ta && job.Tb && Use512 ? 4 : NR;
+        // The dot kernel wins when rows are long enough to amortise its horizontal sums; short ones go packed.
+        bool dot = !job.Ta && job.Tb && Use512 && job.K >= KC;
+        int unit = dot ? 4 : NR;
         int panels = (job.N + unit - 1) / unit;
         int first = panels * index / total, last = panels * (index + 1) / total;
         int n0 = first * unit, n1 = Math.Min(job.N, last * unit);
         if (n0 >= n1) return;
-        if (!job.Ta && job.Tb && Use512) RunDot(ref job, n0, n1);
+        if (dot) RunDot(ref job, n0, n1);
         else Run(ref job, n0, n1);
     }
 
@@ -294,6 +332,23 @@ internal static unsafe class PackedGemm
             Add(c + 8 * ldc, c80, c81, s); Add(c + 9 * ldc, c90, c91, s); Add(c + 10 * ldc, ca0, ca1, s); Add(c + 11 * ldc, cb0, cb1, s);
             return;
         }
+        if (nr == 32)
+        {
+            // Whole rows: vector stores for the rows there are (a tile at the bottom edge of C).
+            Add(c, c00, c01, s); if (mr == 1) return;
+            Add(c + ldc, c10, c11, s); if (mr == 2) return;
+            Add(c + 2 * ldc, c20, c21, s); if (mr == 3) return;
+            Add(c + 3 * ldc, c30, c31, s); if (mr == 4) return;
+            Add(c + 4 * ldc, c40, c41, s); if (mr == 5) return;
+            Add(c + 5 * ldc, c50, c51, s); if (mr == 6) return;
+            Add(c + 6 * ldc, c60, c61, s); if (mr == 7) return;
+            Add(c + 7 * ldc, c70, c71, s); if (mr == 8) return;
+            Add(c + 8 * ldc, c80, c81, s); if (mr == 9) return;
+            Add(c + 9 * ldc, c90, c91, s); if (mr == 10) return;
+            Add(c + 10 * ldc, ca0, ca1, s);
+            return;
+        }
+
         float* t = stackalloc float[12 * 32];
         c00.Store(t); c01.Store(t + 16); c10.Store(t + 32); c11.Store(t + 48); c20.Store(t + 64); c21.Store(t + 80);
         c30.Store(t + 96); c31.Store(t + 112); c40.Store(t + 128); c41.Store(t + 144); c50.Store(t + 160); c51.Store(t + 176);

@@ -125,12 +125,13 @@ public sealed class MistakeCatalogueTests
     [Test]
     public void Resuming_from_another_nets_solverstate()
     {
-        var other = Testing.Fixtures.InRepository("models", "fashion_mnist", "mlp", "mlp_fashion_iter_10000.solverstate");
+        // Caffe's own LeNet snapshot: 8 history blobs (two per conv and inner-product layer).
+        var other = Testing.Fixtures.File("caffe", "lenet_fashion", "lenet_fashion_iter_2000.solverstate");
         _folder.WriteSolver(maxIter: 10, display: 1);
 
         var run = Run("train", "--solver", "solver.prototxt", "--snapshot", other);
 
-        AssertMistake(run, $"{other}: the solver state has 6 history blobs; this SGD solver for net 'TwoLayerNet' needs 2. Was it written for another net or solver type?");
+        AssertMistake(run, $"{other}: the solver state has 8 history blobs; this SGD solver for net 'TwoLayerNet' needs 2. Was it written for another net or solver type?");
     }
 
     [Test]
