@@ -121,10 +121,15 @@ internal static unsafe class PackedGemm
         int mr = MR, nr = NR, m = job.M, n = job.N, k = job.K;
         bool directB = !job.Tb && m <= DirectRows;
         bool directA = job.Ta;
-        var packA = s_packA ??= new float[MC * KC + 64];
-        var packB = s_packB ??= new float[KC * (NC + 64)];
-        fixed (float* ap = packA) fixed (float* bp = packB)
+        // Pinned (they never move) and used from a 64-byte boundary: a 512-bit load that straddles two cache lines
+        // costs two, and an array's own alignment is only 8 or 16 bytes, which made speed depend on where the GC
+        // happened to put the buffers (measured: 36 against 90 GFLOP/s on 64x1000x100).
+        var packA = s_packA ??= GC.AllocateUninitializedArray<float>((MC * KC) + 64 + 16, pinned: true);
+        var packB = s_packB ??= GC.AllocateUninitializedArray<float>((KC * (NC + 64)) + 16, pinned: true);
+        fixed (float* rawA = packA) fixed (float* rawB = packB)
         {
+            var ap = (float*)(((nint)rawA + 63) & ~(nint)63);
+            var bp = (float*)(((nint)rawB + 63) & ~(nint)63);
             for (int jc = n0; jc < n1; jc += NC)
             {
                 int nc = Math.Min(NC, n1 - jc);
@@ -260,7 +265,8 @@ internal static unsafe class PackedGemm
                 c[r * ldc + q] += alpha * TensorPrimitives.Dot(new ReadOnlySpan<float>(a + (long)r * ld, kc), new ReadOnlySpan<float>(b + (long)q * ld, kc));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Never inlined: inside a larger caller its accumulators would compete for registers and spill.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void Dot6x4(int kc, float* a, float* b, int ld, float* c, int ldc, float alpha)
     {
         Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default,
@@ -298,7 +304,8 @@ internal static unsafe class PackedGemm
         else KernelPortable(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Never inlined: inside a larger caller its accumulators would compete for registers and spill.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void Kernel12x32(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
@@ -364,7 +371,8 @@ internal static unsafe class PackedGemm
         Vector512.Store(Avx512F.FusedMultiplyAdd(x1, alpha, Vector512.Load(c + 16)), c + 16);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Never inlined: inside a larger caller its accumulators would compete for registers and spill.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void Kernel6x16(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
@@ -388,7 +396,8 @@ internal static unsafe class PackedGemm
         for (int i = 0; i < mr; i++) for (int j = 0; j < nr; j++) c[i * ldc + j] += alpha * t[i * 16 + j];
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Never inlined: inside a larger caller its accumulators would compete for registers and spill.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void KernelPortable(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha)
     {
         int w = System.Numerics.Vector<float>.Count;
