@@ -289,9 +289,15 @@ public abstract class Solver
         }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(SnapshotPrefix));
+        if (folder is not null && File.Exists(folder))
+        {
+            throw SolverError(
+                $"cannot write snapshots to snapshot_prefix '{Parameter.SnapshotPrefix}': '{folder}' is a file, not a folder; change snapshot_prefix");
+        }
+
         if (folder is not null && !Directory.Exists(folder))
         {
-            throw new LayerNetException(
+            throw SolverError(
                 $"cannot write snapshots to snapshot_prefix '{Parameter.SnapshotPrefix}': folder '{folder}' does not exist; create it or change snapshot_prefix");
         }
     }
@@ -484,12 +490,12 @@ public abstract class Solver
         var sources = (p.TrainNetParam is not null ? 1 : 0) + (p.HasTrainNet ? 1 : 0) + (p.NetParam is not null ? 1 : 0) + (p.HasNet ? 1 : 0);
         if (sources == 0)
         {
-            throw new LayerNetException("the solver names no net: give one of net, net_param, train_net or train_net_param");
+            throw SolverError("the solver names no net: give one of net, net_param, train_net or train_net_param");
         }
 
         if (sources > 1)
         {
-            throw new LayerNetException("the solver names more than one train net: give only one of net, net_param, train_net and train_net_param");
+            throw SolverError("the solver names more than one train net: give only one of net, net_param, train_net and train_net_param");
         }
 
         NetParameter netParameter;
@@ -623,6 +629,10 @@ public abstract class Solver
             SourcePositions.Set(target, position);
         }
     }
+
+    /// <summary>An error about the solver file itself, placed at the solver file when it was read from text.</summary>
+    private LayerNetException SolverError(string message) =>
+        Text.SourcePositions.Get(Parameter) is { } position ? new LayerNetException(position, message) : new LayerNetException(message);
 
     private NetParameter ReadNet(string path) =>
         MessageFile.ReadText<NetParameter>(Options.Resolve(path), Options.Reader);

@@ -119,7 +119,7 @@ public sealed class MistakeCatalogueTests
 
         var run = Run("train", "--solver", "solver.prototxt");
 
-        AssertMistake(run, "the solver names no net: give one of net, net_param, train_net or train_net_param");
+        AssertMistake(run, "solver.prototxt(1,1): the solver names no net: give one of net, net_param, train_net or train_net_param");
     }
 
     [Test]
@@ -152,7 +152,7 @@ public sealed class MistakeCatalogueTests
 
         var run = Run("train", "--solver", "solver.prototxt");
 
-        AssertMistake(run, $"cannot write snapshots to snapshot_prefix 'snapshots/two_layer': folder '{_folder.File("snapshots")}' does not exist; create it or change snapshot_prefix");
+        AssertMistake(run, $"solver.prototxt(1,1): cannot write snapshots to snapshot_prefix 'snapshots/two_layer': '{_folder.File("snapshots")}' is a file, not a folder; change snapshot_prefix");
     }
 
     [Test]
