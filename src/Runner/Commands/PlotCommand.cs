@@ -34,7 +34,7 @@ internal static class PlotCommand
         command.SetAction(result =>
         {
             var outputFile = result.GetValue(output)!;
-            if (TrainingPlot.FormatOf(outputFile) is null)
+            if (PlotFormat.Of(outputFile) is null)
             {
                 throw new LayerNetException($"-o '{outputFile}': expected a .png or .svg file");
             }

@@ -40,7 +40,7 @@ internal sealed class LiveTrainingPlot : IDisposable
             return null;
         }
 
-        if (TrainingPlot.FormatOf(path) is null)
+        if (PlotFormat.Of(path) is null)
         {
             throw new LayerNetException($"--plot '{path}': expected a .png or .svg file");
         }

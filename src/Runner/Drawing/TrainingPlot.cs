@@ -25,21 +25,13 @@ internal static class TrainingPlot
 
     private static readonly string[] SansSerifFonts = ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "Noto Sans", "FreeSans"];
 
-    /// <summary>The file formats written, by extension.</summary>
-    public static string? FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
-    {
-        ".png" => "png",
-        ".svg" => "svg",
-        _ => null,
-    };
-
     /// <summary>Draws <paramref name="logs"/> into <paramref name="path"/> (.png or .svg), <paramref name="width"/> by <paramref name="height"/> pixels; replaces the file in one step.</summary>
     /// <exception cref="LayerNetException">The file cannot be written.</exception>
     public static void Save(IReadOnlyList<TrainingCurves> logs, string path, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(logs);
         ArgumentNullException.ThrowIfNull(path);
-        var format = FormatOf(path) ?? throw new LayerNetException($"-o '{path}': expected a .png or .svg file");
+        var format = PlotFormat.Of(path) ?? throw new LayerNetException($"-o '{path}': expected a .png or .svg file");
         var bytes = format == "png" ? Png(logs, width, height) : Svg(logs, width, height);
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
         try
