@@ -108,6 +108,20 @@ public sealed class Net
     /// <summary>Whether each layer propagates a gradient to each of its bottoms.</summary>
     public IReadOnlyList<IReadOnlyList<bool>> BottomNeedBackward => _bottomNeedBackward;
 
+    /// <summary>The loss weight of one of the net's blobs (0 for a blob that is not a loss, or not the net's).</summary>
+    public float LossWeightOf(Blob blob)
+    {
+        for (var i = 0; i < _blobs.Count; i++)
+        {
+            if (ReferenceEquals(_blobs[i], blob))
+            {
+                return _blobLossWeights[i];
+            }
+        }
+
+        return 0f;
+    }
+
     /// <summary>True when a blob of this name exists.</summary>
     public bool HasBlob(string name) => _blobsByName.ContainsKey(name);
 

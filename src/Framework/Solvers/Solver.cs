@@ -186,7 +186,7 @@ public abstract class Solver
                 Log.Info("solver", $"Iteration {Iteration} ({TrainingLog.Number(rate)} iter/s, {TrainingLog.Number(seconds)}s/{Parameter.Display} iters), loss = {TrainingLog.Number(SmoothedLoss)}");
                 lastDisplay = Stopwatch.GetTimestamp();
                 iterationsAtLastDisplay = Iteration;
-                LogOutputs("Train", Net, static (blob, k) => blob.Data[k], 1);
+                LogTrainOutputs();
             }
 
             ApplyUpdate();
@@ -401,44 +401,28 @@ public abstract class Solver
         var scoreIndex = 0;
         foreach (var output in net.Outputs)
         {
-            var weight = net.BlobLossWeights[IndexOf(net.Blobs, output)];
+            var weight = net.LossWeightOf(output);
             for (var k = 0; k < output.Count; k++)
             {
                 var mean = scores[scoreIndex] / iterations;
-                var lossText = weight != 0f ? $" (* {TrainingLog.Number(weight)} = {TrainingLog.Number(weight * mean)} loss)" : string.Empty;
-                Log.Info("solver", $"    Test net output #{scoreIndex}: {output.Name} = {TrainingLog.Number(mean)}{lossText}");
+                Log.Info("solver", $"    Test net output #{scoreIndex}: {TrainingLog.Output(output.Name, mean, weight)}");
                 TestScores.Add(new TestScore(Iteration, testNetIndex, output.Name, mean));
                 scoreIndex++;
             }
         }
     }
 
-    private void LogOutputs(string kind, Net net, Func<Blob, int, float> value, int divisor)
+    private void LogTrainOutputs()
     {
         var scoreIndex = 0;
-        foreach (var output in net.Outputs)
+        foreach (var output in Net.Outputs)
         {
-            var weight = net.BlobLossWeights[IndexOf(net.Blobs, output)];
+            var weight = Net.LossWeightOf(output);
             for (var k = 0; k < output.Count; k++)
             {
-                var v = value(output, k) / divisor;
-                var lossText = weight != 0f ? $" (* {TrainingLog.Number(weight)} = {TrainingLog.Number(weight * v)} loss)" : string.Empty;
-                Log.Info("solver", $"    {kind} net output #{scoreIndex++}: {output.Name} = {TrainingLog.Number(v)}{lossText}");
+                Log.Info("solver", $"    Train net output #{scoreIndex++}: {TrainingLog.Output(output.Name, output.Data[k], weight)}");
             }
         }
-    }
-
-    private static int IndexOf(IReadOnlyList<Blob> blobs, Blob blob)
-    {
-        for (var i = 0; i < blobs.Count; i++)
-        {
-            if (ReferenceEquals(blobs[i], blob))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     private void UpdateSmoothedLoss(float loss, int startIteration)

@@ -38,6 +38,15 @@ public sealed class TrainingLog
         LineWritten?.Invoke(message);
     }
 
+    /// <summary>
+    /// One net output as Caffe prints it: <c>NAME = V</c>, followed for a loss by its weighted value,
+    /// <c>NAME = V (* W = W*V loss)</c>.
+    /// </summary>
+    public static string Output(string name, double value, float lossWeight) =>
+        lossWeight != 0f
+            ? $"{name} = {Number(value)} (* {Number(lossWeight)} = {Number(lossWeight * value)} loss)"
+            : $"{name} = {Number(value)}";
+
     /// <summary>Formats a number as Caffe's log does (C++ stream default: 6 significant digits).</summary>
     public static string Number(double value)
     {

@@ -52,7 +52,7 @@ internal static class TestCommand
                 var index = 0;
                 foreach (var output in net.Outputs)
                 {
-                    var weight = LossWeightOf(net, output);
+                    var weight = net.LossWeightOf(output);
                     foreach (var value in output.Data)
                     {
                         if (i == 0)
@@ -75,25 +75,11 @@ internal static class TestCommand
             {
                 var mean = sums[i] / count;
                 var (name, weight) = names[i];
-                var lossText = weight != 0f ? $" (* {TrainingLog.Number(weight)} = {TrainingLog.Number(weight * mean)} loss)" : string.Empty;
-                environment.Output.WriteLine($"{name} = {TrainingLog.Number(mean)}{lossText}");
+                environment.Output.WriteLine(TrainingLog.Output(name, mean, weight));
             }
 
             return 0;
         });
         return command;
-    }
-
-    private static float LossWeightOf(Net net, Blobs.Blob blob)
-    {
-        for (var i = 0; i < net.Blobs.Count; i++)
-        {
-            if (ReferenceEquals(net.Blobs[i], blob))
-            {
-                return net.BlobLossWeights[i];
-            }
-        }
-
-        return 0f;
     }
 }
