@@ -8,12 +8,16 @@ namespace LayerNet.Numerics;
 /// <summary>
 /// Single-precision GEMM in the BLIS style: C += alpha * op(A) * op(B) over cache blocks (KC x NC panels of B,
 /// MC x KC blocks of A) with a register-blocked micro-kernel chosen at run time: 12 x 32 with Vector512 FMA,
-/// 6 x 16 with Vector256 FMA, 4 x 2W with the portable Vector&lt;T&gt;. Panels are packed only where packing pays:
-/// small problems read A (transposed) and B (not transposed) in place, and A * B^T uses a dot-product kernel over
-/// the contiguous rows of both. Large products are split by columns over persistent worker threads; every
+/// 6 x 16 with Vector256 FMA, 4 x 2W with the portable Vector&lt;T&gt;, and a 12 x 16 tile for a narrow last panel
+/// (avx512). Panels are packed only where packing pays: small problems read A (transposed) and B (not transposed)
+/// in place; panels that run across rows (A not transposed, B transposed) are packed by register transposes
+/// (<see cref="PanelTranspose"/>). Where tiles of C^T waste less than tiles of C (64 x 100: two 32-column tiles
+/// of C^T against four of C, the last one an eighth full), the product runs as C^T = op(B)^T * op(A)^T with the
+/// tiles written back transposed. Large products are split by columns over persistent worker threads; every
 /// element of C is computed by one thread in the same order, so results do not depend on the thread count.
 /// Nothing is allocated per call once each thread's packing buffers exist.
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe class PackedGemm
 {
     private const int KC = 256;
@@ -77,8 +81,8 @@ internal static unsafe class PackedGemm
 
     struct Job
     {
-        public bool Ta, Tb;
-        public int M, N, K;
+        public bool Ta, Tb, TransC;
+        public int M, N, K, Ldc;
         public float Alpha;
         public float* A, B, C;
     }
@@ -95,35 +99,56 @@ internal static unsafe class PackedGemm
         if (alpha == 0f || k == 0 || m == 0 || n == 0) return;
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
         {
-            var job = new Job { Ta = ta, Tb = tb, M = m, N = n, K = k, Alpha = alpha, A = pa, B = pb, C = pc };
+            // C^T = op(B)^T * op(A)^T: the same products, summed in the same order (so the same bits), over tiles of
+            // C^T written back transposed. Chosen when it wastes less of the MR x NR tiles on padding: a product
+            // with 10 or 100 columns fills a 32-column tile a third or three quarters full, and its 64 rows fill
+            // two exactly when they become C^T's columns.
+            var job = Swap(m, n, k)
+                ? new Job { Ta = !tb, Tb = !ta, M = n, N = m, K = k, Alpha = alpha, A = pb, B = pa, C = pc, Ldc = n, TransC = true }
+                : new Job { Ta = ta, Tb = tb, M = m, N = n, K = k, Alpha = alpha, A = pa, B = pb, C = pc, Ldc = n };
             long work = (long)m * n * k;
-            int threads = work >= ParallelThreshold ? Math.Min(GemmWorkers.Count, Math.Max(1, n / NR)) : 1;
+            int threads = work >= ParallelThreshold ? Math.Min(GemmWorkers.Count, Math.Max(1, job.N / NR)) : 1;
             GemmWorkers.Run(threads, &Slice, &job);
         }
+    }
+
+    // Whether tiles of C^T cost less than tiles of C. A tile costs its kc steps plus its write-back, in steps: about
+    // 2 for rows of C, 8 for columns of C (two 16 x 16 register transposes first), 16 where that is scalar.
+    static bool Swap(int m, int n, int k)
+    {
+        int kc = Math.Min(k, KC);
+        double normal = RowTiles(m) * ColumnTiles(n) * (kc + 2);
+        double swapped = RowTiles(n) * ColumnTiles(m) * (kc + (Use512 ? 8 : 16));
+        return swapped < normal;
+    }
+
+    static int RowTiles(int size) => (size + MR - 1) / MR;
+
+    // A last panel of at most 16 columns runs the half-width kernel (avx512), at about half a tile's cost.
+    static double ColumnTiles(int size)
+    {
+        int rest = size % NR;
+        return (size / NR) + (rest == 0 ? 0 : Use512 && rest <= 16 ? 0.5 : 1);
     }
 
     static void Slice(int index, int total, void* state)
     {
         ref Job job = ref *(Job*)state;
-        // The dot kernel wins when rows are long enough to amortise its horizontal sums; short ones go packed.
-        bool dot = !job.Ta && job.Tb && Use512 && job.K >= KC;
-        int unit = dot ? 4 : NR;
-        int panels = (job.N + unit - 1) / unit;
+        int panels = (job.N + NR - 1) / NR;
         int first = panels * index / total, last = panels * (index + 1) / total;
-        int n0 = first * unit, n1 = Math.Min(job.N, last * unit);
-        if (n0 >= n1) return;
-        if (dot) RunDot(ref job, n0, n1);
-        else Run(ref job, n0, n1);
+        int n0 = first * NR, n1 = Math.Min(job.N, last * NR);
+        if (n0 < n1) Run(ref job, n0, n1);
     }
 
     static void Run(ref Job job, int n0, int n1)
     {
-        int mr = MR, nr = NR, m = job.M, n = job.N, k = job.K;
+        int mr = MR, nr = NR, m = job.M, n = job.N, k = job.K, ldc = job.Ldc;
         bool directB = !job.Tb && m <= DirectRows;
         bool directA = job.Ta;
         // Pinned (they never move) and used from a 64-byte boundary: a 512-bit load that straddles two cache lines
         // costs two, and an array's own alignment is only 8 or 16 bytes, which made speed depend on where the GC
-        // happened to put the buffers (measured: 36 against 90 GFLOP/s on 64x1000x100).
+        // happened to put the buffers (measured: 36 against 90 GFLOP/s on 64x1000x100). The slack after each
+        // covers the alignment and the spill of PanelTranspose's last store.
         var packA = s_packA ??= GC.AllocateUninitializedArray<float>((MC * KC) + 64 + 16, pinned: true);
         var packB = s_packB ??= GC.AllocateUninitializedArray<float>((KC * (NC + 64)) + 16, pinned: true);
         fixed (float* rawA = packA) fixed (float* rawB = packB)
@@ -141,6 +166,7 @@ internal static unsafe class PackedGemm
                     {
                         int mc = Math.Min(MC, m - ic);
                         if (!directA) PackA(job.Ta, job.A, m, k, ic, mc, p0, kc, ap, mr);
+                        else if (mc % mr != 0) PackA(true, job.A, m, k, ic + (mc - (mc % mr)), mc % mr, p0, kc, ap, mr);
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             int nrEff = Math.Min(nr, nc - jr);
@@ -153,10 +179,11 @@ internal static unsafe class PackedGemm
                                 int mrEff = Math.Min(mr, mc - ir);
                                 float* aPanel; int aStride;
                                 if (directA && mrEff == mr) { aPanel = job.A + (long)p0 * m + ic + ir; aStride = m; }
-                                else if (directA) { PackA(true, job.A, m, k, ic + ir, mrEff, p0, kc, ap, mr); aPanel = ap; aStride = mr; }
+                                else if (directA) { aPanel = ap; aStride = mr; } // the last rows, packed above
                                 else { aPanel = ap + ir * kc; aStride = mr; }
-                                float* cTile = job.C + (long)(ic + ir) * n + jc + jr;
-                                Kernel(kc, aPanel, aStride, bPanel, bStride, cTile, n, mrEff, nrEff, job.Alpha);
+                                int row = ic + ir, col = jc + jr;
+                                float* cTile = job.TransC ? job.C + (long)col * ldc + row : job.C + (long)row * ldc + col;
+                                Kernel(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, mrEff, nrEff, job.Alpha, job.TransC);
                             }
                         }
                     }
@@ -168,21 +195,17 @@ internal static unsafe class PackedGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void PackA(bool ta, float* a, int m, int k, int ic, int mc, int p0, int kc, float* dst, int mr)
     {
-        float** rows = stackalloc float*[16];
         for (int ir = 0; ir < mc; ir += mr)
         {
             int count = Math.Min(mr, mc - ir);
             float* d = dst + ir * kc;
             if (!ta)
             {
-                for (int r = 0; r < count; r++) rows[r] = a + (long)(ic + ir + r) * k + p0;
-                for (int p = 0; p < kc; p++)
-                {
-                    float* dp = d + p * mr;
-                    int r = 0;
-                    for (; r < count; r++) dp[r] = rows[r][p];
-                    for (; r < mr; r++) dp[r] = 0f;
-                }
+                // Rows of A become the panel's columns: a transpose.
+                float* src = a + (long)(ic + ir) * k + p0;
+                if (Use512) PanelTranspose.Rows16(src, k, count, kc, d, mr, mr);
+                else if (Use256) PanelTranspose.Rows8(src, k, count, kc, d, mr, mr);
+                else PanelTranspose.Tail(src, k, count, 0, kc, d, mr, mr);
             }
             else
             {
@@ -201,7 +224,6 @@ internal static unsafe class PackedGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void PackB(bool tb, float* b, int n, int k, int p0, int kc, int jc, int nc, float* dst, int nr)
     {
-        float** cols = stackalloc float*[32];
         for (int jr = 0; jr < nc; jr += nr)
         {
             int count = Math.Min(nr, nc - jr);
@@ -220,93 +242,63 @@ internal static unsafe class PackedGemm
             }
             else
             {
-                for (int c2 = 0; c2 < count; c2++) cols[c2] = b + (long)(jc + jr + c2) * k + p0;
-                for (int p = 0; p < kc; p++)
+                // Rows of B become the panel's columns: a transpose, in blocks as tall as the vector is wide.
+                float* src = b + (long)(jc + jr) * k + p0;
+                int height = Use512 ? 16 : Use256 ? 8 : nr;
+                for (int h = 0; h < nr; h += height)
                 {
-                    float* dp = d + p * nr;
-                    int c2 = 0;
-                    for (; c2 < count; c2++) dp[c2] = cols[c2][p];
-                    for (; c2 < nr; c2++) dp[c2] = 0f;
+                    int rows = Math.Clamp(count - h, 0, height);
+                    float* s = src + (long)h * k;
+                    if (Use512) PanelTranspose.Rows16(s, k, rows, kc, d + h, nr, height);
+                    else if (Use256) PanelTranspose.Rows8(s, k, rows, kc, d + h, nr, height);
+                    else PanelTranspose.Tail(s, k, rows, 0, kc, d + h, nr, height);
                 }
             }
         }
     }
 
-    // C = A * B^T with both A (m x k) and B (n x k) row-major: every entry is a dot product of two contiguous
-    // rows, so blocks of 6 x 4 entries accumulate in vector registers with no packing at all.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void RunDot(ref Job job, int n0, int n1)
+    // C (or, with transC, C^T: c[j * ldc + i] for tile entry i, j) += alpha * the mr x nr tile of A * B.
+    static void Kernel(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, bool transC)
     {
-        int m = job.M, n = job.N, k = job.K;
-        float alpha = job.Alpha;
-        for (int p0 = 0; p0 < k; p0 += KC)
+        if (Use512 && nr <= 16) Kernel12x16(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, transC);
+        else if (Use512) Kernel12x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, transC);
+        else if (Use256) Kernel6x16(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, transC);
+        else KernelPortable(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, transC);
+    }
+
+    // Adds the first mr x nr entries of a tile stored row by row (width entries a row) to C or, with transC, C^T.
+    static void AddTile(float* t, int width, float* c, int ldc, int mr, int nr, float alpha, bool transC)
+    {
+        if (transC && Use512)
         {
-            int kc = Math.Min(KC, k - p0);
-            for (int i = 0; i < m; i += 6)
+            // Transpose the tile (16 x 16 register blocks) so each row of C takes its mr entries in vector adds.
+            float* u = stackalloc float[32 * 16];
+            PanelTranspose.Rows16(t, width, mr, nr, u, 16, 16);
+            var s8 = Vector256.Create(alpha);
+            var s4 = Vector128.Create(alpha);
+            for (int j = 0; j < nr; j++)
             {
-                int rows = Math.Min(6, m - i);
-                for (int j = n0; j < n1; j += 4)
-                {
-                    int cols = Math.Min(4, n1 - j);
-                    float* a = job.A + (long)i * k + p0;
-                    float* b = job.B + (long)j * k + p0;
-                    float* c = job.C + (long)i * n + j;
-                    if (rows == 6 && cols == 4) Dot6x4(kc, a, b, k, c, n, alpha);
-                    else DotEdge(kc, a, b, k, c, n, rows, cols, alpha);
-                }
+                float* row = c + (long)j * ldc;
+                float* v = u + j * 16;
+                int i = 0;
+                if (mr >= 8) { Vector256.Store(Fma.MultiplyAdd(Vector256.Load(v), s8, Vector256.Load(row)), row); i = 8; }
+                if (mr - i >= 4) { Vector128.Store(Fma.MultiplyAdd(Vector128.Load(v + i), s4, Vector128.Load(row + i)), row + i); i += 4; }
+                for (; i < mr; i++) row[i] += alpha * v[i];
             }
         }
-    }
-
-    static void DotEdge(int kc, float* a, float* b, int ld, float* c, int ldc, int rows, int cols, float alpha)
-    {
-        for (int r = 0; r < rows; r++)
-            for (int q = 0; q < cols; q++)
-                c[r * ldc + q] += alpha * TensorPrimitives.Dot(new ReadOnlySpan<float>(a + (long)r * ld, kc), new ReadOnlySpan<float>(b + (long)q * ld, kc));
-    }
-
-    // Never inlined: inside a larger caller its accumulators would compete for registers and spill.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void Dot6x4(int kc, float* a, float* b, int ld, float* c, int ldc, float alpha)
-    {
-        Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default,
-            s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default,
-            s40 = default, s41 = default, s42 = default, s43 = default, s50 = default, s51 = default, s52 = default, s53 = default;
-        float* a0 = a, a1 = a + ld, a2 = a + 2 * ld, a3 = a + 3 * ld, a4 = a + 4 * ld, a5 = a + 5 * ld;
-        float* b0 = b, b1 = b + ld, b2 = b + 2 * ld, b3 = b + 3 * ld;
-        int p = 0;
-        for (; p + 16 <= kc; p += 16)
+        else if (transC)
         {
-            var v0 = Vector512.Load(b0 + p); var v1 = Vector512.Load(b1 + p); var v2 = Vector512.Load(b2 + p); var v3 = Vector512.Load(b3 + p);
-            var x = Vector512.Load(a0 + p); s00 = Avx512F.FusedMultiplyAdd(x, v0, s00); s01 = Avx512F.FusedMultiplyAdd(x, v1, s01); s02 = Avx512F.FusedMultiplyAdd(x, v2, s02); s03 = Avx512F.FusedMultiplyAdd(x, v3, s03);
-            x = Vector512.Load(a1 + p); s10 = Avx512F.FusedMultiplyAdd(x, v0, s10); s11 = Avx512F.FusedMultiplyAdd(x, v1, s11); s12 = Avx512F.FusedMultiplyAdd(x, v2, s12); s13 = Avx512F.FusedMultiplyAdd(x, v3, s13);
-            x = Vector512.Load(a2 + p); s20 = Avx512F.FusedMultiplyAdd(x, v0, s20); s21 = Avx512F.FusedMultiplyAdd(x, v1, s21); s22 = Avx512F.FusedMultiplyAdd(x, v2, s22); s23 = Avx512F.FusedMultiplyAdd(x, v3, s23);
-            x = Vector512.Load(a3 + p); s30 = Avx512F.FusedMultiplyAdd(x, v0, s30); s31 = Avx512F.FusedMultiplyAdd(x, v1, s31); s32 = Avx512F.FusedMultiplyAdd(x, v2, s32); s33 = Avx512F.FusedMultiplyAdd(x, v3, s33);
-            x = Vector512.Load(a4 + p); s40 = Avx512F.FusedMultiplyAdd(x, v0, s40); s41 = Avx512F.FusedMultiplyAdd(x, v1, s41); s42 = Avx512F.FusedMultiplyAdd(x, v2, s42); s43 = Avx512F.FusedMultiplyAdd(x, v3, s43);
-            x = Vector512.Load(a5 + p); s50 = Avx512F.FusedMultiplyAdd(x, v0, s50); s51 = Avx512F.FusedMultiplyAdd(x, v1, s51); s52 = Avx512F.FusedMultiplyAdd(x, v2, s52); s53 = Avx512F.FusedMultiplyAdd(x, v3, s53);
+            for (int j = 0; j < nr; j++) for (int i = 0; i < mr; i++) c[j * ldc + i] += alpha * t[i * width + j];
         }
-        float* t = stackalloc float[24];
-        t[0] = Vector512.Sum(s00); t[1] = Vector512.Sum(s01); t[2] = Vector512.Sum(s02); t[3] = Vector512.Sum(s03);
-        t[4] = Vector512.Sum(s10); t[5] = Vector512.Sum(s11); t[6] = Vector512.Sum(s12); t[7] = Vector512.Sum(s13);
-        t[8] = Vector512.Sum(s20); t[9] = Vector512.Sum(s21); t[10] = Vector512.Sum(s22); t[11] = Vector512.Sum(s23);
-        t[12] = Vector512.Sum(s30); t[13] = Vector512.Sum(s31); t[14] = Vector512.Sum(s32); t[15] = Vector512.Sum(s33);
-        t[16] = Vector512.Sum(s40); t[17] = Vector512.Sum(s41); t[18] = Vector512.Sum(s42); t[19] = Vector512.Sum(s43);
-        t[20] = Vector512.Sum(s50); t[21] = Vector512.Sum(s51); t[22] = Vector512.Sum(s52); t[23] = Vector512.Sum(s53);
-        for (; p < kc; p++)
-            for (int r = 0; r < 6; r++) { float av = a[r * ld + p]; for (int q = 0; q < 4; q++) t[r * 4 + q] += av * b[q * ld + p]; }
-        for (int r = 0; r < 6; r++) for (int q = 0; q < 4; q++) c[r * ldc + q] += alpha * t[r * 4 + q];
-    }
-
-    static void Kernel(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha)
-    {
-        if (Use512) Kernel12x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha);
-        else if (Use256) Kernel6x16(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha);
-        else KernelPortable(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha);
+        else
+        {
+            for (int i = 0; i < mr; i++) for (int j = 0; j < nr; j++) c[i * ldc + j] += alpha * t[i * width + j];
+        }
     }
 
     // Never inlined: inside a larger caller its accumulators would compete for registers and spill.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void Kernel12x32(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha)
+    static void Kernel12x32(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, bool transC)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
@@ -332,14 +324,14 @@ internal static unsafe class PackedGemm
             a += aStride; b += bStride;
         }
         var s = Vector512.Create(alpha);
-        if (mr == 12 && nr == 32)
+        if (!transC && mr == 12 && nr == 32)
         {
             Add(c, c00, c01, s); Add(c + ldc, c10, c11, s); Add(c + 2 * ldc, c20, c21, s); Add(c + 3 * ldc, c30, c31, s);
             Add(c + 4 * ldc, c40, c41, s); Add(c + 5 * ldc, c50, c51, s); Add(c + 6 * ldc, c60, c61, s); Add(c + 7 * ldc, c70, c71, s);
             Add(c + 8 * ldc, c80, c81, s); Add(c + 9 * ldc, c90, c91, s); Add(c + 10 * ldc, ca0, ca1, s); Add(c + 11 * ldc, cb0, cb1, s);
             return;
         }
-        if (nr == 32)
+        if (!transC && nr == 32)
         {
             // Whole rows: vector stores for the rows there are (a tile at the bottom edge of C).
             Add(c, c00, c01, s); if (mr == 1) return;
@@ -361,7 +353,7 @@ internal static unsafe class PackedGemm
         c30.Store(t + 96); c31.Store(t + 112); c40.Store(t + 128); c41.Store(t + 144); c50.Store(t + 160); c51.Store(t + 176);
         c60.Store(t + 192); c61.Store(t + 208); c70.Store(t + 224); c71.Store(t + 240); c80.Store(t + 256); c81.Store(t + 272);
         c90.Store(t + 288); c91.Store(t + 304); ca0.Store(t + 320); ca1.Store(t + 336); cb0.Store(t + 352); cb1.Store(t + 368);
-        for (int i = 0; i < mr; i++) for (int j = 0; j < nr; j++) c[i * ldc + j] += alpha * t[i * 32 + j];
+        AddTile(t, 32, c, ldc, mr, nr, alpha, transC);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -371,9 +363,46 @@ internal static unsafe class PackedGemm
         Vector512.Store(Avx512F.FusedMultiplyAdd(x1, alpha, Vector512.Load(c + 16)), c + 16);
     }
 
+    // The half-width tile for a last panel of at most 16 columns: 12 accumulators, one B vector a step.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    static void Kernel12x16(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, bool transC)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+            c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0); c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2); c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4); c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6); c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            c8 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[8]), b0, c8); c9 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[9]), b0, c9);
+            ca = Avx512F.FusedMultiplyAdd(Vector512.Create(a[10]), b0, ca); cb = Avx512F.FusedMultiplyAdd(Vector512.Create(a[11]), b0, cb);
+            a += aStride; b += bStride;
+        }
+
+        var s = Vector512.Create(alpha);
+        if (!transC && mr == 12 && nr == 16)
+        {
+            Add1(c, c0, s); Add1(c + ldc, c1, s); Add1(c + 2 * ldc, c2, s); Add1(c + 3 * ldc, c3, s);
+            Add1(c + 4 * ldc, c4, s); Add1(c + 5 * ldc, c5, s); Add1(c + 6 * ldc, c6, s); Add1(c + 7 * ldc, c7, s);
+            Add1(c + 8 * ldc, c8, s); Add1(c + 9 * ldc, c9, s); Add1(c + 10 * ldc, ca, s); Add1(c + 11 * ldc, cb, s);
+            return;
+        }
+
+        float* t = stackalloc float[12 * 16];
+        c0.Store(t); c1.Store(t + 16); c2.Store(t + 32); c3.Store(t + 48); c4.Store(t + 64); c5.Store(t + 80);
+        c6.Store(t + 96); c7.Store(t + 112); c8.Store(t + 128); c9.Store(t + 144); ca.Store(t + 160); cb.Store(t + 176);
+        AddTile(t, 16, c, ldc, mr, nr, alpha, transC);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Add1(float* c, Vector512<float> x, Vector512<float> alpha) =>
+        Vector512.Store(Avx512F.FusedMultiplyAdd(x, alpha, Vector512.Load(c)), c);
+
     // Never inlined: inside a larger caller its accumulators would compete for registers and spill.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void Kernel6x16(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha)
+    static void Kernel6x16(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, bool transC)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -393,12 +422,12 @@ internal static unsafe class PackedGemm
         float* t = stackalloc float[6 * 16];
         c00.Store(t); c01.Store(t + 8); c10.Store(t + 16); c11.Store(t + 24); c20.Store(t + 32); c21.Store(t + 40);
         c30.Store(t + 48); c31.Store(t + 56); c40.Store(t + 64); c41.Store(t + 72); c50.Store(t + 80); c51.Store(t + 88);
-        for (int i = 0; i < mr; i++) for (int j = 0; j < nr; j++) c[i * ldc + j] += alpha * t[i * 16 + j];
+        AddTile(t, 16, c, ldc, mr, nr, alpha, transC);
     }
 
     // Never inlined: inside a larger caller its accumulators would compete for registers and spill.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void KernelPortable(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha)
+    static void KernelPortable(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, bool transC)
     {
         int w = System.Numerics.Vector<float>.Count;
         System.Numerics.Vector<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
@@ -418,6 +447,6 @@ internal static unsafe class PackedGemm
         *(System.Numerics.Vector<float>*)(t + row) = c10; *(System.Numerics.Vector<float>*)(t + row + w) = c11;
         *(System.Numerics.Vector<float>*)(t + 2 * row) = c20; *(System.Numerics.Vector<float>*)(t + 2 * row + w) = c21;
         *(System.Numerics.Vector<float>*)(t + 3 * row) = c30; *(System.Numerics.Vector<float>*)(t + 3 * row + w) = c31;
-        for (int i = 0; i < mr; i++) for (int j = 0; j < nr; j++) c[i * ldc + j] += alpha * t[i * row + j];
+        AddTile(t, row, c, ldc, mr, nr, alpha, transC);
     }
 }
