@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Loss;
 
@@ -87,7 +88,7 @@ public sealed class SigmoidCrossEntropyLossLayer : LossLayer
 
         ReadOnlySpan<float> targets = bottom[1].Data;
         var diff = bottom[0].Diff;
-        TensorPrimitives.Sigmoid(bottom[0].Data, diff);
+        Activations.Sigmoid(bottom[0].Data, diff);
         TensorPrimitives.Subtract(diff, targets, diff);
         if (_hasIgnoreLabel)
         {

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Neuron;
 
@@ -19,7 +20,7 @@ public sealed class SigmoidLayer : NeuronLayer
 
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
-        TensorPrimitives.Sigmoid(bottom[0].Data, top[0].Data);
+        Activations.Sigmoid(bottom[0].Data, top[0].Data);
 
     /// <inheritdoc/>
     protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
