@@ -209,7 +209,7 @@ public sealed class Blob
     /// <summary>Caffe's Update: data -= diff.</summary>
     public void Update()
     {
-        System.Numerics.Tensors.TensorPrimitives.Subtract(Data, Diff, Data);
+        Numerics.SolverMath.SubtractInPlace(Data, Diff);
     }
 
     /// <summary>Copies another blob's data (and diff when asked), reshaping this one when <paramref name="reshape"/> is set.</summary>

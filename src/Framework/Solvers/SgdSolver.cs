@@ -73,19 +73,16 @@ public class SgdSolver : Solver
             Normalize(i);
             Regularize(i);
             ComputeUpdateValue(i, rate);
-        }
 
-        Net.Update();
+            // Net.Update's data -= diff, a parameter at a time while its arrays are still in cache.
+            parameters[i].Update();
+        }
     }
 
     /// <summary>Turns parameter <paramref name="index"/>'s gradient into its step (left in the diff).</summary>
     protected virtual void ComputeUpdateValue(int index, float rate)
     {
-        var param = Net.LearnableParams[index];
-        var history = HistoryOf(index);
-        var localRate = rate * Net.ParamLrMults[index];
-        Blas.Axpby(localRate, param.Diff, Parameter.Momentum, history.Data);
-        history.Data.CopyTo(param.Diff);
+        SolverMath.MomentumStep(rate * Net.ParamLrMults[index], Parameter.Momentum, Net.LearnableParams[index].Diff, HistoryOf(index).Data);
     }
 
     private void ClipGradients()

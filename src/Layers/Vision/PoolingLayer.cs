@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Vision;
 
@@ -147,7 +148,7 @@ public sealed class PoolingLayer : Layer
         }
 
         var count = top[0].Count;
-        if (_method == PoolingParameter.Types.PoolMethod.Max && top.Count == 1 && _argmax.Length < count)
+        if (_method == PoolingParameter.Types.PoolMethod.Max && _argmax.Length < count)
         {
             _argmax = new int[count];
         }
@@ -156,57 +157,21 @@ public sealed class PoolingLayer : Layer
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var input = bottom[0].Data;
-        var output = top[0].Data;
-        var planeIn = _height * _width;
-        var planeOut = _pooledH * _pooledW;
+        var geometry = Geometry;
         if (_method == PoolingParameter.Types.PoolMethod.Ave)
         {
-            for (var plane = 0; plane < _planes; plane++)
-            {
-                AveragePlane(input.Slice(plane * planeIn, planeIn), output.Slice(plane * planeOut, planeOut));
-            }
-
+            Pooling.AverageForward(bottom[0].Data, _planes, geometry, top[0].Data);
             return;
         }
 
-        var topMask = top.Count > 1 ? top[1].Data : [];
-        for (var plane = 0; plane < _planes; plane++)
+        Pooling.MaxForward(bottom[0].Data, _planes, geometry, top[0].Data, _argmax);
+        if (top.Count > 1)
         {
-            var x = input.Slice(plane * planeIn, planeIn);
-            var y = output.Slice(plane * planeOut, planeOut);
-            for (var ph = 0; ph < _pooledH; ph++)
+            // The mask top: Caffe's indices within the plane, as floats.
+            var mask = top[1].Data;
+            for (var i = 0; i < mask.Length; i++)
             {
-                var (hStart, hEnd) = Window(ph, _strideH, _padH, _kernelH, _height);
-                for (var pw = 0; pw < _pooledW; pw++)
-                {
-                    var (wStart, wEnd) = Window(pw, _strideW, _padW, _kernelW, _width);
-                    var best = float.MinValue;
-                    var bestIndex = -1;
-                    for (var h = hStart; h < hEnd; h++)
-                    {
-                        for (var w = wStart; w < wEnd; w++)
-                        {
-                            var index = (h * _width) + w;
-                            if (x[index] > best)
-                            {
-                                best = x[index];
-                                bestIndex = index;
-                            }
-                        }
-                    }
-
-                    var at = (plane * planeOut) + (ph * _pooledW) + pw;
-                    y[(ph * _pooledW) + pw] = best;
-                    if (top.Count > 1)
-                    {
-                        topMask[at] = bestIndex;
-                    }
-                    else
-                    {
-                        _argmax[at] = bestIndex;
-                    }
-                }
+                mask[i] = _argmax[i];
             }
         }
     }
@@ -219,93 +184,28 @@ public sealed class PoolingLayer : Layer
             return;
         }
 
-        var topDiff = top[0].Diff;
-        var bottomDiff = bottom[0].Diff;
-        bottomDiff.Clear();
-        var planeIn = _height * _width;
-        var planeOut = _pooledH * _pooledW;
+        var geometry = Geometry;
         if (_method == PoolingParameter.Types.PoolMethod.Ave)
         {
-            for (var plane = 0; plane < _planes; plane++)
-            {
-                AverageBackwardPlane(topDiff.Slice(plane * planeOut, planeOut), bottomDiff.Slice(plane * planeIn, planeIn));
-            }
-
+            Pooling.AverageBackward(top[0].Diff, _planes, geometry, bottom[0].Diff);
             return;
         }
 
-        ReadOnlySpan<float> topMask = top.Count > 1 ? top[1].Data : [];
-        for (var plane = 0; plane < _planes; plane++)
+        if (top.Count > 1)
         {
-            var dx = bottomDiff.Slice(plane * planeIn, planeIn);
-            for (var i = 0; i < planeOut; i++)
+            // As Caffe: the indices come from the mask top.
+            var mask = top[1].Data;
+            for (var i = 0; i < mask.Length; i++)
             {
-                var at = (plane * planeOut) + i;
-                var index = top.Count > 1 ? (int)topMask[at] : _argmax[at];
-                if (index >= 0)
-                {
-                    dx[index] += topDiff[at];
-                }
+                _argmax[i] = (int)mask[i];
             }
         }
+
+        Pooling.MaxBackward(top[0].Diff, _argmax, _planes, geometry, bottom[0].Diff);
     }
 
-    private void AveragePlane(ReadOnlySpan<float> x, Span<float> y)
-    {
-        for (var ph = 0; ph < _pooledH; ph++)
-        {
-            var (hStart, hEnd, hSize) = AverageWindow(ph, _strideH, _padH, _kernelH, _height);
-            for (var pw = 0; pw < _pooledW; pw++)
-            {
-                var (wStart, wEnd, wSize) = AverageWindow(pw, _strideW, _padW, _kernelW, _width);
-                var sum = 0f;
-                for (var h = hStart; h < hEnd; h++)
-                {
-                    for (var w = wStart; w < wEnd; w++)
-                    {
-                        sum += x[(h * _width) + w];
-                    }
-                }
-
-                y[(ph * _pooledW) + pw] = sum / (hSize * wSize);
-            }
-        }
-    }
-
-    private void AverageBackwardPlane(ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        for (var ph = 0; ph < _pooledH; ph++)
-        {
-            var (hStart, hEnd, hSize) = AverageWindow(ph, _strideH, _padH, _kernelH, _height);
-            for (var pw = 0; pw < _pooledW; pw++)
-            {
-                var (wStart, wEnd, wSize) = AverageWindow(pw, _strideW, _padW, _kernelW, _width);
-                var share = dy[(ph * _pooledW) + pw] / (hSize * wSize);
-                for (var h = hStart; h < hEnd; h++)
-                {
-                    for (var w = wStart; w < wEnd; w++)
-                    {
-                        dx[(h * _width) + w] += share;
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>The window of one output position on one axis, clipped to the input.</summary>
-    private static (int Start, int End) Window(int output, int stride, int pad, int kernel, int size)
-    {
-        var start = (output * stride) - pad;
-        return (Math.Max(start, 0), Math.Min(start + kernel, size));
-    }
-
-    /// <summary>The window on one axis clipped to the input, and its length clipped to the padded input (AVE's divisor).</summary>
-    private static (int Start, int End, int Divisor) AverageWindow(int output, int stride, int pad, int kernel, int size)
-    {
-        var start = (output * stride) - pad;
-        var end = Math.Min(start + kernel, size + pad);
-        return (Math.Max(start, 0), Math.Min(end, size), end - start);
-    }
+    private PoolGeometry Geometry =>
+        new(_height, _width, _pooledH, _pooledW, _kernelH, _kernelW, _strideH, _strideW, _padH, _padW);
 
     private int PooledSize(int size, int kernel, int pad, int stride)
     {

@@ -1,0 +1,226 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LayerNet.Numerics;
+
+/// <summary>The window geometry of 2-D pooling: input and output sizes, kernel, stride and padding per axis.</summary>
+/// <param name="Height">The input height.</param>
+/// <param name="Width">The input width.</param>
+/// <param name="PooledHeight">The output height.</param>
+/// <param name="PooledWidth">The output width.</param>
+/// <param name="KernelH">The window height.</param>
+/// <param name="KernelW">The window width.</param>
+/// <param name="StrideH">The vertical stride.</param>
+/// <param name="StrideW">The horizontal stride.</param>
+/// <param name="PadH">The padding above and below.</param>
+/// <param name="PadW">The padding left and right.</param>
+public readonly record struct PoolGeometry(
+    int Height, int Width, int PooledHeight, int PooledWidth, int KernelH, int KernelW, int StrideH, int StrideW, int PadH, int PadW);
+
+/// <summary>
+/// Caffe's MAX and AVE pooling over planes of an NCHW blob, forward and backward. MAX takes the first largest value
+/// of each window (clipped to the input) and records its index in the plane; AVE divides each window's sum by the
+/// window's size clipped to the padded input, as Caffe does.
+/// </summary>
+/// <remarks>
+/// The loops keep the geometry in locals: reading it from the layer's fields inside the innermost loop (they may
+/// change between stores, as far as the compiler knows) made LeNet's first pooling take 4 ms a batch.
+/// </remarks>
+public static class Pooling
+{
+    /// <summary>MAX forward: y = the window maxima, argmax = their indices within the plane (-1 for an empty window).</summary>
+    public static void MaxForward(ReadOnlySpan<float> x, int planes, PoolGeometry g, Span<float> y, Span<int> argmax)
+    {
+        int planeIn = g.Height * g.Width, planeOut = g.PooledHeight * g.PooledWidth, width = g.Width;
+        var twoByTwo = g is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0 } && Avx2.IsSupported;
+        for (var plane = 0; plane < planes; plane++)
+        {
+            var input = x.Slice(plane * planeIn, planeIn);
+            var output = y.Slice(plane * planeOut, planeOut);
+            var indices = argmax.Slice(plane * planeOut, planeOut);
+            var at = 0;
+            for (var ph = 0; ph < g.PooledHeight; ph++)
+            {
+                var (hStart, hEnd) = Window(ph, g.StrideH, g.PadH, g.KernelH, g.Height);
+                var pw = 0;
+                if (twoByTwo && hEnd - hStart == 2)
+                {
+                    pw = MaxTwoByTwo(input, hStart * width, width, output.Slice(at), indices.Slice(at), width / 2);
+                    at += pw;
+                }
+
+                for (; pw < g.PooledWidth; pw++, at++)
+                {
+                    var (wStart, wEnd) = Window(pw, g.StrideW, g.PadW, g.KernelW, width);
+                    var best = float.MinValue;
+                    var bestIndex = -1;
+                    for (var h = hStart; h < hEnd; h++)
+                    {
+                        var row = h * width;
+                        for (var w = wStart; w < wEnd; w++)
+                        {
+                            var value = input[row + w];
+                            if (value > best)
+                            {
+                                best = value;
+                                bestIndex = row + w;
+                            }
+                        }
+                    }
+
+                    output[at] = best;
+                    indices[at] = bestIndex;
+                }
+            }
+        }
+    }
+
+    // The 2 x 2, stride 2 windows of one output row whose both columns lie inside the input, 8 at a time: even and
+    // odd columns of both input rows deinterleaved into four vectors, compared in Caffe's order (row by row, left
+    // to right, strictly greater wins) with selects instead of branches (a data-dependent branch per window,
+    // mispredicted about once a window, made the scalar loop several times slower). A row whose count is not a
+    // multiple of 8 ends with a step that overlaps the one before (it writes the same values again). Returns how
+    // many outputs it wrote; the scalar loop does the rest (windows that run past the input).
+    private static unsafe int MaxTwoByTwo(ReadOnlySpan<float> plane, int rowStart, int width, Span<float> output, Span<int> indices, int fullWindows)
+    {
+        if (fullWindows < 8)
+        {
+            return 0;
+        }
+
+        fixed (float* p = plane)
+        fixed (float* y = output)
+        fixed (int* index = indices)
+        {
+            var row0 = p + rowStart;
+            var row1 = row0 + width;
+            var even = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14) + Vector256.Create(rowStart);
+            for (var step = 0; step < fullWindows; step += 8)
+            {
+                var pw = Math.Min(step, fullWindows - 8);
+                var (a, b) = Deinterleave(row0 + (2 * pw));
+                var (c, d) = Deinterleave(row1 + (2 * pw));
+                var i0 = even + Vector256.Create(2 * pw);
+                var best = Vector256.Create(float.MinValue);
+                var at = Vector256.Create(-1);
+                var better = Vector256.GreaterThan(a, best);
+                best = Vector256.ConditionalSelect(better, a, best); at = Vector256.ConditionalSelect(better.AsInt32(), i0, at);
+                better = Vector256.GreaterThan(b, best);
+                best = Vector256.ConditionalSelect(better, b, best); at = Vector256.ConditionalSelect(better.AsInt32(), i0 + Vector256<int>.One, at);
+                better = Vector256.GreaterThan(c, best);
+                best = Vector256.ConditionalSelect(better, c, best); at = Vector256.ConditionalSelect(better.AsInt32(), i0 + Vector256.Create(width), at);
+                better = Vector256.GreaterThan(d, best);
+                best = Vector256.ConditionalSelect(better, d, best); at = Vector256.ConditionalSelect(better.AsInt32(), i0 + Vector256.Create(width + 1), at);
+                best.Store(y + pw);
+                at.Store(index + pw);
+            }
+        }
+
+        return fullWindows;
+    }
+
+    // 16 consecutive floats split into the even-indexed and the odd-indexed 8, in order.
+    private static unsafe (Vector256<float> Even, Vector256<float> Odd) Deinterleave(float* source)
+    {
+        var lo = Vector256.Load(source);
+        var hi = Vector256.Load(source + 8);
+        var even = Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0x88).AsDouble(), 0xD8).AsSingle();
+        var odd = Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0xDD).AsDouble(), 0xD8).AsSingle();
+        return (even, odd);
+    }
+
+    /// <summary>MAX backward: dx = 0, then each output's gradient added at its recorded index.</summary>
+    public static void MaxBackward(ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, int planes, PoolGeometry g, Span<float> dx)
+    {
+        int planeIn = g.Height * g.Width, planeOut = g.PooledHeight * g.PooledWidth;
+        dx[..(planes * planeIn)].Clear();
+        for (var plane = 0; plane < planes; plane++)
+        {
+            var gradient = dx.Slice(plane * planeIn, planeIn);
+            var top = dy.Slice(plane * planeOut, planeOut);
+            var indices = argmax.Slice(plane * planeOut, planeOut);
+            for (var i = 0; i < top.Length; i++)
+            {
+                var index = indices[i];
+                if (index >= 0)
+                {
+                    gradient[index] += top[i];
+                }
+            }
+        }
+    }
+
+    /// <summary>AVE forward: each window's sum over the input divided by its size clipped to the padded input.</summary>
+    public static void AverageForward(ReadOnlySpan<float> x, int planes, PoolGeometry g, Span<float> y)
+    {
+        int planeIn = g.Height * g.Width, planeOut = g.PooledHeight * g.PooledWidth, width = g.Width;
+        for (var plane = 0; plane < planes; plane++)
+        {
+            var input = x.Slice(plane * planeIn, planeIn);
+            var output = y.Slice(plane * planeOut, planeOut);
+            var at = 0;
+            for (var ph = 0; ph < g.PooledHeight; ph++)
+            {
+                var (hStart, hEnd, hSize) = AverageWindow(ph, g.StrideH, g.PadH, g.KernelH, g.Height);
+                for (var pw = 0; pw < g.PooledWidth; pw++, at++)
+                {
+                    var (wStart, wEnd, wSize) = AverageWindow(pw, g.StrideW, g.PadW, g.KernelW, width);
+                    var sum = 0f;
+                    for (var h = hStart; h < hEnd; h++)
+                    {
+                        for (var w = wStart; w < wEnd; w++)
+                        {
+                            sum += input[(h * width) + w];
+                        }
+                    }
+
+                    output[at] = sum / (hSize * wSize);
+                }
+            }
+        }
+    }
+
+    /// <summary>AVE backward: dx = 0, then each output's gradient shared equally over its window.</summary>
+    public static void AverageBackward(ReadOnlySpan<float> dy, int planes, PoolGeometry g, Span<float> dx)
+    {
+        int planeIn = g.Height * g.Width, planeOut = g.PooledHeight * g.PooledWidth, width = g.Width;
+        dx[..(planes * planeIn)].Clear();
+        for (var plane = 0; plane < planes; plane++)
+        {
+            var top = dy.Slice(plane * planeOut, planeOut);
+            var gradient = dx.Slice(plane * planeIn, planeIn);
+            var at = 0;
+            for (var ph = 0; ph < g.PooledHeight; ph++)
+            {
+                var (hStart, hEnd, hSize) = AverageWindow(ph, g.StrideH, g.PadH, g.KernelH, g.Height);
+                for (var pw = 0; pw < g.PooledWidth; pw++, at++)
+                {
+                    var (wStart, wEnd, wSize) = AverageWindow(pw, g.StrideW, g.PadW, g.KernelW, width);
+                    var share = top[at] / (hSize * wSize);
+                    for (var h = hStart; h < hEnd; h++)
+                    {
+                        for (var w = wStart; w < wEnd; w++)
+                        {
+                            gradient[(h * width) + w] += share;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The window of one output position on one axis, clipped to the input.</summary>
+    private static (int Start, int End) Window(int output, int stride, int pad, int kernel, int size)
+    {
+        var start = (output * stride) - pad;
+        return (Math.Max(start, 0), Math.Min(start + kernel, size));
+    }
+
+    /// <summary>The window on one axis clipped to the input, and its length clipped to the padded input (AVE's divisor).</summary>
+    private static (int Start, int End, int Divisor) AverageWindow(int output, int stride, int pad, int kernel, int size)
+    {
+        var start = (output * stride) - pad;
+        var end = Math.Min(start + kernel, size + pad);
+        return (Math.Max(start, 0), Math.Min(end, size), end - start);
+    }
+}
