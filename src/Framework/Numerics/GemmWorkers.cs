@@ -1,37 +1,77 @@
+using System.Diagnostics;
+
 namespace LayerNet.Numerics;
 
 /// <summary>
 /// Persistent worker threads (one per extra core) that run the slices of one large GEMM. Work is handed over
-/// through fields and events, so a call allocates nothing; calls from several threads are serialised.
+/// through fields, so a call allocates nothing; calls from several threads are serialised.
 /// </summary>
+/// <remarks>
+/// A worker spins for up to <see cref="SpinTime"/> after its last slice before it blocks: training runs its large
+/// products tens of microseconds apart, and waking a blocked thread took about as long as the slice it was given
+/// (measured: the two-layer net's 6.4 M multiply-add products ran no faster on two cores than on one, against 1.3
+/// to 1.5 times faster back to back). The caller spins too while it waits for the other slices, which take about
+/// as long as its own.
+/// </remarks>
 internal static unsafe class GemmWorkers
 {
     private static readonly object Gate = new();
+    private static readonly long SpinTicks = Stopwatch.Frequency / 1000 * (long)SpinTime.TotalMilliseconds;
     private static Worker[]? s_workers;
+
+    /// <summary>How long an idle worker spins before it blocks.</summary>
+    public static TimeSpan SpinTime { get; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>How many slices can run at once (the processor count).</summary>
     public static int Count => Math.Max(1, Environment.ProcessorCount);
 
-
-
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Workers and their events live as long as the process.")]
     private sealed class Worker
     {
-        public readonly ManualResetEventSlim Start = new(false);
-        public readonly ManualResetEventSlim Done = new(false);
+        public readonly ManualResetEventSlim Wake = new(false);
         public delegate* managed<int, int, void*, void> Work;
         public void* State;
         public int Index;
         public int Total;
 
+        // Posted counts the slices handed over, Completed the slices done; Sleeping is 1 while the worker blocks.
+        public int Posted;
+        public int Completed;
+        public int Sleeping;
+
         public void Loop()
         {
+            var seen = 0;
             while (true)
             {
-                Start.Wait();
-                Start.Reset();
+                var deadline = Stopwatch.GetTimestamp() + SpinTicks;
+                var spinner = default(SpinWait);
+                while (Volatile.Read(ref Posted) == seen)
+                {
+                    if (Stopwatch.GetTimestamp() < deadline)
+                    {
+                        // SpinOnce yields the core now and then, so the runtime's own threads (the JIT's background
+                        // compiles early in a run) are not starved by a waiting worker.
+                        spinner.SpinOnce(sleep1Threshold: -1);
+                        continue;
+                    }
+
+                    // Block. The full fences on both sides (here and in Run) mean that either this thread sees
+                    // the new post, or the poster sees Sleeping and sets Wake.
+                    Interlocked.Exchange(ref Sleeping, 1);
+                    if (Volatile.Read(ref Posted) == seen)
+                    {
+                        Wake.Wait();
+                    }
+
+                    Wake.Reset();
+                    Interlocked.Exchange(ref Sleeping, 0);
+                    deadline = Stopwatch.GetTimestamp() + SpinTicks;
+                }
+
+                seen = Volatile.Read(ref Posted);
                 Work(Index, Total, State);
-                Done.Set();
+                Volatile.Write(ref Completed, seen);
             }
         }
     }
@@ -52,12 +92,23 @@ internal static unsafe class GemmWorkers
             {
                 var w = workers[i - 1];
                 w.Work = work; w.State = state; w.Index = i; w.Total = total;
-                w.Done.Reset();
-                w.Start.Set();
+                Interlocked.Increment(ref w.Posted);
+                if (Volatile.Read(ref w.Sleeping) == 1)
+                {
+                    w.Wake.Set();
+                }
             }
 
             work(0, total, state);
-            for (int i = 1; i < total; i++) workers[i - 1].Done.Wait();
+            for (int i = 1; i < total; i++)
+            {
+                var w = workers[i - 1];
+                var spinner = default(SpinWait);
+                while (Volatile.Read(ref w.Completed) != Volatile.Read(ref w.Posted))
+                {
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                }
+            }
         }
     }
 
@@ -75,8 +126,7 @@ internal static unsafe class GemmWorkers
 
                     // A ManualResetEventSlim creates its lock object the first time a wait blocks; make that
                     // happen now, so no product allocates later.
-                    workers[i].Done.Wait(1);
-                    workers[i].Start.Wait(1);
+                    workers[i].Wake.Wait(1);
                     var t = new Thread(workers[i].Loop) { IsBackground = true, Name = $"LayerNet GEMM {i + 1}" };
                     t.Start();
                 }
