@@ -172,7 +172,13 @@ internal static unsafe class PackedGemm
                             int nrEff = Math.Min(nr, nc - jr);
                             float* bPanel; int bStride;
                             if (directB && nrEff == nr) { bPanel = job.B + (long)p0 * n + jc + jr; bStride = n; }
-                            else if (directB) { PackB(false, job.B, n, k, p0, kc, jc + jr, nrEff, bp, nr); bPanel = bp; bStride = nr; }
+                            else if (directB)
+                            {
+                                // The last columns, packed (the half-width kernel reads 16 a row).
+                                bStride = Use512 && nrEff <= 16 ? 16 : nr;
+                                PackB(false, job.B, n, k, p0, kc, jc + jr, nrEff, bp, bStride);
+                                bPanel = bp;
+                            }
                             else { bPanel = bp + jr * kc; bStride = nr; }
                             for (int ir = 0; ir < mc; ir += mr)
                             {
@@ -209,17 +215,37 @@ internal static unsafe class PackedGemm
             }
             else
             {
-                for (int p = 0; p < kc; p++)
-                {
-                    float* src = a + (long)(p0 + p) * m + ic + ir;
-                    float* dp = d + p * mr;
-                    int r = 0;
-                    for (; r < count; r++) dp[r] = src[r];
-                    for (; r < mr; r++) dp[r] = 0f;
-                }
+                for (int p = 0; p < kc; p++) CopyRun(a + (long)(p0 + p) * m + ic + ir, count, d + p * mr, mr);
             }
         }
     }
+
+    // dst[0..count) = src[0..count), dst[count..width) = 0. With AVX-512, masked loads and stores (lanes past
+    // count are neither read nor faulted on): an edge panel's rows were copied one float at a time, and a 4-column
+    // panel of 64 rows took longer than the tile it fed.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void CopyRun(float* src, int count, float* dst, int width)
+    {
+        if (Use512 && width <= 32)
+        {
+            for (int h = 0; h < width; h += 16)
+            {
+                var v = Avx512F.MaskLoad(src + h, FirstLanes(count - h), Vector512<float>.Zero);
+                if (width - h >= 16) v.Store(dst + h);
+                else Avx512F.MaskStore(dst + h, FirstLanes(width - h), v);
+            }
+
+            return;
+        }
+
+        int i = 0;
+        for (; i < count; i++) dst[i] = src[i];
+        for (; i < width; i++) dst[i] = 0f;
+    }
+
+    // A mask of the first n lanes (none for n <= 0, all for n >= 16).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> FirstLanes(int n) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void PackB(bool tb, float* b, int n, int k, int p0, int kc, int jc, int nc, float* dst, int nr)
@@ -230,15 +256,7 @@ internal static unsafe class PackedGemm
             float* d = dst + jr * kc;
             if (!tb)
             {
-                for (int p = 0; p < kc; p++)
-                {
-                    float* src = b + (long)(p0 + p) * n + jc + jr;
-                    float* dp = d + p * nr;
-                    int c2 = 0;
-                    if (count == nr) { Buffer.MemoryCopy(src, dp, nr * 4, nr * 4); continue; }
-                    for (; c2 < count; c2++) dp[c2] = src[c2];
-                    for (; c2 < nr; c2++) dp[c2] = 0f;
-                }
+                for (int p = 0; p < kc; p++) CopyRun(b + (long)(p0 + p) * n + jc + jr, count, d + p * nr, nr);
             }
             else
             {
