@@ -83,9 +83,14 @@ public static class Pooling
     // many outputs it wrote; the scalar loop does the rest (windows that run past the input).
     private static unsafe int MaxTwoByTwo(ReadOnlySpan<float> plane, int rowStart, int width, Span<float> output, Span<int> indices, int fullWindows)
     {
-        if (fullWindows < 8)
+        if (fullWindows < 4)
         {
             return 0;
+        }
+
+        if (fullWindows < 8)
+        {
+            return MaxTwoByTwoNarrow(plane, rowStart, width, output, indices, fullWindows);
         }
 
         fixed (float* p = plane)
@@ -111,6 +116,46 @@ public static class Pooling
                 best = Vector256.ConditionalSelect(better, c, best); at = Vector256.ConditionalSelect(better.AsInt32(), i0 + Vector256.Create(width), at);
                 better = Vector256.GreaterThan(d, best);
                 best = Vector256.ConditionalSelect(better, d, best); at = Vector256.ConditionalSelect(better.AsInt32(), i0 + Vector256.Create(width + 1), at);
+                best.Store(y + pw);
+                at.Store(index + pw);
+            }
+        }
+
+        return fullWindows;
+    }
+
+    // MaxTwoByTwo for rows of 4 to 7 full windows (LeNet's second pooling: 4), 4 at a time with 128-bit vectors.
+    private static unsafe int MaxTwoByTwoNarrow(ReadOnlySpan<float> plane, int rowStart, int width, Span<float> output, Span<int> indices, int fullWindows)
+    {
+        fixed (float* p = plane)
+        fixed (float* y = output)
+        fixed (int* index = indices)
+        {
+            var row0 = p + rowStart;
+            var row1 = row0 + width;
+            var even = Vector128.Create(0, 2, 4, 6) + Vector128.Create(rowStart);
+            for (var step = 0; step < fullWindows; step += 4)
+            {
+                var pw = Math.Min(step, fullWindows - 4);
+                var lo = Vector128.Load(row0 + (2 * pw));
+                var hi = Vector128.Load(row0 + (2 * pw) + 4);
+                var a = Sse.Shuffle(lo, hi, 0x88);
+                var b = Sse.Shuffle(lo, hi, 0xDD);
+                lo = Vector128.Load(row1 + (2 * pw));
+                hi = Vector128.Load(row1 + (2 * pw) + 4);
+                var c = Sse.Shuffle(lo, hi, 0x88);
+                var d = Sse.Shuffle(lo, hi, 0xDD);
+                var i0 = even + Vector128.Create(2 * pw);
+                var best = Vector128.Create(float.MinValue);
+                var at = Vector128.Create(-1);
+                var better = Vector128.GreaterThan(a, best);
+                best = Vector128.ConditionalSelect(better, a, best); at = Vector128.ConditionalSelect(better.AsInt32(), i0, at);
+                better = Vector128.GreaterThan(b, best);
+                best = Vector128.ConditionalSelect(better, b, best); at = Vector128.ConditionalSelect(better.AsInt32(), i0 + Vector128<int>.One, at);
+                better = Vector128.GreaterThan(c, best);
+                best = Vector128.ConditionalSelect(better, c, best); at = Vector128.ConditionalSelect(better.AsInt32(), i0 + Vector128.Create(width), at);
+                better = Vector128.GreaterThan(d, best);
+                best = Vector128.ConditionalSelect(better, d, best); at = Vector128.ConditionalSelect(better.AsInt32(), i0 + Vector128.Create(width + 1), at);
                 best.Store(y + pw);
                 at.Store(index + pw);
             }

@@ -7,13 +7,16 @@ public sealed class PoolingTests
 {
     // 2 x 2 stride 2 windows (the vector path) against Caffe's loop written out here: ties (values from a small
     // set, so the first largest must win), NaN (never taken, as in Caffe), odd sizes (windows past the input edge,
-    // which the scalar path takes), rows of fewer, exactly and not a multiple of 8 full windows.
+    // which the scalar path takes), rows of fewer than 4, 4 to 7 (the 128-bit path), exactly and not a multiple of 8 full windows.
     [TestCase(24, 24)]
     [TestCase(7, 17)]
     [TestCase(5, 16)]
     [TestCase(9, 33)]
     [TestCase(4, 40)]
     [TestCase(3, 8)]
+    [TestCase(8, 8)]
+    [TestCase(6, 11)]
+    [TestCase(5, 15)]
     public void Max_two_by_two_matches_Caffes_loop(int height, int width)
     {
         var pooledH = ((height - 2 + 1) / 2) + 1;
