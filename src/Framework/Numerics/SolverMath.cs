@@ -47,6 +47,45 @@ public static class SolverMath
         }
     }
 
+    /// <summary>
+    /// <see cref="MomentumStep"/> and then <see cref="SubtractInPlace"/> in one pass: <c>history = momentum * history
+    /// + rate * diff; diff = history; data -= history</c>, with the same roundings as the two calls.
+    /// </summary>
+    public static void MomentumStepAndUpdate(float rate, float momentum, Span<float> diff, Span<float> history, Span<float> data)
+    {
+        if (history.Length != diff.Length || data.Length != diff.Length)
+        {
+            throw new ArgumentException("the data, the gradient and the history differ in length", nameof(history));
+        }
+
+        ref var g = ref MemoryMarshal.GetReference(diff);
+        ref var h = ref MemoryMarshal.GetReference(history);
+        ref var w = ref MemoryMarshal.GetReference(data);
+        int n = diff.Length, i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var r = new Vector<float>(rate);
+            var m = new Vector<float>(momentum);
+            for (; i + Vector<float>.Count <= n; i += Vector<float>.Count)
+            {
+                var kept = Vector.LoadUnsafe(ref h, (nuint)i) * m;
+                var step = (Vector.LoadUnsafe(ref g, (nuint)i) * r) + kept;
+                step.StoreUnsafe(ref h, (nuint)i);
+                step.StoreUnsafe(ref g, (nuint)i);
+                (Vector.LoadUnsafe(ref w, (nuint)i) - step).StoreUnsafe(ref w, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            var kept = h.At(i) * momentum;
+            var step = (g.At(i) * rate) + kept;
+            h.At(i) = step;
+            g.At(i) = step;
+            w.At(i) -= step;
+        }
+    }
+
     /// <summary>Caffe's update, <c>data -= diff</c>.</summary>
     public static void SubtractInPlace(Span<float> data, ReadOnlySpan<float> diff)
     {

@@ -18,6 +18,9 @@ public class SgdSolver : Solver
     private readonly List<Blob> _history = [];
     private readonly List<Blob> _scratch = [];
 
+    // True unless a derived rule overrides ComputeUpdateValue: SGD's step can then be fused with the update.
+    private readonly bool _plainStep;
+
     /// <summary>Builds the solver and its nets.</summary>
     public SgdSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
         : base(parameter, options, factory)
@@ -40,6 +43,8 @@ public class SgdSolver : Solver
         {
             _scratch.Add(new Blob([.. param.Shape]));
         }
+
+        _plainStep = GetType().GetMethod(nameof(ComputeUpdateValue), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.DeclaringType == typeof(SgdSolver);
     }
 
     /// <inheritdoc/>
@@ -72,6 +77,14 @@ public class SgdSolver : Solver
         {
             Normalize(i);
             Regularize(i);
+            if (_plainStep)
+            {
+                // SGD's own step and Net.Update's data -= diff in one pass over the three arrays.
+                var param = parameters[i];
+                SolverMath.MomentumStepAndUpdate(rate * Net.ParamLrMults[i], Parameter.Momentum, param.Diff, HistoryOf(i).Data, param.Data);
+                continue;
+            }
+
             ComputeUpdateValue(i, rate);
 
             // Net.Update's data -= diff, a parameter at a time while its arrays are still in cache.
