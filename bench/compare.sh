@@ -3,6 +3,9 @@
 #
 #   bash bench/compare.sh [net] [gemm] [lenet] [process]     (no argument: all four sections)
 #
+# `layernet` is measured as the README installs it (dotnet publish: ReadyToRun, into the work folder); the net
+# section adds a row for the build output (dotnet layernet.dll, JIT only).
+#
 #   net      the lecture's two-layer net, 2000 iterations, whole process: `layernet train` vs numpy float32 and
 #            float64 and PyTorch (manual gradients; autograd + SGD), all pinned to one core (taskset -c 0), one
 #            BLAS thread; LayerNet also on all cores. Median of RUNS runs (default 5).
@@ -81,7 +84,12 @@ build() {
   dotnet build "$ROOT/src/Runner" -c Release -nologo -v q > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
   dotnet build "$ROOT/bench/GemmTiming" -c Release -nologo -v q >> "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
   fi
-  LAYERNET="$ROOT/src/Runner/bin/Release/net10.0/layernet.dll"
+  # layernet as a user installs it (README "Install": dotnet publish, ReadyToRun), and the build output (JIT only).
+  if [ -z "${SKIP_BUILD:-}" ] || [ ! -x "$WORK/layernet/layernet" ]; then
+    dotnet publish "$ROOT/src/Runner" -c Release -o "$WORK/layernet" -nologo -v q >> "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+  fi
+  LN=("$WORK/layernet/layernet")
+  LAYERNET_DLL="$ROOT/src/Runner/bin/Release/net10.0/layernet.dll"
   GEMM_TIMING="$ROOT/bench/GemmTiming/bin/Release/net10.0/gemm-timing.dll"
   OPENBLAS_BENCH=""
   if [ -e /usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h ]; then
@@ -98,15 +106,18 @@ section_net() {
   say "two-layer net, 2000 iterations, $RUNS runs each (load $(load))"
   local l0; l0=$(load)
   local solver="$WORK/two_layer/solver.prototxt"
-  measure ln1 "${PIN[@]}" dotnet "$LAYERNET" train --solver "$solver"
+  measure ln1 "${PIN[@]}" "${LN[@]}" train --solver "$solver"
   local ln1=$MED_S
-  measure lnall dotnet "$LAYERNET" train --solver "$solver"
+  measure lnall "${LN[@]}" train --solver "$solver"
   local lnall=$MED_S
-  measure ln_start "${PIN[@]}" dotnet "$LAYERNET" train --solver "$solver" --iterations 1
+  measure ln_start "${PIN[@]}" "${LN[@]}" train --solver "$solver" --iterations 1
   local ln_start=$MED_S
   local ln_loop; ln_loop=$(awk -v a="$ln1" -v b="$ln_start" 'BEGIN { if (a > b) printf "%.0f", 1999 / (a - b); else print "-" }')
   local ln_its; ln_its=$(awk -v a="$ln1" 'BEGIN { printf "%.0f", 2000 / a }')
+  measure lnjit "${PIN[@]}" dotnet "$LAYERNET_DLL" train --solver "$solver"
+  local lnjit=$MED_S
   row "two-layer net | layernet train, 1 core | $ln1 s | $ln_its it/s whole process; ~$ln_loop it/s in the loop (2000 - 1 iteration runs) | 1.00"
+  row "two-layer net | layernet train, 1 core, build output (dotnet layernet.dll, JIT only) | $lnjit s | $(awk -v a="$lnjit" 'BEGIN { printf "%.0f", 2000 / a }') it/s whole process | $(ratio "$ln1" "$lnjit")"
   row "two-layer net | layernet train, all $(nproc) cores | $lnall s | $(awk -v a="$lnall" 'BEGIN { printf "%.0f", 2000 / a }') it/s whole process | $(ratio "$ln1" "$lnall")"
   local peers=("numpy_f32:numpy float32:two_layer_numpy.py float32" "numpy_f64:numpy float64:two_layer_numpy.py float64"
     "torch_manual:PyTorch manual gradients:two_layer_torch.py manual" "torch_autograd:PyTorch autograd+SGD:two_layer_torch.py autograd")
@@ -173,9 +184,9 @@ section_lenet() {
   }
   local r one all
   for r in $(seq "$RUNS"); do
-    lenet_ms lenet1 "$r" "${PIN[@]}" dotnet "$LAYERNET" time --model "$ROOT/bench/lenet/lenet_time.prototxt" --iterations 20 >> "$WORK/lenet1.ms"
-    lenet_ms lenetall "$r" dotnet "$LAYERNET" time --model "$ROOT/bench/lenet/lenet_time.prototxt" --iterations 20 >> "$WORK/lenetall.ms"
-    lenet_ms two1 "$r" "${PIN[@]}" dotnet "$LAYERNET" time --model "$WORK/two_layer/net.prototxt" --iterations 200 >> "$WORK/two1.ms"
+    lenet_ms lenet1 "$r" "${PIN[@]}" "${LN[@]}" time --model "$ROOT/bench/lenet/lenet_time.prototxt" --iterations 20 >> "$WORK/lenet1.ms"
+    lenet_ms lenetall "$r" "${LN[@]}" time --model "$ROOT/bench/lenet/lenet_time.prototxt" --iterations 20 >> "$WORK/lenetall.ms"
+    lenet_ms two1 "$r" "${PIN[@]}" "${LN[@]}" time --model "$WORK/two_layer/net.prototxt" --iterations 1000 >> "$WORK/two1.ms"
   done
   one=$(grep -v failed "$WORK/lenet1.ms" | median); all=$(grep -v failed "$WORK/lenetall.ms" | median)
   row "LeNet (batch 64) | layernet time, forward-backward, 1 core | $one ms/iteration | Caffe's caffe time: 30.3 ms (issue 6) | ratio to Caffe $(ratio "$one" 30.3) (target <= 0.8)"
@@ -183,7 +194,7 @@ section_lenet() {
   row "two-layer net | layernet time, forward-backward, 1 core | $(grep -v failed "$WORK/two1.ms" | median) ms/iteration | Caffe's caffe time: 0.76 ms (0.64 + 0.12) | "
   local lenet="$ROOT/models/fashion_mnist/lenet/lenet_train_test.prototxt"
   if [ -e "$lenet" ]; then
-    local ms; ms=$(lenet_ms lenet_model 1 "${PIN[@]}" dotnet "$LAYERNET" time --model "$lenet" --iterations 20)
+    local ms; ms=$(lenet_ms lenet_model 1 "${PIN[@]}" "${LN[@]}" time --model "$lenet" --iterations 20)
     row "LeNet (batch 64) | layernet time on models/fashion_mnist/lenet (its own data layer), 1 core | ${ms:-failed} ms/iteration | | "
   fi
   row "LeNet | load average (1 min) before / after | $l0 / $(load) | | "
@@ -194,7 +205,7 @@ section_process() {
   if [ -x /usr/bin/time ]; then
     local rss
     for _ in $(seq 3); do
-      /usr/bin/time -v dotnet "$LAYERNET" train --solver "$WORK/two_layer/solver.prototxt" 2>&1 > /dev/null \
+      /usr/bin/time -v "${LN[@]}" train --solver "$WORK/two_layer/solver.prototxt" 2>&1 > /dev/null \
         | awk '/Maximum resident set size/ { print $6 }'
     done > "$WORK/rss.kb"
     rss=$(median < "$WORK/rss.kb")
@@ -202,16 +213,16 @@ section_process() {
   fi
   local help_ms
   if command -v hyperfine > /dev/null; then
-    hyperfine -N --warmup 3 --runs 20 --export-json "$WORK/help.json" "dotnet $LAYERNET --help" > /dev/null 2>&1
-    help_ms=$("$PY" -c "import json,sys; print('%.0f' % (1000 * json.load(open(sys.argv[1]))['results'][0]['median']))" "$WORK/help.json")
+    hyperfine -N --warmup 3 --runs 20 --export-json "$WORK/help.json" "${LN[*]} --help" "dotnet $LAYERNET_DLL --help" > /dev/null 2>&1
+    help_ms=$("$PY" -c "import json,sys; r = json.load(open(sys.argv[1]))['results']; print('%.0f ms (build output, dotnet layernet.dll: %.0f ms)' % (1000 * r[0]['median'], 1000 * r[1]['median']))" "$WORK/help.json")
   else
     for _ in $(seq 20); do
-      local t0 t1; t0=$(date +%s.%N); dotnet "$LAYERNET" --help > /dev/null; t1=$(date +%s.%N)
+      local t0 t1; t0=$(date +%s.%N); "${LN[@]}" --help > /dev/null; t1=$(date +%s.%N)
       awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) * 1000 }'
     done > "$WORK/help.ms"
-    help_ms=$(median < "$WORK/help.ms")
+    help_ms="$(median < "$WORK/help.ms") ms"
   fi
-  row "process | layernet --help, whole process (dotnet layernet.dll) | $help_ms ms | target < 150 ms (first output) | "
+  row "process | layernet --help, whole process (installed layernet) | $help_ms | target < 150 ms (first output) | "
 }
 
 # --------------------------------------------------------------------------------------------------- main
