@@ -84,7 +84,7 @@ internal static unsafe class PackedGemm
 
     struct Job
     {
-        public bool Ta, Tb, TransC;
+        public bool Ta, Tb, TransC, Overwrite;
         public int M, N, K, Ldc;
         public float Alpha;
         public float* A, B, C;
@@ -96,10 +96,16 @@ internal static unsafe class PackedGemm
     /// <summary>C = alpha * op(A) * op(B) + beta * C, row-major, dimensions already checked.</summary>
     public static void Gemm(bool ta, bool tb, int m, int n, int k, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c)
     {
-        // Scale C once; the kernels then only accumulate. beta = 0 ignores what C held (NaN included), as BLAS does.
-        if (beta == 0f) c.Slice(0, m * n).Clear();
-        else if (beta != 1f) TensorPrimitives.Multiply(c.Slice(0, m * n), beta, c.Slice(0, m * n));
-        if (alpha == 0f || k == 0 || m == 0 || n == 0) return;
+        // beta = 0 ignores what C held (NaN included), as BLAS does: the first k block overwrites C. Any other beta
+        // scales C once; the kernels then only accumulate.
+        if (alpha == 0f || k == 0 || m == 0 || n == 0)
+        {
+            if (beta == 0f) c.Slice(0, m * n).Clear();
+            else if (beta != 1f) TensorPrimitives.Multiply(c.Slice(0, m * n), beta, c.Slice(0, m * n));
+            return;
+        }
+
+        if (beta != 0f && beta != 1f) TensorPrimitives.Multiply(c.Slice(0, m * n), beta, c.Slice(0, m * n));
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
         {
             // C^T = op(B)^T * op(A)^T: the same products, summed in the same order (so the same bits), over tiles of
@@ -107,8 +113,8 @@ internal static unsafe class PackedGemm
             // with 10 or 100 columns fills a 32-column tile a third or three quarters full, and its 64 rows fill
             // two exactly when they become C^T's columns.
             var job = Swap(m, n, k)
-                ? new Job { Ta = !tb, Tb = !ta, M = n, N = m, K = k, Alpha = alpha, A = pb, B = pa, C = pc, Ldc = n, TransC = true }
-                : new Job { Ta = ta, Tb = tb, M = m, N = n, K = k, Alpha = alpha, A = pa, B = pb, C = pc, Ldc = n };
+                ? new Job { Ta = !tb, Tb = !ta, M = n, N = m, K = k, Alpha = alpha, A = pb, B = pa, C = pc, Ldc = n, TransC = true, Overwrite = beta == 0f }
+                : new Job { Ta = ta, Tb = tb, M = m, N = n, K = k, Alpha = alpha, A = pa, B = pb, C = pc, Ldc = n, Overwrite = beta == 0f };
             long work = (long)m * n * k;
             int threads = work >= ParallelThreshold ? Math.Min(GemmWorkers.Count, Math.Max(1, job.N / NR)) : 1;
             GemmWorkers.Run(threads, &Slice, &job);
@@ -169,6 +175,7 @@ internal static unsafe class PackedGemm
                 for (int p0 = 0; p0 < k; p0 += KC)
                 {
                     int kc = Math.Min(KC, k - p0);
+                    int flags = (job.TransC ? TransposedC : 0) | (job.Overwrite && p0 == 0 ? OverwriteC : 0);
                     if (!directB) PackB(job.Tb, job.B, n, k, p0, kc, jc, nc, bp, nr);
                     for (int ic = 0; ic < m; ic += MC)
                     {
@@ -197,7 +204,7 @@ internal static unsafe class PackedGemm
                                 else { aPanel = ap + ir * kc; aStride = mr; }
                                 int row = ic + ir, col = jc + jr;
                                 float* cTile = job.TransC ? job.C + (long)col * ldc + row : job.C + (long)row * ldc + col;
-                                Kernel(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, mrEff, nrEff, job.Alpha, job.TransC);
+                                Kernel(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, mrEff, nrEff, job.Alpha, flags);
                             }
                         }
                     }
@@ -283,43 +290,55 @@ internal static unsafe class PackedGemm
         }
     }
 
-    // C (or, with transC, C^T: c[j * ldc + i] for tile entry i, j) += alpha * the mr x nr tile of A * B.
-    static void Kernel(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, bool transC)
+    // The kernels' flags: write C^T (c[j * ldc + i] for tile entry i, j); overwrite C instead of adding to it (the
+    // first k block of a product with beta = 0: no pass to clear C first, and C is not read).
+    const int TransposedC = 1, OverwriteC = 2;
+
+    // C (or C^T) += alpha * the mr x nr tile of A * B; with OverwriteC, = instead of +=.
+    static void Kernel(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
-        if (Use512 && nr <= 16) Kernel12x16(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, transC);
-        else if (Use512 && mr <= 4) Kernel4x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, transC);
-        else if (Use512 && mr <= 8) Kernel8x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, transC);
-        else if (Use512) Kernel12x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, transC);
-        else if (Use256) Kernel6x16(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, transC);
-        else KernelPortable(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, transC);
+        if (Use512 && nr <= 16) Kernel12x16(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        else if (Use512 && mr <= 4) Kernel4x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        else if (Use512 && mr <= 8) Kernel8x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        else if (Use512) Kernel12x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        else if (Use256) Kernel6x16(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        else KernelPortable(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
     }
 
     // Adds the first mr x nr entries of a tile stored row by row (width entries a row) to C or, with transC, C^T.
     // Vector loads of the tile, never single floats: reading back single floats just written by vector stores
     // stalls store forwarding, and that made this loop 60% of the time of a whole AVX2 product (perf, TN
     // 100x1000x64). Every entry is added with one rounding (fused), as the full tiles' vector write-back does.
-    static void AddTile(float* t, int width, float* c, int ldc, int mr, int nr, float alpha, bool transC)
+    static void AddTile(float* t, int width, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
-        if (transC)
+        bool overwrite = (flags & OverwriteC) != 0;
+        if ((flags & TransposedC) != 0)
         {
             // Transpose the tile first (register blocks) so each row of C takes its mr entries as one run.
             float* u = stackalloc float[32 * 16];
             if (Use512) PanelTranspose.Rows16(t, width, mr, nr, u, 16, 16);
             else if (Use256) PanelTranspose.Rows8(t, width, mr, nr, u, 16, 8);
             else PanelTranspose.Tail(t, width, mr, 0, nr, u, 16, 16);
-            for (int j = 0; j < nr; j++) AddRun(u + j * 16, c + (long)j * ldc, mr, alpha);
+            for (int j = 0; j < nr; j++) AddRun(u + j * 16, c + (long)j * ldc, mr, alpha, overwrite);
         }
         else
         {
-            for (int i = 0; i < mr; i++) AddRun(t + i * width, c + (long)i * ldc, nr, alpha);
+            for (int i = 0; i < mr; i++) AddRun(t + i * width, c + (long)i * ldc, nr, alpha, overwrite);
         }
     }
 
     // c[0..count) += alpha * v[0..count), fused, in vector steps of 8 and 4 while they fit.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void AddRun(float* v, float* c, int count, float alpha)
+    static void AddRun(float* v, float* c, int count, float alpha, bool overwrite)
     {
         int i = 0;
+        if (overwrite)
+        {
+            for (; Vector256.IsHardwareAccelerated && i + 8 <= count; i += 8) Vector256.Store(Vector256.Load(v + i) * alpha, c + i);
+            for (; i < count; i++) c[i] = v[i] * alpha;
+            return;
+        }
+
         if (Vector256.IsHardwareAccelerated)
         {
             for (; i + 8 <= count; i += 8)
@@ -338,8 +357,9 @@ internal static unsafe class PackedGemm
     // The shorter tiles for a last panel of at most 8 or 4 rows (LeNet's conv1 has 20 output channels: 12 + 8, where
     // the 12-row tile wasted a third of its work on the second panel). They read the same 12-row packed panels.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void Kernel8x32(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, bool transC)
+    static void Kernel8x32(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
+        bool transC = (flags & TransposedC) != 0, overwrite = (flags & OverwriteC) != 0;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
             c60 = default, c61 = default, c70 = default, c71 = default;
@@ -362,14 +382,14 @@ internal static unsafe class PackedGemm
         var s = Vector512.Create(alpha);
         if (!transC && nr == 32)
         {
-            Add(c, c00, c01, s); if (mr == 1) return;
-            Add(c + ldc, c10, c11, s); if (mr == 2) return;
-            Add(c + 2 * ldc, c20, c21, s); if (mr == 3) return;
-            Add(c + 3 * ldc, c30, c31, s); if (mr == 4) return;
-            Add(c + 4 * ldc, c40, c41, s); if (mr == 5) return;
-            Add(c + 5 * ldc, c50, c51, s); if (mr == 6) return;
-            Add(c + 6 * ldc, c60, c61, s); if (mr == 7) return;
-            Add(c + 7 * ldc, c70, c71, s);
+            Add(c, c00, c01, s, overwrite); if (mr == 1) return;
+            Add(c + ldc, c10, c11, s, overwrite); if (mr == 2) return;
+            Add(c + 2 * ldc, c20, c21, s, overwrite); if (mr == 3) return;
+            Add(c + 3 * ldc, c30, c31, s, overwrite); if (mr == 4) return;
+            Add(c + 4 * ldc, c40, c41, s, overwrite); if (mr == 5) return;
+            Add(c + 5 * ldc, c50, c51, s, overwrite); if (mr == 6) return;
+            Add(c + 6 * ldc, c60, c61, s, overwrite); if (mr == 7) return;
+            Add(c + 7 * ldc, c70, c71, s, overwrite);
             return;
         }
 
@@ -377,12 +397,13 @@ internal static unsafe class PackedGemm
         c00.Store(t); c01.Store(t + 16); c10.Store(t + 32); c11.Store(t + 48); c20.Store(t + 64); c21.Store(t + 80);
         c30.Store(t + 96); c31.Store(t + 112); c40.Store(t + 128); c41.Store(t + 144); c50.Store(t + 160); c51.Store(t + 176);
         c60.Store(t + 192); c61.Store(t + 208); c70.Store(t + 224); c71.Store(t + 240);
-        AddTile(t, 32, c, ldc, mr, nr, alpha, transC);
+        AddTile(t, 32, c, ldc, mr, nr, alpha, flags);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void Kernel4x32(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, bool transC)
+    static void Kernel4x32(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
+        bool transC = (flags & TransposedC) != 0, overwrite = (flags & OverwriteC) != 0;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         for (int p = 0; p < kc; p++)
         {
@@ -399,22 +420,23 @@ internal static unsafe class PackedGemm
         var s = Vector512.Create(alpha);
         if (!transC && nr == 32)
         {
-            Add(c, c00, c01, s); if (mr == 1) return;
-            Add(c + ldc, c10, c11, s); if (mr == 2) return;
-            Add(c + 2 * ldc, c20, c21, s); if (mr == 3) return;
-            Add(c + 3 * ldc, c30, c31, s);
+            Add(c, c00, c01, s, overwrite); if (mr == 1) return;
+            Add(c + ldc, c10, c11, s, overwrite); if (mr == 2) return;
+            Add(c + 2 * ldc, c20, c21, s, overwrite); if (mr == 3) return;
+            Add(c + 3 * ldc, c30, c31, s, overwrite);
             return;
         }
 
         float* t = stackalloc float[4 * 32];
         c00.Store(t); c01.Store(t + 16); c10.Store(t + 32); c11.Store(t + 48); c20.Store(t + 64); c21.Store(t + 80); c30.Store(t + 96); c31.Store(t + 112);
-        AddTile(t, 32, c, ldc, mr, nr, alpha, transC);
+        AddTile(t, 32, c, ldc, mr, nr, alpha, flags);
     }
 
     // Never inlined: inside a larger caller its accumulators would compete for registers and spill.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void Kernel12x32(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, bool transC)
+    static void Kernel12x32(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
+        bool transC = (flags & TransposedC) != 0, overwrite = (flags & OverwriteC) != 0;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
             c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default,
@@ -441,25 +463,25 @@ internal static unsafe class PackedGemm
         var s = Vector512.Create(alpha);
         if (!transC && mr == 12 && nr == 32)
         {
-            Add(c, c00, c01, s); Add(c + ldc, c10, c11, s); Add(c + 2 * ldc, c20, c21, s); Add(c + 3 * ldc, c30, c31, s);
-            Add(c + 4 * ldc, c40, c41, s); Add(c + 5 * ldc, c50, c51, s); Add(c + 6 * ldc, c60, c61, s); Add(c + 7 * ldc, c70, c71, s);
-            Add(c + 8 * ldc, c80, c81, s); Add(c + 9 * ldc, c90, c91, s); Add(c + 10 * ldc, ca0, ca1, s); Add(c + 11 * ldc, cb0, cb1, s);
+            Add(c, c00, c01, s, overwrite); Add(c + ldc, c10, c11, s, overwrite); Add(c + 2 * ldc, c20, c21, s, overwrite); Add(c + 3 * ldc, c30, c31, s, overwrite);
+            Add(c + 4 * ldc, c40, c41, s, overwrite); Add(c + 5 * ldc, c50, c51, s, overwrite); Add(c + 6 * ldc, c60, c61, s, overwrite); Add(c + 7 * ldc, c70, c71, s, overwrite);
+            Add(c + 8 * ldc, c80, c81, s, overwrite); Add(c + 9 * ldc, c90, c91, s, overwrite); Add(c + 10 * ldc, ca0, ca1, s, overwrite); Add(c + 11 * ldc, cb0, cb1, s, overwrite);
             return;
         }
         if (!transC && nr == 32)
         {
             // Whole rows: vector stores for the rows there are (a tile at the bottom edge of C).
-            Add(c, c00, c01, s); if (mr == 1) return;
-            Add(c + ldc, c10, c11, s); if (mr == 2) return;
-            Add(c + 2 * ldc, c20, c21, s); if (mr == 3) return;
-            Add(c + 3 * ldc, c30, c31, s); if (mr == 4) return;
-            Add(c + 4 * ldc, c40, c41, s); if (mr == 5) return;
-            Add(c + 5 * ldc, c50, c51, s); if (mr == 6) return;
-            Add(c + 6 * ldc, c60, c61, s); if (mr == 7) return;
-            Add(c + 7 * ldc, c70, c71, s); if (mr == 8) return;
-            Add(c + 8 * ldc, c80, c81, s); if (mr == 9) return;
-            Add(c + 9 * ldc, c90, c91, s); if (mr == 10) return;
-            Add(c + 10 * ldc, ca0, ca1, s);
+            Add(c, c00, c01, s, overwrite); if (mr == 1) return;
+            Add(c + ldc, c10, c11, s, overwrite); if (mr == 2) return;
+            Add(c + 2 * ldc, c20, c21, s, overwrite); if (mr == 3) return;
+            Add(c + 3 * ldc, c30, c31, s, overwrite); if (mr == 4) return;
+            Add(c + 4 * ldc, c40, c41, s, overwrite); if (mr == 5) return;
+            Add(c + 5 * ldc, c50, c51, s, overwrite); if (mr == 6) return;
+            Add(c + 6 * ldc, c60, c61, s, overwrite); if (mr == 7) return;
+            Add(c + 7 * ldc, c70, c71, s, overwrite); if (mr == 8) return;
+            Add(c + 8 * ldc, c80, c81, s, overwrite); if (mr == 9) return;
+            Add(c + 9 * ldc, c90, c91, s, overwrite); if (mr == 10) return;
+            Add(c + 10 * ldc, ca0, ca1, s, overwrite);
             return;
         }
 
@@ -468,20 +490,28 @@ internal static unsafe class PackedGemm
         c30.Store(t + 96); c31.Store(t + 112); c40.Store(t + 128); c41.Store(t + 144); c50.Store(t + 160); c51.Store(t + 176);
         c60.Store(t + 192); c61.Store(t + 208); c70.Store(t + 224); c71.Store(t + 240); c80.Store(t + 256); c81.Store(t + 272);
         c90.Store(t + 288); c91.Store(t + 304); ca0.Store(t + 320); ca1.Store(t + 336); cb0.Store(t + 352); cb1.Store(t + 368);
-        AddTile(t, 32, c, ldc, mr, nr, alpha, transC);
+        AddTile(t, 32, c, ldc, mr, nr, alpha, flags);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Add(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> alpha)
+    static void Add(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> alpha, bool overwrite)
     {
+        if (overwrite)
+        {
+            Vector512.Store(x0 * alpha, c);
+            Vector512.Store(x1 * alpha, c + 16);
+            return;
+        }
+
         Vector512.Store(Avx512F.FusedMultiplyAdd(x0, alpha, Vector512.Load(c)), c);
         Vector512.Store(Avx512F.FusedMultiplyAdd(x1, alpha, Vector512.Load(c + 16)), c + 16);
     }
 
     // The half-width tile for a last panel of at most 16 columns: 12 accumulators, one B vector a step.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void Kernel12x16(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, bool transC)
+    static void Kernel12x16(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
+        bool transC = (flags & TransposedC) != 0, overwrite = (flags & OverwriteC) != 0;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
             c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default;
         for (int p = 0; p < kc; p++)
@@ -499,25 +529,25 @@ internal static unsafe class PackedGemm
         var s = Vector512.Create(alpha);
         if (!transC && mr == 12 && nr == 16)
         {
-            Add1(c, c0, s); Add1(c + ldc, c1, s); Add1(c + 2 * ldc, c2, s); Add1(c + 3 * ldc, c3, s);
-            Add1(c + 4 * ldc, c4, s); Add1(c + 5 * ldc, c5, s); Add1(c + 6 * ldc, c6, s); Add1(c + 7 * ldc, c7, s);
-            Add1(c + 8 * ldc, c8, s); Add1(c + 9 * ldc, c9, s); Add1(c + 10 * ldc, ca, s); Add1(c + 11 * ldc, cb, s);
+            Add1(c, c0, s, overwrite); Add1(c + ldc, c1, s, overwrite); Add1(c + 2 * ldc, c2, s, overwrite); Add1(c + 3 * ldc, c3, s, overwrite);
+            Add1(c + 4 * ldc, c4, s, overwrite); Add1(c + 5 * ldc, c5, s, overwrite); Add1(c + 6 * ldc, c6, s, overwrite); Add1(c + 7 * ldc, c7, s, overwrite);
+            Add1(c + 8 * ldc, c8, s, overwrite); Add1(c + 9 * ldc, c9, s, overwrite); Add1(c + 10 * ldc, ca, s, overwrite); Add1(c + 11 * ldc, cb, s, overwrite);
             return;
         }
 
         float* t = stackalloc float[12 * 16];
         c0.Store(t); c1.Store(t + 16); c2.Store(t + 32); c3.Store(t + 48); c4.Store(t + 64); c5.Store(t + 80);
         c6.Store(t + 96); c7.Store(t + 112); c8.Store(t + 128); c9.Store(t + 144); ca.Store(t + 160); cb.Store(t + 176);
-        AddTile(t, 16, c, ldc, mr, nr, alpha, transC);
+        AddTile(t, 16, c, ldc, mr, nr, alpha, flags);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Add1(float* c, Vector512<float> x, Vector512<float> alpha) =>
-        Vector512.Store(Avx512F.FusedMultiplyAdd(x, alpha, Vector512.Load(c)), c);
+    static void Add1(float* c, Vector512<float> x, Vector512<float> alpha, bool overwrite) =>
+        Vector512.Store(overwrite ? x * alpha : Avx512F.FusedMultiplyAdd(x, alpha, Vector512.Load(c)), c);
 
     // Never inlined: inside a larger caller its accumulators would compete for registers and spill.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void Kernel6x16(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, bool transC)
+    static void Kernel6x16(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -537,12 +567,12 @@ internal static unsafe class PackedGemm
         float* t = stackalloc float[6 * 16];
         c00.Store(t); c01.Store(t + 8); c10.Store(t + 16); c11.Store(t + 24); c20.Store(t + 32); c21.Store(t + 40);
         c30.Store(t + 48); c31.Store(t + 56); c40.Store(t + 64); c41.Store(t + 72); c50.Store(t + 80); c51.Store(t + 88);
-        AddTile(t, 16, c, ldc, mr, nr, alpha, transC);
+        AddTile(t, 16, c, ldc, mr, nr, alpha, flags);
     }
 
     // Never inlined: inside a larger caller its accumulators would compete for registers and spill.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void KernelPortable(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, bool transC)
+    static void KernelPortable(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
         int w = System.Numerics.Vector<float>.Count;
         System.Numerics.Vector<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
@@ -562,6 +592,6 @@ internal static unsafe class PackedGemm
         *(System.Numerics.Vector<float>*)(t + row) = c10; *(System.Numerics.Vector<float>*)(t + row + w) = c11;
         *(System.Numerics.Vector<float>*)(t + 2 * row) = c20; *(System.Numerics.Vector<float>*)(t + 2 * row + w) = c21;
         *(System.Numerics.Vector<float>*)(t + 3 * row) = c30; *(System.Numerics.Vector<float>*)(t + 3 * row + w) = c31;
-        AddTile(t, row, c, ldc, mr, nr, alpha, transC);
+        AddTile(t, row, c, ldc, mr, nr, alpha, flags);
     }
 }
