@@ -8,8 +8,9 @@ namespace LayerNet.Numerics;
 /// <summary>
 /// Single-precision GEMM in the BLIS style: C += alpha * op(A) * op(B) over cache blocks (KC x NC panels of B,
 /// MC x KC blocks of A) with a register-blocked micro-kernel chosen at run time: 12 x 32 with Vector512 FMA,
-/// 6 x 16 with Vector256 FMA, 4 x 2W with the portable Vector&lt;T&gt;, and a 12 x 16 tile for a narrow last panel
-/// (avx512). Panels are packed only where packing pays: small problems read A (transposed) and B (not transposed)
+/// 6 x 16 with Vector256 FMA, 4 x 2W with the portable Vector&lt;T&gt;, and with AVX-512 shorter tiles for the last
+/// panels (12 x 16 for at most 16 columns, 8 x 32 and 4 x 32 for at most 8 or 4 rows). With beta = 0 the first k
+/// block writes C instead of adding to it. Panels are packed only where packing pays: small problems read A (transposed) and B (not transposed)
 /// in place; panels that run across rows (A not transposed, B transposed) are packed by register transposes
 /// (<see cref="PanelTranspose"/>). Where tiles of C^T waste less than tiles of C (64 x 100: two 32-column tiles
 /// of C^T against four of C, the last one an eighth full), the product runs as C^T = op(B)^T * op(A)^T with the
