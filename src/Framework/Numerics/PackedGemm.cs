@@ -160,6 +160,10 @@ internal static unsafe class PackedGemm
         int mr = MR, nr = NR, m = job.M, n = job.N, k = job.K, ldc = job.Ldc;
         bool directB = !job.Tb && m <= DirectRows;
         bool directA = job.Ta;
+        // A not transposed is read in place, a row per pointer (avx512): its 12-row panels were transposed into
+        // the packing buffer before, which cost as much as 15% of a product (NT 64x100x1000: 92 -> 100 GFLOP/s
+        // without it). Only a last panel of fewer rows is packed.
+        bool rowsA = !job.Ta && Use512;
         // Pinned (they never move) and used from a 64-byte boundary: a 512-bit load that straddles two cache lines
         // costs two, and an array's own alignment is only 8 or 16 bytes, which made speed depend on where the GC
         // happened to put the buffers (measured: 36 against 90 GFLOP/s on 64x1000x100). The slack after each
@@ -181,7 +185,8 @@ internal static unsafe class PackedGemm
                     for (int ic = 0; ic < m; ic += MC)
                     {
                         int mc = Math.Min(MC, m - ic);
-                        if (!directA) PackA(job.Ta, job.A, m, k, ic, mc, p0, kc, ap, mr);
+                        if (rowsA) { if (mc % mr != 0) PackA(false, job.A, m, k, ic + (mc - (mc % mr)), mc % mr, p0, kc, ap, mr); }
+                        else if (!directA) PackA(job.Ta, job.A, m, k, ic, mc, p0, kc, ap, mr);
                         else if (mc % mr != 0) PackA(true, job.A, m, k, ic + (mc - (mc % mr)), mc % mr, p0, kc, ap, mr);
                         for (int jr = 0; jr < nc; jr += nr)
                         {
@@ -200,11 +205,20 @@ internal static unsafe class PackedGemm
                             {
                                 int mrEff = Math.Min(mr, mc - ir);
                                 float* aPanel; int aStride;
-                                if (directA && mrEff == mr) { aPanel = job.A + (long)p0 * m + ic + ir; aStride = m; }
-                                else if (directA) { aPanel = ap; aStride = mr; } // the last rows, packed above
-                                else { aPanel = ap + ir * kc; aStride = mr; }
                                 int row = ic + ir, col = jc + jr;
                                 float* cTile = job.TransC ? job.C + (long)col * ldc + row : job.C + (long)row * ldc + col;
+                                if (rowsA && mrEff == mr)
+                                {
+                                    float* rows = job.A + (long)row * k + p0;
+                                    if (nrEff > 16) Kernel12x32Rows(kc, rows, k, bPanel, bStride, cTile, ldc, mrEff, nrEff, job.Alpha, flags);
+                                    else Kernel12x16Rows(kc, rows, k, bPanel, bStride, cTile, ldc, mrEff, nrEff, job.Alpha, flags);
+                                    continue;
+                                }
+
+                                if (rowsA) { aPanel = ap; aStride = mr; } // the last rows, packed above
+                                else if (directA && mrEff == mr) { aPanel = job.A + (long)p0 * m + ic + ir; aStride = m; }
+                                else if (directA) { aPanel = ap; aStride = mr; } // the last rows, packed above
+                                else { aPanel = ap + ir * kc; aStride = mr; }
                                 Kernel(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, mrEff, nrEff, job.Alpha, flags);
                             }
                         }
@@ -494,6 +508,69 @@ internal static unsafe class PackedGemm
         AddTile(t, 32, c, ldc, mr, nr, alpha, flags);
     }
 
+    // Kernel12x32 reading A's 12 rows in place (row r at a + r * lda), with no packed panel.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    static void Kernel12x32Rows(int kc, float* a, int lda, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
+    {
+        bool transC = (flags & TransposedC) != 0, overwrite = (flags & OverwriteC) != 0;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
+            c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default,
+            c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
+        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda;
+        float* a6 = a + 6 * lda, a7 = a + 7 * lda, a8 = a + 8 * lda, a9 = a + 9 * lda, aa = a + 10 * lda, ab = a + 11 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            Vector512<float> x;
+            x = Vector512.Create(a0[p]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a1[p]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a2[p]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a3[p]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a4[p]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a5[p]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a6[p]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a7[p]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            x = Vector512.Create(a8[p]); c80 = Avx512F.FusedMultiplyAdd(x, b0, c80); c81 = Avx512F.FusedMultiplyAdd(x, b1, c81);
+            x = Vector512.Create(a9[p]); c90 = Avx512F.FusedMultiplyAdd(x, b0, c90); c91 = Avx512F.FusedMultiplyAdd(x, b1, c91);
+            x = Vector512.Create(aa[p]); ca0 = Avx512F.FusedMultiplyAdd(x, b0, ca0); ca1 = Avx512F.FusedMultiplyAdd(x, b1, ca1);
+            x = Vector512.Create(ab[p]); cb0 = Avx512F.FusedMultiplyAdd(x, b0, cb0); cb1 = Avx512F.FusedMultiplyAdd(x, b1, cb1);
+            b += bStride;
+        }
+        var s = Vector512.Create(alpha);
+        if (!transC && mr == 12 && nr == 32)
+        {
+            Add(c, c00, c01, s, overwrite); Add(c + ldc, c10, c11, s, overwrite); Add(c + 2 * ldc, c20, c21, s, overwrite); Add(c + 3 * ldc, c30, c31, s, overwrite);
+            Add(c + 4 * ldc, c40, c41, s, overwrite); Add(c + 5 * ldc, c50, c51, s, overwrite); Add(c + 6 * ldc, c60, c61, s, overwrite); Add(c + 7 * ldc, c70, c71, s, overwrite);
+            Add(c + 8 * ldc, c80, c81, s, overwrite); Add(c + 9 * ldc, c90, c91, s, overwrite); Add(c + 10 * ldc, ca0, ca1, s, overwrite); Add(c + 11 * ldc, cb0, cb1, s, overwrite);
+            return;
+        }
+        if (!transC && nr == 32)
+        {
+            // Whole rows: vector stores for the rows there are (a tile at the bottom edge of C).
+            Add(c, c00, c01, s, overwrite); if (mr == 1) return;
+            Add(c + ldc, c10, c11, s, overwrite); if (mr == 2) return;
+            Add(c + 2 * ldc, c20, c21, s, overwrite); if (mr == 3) return;
+            Add(c + 3 * ldc, c30, c31, s, overwrite); if (mr == 4) return;
+            Add(c + 4 * ldc, c40, c41, s, overwrite); if (mr == 5) return;
+            Add(c + 5 * ldc, c50, c51, s, overwrite); if (mr == 6) return;
+            Add(c + 6 * ldc, c60, c61, s, overwrite); if (mr == 7) return;
+            Add(c + 7 * ldc, c70, c71, s, overwrite); if (mr == 8) return;
+            Add(c + 8 * ldc, c80, c81, s, overwrite); if (mr == 9) return;
+            Add(c + 9 * ldc, c90, c91, s, overwrite); if (mr == 10) return;
+            Add(c + 10 * ldc, ca0, ca1, s, overwrite);
+            return;
+        }
+
+        float* t = stackalloc float[12 * 32];
+        c00.Store(t); c01.Store(t + 16); c10.Store(t + 32); c11.Store(t + 48); c20.Store(t + 64); c21.Store(t + 80);
+        c30.Store(t + 96); c31.Store(t + 112); c40.Store(t + 128); c41.Store(t + 144); c50.Store(t + 160); c51.Store(t + 176);
+        c60.Store(t + 192); c61.Store(t + 208); c70.Store(t + 224); c71.Store(t + 240); c80.Store(t + 256); c81.Store(t + 272);
+        c90.Store(t + 288); c91.Store(t + 304); ca0.Store(t + 320); ca1.Store(t + 336); cb0.Store(t + 352); cb1.Store(t + 368);
+        AddTile(t, 32, c, ldc, mr, nr, alpha, flags);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Add(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> alpha, bool overwrite)
     {
@@ -525,6 +602,42 @@ internal static unsafe class PackedGemm
             c8 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[8]), b0, c8); c9 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[9]), b0, c9);
             ca = Avx512F.FusedMultiplyAdd(Vector512.Create(a[10]), b0, ca); cb = Avx512F.FusedMultiplyAdd(Vector512.Create(a[11]), b0, cb);
             a += aStride; b += bStride;
+        }
+
+        var s = Vector512.Create(alpha);
+        if (!transC && mr == 12 && nr == 16)
+        {
+            Add1(c, c0, s, overwrite); Add1(c + ldc, c1, s, overwrite); Add1(c + 2 * ldc, c2, s, overwrite); Add1(c + 3 * ldc, c3, s, overwrite);
+            Add1(c + 4 * ldc, c4, s, overwrite); Add1(c + 5 * ldc, c5, s, overwrite); Add1(c + 6 * ldc, c6, s, overwrite); Add1(c + 7 * ldc, c7, s, overwrite);
+            Add1(c + 8 * ldc, c8, s, overwrite); Add1(c + 9 * ldc, c9, s, overwrite); Add1(c + 10 * ldc, ca, s, overwrite); Add1(c + 11 * ldc, cb, s, overwrite);
+            return;
+        }
+
+        float* t = stackalloc float[12 * 16];
+        c0.Store(t); c1.Store(t + 16); c2.Store(t + 32); c3.Store(t + 48); c4.Store(t + 64); c5.Store(t + 80);
+        c6.Store(t + 96); c7.Store(t + 112); c8.Store(t + 128); c9.Store(t + 144); ca.Store(t + 160); cb.Store(t + 176);
+        AddTile(t, 16, c, ldc, mr, nr, alpha, flags);
+    }
+
+    // Kernel12x16 reading A's 12 rows in place (row r at a + r * lda).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    static void Kernel12x16Rows(int kc, float* a, int lda, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
+    {
+        bool transC = (flags & TransposedC) != 0, overwrite = (flags & OverwriteC) != 0;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+            c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default;
+        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda;
+        float* a6 = a + 6 * lda, a7 = a + 7 * lda, a8 = a + 8 * lda, a9 = a + 9 * lda, aa = a + 10 * lda, ab = a + 11 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[p]), b0, c0); c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[p]), b0, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[p]), b0, c2); c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[p]), b0, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a4[p]), b0, c4); c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a5[p]), b0, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a6[p]), b0, c6); c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a7[p]), b0, c7);
+            c8 = Avx512F.FusedMultiplyAdd(Vector512.Create(a8[p]), b0, c8); c9 = Avx512F.FusedMultiplyAdd(Vector512.Create(a9[p]), b0, c9);
+            ca = Avx512F.FusedMultiplyAdd(Vector512.Create(aa[p]), b0, ca); cb = Avx512F.FusedMultiplyAdd(Vector512.Create(ab[p]), b0, cb);
+            b += bStride;
         }
 
         var s = Vector512.Create(alpha);
