@@ -25,12 +25,81 @@ internal static unsafe class GemmWorkers
     /// <summary>How many slices can run at once (the processor count).</summary>
     public static int Count => Math.Max(1, Environment.ProcessorCount);
 
+    [ThreadStatic]
+    private static bool t_inParallel;
+
+    /// <summary>True on a thread running a slice (workers, and the caller during <see cref="Run(int, Action{int, int})"/>): work there runs on that thread alone.</summary>
+    public static bool InParallel => t_inParallel;
+
+    /// <summary>
+    /// Runs work(i, total) for i in [0, total) on the workers, slice 0 on the caller; total at most <see cref="Count"/>.
+    /// An exception of any slice is rethrown here once every slice has ended. Nothing is allocated (the delegate is
+    /// the caller's, made once).
+    /// </summary>
+    public static void Run(int total, Action<int, int> work)
+    {
+        if (total <= 1 || t_inParallel)
+        {
+            for (int i = 0; i < total; i++) work(i, total);
+            return;
+        }
+
+        var workers = EnsureWorkers();
+        lock (Gate)
+        {
+            for (int i = 1; i < total; i++)
+            {
+                var w = workers[i - 1];
+                w.Managed = work; w.Index = i; w.Total = total; w.Failure = null;
+                Interlocked.Increment(ref w.Posted);
+                if (Volatile.Read(ref w.Sleeping) == 1)
+                {
+                    w.Wake.Set();
+                }
+            }
+
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+            t_inParallel = true;
+            try
+            {
+                work(0, total);
+            }
+#pragma warning disable CA1031 // Rethrown below, after the other slices have ended.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception);
+            }
+            finally
+            {
+                t_inParallel = false;
+            }
+
+            for (int i = 1; i < total; i++)
+            {
+                var w = workers[i - 1];
+                var spinner = default(SpinWait);
+                while (Volatile.Read(ref w.Completed) != Volatile.Read(ref w.Posted))
+                {
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                }
+
+                w.Managed = null;
+                failure ??= w.Failure;
+            }
+
+            failure?.Throw();
+        }
+    }
+
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Workers and their events live as long as the process.")]
     private sealed class Worker
     {
         public readonly ManualResetEventSlim Wake = new(false);
         public delegate* managed<int, int, void*, void> Work;
         public void* State;
+        public Action<int, int>? Managed;
+        public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure;
         public int Index;
         public int Total;
 
@@ -70,7 +139,25 @@ internal static unsafe class GemmWorkers
                 }
 
                 seen = Volatile.Read(ref Posted);
-                Work(Index, Total, State);
+                t_inParallel = true;
+                if (Managed is { } managed)
+                {
+                    try
+                    {
+                        managed(Index, Total);
+                    }
+#pragma warning disable CA1031 // Any exception of a slice is handed to the caller, which rethrows it.
+                    catch (Exception exception)
+#pragma warning restore CA1031
+                    {
+                        Failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception);
+                    }
+                }
+                else
+                {
+                    Work(Index, Total, State);
+                }
+
                 Volatile.Write(ref Completed, seen);
             }
         }
@@ -91,7 +178,7 @@ internal static unsafe class GemmWorkers
             for (int i = 1; i < total; i++)
             {
                 var w = workers[i - 1];
-                w.Work = work; w.State = state; w.Index = i; w.Total = total;
+                w.Work = work; w.State = state; w.Index = i; w.Total = total; w.Managed = null;
                 Interlocked.Increment(ref w.Posted);
                 if (Volatile.Read(ref w.Sleeping) == 1)
                 {

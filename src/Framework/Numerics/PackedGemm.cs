@@ -117,7 +117,7 @@ internal static unsafe class PackedGemm
                 ? new Job { Ta = !tb, Tb = !ta, M = n, N = m, K = k, Alpha = alpha, A = pb, B = pa, C = pc, Ldc = n, TransC = true, Overwrite = beta == 0f }
                 : new Job { Ta = ta, Tb = tb, M = m, N = n, K = k, Alpha = alpha, A = pa, B = pb, C = pc, Ldc = n, Overwrite = beta == 0f };
             long work = (long)m * n * k;
-            int threads = work >= ParallelThreshold ? Math.Min(GemmWorkers.Count, Math.Max(1, job.N / NR)) : 1;
+            int threads = work >= ParallelThreshold && !GemmWorkers.InParallel ? Math.Min(GemmWorkers.Count, Math.Max(1, job.N / NR)) : 1;
             GemmWorkers.Run(threads, &Slice, &job);
         }
     }

@@ -48,7 +48,10 @@ public abstract class BaseConvolutionLayer : Layer
     private int _outSpatialDim;
     private int _columnCount;
     private int[] _convInputShape = [];
-    private float[] _columns = [];
+    private float[][] _columns = [[]];
+    private int _sliceCount = 1;
+    private Action<int, int, int>? _sliceBody;
+    private Action<int, int>? _runSlice;
     private float[] _biasMultiplier = [];
 
     /// <summary>Reads the parts of <c>convolution_param</c> that need no bottom shape.</summary>
@@ -230,9 +233,20 @@ public abstract class BaseConvolutionLayer : Layer
         TopDim = output0.CountFrom(_channelAxis);
         _outSpatialDim = output0.CountFrom(firstSpatialAxis);
         _columnCount = _is1x1 ? 0 : _kernelDim * _group * _convOutSpatialDim;
-        if (_columns.Length < _columnCount)
+        // A batch whose products add up to enough work is split over the worker threads (one column buffer each).
+        var work = (long)ItemCount * _kernelDim * _convOutSpatialDim * _convOutChannels;
+        _sliceCount = work >= SliceWork ? Math.Clamp(Workers.Count, 1, Math.Max(1, ItemCount)) : 1;
+        if (_columns.Length < _sliceCount)
         {
-            _columns = new float[_columnCount];
+            Array.Resize(ref _columns, _sliceCount);
+        }
+
+        for (var slot = 0; slot < _sliceCount; slot++)
+        {
+            if (_columns[slot] is not { } buffer || buffer.Length < _columnCount)
+            {
+                _columns[slot] = new float[_columnCount];
+            }
         }
 
         if (BiasTerm && _biasMultiplier.Length < _outSpatialDim)
@@ -242,21 +256,56 @@ public abstract class BaseConvolutionLayer : Layer
         }
     }
 
+    // Products of a whole batch below this many multiply-adds stay on one thread (LeNet's conv1 and conv2 have 18 M
+    // and 102 M).
+    private const long SliceWork = 1L << 22;
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(slot, first, last) over the batch's items [0, ItemCount) in contiguous ranges, one
+    /// per worker thread when the batch is large enough (see <see cref="Workers"/>), else all on this thread; slot
+    /// picks the column buffer the range's Gemm calls use. Every item is computed the same way whatever the split,
+    /// so results do not depend on the number of threads. The body is a delegate the layer made once.
+    /// </summary>
+    protected void ForEachItem(Action<int, int, int> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (_sliceCount <= 1)
+        {
+            body(0, 0, ItemCount);
+            return;
+        }
+
+        _sliceBody = body;
+        _runSlice ??= RunSlice;
+        try
+        {
+            Workers.Run(_sliceCount, _runSlice);
+        }
+        finally
+        {
+            _sliceBody = null;
+        }
+    }
+
+    private void RunSlice(int slot, int total) =>
+        _sliceBody!(slot, ItemCount * slot / total, ItemCount * (slot + 1) / total);
+
     /// <summary>
     /// output = W * im2col(input), per group: the convolution of one item. With <paramref name="skipIm2Col"/>
     /// the column buffer already holds im2col(input) (from <see cref="WeightGemm"/> on the same input).
     /// </summary>
-    protected void ForwardGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, bool skipIm2Col = false)
+    protected void ForwardGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, bool skipIm2Col = false, int slot = 0)
     {
+        var buffer = _columns[slot];
         var columns = input;
         if (!_is1x1)
         {
             if (!skipIm2Col)
             {
-                Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, _columns.AsSpan(0, _columnCount));
+                Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, buffer.AsSpan(0, _columnCount));
             }
 
-            columns = _columns.AsSpan(0, _columnCount);
+            columns = buffer.AsSpan(0, _columnCount);
         }
 
         for (var g = 0; g < _group; g++)
@@ -272,9 +321,9 @@ public abstract class BaseConvolutionLayer : Layer
         Blas.Gemm(false, false, _numOutput, _outSpatialDim, 1, 1f, bias, _biasMultiplier.AsSpan(0, _outSpatialDim), 1f, output);
 
     /// <summary>input = col2im(W^T * output), per group: the gradient of a convolution with respect to its input (one item).</summary>
-    protected void BackwardGemm(ReadOnlySpan<float> output, ReadOnlySpan<float> weights, Span<float> input)
+    protected void BackwardGemm(ReadOnlySpan<float> output, ReadOnlySpan<float> weights, Span<float> input, int slot = 0)
     {
-        var columns = _is1x1 ? input : _columns.AsSpan(0, _columnCount);
+        var columns = _is1x1 ? input : _columns[slot].AsSpan(0, _columnCount);
         for (var g = 0; g < _group; g++)
         {
             Blas.Gemm(
@@ -294,8 +343,8 @@ public abstract class BaseConvolutionLayer : Layer
         var columns = input;
         if (!_is1x1)
         {
-            Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, _columns.AsSpan(0, _columnCount));
-            columns = _columns.AsSpan(0, _columnCount);
+            Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, _columns[0].AsSpan(0, _columnCount));
+            columns = _columns[0].AsSpan(0, _columnCount);
         }
 
         for (var g = 0; g < _group; g++)

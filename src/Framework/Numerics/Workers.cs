@@ -1,0 +1,23 @@
+namespace LayerNet.Numerics;
+
+/// <summary>
+/// The process's worker threads (one per extra core, the ones large GEMMs use), for layers that split a batch into
+/// slices: <c>Run(total, work)</c> calls work(i, total) for every slice i, slice 0 on the calling thread. Products
+/// started inside a slice run on that slice's thread.
+/// </summary>
+public static class Workers
+{
+    /// <summary>How many slices can run at once (the processor count).</summary>
+    public static int Count => GemmWorkers.Count;
+
+    /// <summary>True on a thread running a slice.</summary>
+    public static bool InParallel => GemmWorkers.InParallel;
+
+    /// <summary>Runs work(i, total) for i in [0, total), total at most <see cref="Count"/>; rethrows a slice's exception.</summary>
+    public static void Run(int total, Action<int, int> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(total, Count);
+        GemmWorkers.Run(total, work);
+    }
+}
