@@ -26,6 +26,7 @@ public static class Activations
     private const float ArgumentMax = 87f;
 
     /// <summary>y = 1 / (1 + exp(-x)), element by element; <paramref name="y"/> may be <paramref name="x"/> (in place).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         if (y.Length < x.Length)

@@ -150,6 +150,7 @@ public static class Im2Col
     // The 2-D paths run on pointers: LeNet's conv2 copies 4,000 runs of 8 floats per image each way, where
     // slicing a span and calling a copy for each cost more than the copy itself (measured: conv2's backward
     // spent two thirds of its time here rather than in its products).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ImageToColumns2D(
         ReadOnlySpan<float> image, int channels, int height, int width, int kernelH, int kernelW,
         int padH, int padW, int strideH, int strideW, int dilationH, int dilationW, Span<float> columns)
@@ -208,6 +209,7 @@ public static class Im2Col
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ColumnsToImage2D(
         ReadOnlySpan<float> columns, int channels, int height, int width, int kernelH, int kernelW,
         int padH, int padW, int strideH, int strideW, int dilationH, int dilationW, Span<float> image)
@@ -257,6 +259,7 @@ public static class Im2Col
     }
 
     // Runs are short (a convolution's output width): vector steps of 8, then single values.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static unsafe void Copy(float* source, float* destination, int count)
     {
         var i = 0;
@@ -271,6 +274,7 @@ public static class Im2Col
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static unsafe void AddTo(float* source, float* destination, int count)
     {
         var i = 0;
@@ -286,6 +290,7 @@ public static class Im2Col
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ImageToColumnsND(
         ReadOnlySpan<float> image, int channels, ReadOnlySpan<int> imageShape,
         ReadOnlySpan<int> kernel, ReadOnlySpan<int> pad, ReadOnlySpan<int> stride, ReadOnlySpan<int> dilation,
@@ -310,6 +315,7 @@ public static class Im2Col
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ColumnsToImageND(
         ReadOnlySpan<float> columns, int channels, ReadOnlySpan<int> imageShape,
         ReadOnlySpan<int> kernel, ReadOnlySpan<int> pad, ReadOnlySpan<int> stride, ReadOnlySpan<int> dilation,

@@ -155,6 +155,7 @@ internal static unsafe class PackedGemm
         if (n0 < n1) Run(ref job, n0, n1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Run(ref Job job, int n0, int n1)
     {
         int mr = MR, nr = NR, m = job.M, n = job.N, k = job.K, ldc = job.Ldc;

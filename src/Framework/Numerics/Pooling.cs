@@ -29,6 +29,7 @@ public readonly record struct PoolGeometry(
 public static class Pooling
 {
     /// <summary>MAX forward: y = the window maxima, argmax = their indices within the plane (-1 for an empty window).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void MaxForward(ReadOnlySpan<float> x, int planes, PoolGeometry g, Span<float> y, Span<int> argmax)
     {
         int planeIn = g.Height * g.Width, planeOut = g.PooledHeight * g.PooledWidth, width = g.Width;
@@ -81,6 +82,7 @@ public static class Pooling
     // mispredicted about once a window, made the scalar loop several times slower). A row whose count is not a
     // multiple of 8 ends with a step that overlaps the one before (it writes the same values again). Returns how
     // many outputs it wrote; the scalar loop does the rest (windows that run past the input).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static unsafe int MaxTwoByTwo(ReadOnlySpan<float> plane, int rowStart, int width, Span<float> output, Span<int> indices, int fullWindows)
     {
         if (fullWindows < 4)
@@ -125,6 +127,7 @@ public static class Pooling
     }
 
     // MaxTwoByTwo for rows of 4 to 7 full windows (LeNet's second pooling: 4), 4 at a time with 128-bit vectors.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static unsafe int MaxTwoByTwoNarrow(ReadOnlySpan<float> plane, int rowStart, int width, Span<float> output, Span<int> indices, int fullWindows)
     {
         fixed (float* p = plane)
@@ -165,6 +168,7 @@ public static class Pooling
     }
 
     // 16 consecutive floats split into the even-indexed and the odd-indexed 8, in order.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static unsafe (Vector256<float> Even, Vector256<float> Odd) Deinterleave(float* source)
     {
         var lo = Vector256.Load(source);
@@ -175,6 +179,7 @@ public static class Pooling
     }
 
     /// <summary>MAX backward: dx = 0, then each output's gradient added at its recorded index.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward(ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, int planes, PoolGeometry g, Span<float> dx)
     {
         int planeIn = g.Height * g.Width, planeOut = g.PooledHeight * g.PooledWidth;
@@ -196,6 +201,7 @@ public static class Pooling
     }
 
     /// <summary>AVE forward: each window's sum over the input divided by its size clipped to the padded input.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void AverageForward(ReadOnlySpan<float> x, int planes, PoolGeometry g, Span<float> y)
     {
         int planeIn = g.Height * g.Width, planeOut = g.PooledHeight * g.PooledWidth, width = g.Width;
@@ -226,6 +232,7 @@ public static class Pooling
     }
 
     /// <summary>AVE backward: dx = 0, then each output's gradient shared equally over its window.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void AverageBackward(ReadOnlySpan<float> dy, int planes, PoolGeometry g, Span<float> dx)
     {
         int planeIn = g.Height * g.Width, planeOut = g.PooledHeight * g.PooledWidth, width = g.Width;

@@ -15,6 +15,7 @@ public static class SolverMath
     /// SGD's step with momentum, in one pass: <c>history = momentum * history + rate * diff</c> (each product
     /// rounded, then the sum, as Axpby does), then <c>diff = history</c>.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void MomentumStep(float rate, float momentum, Span<float> diff, Span<float> history)
     {
         if (history.Length != diff.Length)
@@ -51,6 +52,7 @@ public static class SolverMath
     /// <see cref="MomentumStep"/> and then <see cref="SubtractInPlace"/> in one pass: <c>history = momentum * history
     /// + rate * diff; diff = history; data -= history</c>, with the same roundings as the two calls.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void MomentumStepAndUpdate(float rate, float momentum, Span<float> diff, Span<float> history, Span<float> data)
     {
         if (history.Length != diff.Length || data.Length != diff.Length)
@@ -87,6 +89,7 @@ public static class SolverMath
     }
 
     /// <summary>Caffe's update, <c>data -= diff</c>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void SubtractInPlace(Span<float> data, ReadOnlySpan<float> diff)
     {
         if (diff.Length != data.Length)
