@@ -291,19 +291,16 @@ public abstract class BaseConvolutionLayer : Layer
         _sliceBody!(slot, ItemCount * slot / total, ItemCount * (slot + 1) / total);
 
     /// <summary>
-    /// output = W * im2col(input), per group: the convolution of one item. With <paramref name="skipIm2Col"/>
-    /// the column buffer already holds im2col(input) (from <see cref="WeightGemm"/> on the same input).
+    /// output = W * im2col(input), per group: the convolution of one item, with the column buffer of
+    /// <paramref name="slot"/> (see <see cref="ForEachItem"/>).
     /// </summary>
-    protected void ForwardGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, bool skipIm2Col = false, int slot = 0)
+    protected void ForwardGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, int slot = 0)
     {
         var buffer = _columns[slot];
         var columns = input;
         if (!_is1x1)
         {
-            if (!skipIm2Col)
-            {
-                Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, buffer.AsSpan(0, _columnCount));
-            }
+            Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, buffer.AsSpan(0, _columnCount));
 
             columns = buffer.AsSpan(0, _columnCount);
         }

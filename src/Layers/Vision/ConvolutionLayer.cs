@@ -90,7 +90,7 @@ public sealed class ConvolutionLayer : BaseConvolutionLayer
         for (var n = first; n < last; n++)
         {
             var item = output.Slice(n * TopDim, TopDim);
-            ForwardGemm(input.Slice(n * BottomDim, BottomDim), Blobs[0].Data, item, slot: slot);
+            ForwardGemm(input.Slice(n * BottomDim, BottomDim), Blobs[0].Data, item, slot);
             if (BiasTerm)
             {
                 ForwardBias(item, Blobs[1].Data);

@@ -169,4 +169,35 @@ public sealed class DeconvolutionLayerTests
 
         Assert.That(error.Message, Does.StartWith("net.prototxt(9,3): layer 'deconv1' (Deconvolution): bottom 'data' of shape 1 3 1 1 (3) is too small"));
     }
+
+    [Test]
+    public void A_batch_split_over_threads_gives_the_bits_of_one_item_at_a_time()
+    {
+        // 8 items of 50 x 8 x 8 upsampled by a 5x5 kernel to 20 x 12 x 12: 12.8 M multiply-adds, enough to split over
+        // the worker threads on a machine with several cores. Each item must come out exactly as when it is alone.
+        var random = new RandomSource(12);
+        var bottom = BlobBuilder.Gaussian(random, 0f, 1f, 8, 50, 8, 8);
+        var top = new Blob();
+        var layer = new DeconvolutionLayer(Simple(20, 5, p => p.WeightFiller = new FillerParameter { Type = "gaussian", Std = 0.1f }));
+        layer.SetUp([bottom], [top]);
+        layer.Forward([bottom], [top]);
+        BlobBuilder.Gaussian(random, 0f, 1f, top.Shape.ToArray()).Data.CopyTo(top.Diff);
+        layer.Backward([top], [true], [bottom]);
+
+        var single = new DeconvolutionLayer(Simple(20, 5));
+        single.SetGivenBlobs([layer.Blobs[0], layer.Blobs[1]]);
+        for (var n = 0; n < 8; n++)
+        {
+            var item = new Blob(1, 50, 8, 8);
+            bottom.Data.Slice(n * item.Count, item.Count).CopyTo(item.Data);
+            var itemTop = new Blob();
+            single.SetUp([item], [itemTop]);
+            single.Forward([item], [itemTop]);
+            top.Diff.Slice(n * itemTop.Count, itemTop.Count).CopyTo(itemTop.Diff);
+            single.Backward([itemTop], [true], [item]);
+
+            Assert.That(itemTop.Data.ToArray(), Is.EqualTo(top.Data.Slice(n * itemTop.Count, itemTop.Count).ToArray()), $"item {n} output");
+            Assert.That(item.Diff.ToArray(), Is.EqualTo(bottom.Diff.Slice(n * item.Count, item.Count).ToArray()), $"item {n} input gradient");
+        }
+    }
 }
