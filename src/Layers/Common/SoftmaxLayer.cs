@@ -71,6 +71,32 @@ public sealed class SoftmaxLayer : Layer
         }
 
         var dimension = _channels * _inner;
+        if (_inner == 1)
+        {
+            // A classifier's case (N x C): each row in four calls instead of four per class, same operations and order.
+            for (var i = 0; i < _outer; i++)
+            {
+                var row = output.Slice(i * dimension, dimension);
+                var max = row[0];
+                for (var c = 1; c < row.Length; c++)
+                {
+                    max = MathF.Max(max, row[c]);
+                }
+
+                TensorPrimitives.Subtract(row, max, row);
+                TensorPrimitives.Exp(row, row);
+                var sum = row[0];
+                for (var c = 1; c < row.Length; c++)
+                {
+                    sum += row[c];
+                }
+
+                TensorPrimitives.Divide(row, sum, row);
+            }
+
+            return;
+        }
+
         var scale = _scale.AsSpan(0, _inner);
         for (var i = 0; i < _outer; i++)
         {
