@@ -132,11 +132,13 @@ internal static unsafe class PackedGemm
         return swapped < normal;
     }
 
-    // A last panel of at most 8 or 4 rows runs a shorter tile (avx512), at two or one thirds of a tile's cost.
+    // A last panel of fewer rows runs shorter tiles (avx512: 8, 4 and 2 rows, see Kernel), at the rows they compute.
     static double RowTiles(int size)
     {
         int rest = size % MR;
-        return (size / MR) + (rest == 0 ? 0 : Use512 && rest <= 4 ? 1.0 / 3 : Use512 && rest <= 8 ? 2.0 / 3 : 1);
+        if (rest == 0 || !Use512) return (size / MR) + (rest == 0 ? 0 : 1);
+        int computed = rest is 11 or 7 or 3 ? rest + 1 : rest + (rest % 2);
+        return (size / MR) + (computed / 12.0);
     }
 
     // A last panel of at most 16 columns runs the half-width kernel (avx512), at about half a tile's cost.
@@ -314,6 +316,22 @@ internal static unsafe class PackedGemm
     static void Kernel(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
         if (Use512 && nr <= 16) Kernel12x16(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        else if (Use512 && mr < 12 && mr != 11 && mr != 7 && mr != 3)
+        {
+            // A last panel of fewer rows, as 8-, 4- and 2-row tiles that waste at most one row: 10 = 8 + 2 computes
+            // 10 rows where the 12-row tile computed 12. The tiles read the same packed panel from their first row.
+            int done = 0;
+            while (done < mr)
+            {
+                int rest = mr - done, rows = rest >= 7 ? 8 : rest >= 3 ? 4 : 2;
+                int count = Math.Min(rows, rest);
+                float* cPart = (flags & TransposedC) != 0 ? c + done : c + (long)done * ldc;
+                if (rows == 8) Kernel8x32(kc, a + done, aStride, b, bStride, cPart, ldc, count, nr, alpha, flags);
+                else if (rows == 4) Kernel4x32(kc, a + done, aStride, b, bStride, cPart, ldc, count, nr, alpha, flags);
+                else Kernel2x32(kc, a + done, aStride, b, bStride, cPart, ldc, count, nr, alpha, flags);
+                done += count;
+            }
+        }
         else if (Use512 && mr <= 4) Kernel4x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
         else if (Use512 && mr <= 8) Kernel8x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
         else if (Use512) Kernel12x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
@@ -445,6 +463,33 @@ internal static unsafe class PackedGemm
 
         float* t = stackalloc float[4 * 32];
         c00.Store(t); c01.Store(t + 16); c10.Store(t + 32); c11.Store(t + 48); c20.Store(t + 64); c21.Store(t + 80); c30.Store(t + 96); c31.Store(t + 112);
+        AddTile(t, 32, c, ldc, mr, nr, alpha, flags);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    static void Kernel2x32(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
+    {
+        bool transC = (flags & TransposedC) != 0, overwrite = (flags & OverwriteC) != 0;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            a += aStride; b += bStride;
+        }
+
+        var s = Vector512.Create(alpha);
+        if (!transC && nr == 32)
+        {
+            Add(c, c00, c01, s, overwrite); if (mr == 1) return;
+            Add(c + ldc, c10, c11, s, overwrite);
+            return;
+        }
+
+        float* t = stackalloc float[2 * 32];
+        c00.Store(t); c01.Store(t + 16); c10.Store(t + 32); c11.Store(t + 48);
         AddTile(t, 32, c, ldc, mr, nr, alpha, flags);
     }
 
