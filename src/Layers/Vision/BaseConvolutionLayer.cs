@@ -52,6 +52,10 @@ public abstract class BaseConvolutionLayer : Layer
     private int _sliceCount = 1;
     private Action<int, int, int>? _sliceBody;
     private Action<int, int>? _runSlice;
+    private Action<int, int, int>? _forwardItems;
+    private Action<int, int, int>? _backwardItems;
+    private Blob? _input;
+    private Blob? _output;
     private float[] _biasMultiplier = [];
 
     /// <summary>Reads the parts of <c>convolution_param</c> that need no bottom shape.</summary>
@@ -289,6 +293,110 @@ public abstract class BaseConvolutionLayer : Layer
 
     private void RunSlice(int slot, int total) =>
         _sliceBody!(slot, ItemCount * slot / total, ItemCount * (slot + 1) / total);
+
+    /// <summary>
+    /// Forward, item by item (split over threads for a large batch): a convolution's y = W im2col(x) + b, or, for
+    /// the reversed layer (Deconvolution), y = col2im(W^T x) + b.
+    /// </summary>
+    protected sealed override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        _forwardItems ??= ForwardItems;
+        for (var i = 0; i < bottom.Count; i++)
+        {
+            (_input, _output) = (bottom[i], top[i]);
+            ForEachItem(_forwardItems);
+        }
+
+        (_input, _output) = (null, null);
+    }
+
+    /// <summary>
+    /// Backward: the bias and weight gradients sum over the items, in item order, on this thread; the input
+    /// gradients are independent items and may be split over threads (each slice takes its own im2col).
+    /// </summary>
+    protected sealed override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        _backwardItems ??= BackwardItems;
+        for (var i = 0; i < top.Count; i++)
+        {
+            var topDiff = top[i].Diff;
+            if (BiasTerm && ParamPropagateDown(1))
+            {
+                for (var n = 0; n < ItemCount; n++)
+                {
+                    BackwardBias(Blobs[1].Diff, topDiff.Slice(n * TopDim, TopDim));
+                }
+            }
+
+            if (ParamPropagateDown(0))
+            {
+                var bottomData = bottom[i].Data;
+                for (var n = 0; n < ItemCount; n++)
+                {
+                    var x = bottomData.Slice(n * BottomDim, BottomDim);
+                    var dy = topDiff.Slice(n * TopDim, TopDim);
+                    if (_reverseDimensions)
+                    {
+                        WeightGemm(dy, x, Blobs[0].Diff);
+                    }
+                    else
+                    {
+                        WeightGemm(x, dy, Blobs[0].Diff);
+                    }
+                }
+            }
+
+            if (propagateDown[i])
+            {
+                (_input, _output) = (bottom[i], top[i]);
+                ForEachItem(_backwardItems);
+                (_input, _output) = (null, null);
+            }
+        }
+    }
+
+    private void ForwardItems(int slot, int first, int last)
+    {
+        var input = _input!.Data;
+        var output = _output!.Data;
+        for (var n = first; n < last; n++)
+        {
+            var x = input.Slice(n * BottomDim, BottomDim);
+            var y = output.Slice(n * TopDim, TopDim);
+            if (_reverseDimensions)
+            {
+                BackwardGemm(x, Blobs[0].Data, y, slot);
+            }
+            else
+            {
+                ForwardGemm(x, Blobs[0].Data, y, slot);
+            }
+
+            if (BiasTerm)
+            {
+                ForwardBias(y, Blobs[1].Data);
+            }
+        }
+    }
+
+    private void BackwardItems(int slot, int first, int last)
+    {
+        var topDiff = _output!.Diff;
+        var bottomDiff = _input!.Diff;
+        for (var n = first; n < last; n++)
+        {
+            var dy = topDiff.Slice(n * TopDim, TopDim);
+            var dx = bottomDiff.Slice(n * BottomDim, BottomDim);
+            if (_reverseDimensions)
+            {
+                ForwardGemm(dy, Blobs[0].Data, dx, slot);
+            }
+            else
+            {
+                BackwardGemm(dy, Blobs[0].Data, dx, slot);
+            }
+        }
+    }
 
     /// <summary>
     /// output = W * im2col(input), per group: the convolution of one item, with the column buffer of
