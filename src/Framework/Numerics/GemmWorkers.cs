@@ -51,11 +51,7 @@ internal static unsafe class GemmWorkers
             {
                 var w = workers[i - 1];
                 w.Managed = work; w.Index = i; w.Total = total; w.Failure = null;
-                Interlocked.Increment(ref w.Posted);
-                if (Volatile.Read(ref w.Sleeping) == 1)
-                {
-                    w.Wake.Set();
-                }
+                w.Post();
             }
 
             System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
@@ -78,12 +74,7 @@ internal static unsafe class GemmWorkers
             for (int i = 1; i < total; i++)
             {
                 var w = workers[i - 1];
-                var spinner = default(SpinWait);
-                while (Volatile.Read(ref w.Completed) != Volatile.Read(ref w.Posted))
-                {
-                    spinner.SpinOnce(sleep1Threshold: -1);
-                }
-
+                w.AwaitCompletion();
                 w.Managed = null;
                 failure ??= w.Failure;
             }
@@ -107,6 +98,26 @@ internal static unsafe class GemmWorkers
         public int Posted;
         public int Completed;
         public int Sleeping;
+
+        // Hands over the slice set in the fields: the full fence of the increment pairs with the worker's (see Loop).
+        public void Post()
+        {
+            Interlocked.Increment(ref Posted);
+            if (Volatile.Read(ref Sleeping) == 1)
+            {
+                Wake.Set();
+            }
+        }
+
+        // The caller spins (yielding) until the slice it posted is done: the slices take about as long as its own.
+        public void AwaitCompletion()
+        {
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref Completed) != Volatile.Read(ref Posted))
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+        }
 
         public void Loop()
         {
@@ -179,23 +190,11 @@ internal static unsafe class GemmWorkers
             {
                 var w = workers[i - 1];
                 w.Work = work; w.State = state; w.Index = i; w.Total = total; w.Managed = null;
-                Interlocked.Increment(ref w.Posted);
-                if (Volatile.Read(ref w.Sleeping) == 1)
-                {
-                    w.Wake.Set();
-                }
+                w.Post();
             }
 
             work(0, total, state);
-            for (int i = 1; i < total; i++)
-            {
-                var w = workers[i - 1];
-                var spinner = default(SpinWait);
-                while (Volatile.Read(ref w.Completed) != Volatile.Read(ref w.Posted))
-                {
-                    spinner.SpinOnce(sleep1Threshold: -1);
-                }
-            }
+            for (int i = 1; i < total; i++) workers[i - 1].AwaitCompletion();
         }
     }
 
