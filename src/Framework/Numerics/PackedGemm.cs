@@ -45,6 +45,12 @@ internal static unsafe class PackedGemm
 
     private static bool Use512 => ReferenceEquals(s_kernel, "avx512");
 
+    /// <summary>
+    /// Whether small products take <see cref="DirectGemm"/> (AVX-512); tests turn it off to run the packed path on
+    /// every shape, and LAYERNET_GEMM_DIRECT=0 does for comparisons.
+    /// </summary>
+    internal static bool DirectProducts { get; set; } = Environment.GetEnvironmentVariable("LAYERNET_GEMM_DIRECT") != "0";
+
     private static bool Use256 => ReferenceEquals(s_kernel, "avx2");
 
     /// <summary>Rows of the micro-kernel's tile.</summary>
@@ -109,6 +115,12 @@ internal static unsafe class PackedGemm
         if (beta != 0f && beta != 1f) TensorPrimitives.Multiply(c.Slice(0, m * n), beta, c.Slice(0, m * n));
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
         {
+            if (Use512 && DirectProducts && DirectGemm.Takes(ta, tb, m, n, k))
+            {
+                DirectGemm.Run(ta, tb, m, n, k, alpha, pa, pb, pc, overwrite: beta == 0f);
+                return;
+            }
+
             // C^T = op(B)^T * op(A)^T: the same products, summed in the same order (so the same bits), over tiles of
             // C^T written back transposed. Chosen when it wastes less of the MR x NR tiles on padding: a product
             // with 10 or 100 columns fills a 32-column tile a third or three quarters full, and its 64 rows fill

@@ -11,11 +11,25 @@ public sealed class BlasTests
         (1, 1, 1), (3, 5, 7), (7, 5, 3), (12, 32, 256), (13, 33, 257), (24, 64, 513), (37, 65, 300),
         (64, 100, 1000), (100, 64, 1000), (64, 10, 100), (10, 100, 64), (64, 100, 10), (50, 500, 64), (130, 70, 600), (200, 300, 129),
         (20, 576, 25), (64, 500, 800), (64, 116, 40), (100, 10, 64), (11, 47, 17), (20, 25, 576), (5, 27, 40), (8, 20, 9), (6, 40, 33), (9, 70, 20), (2, 33, 5),
+        // Edges of DirectGemm: last chunks of 4, 8, 9, 13, 16 and 17 columns, row blocks of 1 to 12, dot-product tiles
+        // of 1 to 8 columns with k a multiple of 8 or not.
+        (5, 13, 7), (16, 9, 33), (12, 40, 10), (7, 3, 40), (5, 8, 64), (2, 9, 100), (13, 17, 200), (1, 100, 1000),
+        (24, 48, 16), (64, 96, 10), (3, 200, 5), (30, 100, 64), (4, 36, 12), (25, 1, 300),
     ];
+
+    // Every kernel this machine runs, and with AVX-512 the packed path alone too (DirectGemm takes the small products).
+    private static IEnumerable<string> Kernels() =>
+        PackedGemm.Supported.Contains("avx512") ? [.. PackedGemm.Supported, "avx512-packed"] : PackedGemm.Supported;
+
+    private static void Use(string kernel)
+    {
+        PackedGemm.Select(kernel == "avx512-packed" ? "avx512" : kernel);
+        PackedGemm.DirectProducts = kernel != "avx512-packed";
+    }
 
     private static IEnumerable<TestCaseData> Cases()
     {
-        foreach (var kernel in PackedGemm.Supported)
+        foreach (var kernel in Kernels())
         {
             foreach (var (m, n, k) in Shapes)
             {
@@ -31,12 +45,16 @@ public sealed class BlasTests
     }
 
     [TearDown]
-    public void RestoreKernel() => PackedGemm.Select(PackedGemm.Supported[0]);
+    public void RestoreKernel()
+    {
+        PackedGemm.Select(PackedGemm.Supported[0]);
+        PackedGemm.DirectProducts = true;
+    }
 
     [TestCaseSource(nameof(Cases))]
     public void Gemm_matches_a_double_precision_reference(string kernel, int m, int n, int k, bool ta, bool tb)
     {
-        PackedGemm.Select(kernel);
+        Use(kernel);
         var random = new Random(m * 1000003 + n * 1009 + k);
         var a = Values(random, m * k);
         var b = Values(random, k * n);

@@ -1,0 +1,523 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LayerNet.Numerics;
+
+/// <summary>
+/// Single-thread products with no packing (AVX-512): both operands are read where they lie, edges with masked loads
+/// and stores, and there is no per-call setup beyond a loop over tiles. <see cref="PackedGemm"/> sends the products
+/// here that <see cref="Takes"/> accepts.
+/// <list type="bullet">
+/// <item>B not transposed (NN, TN): outer products. A tile is up to 12 rows of C by 32 columns (two 512-bit vectors,
+/// the last one masked) over all of k: A's entries are broadcast from where they lie, B's rows loaded from where they
+/// lie, C written once. Rows are split into blocks as even as possible (64 = 11 + 11 + 11 + 11 + 10 + 10), so no
+/// tile computes a row it throws away; a last chunk of at most 16 or 8 columns runs one 512-bit or one 256-bit
+/// vector a row (a 256-bit multiply-add costs half a 512-bit one here).</item>
+/// <item>NT: dot products, as both operands run along k. A tile is up to 4 rows of A by up to 8 rows of B, 256-bit
+/// vectors along k (the last one masked), then one reduction tree per row of the tile gives its sums in one vector.
+/// 256 bits, not 512: the same multiply-adds a cycle here, 100 = 12 x 8 + 4 wastes less of the last vector than
+/// 6 x 16 + 4, and the tree has one level less.</item>
+/// </list>
+/// The lecture's net's small products (fc2: NT 64 x 10 x 100, NN 64 x 100 x 10, TN 10 x 100 x 64) took 1.7 to 2.3
+/// microseconds through packing, 0.70 to 0.75 times OpenBLAS's speed: packing, transposed write-back and per-call
+/// setup cost as much as the multiply-adds. Here they take 1.2 to 1.5 (0.96 to 1.1 times OpenBLAS), and a call
+/// costs 20 ns where the packed path's cost 70 to 220.
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class DirectGemm
+{
+    // Products of at most this many multiply-adds (8.4 M) may come here; larger ones are split over threads by the
+    // packed path, or soon will be. Measured on one core against the packed path: equal or faster on every NN and
+    // TN shape tried with more than 16 columns, up to 32 M multiply-adds (NN 64 x 1000 x 100: 0.99x, 37 x 65 x 300:
+    // 1.27x, 8 x 8 x 8: 3.7x).
+    public const long MaxWork = 1L << 23;
+
+    /// <summary>Whether the product runs here (the caller checks for AVX-512).</summary>
+    public static bool Takes(bool ta, bool tb, int m, int n, int k)
+    {
+        long work = (long)m * n * k;
+        if ((ta && tb) || work > MaxWork) return false;
+
+        // NT: each entry of C ends in a reduction (about a cycle), where packing transposes both operands (about 0.4
+        // cycle a float): dot products win where 4 m n <= k (m + n). Measured against packing: 64 x 10 x 100 1.1x,
+        // 10 x 64 x 100 1.3x, 20 x 25 x 576 1.7x; 64 x 64 x 64 0.6x and 50 x 64 x 80 0.93x go to packing.
+        if (tb) return 4 * (long)m * n <= (long)k * (m + n);
+
+        // Outer products hold a row of C in whole vectors; with 16 columns or fewer (one vector a row, or a 256-bit
+        // one, feeding one multiply-add per broadcast) C^T's tiles in the packed path do better unless the rows are
+        // few too (TN 64 x 10 x 100: 0.73x; NN 100 x 10 x 64: 1.07x).
+        return n > 16 || m <= 16;
+    }
+
+    /// <summary>C = alpha * op(A) * op(B) (+ C unless <paramref name="overwrite"/>), row-major, C m x n.</summary>
+    public static void Run(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
+    {
+        if (alpha == 1f) Run<Yes>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
+        else Run<No>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
+    }
+
+    static void Run<TOne>(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
+        where TOne : struct, IFlag
+    {
+        if (tb) Dots<TOne>(m, n, k, alpha, a, b, c, overwrite);
+        else if (ta) Outer<Yes, TOne>(m, n, k, alpha, a, b, c, overwrite);
+        else Outer<No, TOne>(m, n, k, alpha, a, b, c, overwrite);
+    }
+
+    // ------------------------------------------------------------------------------------------------ outer products
+
+    static void Outer<TA, TOne>(int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
+        where TA : struct, IFlag where TOne : struct, IFlag
+    {
+        int blocks = (m + 11) / 12;
+        // A(r, p) lies at a[r * rowStep + p * kStep].
+        nint rowStep = TA.Value ? 1 : k, kStep = TA.Value ? m : 1;
+        // Whole 32-column chunks (and a last one of more than 16) in one call per row block; a last chunk of at
+        // most 16 columns in a second, at its own width.
+        int rest = n % 32, wide = (n / 32) + (rest > 16 ? 1 : 0), done = n - (rest is > 0 and <= 16 ? rest : 0);
+        for (int block = 0; block < blocks; block++)
+        {
+            int r0 = (int)((long)m * block / blocks), rows = (int)((long)m * (block + 1) / blocks) - r0;
+            var args = new Tile
+            {
+                K = k, A = a + (r0 * rowStep), RowStep = rowStep, KStep = kStep, B = b, Ldb = n,
+                C = c + ((long)r0 * n), Ldc = n, Alpha = alpha, Overwrite = overwrite, Chunks = wide,
+                Mask = FirstLanes(rest > 16 ? rest - 16 : 16),
+            };
+            if (wide > 0) OuterRows<TA, TOne, Yes>(rows, ref args);
+            if (done == n) continue;
+            args.B += done; args.C += done; args.Chunks = 1; args.Mask = FirstLanes(n - done);
+            if (n - done > 8) OuterRows<TA, TOne, No>(rows, ref args);
+            else OuterRowsNarrow<TA, TOne>(rows, ref args);
+        }
+    }
+
+    struct Tile
+    {
+        public int K;
+        public float* A, B, C;
+        public nint RowStep, KStep, Ldb, Ldc;
+        public float Alpha;
+        public bool Overwrite;
+        public int Chunks;
+
+        // Of the last vector of the last chunk (the others are whole).
+        public Vector512<float> Mask;
+    }
+
+    // One instantiation per row count, so the kernel's loop holds exactly the accumulators it needs.
+    static void OuterRows<TA, TOne, TWide>(int rows, ref Tile t)
+        where TA : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag
+    {
+        switch (rows)
+        {
+            case 1: OuterKernel<TA, TOne, TWide, R1>(ref t); break;
+            case 2: OuterKernel<TA, TOne, TWide, R2>(ref t); break;
+            case 3: OuterKernel<TA, TOne, TWide, R3>(ref t); break;
+            case 4: OuterKernel<TA, TOne, TWide, R4>(ref t); break;
+            case 5: OuterKernel<TA, TOne, TWide, R5>(ref t); break;
+            case 6: OuterKernel<TA, TOne, TWide, R6>(ref t); break;
+            case 7: OuterKernel<TA, TOne, TWide, R7>(ref t); break;
+            case 8: OuterKernel<TA, TOne, TWide, R8>(ref t); break;
+            case 9: OuterKernel<TA, TOne, TWide, R9>(ref t); break;
+            case 10: OuterKernel<TA, TOne, TWide, R10>(ref t); break;
+            case 11: OuterKernel<TA, TOne, TWide, R11>(ref t); break;
+            default: OuterKernel<TA, TOne, TWide, R12>(ref t); break;
+        }
+    }
+
+    static void OuterRowsNarrow<TA, TOne>(int rows, ref Tile t)
+        where TA : struct, IFlag where TOne : struct, IFlag
+    {
+        switch (rows)
+        {
+            case 1: OuterKernelNarrow<TA, TOne, R1>(ref t); break;
+            case 2: OuterKernelNarrow<TA, TOne, R2>(ref t); break;
+            case 3: OuterKernelNarrow<TA, TOne, R3>(ref t); break;
+            case 4: OuterKernelNarrow<TA, TOne, R4>(ref t); break;
+            case 5: OuterKernelNarrow<TA, TOne, R5>(ref t); break;
+            case 6: OuterKernelNarrow<TA, TOne, R6>(ref t); break;
+            case 7: OuterKernelNarrow<TA, TOne, R7>(ref t); break;
+            case 8: OuterKernelNarrow<TA, TOne, R8>(ref t); break;
+            case 9: OuterKernelNarrow<TA, TOne, R9>(ref t); break;
+            case 10: OuterKernelNarrow<TA, TOne, R10>(ref t); break;
+            case 11: OuterKernelNarrow<TA, TOne, R11>(ref t); break;
+            default: OuterKernelNarrow<TA, TOne, R12>(ref t); break;
+        }
+    }
+
+    // C[r, j..j+32) (or 16 when not wide) of rows r < R += alpha * sum_p A(r, p) * B[p, j..], for t.Chunks chunks
+    // j = 0, 32, ...; the last vector of the last chunk is masked (loads read nothing past the row's end, stores write
+    // nothing past it). The row count is a type, so the guards below are constants and each instantiation keeps only
+    // its own accumulators.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    static void OuterKernel<TA, TOne, TWide, TR>(ref Tile t)
+        where TA : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag where TR : struct, ICount
+    {
+        int rows = TR.Value;
+        bool wide = TWide.Value;
+        nint rs = TA.Value ? 1 : t.RowStep, ks = t.KStep, ldb = t.Ldb, ldc = t.Ldc;
+        nint o2 = 2 * rs, o3 = 3 * rs, o4 = 4 * rs, o5 = 5 * rs, o6 = 6 * rs, o7 = 7 * rs, o8 = 8 * rs, o9 = 9 * rs, o10 = 10 * rs, o11 = 11 * rs;
+        var s = Vector512.Create(t.Alpha);
+        bool ow = t.Overwrite;
+        int k = t.K;
+        for (int chunk = 0; chunk < t.Chunks; chunk++)
+        {
+            Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+                c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
+                c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default,
+                c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
+            bool last = chunk == t.Chunks - 1;
+            var mask = last ? t.Mask : Vector512<float>.AllBitsSet;
+            bool whole = !last || Vector512.ExtractMostSignificantBits(t.Mask) == 0xFFFF;
+            float* a = t.A, b = t.B + (chunk * 32);
+            for (int p = 0; p < k; p++)
+            {
+                Vector512<float> b0, b1 = default;
+                if (wide) { b0 = Vector512.Load(b); b1 = Avx512F.MaskLoad(b + 16, mask, Vector512<float>.Zero); }
+                else b0 = Avx512F.MaskLoad(b, mask, Vector512<float>.Zero);
+                Vector512<float> x;
+                x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); if (wide) c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+                if (rows > 1) { x = Vector512.Create(a[rs]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); if (wide) c11 = Avx512F.FusedMultiplyAdd(x, b1, c11); }
+                if (rows > 2) { x = Vector512.Create(a[o2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); if (wide) c21 = Avx512F.FusedMultiplyAdd(x, b1, c21); }
+                if (rows > 3) { x = Vector512.Create(a[o3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); if (wide) c31 = Avx512F.FusedMultiplyAdd(x, b1, c31); }
+                if (rows > 4) { x = Vector512.Create(a[o4]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); if (wide) c41 = Avx512F.FusedMultiplyAdd(x, b1, c41); }
+                if (rows > 5) { x = Vector512.Create(a[o5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); if (wide) c51 = Avx512F.FusedMultiplyAdd(x, b1, c51); }
+                if (rows > 6) { x = Vector512.Create(a[o6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); if (wide) c61 = Avx512F.FusedMultiplyAdd(x, b1, c61); }
+                if (rows > 7) { x = Vector512.Create(a[o7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); if (wide) c71 = Avx512F.FusedMultiplyAdd(x, b1, c71); }
+                if (rows > 8) { x = Vector512.Create(a[o8]); c80 = Avx512F.FusedMultiplyAdd(x, b0, c80); if (wide) c81 = Avx512F.FusedMultiplyAdd(x, b1, c81); }
+                if (rows > 9) { x = Vector512.Create(a[o9]); c90 = Avx512F.FusedMultiplyAdd(x, b0, c90); if (wide) c91 = Avx512F.FusedMultiplyAdd(x, b1, c91); }
+                if (rows > 10) { x = Vector512.Create(a[o10]); ca0 = Avx512F.FusedMultiplyAdd(x, b0, ca0); if (wide) ca1 = Avx512F.FusedMultiplyAdd(x, b1, ca1); }
+                if (rows > 11) { x = Vector512.Create(a[o11]); cb0 = Avx512F.FusedMultiplyAdd(x, b0, cb0); if (wide) cb1 = Avx512F.FusedMultiplyAdd(x, b1, cb1); }
+                a += ks; b += ldb;
+            }
+
+            float* c = t.C + (chunk * 32);
+            PutRow<TOne, TWide>(c, c00, c01, s, mask, whole, ow);
+            if (rows > 1) PutRow<TOne, TWide>(c + ldc, c10, c11, s, mask, whole, ow);
+            if (rows > 2) PutRow<TOne, TWide>(c + (2 * ldc), c20, c21, s, mask, whole, ow);
+            if (rows > 3) PutRow<TOne, TWide>(c + (3 * ldc), c30, c31, s, mask, whole, ow);
+            if (rows > 4) PutRow<TOne, TWide>(c + (4 * ldc), c40, c41, s, mask, whole, ow);
+            if (rows > 5) PutRow<TOne, TWide>(c + (5 * ldc), c50, c51, s, mask, whole, ow);
+            if (rows > 6) PutRow<TOne, TWide>(c + (6 * ldc), c60, c61, s, mask, whole, ow);
+            if (rows > 7) PutRow<TOne, TWide>(c + (7 * ldc), c70, c71, s, mask, whole, ow);
+            if (rows > 8) PutRow<TOne, TWide>(c + (8 * ldc), c80, c81, s, mask, whole, ow);
+            if (rows > 9) PutRow<TOne, TWide>(c + (9 * ldc), c90, c91, s, mask, whole, ow);
+            if (rows > 10) PutRow<TOne, TWide>(c + (10 * ldc), ca0, ca1, s, mask, whole, ow);
+            if (rows > 11) PutRow<TOne, TWide>(c + (11 * ldc), cb0, cb1, s, mask, whole, ow);
+        }
+    }
+
+    // OuterKernel for at most 8 columns, in 256-bit vectors: a 256-bit multiply-add costs half a 512-bit one here,
+    // so the last 4 columns of 100 cost half what a masked 512-bit vector did (TN 10 x 100 x 64: 89 -> 98 GFLOP/s).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    static void OuterKernelNarrow<TA, TOne, TR>(ref Tile t)
+        where TA : struct, IFlag where TOne : struct, IFlag where TR : struct, ICount
+    {
+        int rows = TR.Value;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+            c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default;
+        var mask = t.Mask.GetLower();
+        float* a = t.A, b = t.B;
+        nint rs = TA.Value ? 1 : t.RowStep, ks = t.KStep, ldb = t.Ldb;
+        nint o2 = 2 * rs, o3 = 3 * rs, o4 = 4 * rs, o5 = 5 * rs, o6 = 6 * rs, o7 = 7 * rs, o8 = 8 * rs, o9 = 9 * rs, o10 = 10 * rs, o11 = 11 * rs;
+        for (int p = 0; p < t.K; p++)
+        {
+            var y = Avx512F.VL.MaskLoad(b, mask, Vector256<float>.Zero);
+            c0 = Fma.MultiplyAdd(Vector256.Create(a[0]), y, c0);
+            if (rows > 1) c1 = Fma.MultiplyAdd(Vector256.Create(a[rs]), y, c1);
+            if (rows > 2) c2 = Fma.MultiplyAdd(Vector256.Create(a[o2]), y, c2);
+            if (rows > 3) c3 = Fma.MultiplyAdd(Vector256.Create(a[o3]), y, c3);
+            if (rows > 4) c4 = Fma.MultiplyAdd(Vector256.Create(a[o4]), y, c4);
+            if (rows > 5) c5 = Fma.MultiplyAdd(Vector256.Create(a[o5]), y, c5);
+            if (rows > 6) c6 = Fma.MultiplyAdd(Vector256.Create(a[o6]), y, c6);
+            if (rows > 7) c7 = Fma.MultiplyAdd(Vector256.Create(a[o7]), y, c7);
+            if (rows > 8) c8 = Fma.MultiplyAdd(Vector256.Create(a[o8]), y, c8);
+            if (rows > 9) c9 = Fma.MultiplyAdd(Vector256.Create(a[o9]), y, c9);
+            if (rows > 10) ca = Fma.MultiplyAdd(Vector256.Create(a[o10]), y, ca);
+            if (rows > 11) cb = Fma.MultiplyAdd(Vector256.Create(a[o11]), y, cb);
+            a += ks; b += ldb;
+        }
+
+        var s = Vector256.Create(t.Alpha);
+        float* c = t.C;
+        nint ldc = t.Ldc;
+        bool ow = t.Overwrite;
+        PutNarrow<TOne>(c, c0, s, mask, ow);
+        if (rows > 1) PutNarrow<TOne>(c + ldc, c1, s, mask, ow);
+        if (rows > 2) PutNarrow<TOne>(c + (2 * ldc), c2, s, mask, ow);
+        if (rows > 3) PutNarrow<TOne>(c + (3 * ldc), c3, s, mask, ow);
+        if (rows > 4) PutNarrow<TOne>(c + (4 * ldc), c4, s, mask, ow);
+        if (rows > 5) PutNarrow<TOne>(c + (5 * ldc), c5, s, mask, ow);
+        if (rows > 6) PutNarrow<TOne>(c + (6 * ldc), c6, s, mask, ow);
+        if (rows > 7) PutNarrow<TOne>(c + (7 * ldc), c7, s, mask, ow);
+        if (rows > 8) PutNarrow<TOne>(c + (8 * ldc), c8, s, mask, ow);
+        if (rows > 9) PutNarrow<TOne>(c + (9 * ldc), c9, s, mask, ow);
+        if (rows > 10) PutNarrow<TOne>(c + (10 * ldc), ca, s, mask, ow);
+        if (rows > 11) PutNarrow<TOne>(c + (11 * ldc), cb, s, mask, ow);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void PutNarrow<TOne>(float* c, Vector256<float> x, Vector256<float> alpha, Vector256<float> mask, bool overwrite)
+        where TOne : struct, IFlag =>
+        Avx512F.VL.MaskStore(c, mask, Combine<TOne>(x, alpha, overwrite ? default : Avx512F.VL.MaskLoad(c, mask, Vector256<float>.Zero), overwrite));
+
+    // A tile's sums x go into C as alpha * x or alpha * x + C, with one rounding as the packed kernels' write-back.
+    // With alpha = 1 (TOne, the layers' usual call) there is no multiply: x * 1 and fma(x, 1, c) are exactly x and
+    // x + c, and the multiply-add pipes are what the kernels wait on while an add runs on other pipes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Combine<TOne>(Vector512<float> x, Vector512<float> alpha, Vector512<float> old, bool overwrite)
+        where TOne : struct, IFlag =>
+        TOne.Value ? (overwrite ? x : x + old) : (overwrite ? x * alpha : Avx512F.FusedMultiplyAdd(x, alpha, old));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Combine<TOne>(Vector256<float> x, Vector256<float> alpha, Vector256<float> old, bool overwrite)
+        where TOne : struct, IFlag =>
+        TOne.Value ? (overwrite ? x : x + old) : (overwrite ? x * alpha : Fma.MultiplyAdd(x, alpha, old));
+
+    // One row of a tile into C, the last vector masked unless whole.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void PutRow<TOne, TWide>(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> alpha, Vector512<float> mask, bool whole, bool overwrite)
+        where TOne : struct, IFlag where TWide : struct, IFlag
+    {
+        if (TWide.Value)
+        {
+            Vector512.Store(Combine<TOne>(x0, alpha, overwrite ? default : Vector512.Load(c), overwrite), c);
+            c += 16;
+            x0 = x1;
+        }
+
+        if (whole)
+        {
+            Vector512.Store(Combine<TOne>(x0, alpha, overwrite ? default : Vector512.Load(c), overwrite), c);
+            return;
+        }
+
+        var old = overwrite ? default : Avx512F.MaskLoad(c, mask, Vector512<float>.Zero);
+        Avx512F.MaskStore(c, mask, Combine<TOne>(x0, alpha, old, overwrite));
+    }
+
+    // ------------------------------------------------------------------------------------------------ dot products
+
+    // C = alpha * A * B^T (+ C): A m x k, B n x k, both row-major, so C(i, j) is the dot product of two rows.
+    static void Dots<TOne>(int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
+        where TOne : struct, IFlag
+    {
+        // Columns of C (rows of B) in groups of at most 8, as even as possible (10 = 5 + 5); rows of A in tiles of
+        // as many as keep the accumulators at 24 or fewer (5 columns: 4 rows).
+        int groups = (n + 7) / 8;
+        var tail = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(k % 8 == 0 ? 8 : k % 8)).AsSingle();
+        for (int g = 0; g < groups; g++)
+        {
+            int j0 = (int)((long)n * g / groups), cols = (int)((long)n * (g + 1) / groups) - j0;
+            int tileRows = Math.Min(4, 24 / cols);
+            for (int i0 = 0; i0 < m; i0 += tileRows)
+            {
+                var args = new DotTile
+                {
+                    K = k, A = a + ((long)i0 * k), B = b + ((long)j0 * k), C = c + ((long)i0 * n) + j0, Ldc = n,
+                    Alpha = alpha, Overwrite = overwrite, Tail = tail,
+                    Columns = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(cols)).AsSingle(),
+                };
+                switch (Math.Min(tileRows, m - i0))
+                {
+                    case 1: DotColumns<R1, TOne>(cols, ref args); break;
+                    case 2: DotColumns<R2, TOne>(cols, ref args); break;
+                    case 3: DotColumns<R3, TOne>(cols, ref args); break;
+                    default: DotColumns<R4, TOne>(cols, ref args); break;
+                }
+            }
+        }
+    }
+
+    struct DotTile
+    {
+        public int K;
+        public float* A, B, C;
+        public nint Ldc;
+        public float Alpha;
+        public bool Overwrite;
+        public Vector256<float> Tail, Columns;
+    }
+
+    static void DotColumns<TR, TOne>(int cols, ref DotTile t)
+        where TR : struct, ICount where TOne : struct, IFlag
+    {
+        switch (cols)
+        {
+            case 1: DotKernel<TR, R1, TOne>(ref t); break;
+            case 2: DotKernel<TR, R2, TOne>(ref t); break;
+            case 3: DotKernel<TR, R3, TOne>(ref t); break;
+            case 4: DotKernel<TR, R4, TOne>(ref t); break;
+            case 5: DotKernel<TR, R5, TOne>(ref t); break;
+            case 6: DotKernel<TR, R6, TOne>(ref t); break;
+            case 7: DotKernel<TR, R7, TOne>(ref t); break;
+            default: DotKernel<TR, R8, TOne>(ref t); break;
+        }
+    }
+
+    // C[r, 0..S) for rows r < R: dot products of R rows of A with S rows of B over k, 8 at a time (the last 8
+    // masked), then each row's S accumulators reduced to one vector of S sums.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    static void DotKernel<TR, TS, TOne>(ref DotTile t)
+        where TR : struct, ICount where TS : struct, ICount where TOne : struct, IFlag
+    {
+        int rows = TR.Value, cols = TS.Value;
+        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c06 = default, c07 = default,
+            c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default, c16 = default, c17 = default,
+            c20 = default, c21 = default, c22 = default, c23 = default, c24 = default, c25 = default, c26 = default, c27 = default,
+            c30 = default, c31 = default, c32 = default, c33 = default, c34 = default, c35 = default, c36 = default, c37 = default;
+        int k = t.K;
+        float* a0 = t.A, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+        float* b0 = t.B, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k, b4 = b3 + k, b5 = b4 + k, b6 = b5 + k, b7 = b6 + k;
+        int full = k & ~7;
+        var mask = Vector256<float>.AllBitsSet;
+        for (int p = 0; ; p += 8)
+        {
+            Vector256<float> x0, x1 = default, x2 = default, x3 = default, y;
+            if (p >= full)
+            {
+                // The last, partial 8 (or none): masked loads of both rows, so lanes past k are zero.
+                if (p >= k) break;
+                mask = t.Tail;
+            }
+
+            x0 = Load(a0 + p, mask);
+            if (rows > 1) x1 = Load(a1 + p, mask);
+            if (rows > 2) x2 = Load(a2 + p, mask);
+            if (rows > 3) x3 = Load(a3 + p, mask);
+            y = Load(b0 + p, mask);
+            c00 = Fma.MultiplyAdd(x0, y, c00); if (rows > 1) c10 = Fma.MultiplyAdd(x1, y, c10); if (rows > 2) c20 = Fma.MultiplyAdd(x2, y, c20); if (rows > 3) c30 = Fma.MultiplyAdd(x3, y, c30);
+            if (cols > 1)
+            {
+                y = Load(b1 + p, mask);
+                c01 = Fma.MultiplyAdd(x0, y, c01); if (rows > 1) c11 = Fma.MultiplyAdd(x1, y, c11); if (rows > 2) c21 = Fma.MultiplyAdd(x2, y, c21); if (rows > 3) c31 = Fma.MultiplyAdd(x3, y, c31);
+            }
+
+            if (cols > 2)
+            {
+                y = Load(b2 + p, mask);
+                c02 = Fma.MultiplyAdd(x0, y, c02); if (rows > 1) c12 = Fma.MultiplyAdd(x1, y, c12); if (rows > 2) c22 = Fma.MultiplyAdd(x2, y, c22); if (rows > 3) c32 = Fma.MultiplyAdd(x3, y, c32);
+            }
+
+            if (cols > 3)
+            {
+                y = Load(b3 + p, mask);
+                c03 = Fma.MultiplyAdd(x0, y, c03); if (rows > 1) c13 = Fma.MultiplyAdd(x1, y, c13); if (rows > 2) c23 = Fma.MultiplyAdd(x2, y, c23); if (rows > 3) c33 = Fma.MultiplyAdd(x3, y, c33);
+            }
+
+            if (cols > 4)
+            {
+                y = Load(b4 + p, mask);
+                c04 = Fma.MultiplyAdd(x0, y, c04); if (rows > 1) c14 = Fma.MultiplyAdd(x1, y, c14); if (rows > 2) c24 = Fma.MultiplyAdd(x2, y, c24); if (rows > 3) c34 = Fma.MultiplyAdd(x3, y, c34);
+            }
+
+            if (cols > 5)
+            {
+                y = Load(b5 + p, mask);
+                c05 = Fma.MultiplyAdd(x0, y, c05); if (rows > 1) c15 = Fma.MultiplyAdd(x1, y, c15); if (rows > 2) c25 = Fma.MultiplyAdd(x2, y, c25); if (rows > 3) c35 = Fma.MultiplyAdd(x3, y, c35);
+            }
+
+            if (cols > 6)
+            {
+                y = Load(b6 + p, mask);
+                c06 = Fma.MultiplyAdd(x0, y, c06); if (rows > 1) c16 = Fma.MultiplyAdd(x1, y, c16); if (rows > 2) c26 = Fma.MultiplyAdd(x2, y, c26); if (rows > 3) c36 = Fma.MultiplyAdd(x3, y, c36);
+            }
+
+            if (cols > 7)
+            {
+                y = Load(b7 + p, mask);
+                c07 = Fma.MultiplyAdd(x0, y, c07); if (rows > 1) c17 = Fma.MultiplyAdd(x1, y, c17); if (rows > 2) c27 = Fma.MultiplyAdd(x2, y, c27); if (rows > 3) c37 = Fma.MultiplyAdd(x3, y, c37);
+            }
+        }
+
+        var s = Vector256.Create(t.Alpha);
+        float* c = t.C;
+        PutSums<TOne, TS>(c, c00, c01, c02, c03, c04, c05, c06, c07, s, t.Columns, t.Overwrite);
+        if (rows > 1) PutSums<TOne, TS>(c + t.Ldc, c10, c11, c12, c13, c14, c15, c16, c17, s, t.Columns, t.Overwrite);
+        if (rows > 2) PutSums<TOne, TS>(c + (2 * t.Ldc), c20, c21, c22, c23, c24, c25, c26, c27, s, t.Columns, t.Overwrite);
+        if (rows > 3) PutSums<TOne, TS>(c + (3 * t.Ldc), c30, c31, c32, c33, c34, c35, c36, c37, s, t.Columns, t.Overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Load(float* p, Vector256<float> mask) => Avx512F.VL.MaskLoad(p, mask, Vector256<float>.Zero);
+
+    // The lane sums of v0..v(S-1) as one vector (lane j = the sum of vj's lanes), into C's row: a tree of unpacks
+    // and shuffles, 14 of them and 7 adds for 8 sums (pairs within 128-bit lanes, then quads, then the two halves).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void PutSums<TOne, TS>(
+        float* c, Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3,
+        Vector256<float> v4, Vector256<float> v5, Vector256<float> v6, Vector256<float> v7,
+        Vector256<float> alpha, Vector256<float> columns, bool overwrite)
+        where TOne : struct, IFlag where TS : struct, ICount
+    {
+        int cols = TS.Value;
+        // [v0 0+2, v1 0+2, v0 1+3, v1 1+3 | the same for lanes 4..7]
+        var t01 = Avx.UnpackLow(v0, v1) + Avx.UnpackHigh(v0, v1);
+        var t23 = cols > 2 ? Avx.UnpackLow(v2, v3) + Avx.UnpackHigh(v2, v3) : default;
+        // [v0, v1, v2, v3 | v0, v1, v2, v3], each the sum of its 128-bit half
+        var q0 = Avx.Shuffle(t01, t23, 0x44) + Avx.Shuffle(t01, t23, 0xEE);
+        Vector256<float> q1 = default;
+        if (cols > 4)
+        {
+            var t45 = Avx.UnpackLow(v4, v5) + Avx.UnpackHigh(v4, v5);
+            var t67 = cols > 6 ? Avx.UnpackLow(v6, v7) + Avx.UnpackHigh(v6, v7) : default;
+            q1 = Avx.Shuffle(t45, t67, 0x44) + Avx.Shuffle(t45, t67, 0xEE);
+        }
+
+        var sums = Avx.Permute2x128(q0, q1, 0x20) + Avx.Permute2x128(q0, q1, 0x31);
+        if (cols == 8)
+        {
+            Vector256.Store(Combine<TOne>(sums, alpha, overwrite ? default : Vector256.Load(c), overwrite), c);
+            return;
+        }
+
+        var old = overwrite ? default : Avx512F.VL.MaskLoad(c, columns, Vector256<float>.Zero);
+        Avx512F.VL.MaskStore(c, columns, Combine<TOne>(sums, alpha, old, overwrite));
+    }
+
+    // A mask of the first n lanes (none for n <= 0, all for n >= 16).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> FirstLanes(int n) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
+
+    // Compile-time constants for the kernels' shapes: the JIT compiles one body per struct argument, with the
+    // guards on them folded away.
+    internal interface IFlag
+    {
+        static abstract bool Value { get; }
+    }
+
+    internal interface ICount
+    {
+        static abstract int Value { get; }
+    }
+
+    readonly struct Yes : IFlag { public static bool Value => true; }
+
+    readonly struct No : IFlag { public static bool Value => false; }
+
+    readonly struct R1 : ICount { public static int Value => 1; }
+
+    readonly struct R2 : ICount { public static int Value => 2; }
+
+    readonly struct R3 : ICount { public static int Value => 3; }
+
+    readonly struct R4 : ICount { public static int Value => 4; }
+
+    readonly struct R5 : ICount { public static int Value => 5; }
+
+    readonly struct R6 : ICount { public static int Value => 6; }
+
+    readonly struct R7 : ICount { public static int Value => 7; }
+
+    readonly struct R8 : ICount { public static int Value => 8; }
+
+    readonly struct R9 : ICount { public static int Value => 9; }
+
+    readonly struct R10 : ICount { public static int Value => 10; }
+
+    readonly struct R11 : ICount { public static int Value => 11; }
+
+    readonly struct R12 : ICount { public static int Value => 12; }
+}
