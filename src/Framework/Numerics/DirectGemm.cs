@@ -5,24 +5,25 @@ using System.Runtime.Intrinsics.X86;
 namespace LayerNet.Numerics;
 
 /// <summary>
-/// Single-thread products with no packing (AVX-512): both operands are read where they lie, edges with masked loads
-/// and stores, and there is no per-call setup beyond a loop over tiles. <see cref="PackedGemm"/> sends the products
-/// here that <see cref="Takes"/> accepts.
+/// Single-thread products with no packing, with AVX-512 or AVX2: both operands are read where they lie, edges with
+/// masked loads and stores, and there is no per-call setup beyond a loop over tiles. <see cref="PackedGemm"/> sends
+/// the products here that <see cref="Takes"/> accepts.
 /// <list type="bullet">
 /// <item>B not transposed (NN, TN): outer products. A tile is up to 12 rows of C by 32 columns (two 512-bit vectors,
-/// the last one masked) over all of k: A's entries are broadcast from where they lie, B's rows loaded from where they
-/// lie, C written once. Rows are split into blocks as even as possible (64 = 11 + 11 + 11 + 11 + 10 + 10), so no
-/// tile computes a row it throws away; a last chunk of at most 16 or 8 columns runs one 512-bit or one 256-bit
-/// vector a row (a 256-bit multiply-add costs half a 512-bit one here).</item>
-/// <item>NT: dot products, as both operands run along k. A tile is up to 4 rows of A by up to 8 rows of B, 256-bit
-/// vectors along k (the last one masked), then one reduction tree per row of the tile gives its sums in one vector.
-/// 256 bits, not 512: the same multiply-adds a cycle here, 100 = 12 x 8 + 4 wastes less of the last vector than
-/// 6 x 16 + 4, and the tree has one level less.</item>
+/// the last one masked; AVX2: 6 rows by two 256-bit vectors) over all of k: A's entries are broadcast from where they
+/// lie, B's rows loaded from where they lie, C written once. Rows are split into blocks as even as possible
+/// (64 = 11 + 11 + 11 + 11 + 10 + 10), so no tile computes a row it throws away; a last chunk of at most 16 or 8
+/// columns runs one 512-bit or one 256-bit vector a row (a 256-bit multiply-add costs half a 512-bit one).</item>
+/// <item>NT: dot products, as both operands run along k. A tile is up to 4 rows of A by up to 8 rows of B (AVX2: 3 by
+/// 4), 256-bit vectors along k, then one reduction tree per row of the tile gives its sums in one vector. 256 bits,
+/// not 512: the same multiply-adds a cycle, 100 = 12 x 8 + 4 wastes less of the last vector than 6 x 16 + 4, and the
+/// tree has one level less.</item>
 /// </list>
 /// The lecture's net's small products (fc2: NT 64 x 10 x 100, NN 64 x 100 x 10, TN 10 x 100 x 64) took 1.7 to 2.3
 /// microseconds through packing, 0.70 to 0.75 times OpenBLAS's speed: packing, transposed write-back and per-call
-/// setup cost as much as the multiply-adds. Here they take 1.2 to 1.5 (0.96 to 1.1 times OpenBLAS), and a call
-/// costs 20 ns where the packed path's cost 70 to 220.
+/// setup cost as much as the multiply-adds. Here they take 1.2 to 1.6 (0.93 to 1.1 times OpenBLAS), and a call
+/// costs 20 ns where the packed path's cost 70 to 220. With AVX2 they run at 1.05 to 1.7 times OpenBLAS's Haswell
+/// kernel, against 0.6 to 1.0 through packing.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class DirectGemm
@@ -33,16 +34,21 @@ internal static unsafe class DirectGemm
     // 1.27x, 8 x 8 x 8: 3.7x).
     public const long MaxWork = 1L << 23;
 
-    /// <summary>Whether the product runs here (the caller checks for AVX-512).</summary>
-    public static bool Takes(bool ta, bool tb, int m, int n, int k)
+    /// <summary>Whether the product runs here, with AVX-512 or with AVX2 (the caller checks which the machine has).</summary>
+    public static bool Takes(bool ta, bool tb, int m, int n, int k, bool avx512)
     {
         long work = (long)m * n * k;
         if ((ta && tb) || work > MaxWork) return false;
 
         // NT: each entry of C ends in a reduction (about a cycle), where packing transposes both operands (about 0.4
         // cycle a float): dot products win where 4 m n <= k (m + n). Measured against packing: 64 x 10 x 100 1.1x,
-        // 10 x 64 x 100 1.3x, 20 x 25 x 576 1.7x; 64 x 64 x 64 0.6x and 50 x 64 x 80 0.93x go to packing.
-        if (tb) return 4 * (long)m * n <= (long)k * (m + n);
+        // 10 x 64 x 100 1.3x, 20 x 25 x 576 1.7x; 64 x 64 x 64 0.6x and 50 x 64 x 80 0.93x go to packing. AVX2's
+        // packed NT is slower, so the line is 2 m n there (64 x 64 x 64: 1.16x; 100 x 100 x 20: 0.82x).
+        if (tb) return (avx512 ? 4 : 2) * (long)m * n <= (long)k * (m + n);
+
+        // AVX2's tiles have 6 rows, so each block of rows reads all of B again: past 256 KB of B the packed path's
+        // reuse wins (NN 64 x 1000 x 100: 0.96x; NN 130 x 70 x 600, 168 KB: 1.23x).
+        if (!avx512 && (long)k * n > 1 << 16) return false;
 
         // Outer products hold a row of C in whole vectors; with 16 columns or fewer (one vector a row, or a 256-bit
         // one, feeding one multiply-add per broadcast) C^T's tiles in the packed path do better unless the rows are
@@ -50,29 +56,59 @@ internal static unsafe class DirectGemm
         return n > 16 || m <= 16;
     }
 
-    /// <summary>C = alpha * op(A) * op(B) (+ C unless <paramref name="overwrite"/>), row-major, C m x n.</summary>
-    public static void Run(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
+    /// <summary>
+    /// C = alpha * op(A) * op(B) (+ C unless <paramref name="overwrite"/>), row-major, C m x n; with AVX-512
+    /// instructions, or with AVX2 and FMA only (16 vector registers, no mask registers).
+    /// </summary>
+    public static void Run(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite, bool avx512)
     {
-        if (alpha == 1f) Run<Yes>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
-        else Run<No>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
+        if (avx512 && alpha == 1f) Run<Yes, Yes>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
+        else if (avx512) Run<Yes, No>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
+        else if (alpha == 1f) Run<No, Yes>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
+        else Run<No, No>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
     }
 
-    static void Run<TOne>(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
-        where TOne : struct, IFlag
+    static void Run<TIsa, TOne>(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
+        where TIsa : struct, IFlag where TOne : struct, IFlag
     {
-        if (tb) Dots<TOne>(m, n, k, alpha, a, b, c, overwrite);
-        else if (ta) Outer<Yes, TOne>(m, n, k, alpha, a, b, c, overwrite);
-        else Outer<No, TOne>(m, n, k, alpha, a, b, c, overwrite);
+        if (tb) Dots<TIsa, TOne>(m, n, k, alpha, a, b, c, overwrite);
+        else if (ta) Outer<Yes, TIsa, TOne>(m, n, k, alpha, a, b, c, overwrite);
+        else Outer<No, TIsa, TOne>(m, n, k, alpha, a, b, c, overwrite);
     }
 
     // ------------------------------------------------------------------------------------------------ outer products
 
-    static void Outer<TA, TOne>(int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
-        where TA : struct, IFlag where TOne : struct, IFlag
+    static void Outer<TA, TIsa, TOne>(int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
+        where TA : struct, IFlag where TIsa : struct, IFlag where TOne : struct, IFlag
     {
-        int blocks = (m + 11) / 12;
         // A(r, p) lies at a[r * rowStep + p * kStep].
         nint rowStep = TA.Value ? 1 : k, kStep = TA.Value ? m : 1;
+        if (!TIsa.Value)
+        {
+            // AVX2: 16 vector registers, so tiles of up to 6 rows by 16 columns (two 256-bit vectors, the shape of
+            // OpenBLAS's Haswell kernel), whole 16-column chunks in one call per row block, a last chunk of 8 or
+            // fewer columns in a second at one vector a row.
+            int blocks8 = (m + 5) / 6, rest8 = n % 16, wide8 = (n / 16) + (rest8 > 8 ? 1 : 0), done8 = n - (rest8 is > 0 and <= 8 ? rest8 : 0);
+            int last8 = rest8 > 8 ? rest8 - 8 : 8;
+            for (int block = 0; block < blocks8; block++)
+            {
+                int r0 = (int)((long)m * block / blocks8), rows = (int)((long)m * (block + 1) / blocks8) - r0;
+                var t = new Tile
+                {
+                    K = k, A = a + (r0 * rowStep), RowStep = rowStep, KStep = kStep, B = b, Ldb = n,
+                    C = c + ((long)r0 * n), Ldc = n, Alpha = alpha, Overwrite = overwrite, Chunks = wide8,
+                    Mask8 = FirstLanes8(last8), Count8 = last8,
+                };
+                if (wide8 > 0) Rows8<TA, TIsa, TOne, Yes>(rows, ref t);
+                if (done8 == n) continue;
+                t.B += done8; t.C += done8; t.Chunks = 1; t.Mask8 = FirstLanes8(n - done8); t.Count8 = n - done8;
+                Rows8<TA, TIsa, TOne, No>(rows, ref t);
+            }
+
+            return;
+        }
+
+        int blocks = (m + 11) / 12;
         // Whole 32-column chunks (and a last one of more than 16) in one call per row block; a last chunk of at
         // most 16 columns in a second, at its own width.
         int rest = n % 32, wide = (n / 32) + (rest > 16 ? 1 : 0), done = n - (rest is > 0 and <= 16 ? rest : 0);
@@ -88,8 +124,9 @@ internal static unsafe class DirectGemm
             if (wide > 0) OuterRows<TA, TOne, Yes>(rows, ref args);
             if (done == n) continue;
             args.B += done; args.C += done; args.Chunks = 1; args.Mask = FirstLanes(n - done);
+            args.Mask8 = FirstLanes8(n - done); args.Count8 = n - done;
             if (n - done > 8) OuterRows<TA, TOne, No>(rows, ref args);
-            else OuterRowsNarrow<TA, TOne>(rows, ref args);
+            else Rows8<TA, TIsa, TOne, No>(rows, ref args);
         }
     }
 
@@ -102,8 +139,11 @@ internal static unsafe class DirectGemm
         public bool Overwrite;
         public int Chunks;
 
-        // Of the last vector of the last chunk (the others are whole).
+        // Of the last vector of the last chunk (the others are whole): 16 lanes, or 8 for the 256-bit kernel with
+        // the count of lanes it holds.
         public Vector512<float> Mask;
+        public Vector256<float> Mask8;
+        public int Count8;
     }
 
     // One instantiation per row count, so the kernel's loop holds exactly the accumulators it needs.
@@ -127,23 +167,23 @@ internal static unsafe class DirectGemm
         }
     }
 
-    static void OuterRowsNarrow<TA, TOne>(int rows, ref Tile t)
-        where TA : struct, IFlag where TOne : struct, IFlag
+    static void Rows8<TA, TIsa, TOne, TWide>(int rows, ref Tile t)
+        where TA : struct, IFlag where TIsa : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag
     {
         switch (rows)
         {
-            case 1: OuterKernelNarrow<TA, TOne, R1>(ref t); break;
-            case 2: OuterKernelNarrow<TA, TOne, R2>(ref t); break;
-            case 3: OuterKernelNarrow<TA, TOne, R3>(ref t); break;
-            case 4: OuterKernelNarrow<TA, TOne, R4>(ref t); break;
-            case 5: OuterKernelNarrow<TA, TOne, R5>(ref t); break;
-            case 6: OuterKernelNarrow<TA, TOne, R6>(ref t); break;
-            case 7: OuterKernelNarrow<TA, TOne, R7>(ref t); break;
-            case 8: OuterKernelNarrow<TA, TOne, R8>(ref t); break;
-            case 9: OuterKernelNarrow<TA, TOne, R9>(ref t); break;
-            case 10: OuterKernelNarrow<TA, TOne, R10>(ref t); break;
-            case 11: OuterKernelNarrow<TA, TOne, R11>(ref t); break;
-            default: OuterKernelNarrow<TA, TOne, R12>(ref t); break;
+            case 1: OuterKernel8<TA, TIsa, TOne, TWide, R1>(ref t); break;
+            case 2: OuterKernel8<TA, TIsa, TOne, TWide, R2>(ref t); break;
+            case 3: OuterKernel8<TA, TIsa, TOne, TWide, R3>(ref t); break;
+            case 4: OuterKernel8<TA, TIsa, TOne, TWide, R4>(ref t); break;
+            case 5: OuterKernel8<TA, TIsa, TOne, TWide, R5>(ref t); break;
+            case 6: OuterKernel8<TA, TIsa, TOne, TWide, R6>(ref t); break;
+            case 7: OuterKernel8<TA, TIsa, TOne, TWide, R7>(ref t); break;
+            case 8: OuterKernel8<TA, TIsa, TOne, TWide, R8>(ref t); break;
+            case 9: OuterKernel8<TA, TIsa, TOne, TWide, R9>(ref t); break;
+            case 10: OuterKernel8<TA, TIsa, TOne, TWide, R10>(ref t); break;
+            case 11: OuterKernel8<TA, TIsa, TOne, TWide, R11>(ref t); break;
+            default: OuterKernel8<TA, TIsa, TOne, TWide, R12>(ref t); break;
         }
     }
 
@@ -209,59 +249,130 @@ internal static unsafe class DirectGemm
         }
     }
 
-    // OuterKernel for at most 8 columns, in 256-bit vectors: a 256-bit multiply-add costs half a 512-bit one here,
-    // so the last 4 columns of 100 cost half what a masked 512-bit vector did (TN 10 x 100 x 64: 89 -> 98 GFLOP/s).
+    // C[r, j..j+16) (or 8 when not wide) of rows r < R += alpha * sum_p A(r, p) * B[p, j..], in 256-bit vectors, for
+    // t.Chunks chunks j = 0, 16, ...; the last vector of the last chunk holds t.Count8 columns. The AVX2 kernel (two
+    // vectors a row, at most 6 rows: 12 accumulators of 16 registers), and with AVX-512 the one for a last chunk of
+    // at most 8 columns (one vector a row, up to 12 rows): a 256-bit multiply-add costs half a 512-bit one there, so
+    // the last 4 columns of 100 cost half what a masked 512-bit vector did (TN 10 x 100 x 64: 89 -> 98 GFLOP/s).
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void OuterKernelNarrow<TA, TOne, TR>(ref Tile t)
-        where TA : struct, IFlag where TOne : struct, IFlag where TR : struct, ICount
+    static void OuterKernel8<TA, TIsa, TOne, TWide, TR>(ref Tile t)
+        where TA : struct, IFlag where TIsa : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag where TR : struct, ICount
     {
         int rows = TR.Value;
-        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
-            c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default;
-        var mask = t.Mask.GetLower();
-        float* a = t.A, b = t.B;
-        nint rs = TA.Value ? 1 : t.RowStep, ks = t.KStep, ldb = t.Ldb;
+        bool wide = TWide.Value;
+        nint rs = TA.Value ? 1 : t.RowStep, ks = t.KStep, ldb = t.Ldb, ldc = t.Ldc;
         nint o2 = 2 * rs, o3 = 3 * rs, o4 = 4 * rs, o5 = 5 * rs, o6 = 6 * rs, o7 = 7 * rs, o8 = 8 * rs, o9 = 9 * rs, o10 = 10 * rs, o11 = 11 * rs;
-        for (int p = 0; p < t.K; p++)
-        {
-            var y = Avx512F.VL.MaskLoad(b, mask, Vector256<float>.Zero);
-            c0 = Fma.MultiplyAdd(Vector256.Create(a[0]), y, c0);
-            if (rows > 1) c1 = Fma.MultiplyAdd(Vector256.Create(a[rs]), y, c1);
-            if (rows > 2) c2 = Fma.MultiplyAdd(Vector256.Create(a[o2]), y, c2);
-            if (rows > 3) c3 = Fma.MultiplyAdd(Vector256.Create(a[o3]), y, c3);
-            if (rows > 4) c4 = Fma.MultiplyAdd(Vector256.Create(a[o4]), y, c4);
-            if (rows > 5) c5 = Fma.MultiplyAdd(Vector256.Create(a[o5]), y, c5);
-            if (rows > 6) c6 = Fma.MultiplyAdd(Vector256.Create(a[o6]), y, c6);
-            if (rows > 7) c7 = Fma.MultiplyAdd(Vector256.Create(a[o7]), y, c7);
-            if (rows > 8) c8 = Fma.MultiplyAdd(Vector256.Create(a[o8]), y, c8);
-            if (rows > 9) c9 = Fma.MultiplyAdd(Vector256.Create(a[o9]), y, c9);
-            if (rows > 10) ca = Fma.MultiplyAdd(Vector256.Create(a[o10]), y, ca);
-            if (rows > 11) cb = Fma.MultiplyAdd(Vector256.Create(a[o11]), y, cb);
-            a += ks; b += ldb;
-        }
-
         var s = Vector256.Create(t.Alpha);
-        float* c = t.C;
-        nint ldc = t.Ldc;
         bool ow = t.Overwrite;
-        PutNarrow<TOne>(c, c0, s, mask, ow);
-        if (rows > 1) PutNarrow<TOne>(c + ldc, c1, s, mask, ow);
-        if (rows > 2) PutNarrow<TOne>(c + (2 * ldc), c2, s, mask, ow);
-        if (rows > 3) PutNarrow<TOne>(c + (3 * ldc), c3, s, mask, ow);
-        if (rows > 4) PutNarrow<TOne>(c + (4 * ldc), c4, s, mask, ow);
-        if (rows > 5) PutNarrow<TOne>(c + (5 * ldc), c5, s, mask, ow);
-        if (rows > 6) PutNarrow<TOne>(c + (6 * ldc), c6, s, mask, ow);
-        if (rows > 7) PutNarrow<TOne>(c + (7 * ldc), c7, s, mask, ow);
-        if (rows > 8) PutNarrow<TOne>(c + (8 * ldc), c8, s, mask, ow);
-        if (rows > 9) PutNarrow<TOne>(c + (9 * ldc), c9, s, mask, ow);
-        if (rows > 10) PutNarrow<TOne>(c + (10 * ldc), ca, s, mask, ow);
-        if (rows > 11) PutNarrow<TOne>(c + (11 * ldc), cb, s, mask, ow);
+        int k = t.K, chunks = wide ? t.Chunks : 1;
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            // cR: row R's first vector; eR: its second (wide).
+            Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+                c6 = default, c7 = default, c8 = default, c9 = default, ca = default, cb = default,
+                e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default,
+                e6 = default, e7 = default, e8 = default, e9 = default, ea = default, eb = default;
+            bool last = chunk == chunks - 1;
+            var mask = last ? t.Mask8 : Vector256<float>.AllBitsSet;
+            int count = last ? t.Count8 : 8;
+            float* a = t.A, b = t.B + (chunk * 16);
+            for (int p = 0; p < k; p++)
+            {
+                // One vector a row: the broadcast goes into the multiply-add (an embedded broadcast with AVX-512).
+                Vector256<float> y0, y1 = default, x;
+                if (wide) { y0 = Vector256.Load(b); y1 = LoadFirst<TIsa>(b + 8, mask); }
+                else y0 = LoadFirst<TIsa>(b, mask);
+                if (wide) { x = Vector256.Create(a[0]); c0 = Fma.MultiplyAdd(x, y0, c0); e0 = Fma.MultiplyAdd(x, y1, e0); } else c0 = Fma.MultiplyAdd(Vector256.Create(a[0]), y0, c0);
+                if (rows > 1) { if (wide) { x = Vector256.Create(a[rs]); c1 = Fma.MultiplyAdd(x, y0, c1); e1 = Fma.MultiplyAdd(x, y1, e1); } else c1 = Fma.MultiplyAdd(Vector256.Create(a[rs]), y0, c1); }
+                if (rows > 2) { if (wide) { x = Vector256.Create(a[o2]); c2 = Fma.MultiplyAdd(x, y0, c2); e2 = Fma.MultiplyAdd(x, y1, e2); } else c2 = Fma.MultiplyAdd(Vector256.Create(a[o2]), y0, c2); }
+                if (rows > 3) { if (wide) { x = Vector256.Create(a[o3]); c3 = Fma.MultiplyAdd(x, y0, c3); e3 = Fma.MultiplyAdd(x, y1, e3); } else c3 = Fma.MultiplyAdd(Vector256.Create(a[o3]), y0, c3); }
+                if (rows > 4) { if (wide) { x = Vector256.Create(a[o4]); c4 = Fma.MultiplyAdd(x, y0, c4); e4 = Fma.MultiplyAdd(x, y1, e4); } else c4 = Fma.MultiplyAdd(Vector256.Create(a[o4]), y0, c4); }
+                if (rows > 5) { if (wide) { x = Vector256.Create(a[o5]); c5 = Fma.MultiplyAdd(x, y0, c5); e5 = Fma.MultiplyAdd(x, y1, e5); } else c5 = Fma.MultiplyAdd(Vector256.Create(a[o5]), y0, c5); }
+                if (rows > 6) { if (wide) { x = Vector256.Create(a[o6]); c6 = Fma.MultiplyAdd(x, y0, c6); e6 = Fma.MultiplyAdd(x, y1, e6); } else c6 = Fma.MultiplyAdd(Vector256.Create(a[o6]), y0, c6); }
+                if (rows > 7) { if (wide) { x = Vector256.Create(a[o7]); c7 = Fma.MultiplyAdd(x, y0, c7); e7 = Fma.MultiplyAdd(x, y1, e7); } else c7 = Fma.MultiplyAdd(Vector256.Create(a[o7]), y0, c7); }
+                if (rows > 8) { if (wide) { x = Vector256.Create(a[o8]); c8 = Fma.MultiplyAdd(x, y0, c8); e8 = Fma.MultiplyAdd(x, y1, e8); } else c8 = Fma.MultiplyAdd(Vector256.Create(a[o8]), y0, c8); }
+                if (rows > 9) { if (wide) { x = Vector256.Create(a[o9]); c9 = Fma.MultiplyAdd(x, y0, c9); e9 = Fma.MultiplyAdd(x, y1, e9); } else c9 = Fma.MultiplyAdd(Vector256.Create(a[o9]), y0, c9); }
+                if (rows > 10) { if (wide) { x = Vector256.Create(a[o10]); ca = Fma.MultiplyAdd(x, y0, ca); ea = Fma.MultiplyAdd(x, y1, ea); } else ca = Fma.MultiplyAdd(Vector256.Create(a[o10]), y0, ca); }
+                if (rows > 11) { if (wide) { x = Vector256.Create(a[o11]); cb = Fma.MultiplyAdd(x, y0, cb); eb = Fma.MultiplyAdd(x, y1, eb); } else cb = Fma.MultiplyAdd(Vector256.Create(a[o11]), y0, cb); }
+                a += ks; b += ldb;
+            }
+
+            float* c = t.C + (chunk * 16);
+            Put8<TIsa, TOne, TWide>(c, c0, e0, s, mask, count, ow);
+            if (rows > 1) Put8<TIsa, TOne, TWide>(c + ldc, c1, e1, s, mask, count, ow);
+            if (rows > 2) Put8<TIsa, TOne, TWide>(c + (2 * ldc), c2, e2, s, mask, count, ow);
+            if (rows > 3) Put8<TIsa, TOne, TWide>(c + (3 * ldc), c3, e3, s, mask, count, ow);
+            if (rows > 4) Put8<TIsa, TOne, TWide>(c + (4 * ldc), c4, e4, s, mask, count, ow);
+            if (rows > 5) Put8<TIsa, TOne, TWide>(c + (5 * ldc), c5, e5, s, mask, count, ow);
+            if (rows > 6) Put8<TIsa, TOne, TWide>(c + (6 * ldc), c6, e6, s, mask, count, ow);
+            if (rows > 7) Put8<TIsa, TOne, TWide>(c + (7 * ldc), c7, e7, s, mask, count, ow);
+            if (rows > 8) Put8<TIsa, TOne, TWide>(c + (8 * ldc), c8, e8, s, mask, count, ow);
+            if (rows > 9) Put8<TIsa, TOne, TWide>(c + (9 * ldc), c9, e9, s, mask, count, ow);
+            if (rows > 10) Put8<TIsa, TOne, TWide>(c + (10 * ldc), ca, ea, s, mask, count, ow);
+            if (rows > 11) Put8<TIsa, TOne, TWide>(c + (11 * ldc), cb, eb, s, mask, count, ow);
+        }
     }
 
+    // One row of a 256-bit tile into C: the first vector whole (wide), the last one's count columns.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void PutNarrow<TOne>(float* c, Vector256<float> x, Vector256<float> alpha, Vector256<float> mask, bool overwrite)
-        where TOne : struct, IFlag =>
-        Avx512F.VL.MaskStore(c, mask, Combine<TOne>(x, alpha, overwrite ? default : Avx512F.VL.MaskLoad(c, mask, Vector256<float>.Zero), overwrite));
+    static void Put8<TIsa, TOne, TWide>(float* c, Vector256<float> x0, Vector256<float> x1, Vector256<float> alpha, Vector256<float> mask, int count, bool overwrite)
+        where TIsa : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag
+    {
+        if (TWide.Value)
+        {
+            Vector256.Store(Combine<TOne>(x0, alpha, overwrite ? default : Vector256.Load(c), overwrite), c);
+            c += 8;
+            x0 = x1;
+        }
+
+        StoreFirst<TIsa>(c, Combine<TOne>(x0, alpha, overwrite ? default : LoadFirst<TIsa>(c, mask), overwrite), mask, count);
+    }
+
+    // The lanes of mask (its first ones) of p; the rest zero. AVX-512's masked move, or AVX's vmaskmovps (its load
+    // is cheap everywhere).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> LoadFirst<TIsa>(float* p, Vector256<float> mask)
+        where TIsa : struct, IFlag =>
+        TIsa.Value ? Avx512F.VL.MaskLoad(p, mask, Vector256<float>.Zero) : Avx.MaskLoad(p, mask);
+
+    // The first count (1 to 8) lanes of v to p, the lanes of mask. AVX-512's masked move; with AVX2 stores of 8, 4,
+    // 2 and 1 floats from registers (vmaskmovps stores are microcoded on some cores, and a vector store read back a
+    // float at a time stalls store forwarding).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StoreFirst<TIsa>(float* p, Vector256<float> v, Vector256<float> mask, int count)
+        where TIsa : struct, IFlag
+    {
+        if (TIsa.Value)
+        {
+            Avx512F.VL.MaskStore(p, mask, v);
+            return;
+        }
+
+        if (count == 8)
+        {
+            v.Store(p);
+            return;
+        }
+
+        var part = v.GetLower();
+        if (count >= 4)
+        {
+            part.Store(p);
+            p += 4;
+            count -= 4;
+            part = v.GetUpper();
+        }
+
+        if (count >= 2)
+        {
+            Sse.StoreLow(p, part);
+            p += 2;
+            count -= 2;
+            part = Sse.MoveHighToLow(part, part);
+        }
+
+        if (count == 1) Sse.StoreScalar(p, part);
+    }
 
     // A tile's sums x go into C as alpha * x or alpha * x + C, with one rounding as the packed kernels' write-back.
     // With alpha = 1 (TOne, the layers' usual call) there is no multiply: x * 1 and fma(x, 1, c) are exactly x and
@@ -301,31 +412,31 @@ internal static unsafe class DirectGemm
     // ------------------------------------------------------------------------------------------------ dot products
 
     // C = alpha * A * B^T (+ C): A m x k, B n x k, both row-major, so C(i, j) is the dot product of two rows.
-    static void Dots<TOne>(int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
-        where TOne : struct, IFlag
+    static void Dots<TIsa, TOne>(int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
+        where TIsa : struct, IFlag where TOne : struct, IFlag
     {
-        // Columns of C (rows of B) in groups of at most 8, as even as possible (10 = 5 + 5); rows of A in tiles of
-        // as many as keep the accumulators at 24 or fewer (5 columns: 4 rows).
-        int groups = (n + 7) / 8;
-        var tail = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(k % 8 == 0 ? 8 : k % 8)).AsSingle();
+        // Columns of C (rows of B) in groups of at most 8 (AVX2: 4), as even as possible (10 = 5 + 5); rows of A in
+        // tiles of as many as keep the accumulators at 24 (AVX2: 12) or fewer (5 columns: 4 rows).
+        int most = TIsa.Value ? 8 : 4, registers = TIsa.Value ? 24 : 12;
+        int groups = (n + most - 1) / most;
+        var tail = FirstLanes8(k % 8 == 0 ? 8 : k % 8);
         for (int g = 0; g < groups; g++)
         {
             int j0 = (int)((long)n * g / groups), cols = (int)((long)n * (g + 1) / groups) - j0;
-            int tileRows = Math.Min(4, 24 / cols);
+            int tileRows = Math.Min(TIsa.Value ? 4 : 3, registers / cols);
             for (int i0 = 0; i0 < m; i0 += tileRows)
             {
                 var args = new DotTile
                 {
                     K = k, A = a + ((long)i0 * k), B = b + ((long)j0 * k), C = c + ((long)i0 * n) + j0, Ldc = n,
-                    Alpha = alpha, Overwrite = overwrite, Tail = tail,
-                    Columns = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(cols)).AsSingle(),
+                    Alpha = alpha, Overwrite = overwrite, Tail = tail, Columns = FirstLanes8(cols),
                 };
                 switch (Math.Min(tileRows, m - i0))
                 {
-                    case 1: DotColumns<R1, TOne>(cols, ref args); break;
-                    case 2: DotColumns<R2, TOne>(cols, ref args); break;
-                    case 3: DotColumns<R3, TOne>(cols, ref args); break;
-                    default: DotColumns<R4, TOne>(cols, ref args); break;
+                    case 1: DotColumns<TIsa, R1, TOne>(cols, ref args); break;
+                    case 2: DotColumns<TIsa, R2, TOne>(cols, ref args); break;
+                    case 3: DotColumns<TIsa, R3, TOne>(cols, ref args); break;
+                    default: DotColumns<TIsa, R4, TOne>(cols, ref args); break;
                 }
             }
         }
@@ -341,27 +452,28 @@ internal static unsafe class DirectGemm
         public Vector256<float> Tail, Columns;
     }
 
-    static void DotColumns<TR, TOne>(int cols, ref DotTile t)
-        where TR : struct, ICount where TOne : struct, IFlag
+    static void DotColumns<TIsa, TR, TOne>(int cols, ref DotTile t)
+        where TIsa : struct, IFlag where TR : struct, ICount where TOne : struct, IFlag
     {
         switch (cols)
         {
-            case 1: DotKernel<TR, R1, TOne>(ref t); break;
-            case 2: DotKernel<TR, R2, TOne>(ref t); break;
-            case 3: DotKernel<TR, R3, TOne>(ref t); break;
-            case 4: DotKernel<TR, R4, TOne>(ref t); break;
-            case 5: DotKernel<TR, R5, TOne>(ref t); break;
-            case 6: DotKernel<TR, R6, TOne>(ref t); break;
-            case 7: DotKernel<TR, R7, TOne>(ref t); break;
-            default: DotKernel<TR, R8, TOne>(ref t); break;
+            case 1: DotKernel<TIsa, TR, R1, TOne>(ref t); break;
+            case 2: DotKernel<TIsa, TR, R2, TOne>(ref t); break;
+            case 3: DotKernel<TIsa, TR, R3, TOne>(ref t); break;
+            case 4: DotKernel<TIsa, TR, R4, TOne>(ref t); break;
+            case 5: DotKernel<TIsa, TR, R5, TOne>(ref t); break;
+            case 6: DotKernel<TIsa, TR, R6, TOne>(ref t); break;
+            case 7: DotKernel<TIsa, TR, R7, TOne>(ref t); break;
+            default: DotKernel<TIsa, TR, R8, TOne>(ref t); break;
         }
     }
 
-    // C[r, 0..S) for rows r < R: dot products of R rows of A with S rows of B over k, 8 at a time (the last 8
-    // masked), then each row's S accumulators reduced to one vector of S sums.
+    // C[r, 0..S) for rows r < R: dot products of R rows of A with S rows of B over k, 8 at a time, then each row's S
+    // accumulators reduced to one vector of S sums. The last, partial 8 of k: masked loads with AVX-512; with AVX2
+    // (whose masked load is a slower instruction) zero-padded copies of the rows' ends, read in their place.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void DotKernel<TR, TS, TOne>(ref DotTile t)
-        where TR : struct, ICount where TS : struct, ICount where TOne : struct, IFlag
+    static void DotKernel<TIsa, TR, TS, TOne>(ref DotTile t)
+        where TIsa : struct, IFlag where TR : struct, ICount where TS : struct, ICount where TOne : struct, IFlag
     {
         int rows = TR.Value, cols = TS.Value;
         Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c06 = default, c07 = default,
@@ -371,86 +483,116 @@ internal static unsafe class DirectGemm
         int k = t.K;
         float* a0 = t.A, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
         float* b0 = t.B, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k, b4 = b3 + k, b5 = b4 + k, b6 = b5 + k, b7 = b6 + k;
-        int full = k & ~7;
+        float* tail = stackalloc float[12 * 8];
+        int full = k & ~7, end = (k + 7) & ~7;
         var mask = Vector256<float>.AllBitsSet;
-        for (int p = 0; ; p += 8)
+        for (int p = 0; p < end; p += 8)
         {
             Vector256<float> x0, x1 = default, x2 = default, x3 = default, y;
-            if (p >= full)
+            if (p == full && TIsa.Value)
             {
-                // The last, partial 8 (or none): masked loads of both rows, so lanes past k are zero.
-                if (p >= k) break;
+                // The last, partial 8: masked loads, so lanes past k are zero.
                 mask = t.Tail;
             }
+            else if (p == full)
+            {
+                // Each row's last k - full floats, then zeros: its pointer moves to the copy, less p.
+                a0 = Tail<TIsa>(a0 + p, tail + 0, t.Tail) - p;
+                if (rows > 1) a1 = Tail<TIsa>(a1 + p, tail + 8, t.Tail) - p;
+                if (rows > 2) a2 = Tail<TIsa>(a2 + p, tail + 16, t.Tail) - p;
+                if (rows > 3) a3 = Tail<TIsa>(a3 + p, tail + 24, t.Tail) - p;
+                b0 = Tail<TIsa>(b0 + p, tail + 32, t.Tail) - p;
+                if (cols > 1) b1 = Tail<TIsa>(b1 + p, tail + 40, t.Tail) - p;
+                if (cols > 2) b2 = Tail<TIsa>(b2 + p, tail + 48, t.Tail) - p;
+                if (cols > 3) b3 = Tail<TIsa>(b3 + p, tail + 56, t.Tail) - p;
+                if (cols > 4) b4 = Tail<TIsa>(b4 + p, tail + 64, t.Tail) - p;
+                if (cols > 5) b5 = Tail<TIsa>(b5 + p, tail + 72, t.Tail) - p;
+                if (cols > 6) b6 = Tail<TIsa>(b6 + p, tail + 80, t.Tail) - p;
+                if (cols > 7) b7 = Tail<TIsa>(b7 + p, tail + 88, t.Tail) - p;
+            }
 
-            x0 = Load(a0 + p, mask);
-            if (rows > 1) x1 = Load(a1 + p, mask);
-            if (rows > 2) x2 = Load(a2 + p, mask);
-            if (rows > 3) x3 = Load(a3 + p, mask);
-            y = Load(b0 + p, mask);
+            x0 = Ld<TIsa>(a0 + p, mask);
+            if (rows > 1) x1 = Ld<TIsa>(a1 + p, mask);
+            if (rows > 2) x2 = Ld<TIsa>(a2 + p, mask);
+            if (rows > 3) x3 = Ld<TIsa>(a3 + p, mask);
+            y = Ld<TIsa>(b0 + p, mask);
             c00 = Fma.MultiplyAdd(x0, y, c00); if (rows > 1) c10 = Fma.MultiplyAdd(x1, y, c10); if (rows > 2) c20 = Fma.MultiplyAdd(x2, y, c20); if (rows > 3) c30 = Fma.MultiplyAdd(x3, y, c30);
+
             if (cols > 1)
             {
-                y = Load(b1 + p, mask);
+                y = Ld<TIsa>(b1 + p, mask);
                 c01 = Fma.MultiplyAdd(x0, y, c01); if (rows > 1) c11 = Fma.MultiplyAdd(x1, y, c11); if (rows > 2) c21 = Fma.MultiplyAdd(x2, y, c21); if (rows > 3) c31 = Fma.MultiplyAdd(x3, y, c31);
             }
 
             if (cols > 2)
             {
-                y = Load(b2 + p, mask);
+                y = Ld<TIsa>(b2 + p, mask);
                 c02 = Fma.MultiplyAdd(x0, y, c02); if (rows > 1) c12 = Fma.MultiplyAdd(x1, y, c12); if (rows > 2) c22 = Fma.MultiplyAdd(x2, y, c22); if (rows > 3) c32 = Fma.MultiplyAdd(x3, y, c32);
             }
 
             if (cols > 3)
             {
-                y = Load(b3 + p, mask);
+                y = Ld<TIsa>(b3 + p, mask);
                 c03 = Fma.MultiplyAdd(x0, y, c03); if (rows > 1) c13 = Fma.MultiplyAdd(x1, y, c13); if (rows > 2) c23 = Fma.MultiplyAdd(x2, y, c23); if (rows > 3) c33 = Fma.MultiplyAdd(x3, y, c33);
             }
 
             if (cols > 4)
             {
-                y = Load(b4 + p, mask);
+                y = Ld<TIsa>(b4 + p, mask);
                 c04 = Fma.MultiplyAdd(x0, y, c04); if (rows > 1) c14 = Fma.MultiplyAdd(x1, y, c14); if (rows > 2) c24 = Fma.MultiplyAdd(x2, y, c24); if (rows > 3) c34 = Fma.MultiplyAdd(x3, y, c34);
             }
 
             if (cols > 5)
             {
-                y = Load(b5 + p, mask);
+                y = Ld<TIsa>(b5 + p, mask);
                 c05 = Fma.MultiplyAdd(x0, y, c05); if (rows > 1) c15 = Fma.MultiplyAdd(x1, y, c15); if (rows > 2) c25 = Fma.MultiplyAdd(x2, y, c25); if (rows > 3) c35 = Fma.MultiplyAdd(x3, y, c35);
             }
 
             if (cols > 6)
             {
-                y = Load(b6 + p, mask);
+                y = Ld<TIsa>(b6 + p, mask);
                 c06 = Fma.MultiplyAdd(x0, y, c06); if (rows > 1) c16 = Fma.MultiplyAdd(x1, y, c16); if (rows > 2) c26 = Fma.MultiplyAdd(x2, y, c26); if (rows > 3) c36 = Fma.MultiplyAdd(x3, y, c36);
             }
 
             if (cols > 7)
             {
-                y = Load(b7 + p, mask);
+                y = Ld<TIsa>(b7 + p, mask);
                 c07 = Fma.MultiplyAdd(x0, y, c07); if (rows > 1) c17 = Fma.MultiplyAdd(x1, y, c17); if (rows > 2) c27 = Fma.MultiplyAdd(x2, y, c27); if (rows > 3) c37 = Fma.MultiplyAdd(x3, y, c37);
             }
         }
 
         var s = Vector256.Create(t.Alpha);
         float* c = t.C;
-        PutSums<TOne, TS>(c, c00, c01, c02, c03, c04, c05, c06, c07, s, t.Columns, t.Overwrite);
-        if (rows > 1) PutSums<TOne, TS>(c + t.Ldc, c10, c11, c12, c13, c14, c15, c16, c17, s, t.Columns, t.Overwrite);
-        if (rows > 2) PutSums<TOne, TS>(c + (2 * t.Ldc), c20, c21, c22, c23, c24, c25, c26, c27, s, t.Columns, t.Overwrite);
-        if (rows > 3) PutSums<TOne, TS>(c + (3 * t.Ldc), c30, c31, c32, c33, c34, c35, c36, c37, s, t.Columns, t.Overwrite);
+        PutSums<TIsa, TOne, TS>(c, c00, c01, c02, c03, c04, c05, c06, c07, s, t.Columns, t.Overwrite);
+        if (rows > 1) PutSums<TIsa, TOne, TS>(c + t.Ldc, c10, c11, c12, c13, c14, c15, c16, c17, s, t.Columns, t.Overwrite);
+        if (rows > 2) PutSums<TIsa, TOne, TS>(c + (2 * t.Ldc), c20, c21, c22, c23, c24, c25, c26, c27, s, t.Columns, t.Overwrite);
+        if (rows > 3) PutSums<TIsa, TOne, TS>(c + (3 * t.Ldc), c30, c31, c32, c33, c34, c35, c36, c37, s, t.Columns, t.Overwrite);
     }
 
+    // A dot kernel's load: with AVX-512 masked (all lanes but in the last, partial 8 of k, and that costs nothing);
+    // with AVX2 whole (the last 8 come from zero-padded copies).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> Load(float* p, Vector256<float> mask) => Avx512F.VL.MaskLoad(p, mask, Vector256<float>.Zero);
+    static Vector256<float> Ld<TIsa>(float* p, Vector256<float> mask)
+        where TIsa : struct, IFlag =>
+        TIsa.Value ? Avx512F.VL.MaskLoad(p, mask, Vector256<float>.Zero) : Vector256.Load(p);
+
+    // Copies the lanes of mask from source to copy, zeros after them; returns copy.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float* Tail<TIsa>(float* source, float* copy, Vector256<float> mask)
+        where TIsa : struct, IFlag
+    {
+        Vector256.Store(LoadFirst<TIsa>(source, mask), copy);
+        return copy;
+    }
 
     // The lane sums of v0..v(S-1) as one vector (lane j = the sum of vj's lanes), into C's row: a tree of unpacks
     // and shuffles, 14 of them and 7 adds for 8 sums (pairs within 128-bit lanes, then quads, then the two halves).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void PutSums<TOne, TS>(
+    static void PutSums<TIsa, TOne, TS>(
         float* c, Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3,
         Vector256<float> v4, Vector256<float> v5, Vector256<float> v6, Vector256<float> v7,
         Vector256<float> alpha, Vector256<float> columns, bool overwrite)
-        where TOne : struct, IFlag where TS : struct, ICount
+        where TIsa : struct, IFlag where TOne : struct, IFlag where TS : struct, ICount
     {
         int cols = TS.Value;
         // [v0 0+2, v1 0+2, v0 1+3, v1 1+3 | the same for lanes 4..7]
@@ -467,15 +609,12 @@ internal static unsafe class DirectGemm
         }
 
         var sums = Avx.Permute2x128(q0, q1, 0x20) + Avx.Permute2x128(q0, q1, 0x31);
-        if (cols == 8)
-        {
-            Vector256.Store(Combine<TOne>(sums, alpha, overwrite ? default : Vector256.Load(c), overwrite), c);
-            return;
-        }
-
-        var old = overwrite ? default : Avx512F.VL.MaskLoad(c, columns, Vector256<float>.Zero);
-        Avx512F.VL.MaskStore(c, columns, Combine<TOne>(sums, alpha, old, overwrite));
+        StoreFirst<TIsa>(c, Combine<TOne>(sums, alpha, overwrite ? default : LoadFirst<TIsa>(c, columns), overwrite), columns, cols);
     }
+
+    // A mask of the first n lanes of 8 (none for n <= 0, all for n >= 8).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> FirstLanes8(int n) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(n)).AsSingle();
 
     // A mask of the first n lanes (none for n <= 0, all for n >= 16).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

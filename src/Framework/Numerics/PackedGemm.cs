@@ -115,9 +115,9 @@ internal static unsafe class PackedGemm
         if (beta != 0f && beta != 1f) TensorPrimitives.Multiply(c.Slice(0, m * n), beta, c.Slice(0, m * n));
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
         {
-            if (Use512 && DirectProducts && DirectGemm.Takes(ta, tb, m, n, k))
+            if ((Use512 || Use256) && DirectProducts && DirectGemm.Takes(ta, tb, m, n, k, Use512))
             {
-                DirectGemm.Run(ta, tb, m, n, k, alpha, pa, pb, pc, overwrite: beta == 0f);
+                DirectGemm.Run(ta, tb, m, n, k, alpha, pa, pb, pc, overwrite: beta == 0f, avx512: Use512);
                 return;
             }
 

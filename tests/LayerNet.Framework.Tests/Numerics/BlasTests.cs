@@ -17,14 +17,15 @@ public sealed class BlasTests
         (24, 48, 16), (64, 96, 10), (3, 200, 5), (30, 100, 64), (4, 36, 12), (25, 1, 300),
     ];
 
-    // Every kernel this machine runs, and with AVX-512 the packed path alone too (DirectGemm takes the small products).
+    // Every kernel this machine runs, and the AVX-512 and AVX2 ones with the packed path alone too (DirectGemm takes
+    // the small products there).
     private static IEnumerable<string> Kernels() =>
-        PackedGemm.Supported.Contains("avx512") ? [.. PackedGemm.Supported, "avx512-packed"] : PackedGemm.Supported;
+        [.. PackedGemm.Supported, .. PackedGemm.Supported.Where(k => k != "portable").Select(k => k + "-packed")];
 
     private static void Use(string kernel)
     {
-        PackedGemm.Select(kernel == "avx512-packed" ? "avx512" : kernel);
-        PackedGemm.DirectProducts = kernel != "avx512-packed";
+        PackedGemm.Select(kernel.Replace("-packed", string.Empty, StringComparison.Ordinal));
+        PackedGemm.DirectProducts = !kernel.EndsWith("-packed", StringComparison.Ordinal);
     }
 
     private static IEnumerable<TestCaseData> Cases()
