@@ -172,6 +172,18 @@ public static class Im2Col
                         var startW = (kw * dilationW) - padW;
                         var (first, last) = InsideRange(startW, strideW, width, outputW);
                         var inputRow = (kh * dilationH) - padH;
+                        if (strideW == 1 && first == 0 && last == outputW && inputRow >= 0 && inputRow + ((outputH - 1) * strideH) < height)
+                        {
+                            // Every run of this kernel offset lies inside the image (no padding reached): plain copies.
+                            var source = plane + ((long)inputRow * width) + startW;
+                            for (var oh = 0; oh < outputH; oh++, source += (long)strideH * width, row += outputW)
+                            {
+                                Copy(source, row, outputW);
+                            }
+
+                            continue;
+                        }
+
                         for (var oh = 0; oh < outputH; oh++, inputRow += strideH, row += outputW)
                         {
                             if ((uint)inputRow >= (uint)height || last == first)
@@ -232,6 +244,17 @@ public static class Im2Col
                         var startW = (kw * dilationW) - padW;
                         var (first, last) = InsideRange(startW, strideW, width, outputW);
                         var inputRow = (kh * dilationH) - padH;
+                        if (strideW == 1 && first == 0 && last == outputW && inputRow >= 0 && inputRow + ((outputH - 1) * strideH) < height)
+                        {
+                            var target = plane + ((long)inputRow * width) + startW;
+                            for (var oh = 0; oh < outputH; oh++, target += (long)strideH * width, row += outputW)
+                            {
+                                AddTo(row, target, outputW);
+                            }
+
+                            continue;
+                        }
+
                         for (var oh = 0; oh < outputH; oh++, inputRow += strideH, row += outputW)
                         {
                             if ((uint)inputRow >= (uint)height || last == first)

@@ -115,23 +115,37 @@ public sealed class Im2ColTests
         Assert.That(Dot(image, x), Is.EqualTo(Dot(y, columns)).Within(1e-4));
     }
 
-    [Test]
-    public void The_general_N_D_path_agrees_with_the_2_D_path()
+    // Kernel offsets whose every run lies inside the image take a plain-copy path in 2-D; these mix both kinds.
+    public static IEnumerable<TestCaseData> TwoDimensionalGeometries()
+    {
+        yield return new TestCaseData(2, 6, 5, 3, 2, 1, 1, 2, 1, 1, 2).SetArgDisplayNames("pad, stride, dilation");
+        yield return new TestCaseData(3, 12, 12, 5, 5, 0, 0, 1, 1, 1, 1).SetArgDisplayNames("LeNet conv2: no padding, every run inside");
+        yield return new TestCaseData(2, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1).SetArgDisplayNames("pad 1: inner offsets inside, edge ones not");
+        yield return new TestCaseData(2, 9, 11, 3, 2, 0, 0, 2, 1, 2, 3).SetArgDisplayNames("no padding, vertical stride 2, dilation");
+        yield return new TestCaseData(1, 5, 21, 2, 3, 0, 2, 1, 1, 1, 1).SetArgDisplayNames("runs of 19 and 21 (vector steps and a tail)");
+    }
+
+    [TestCaseSource(nameof(TwoDimensionalGeometries))]
+    public void The_general_N_D_path_agrees_with_the_2_D_path(int channels, int height, int width, int kernelH, int kernelW, int padH, int padW, int strideH, int strideW, int dilationH, int dilationW)
     {
         // A 3-D image with a leading axis of 1 and a kernel of 1 there is the 2-D case, computed the general way.
         var random = new RandomSource(1702);
-        var x = Random(random, 2 * 6 * 5);
-        var columns2D = new float[2 * 3 * 2 * 3 * 5];
-        var columns3D = new float[columns2D.Length];
+        var x = Random(random, channels * height * width);
+        var columnCount = channels * kernelH * kernelW
+            * Im2Col.OutputSize(height, kernelH, padH, strideH, dilationH) * Im2Col.OutputSize(width, kernelW, padW, strideW, dilationW);
+        var columns2D = new float[columnCount];
+        var columns3D = new float[columnCount];
+        int[] kernel2D = [kernelH, kernelW], pad2D = [padH, padW], stride2D = [strideH, strideW], dilation2D = [dilationH, dilationW];
+        int[] kernel3D = [1, kernelH, kernelW], pad3D = [0, padH, padW], stride3D = [1, strideH, strideW], dilation3D = [1, dilationH, dilationW];
 
-        Im2Col.ImageToColumns(x, 2, [6, 5], [3, 2], [1, 1], [2, 1], [1, 2], columns2D);
-        Im2Col.ImageToColumns(x, 2, [1, 6, 5], [1, 3, 2], [0, 1, 1], [1, 2, 1], [1, 1, 2], columns3D);
+        Im2Col.ImageToColumns(x, channels, [height, width], kernel2D, pad2D, stride2D, dilation2D, columns2D);
+        Im2Col.ImageToColumns(x, channels, [1, height, width], kernel3D, pad3D, stride3D, dilation3D, columns3D);
 
         Assert.That(columns3D, Is.EqualTo(columns2D));
         var image2D = new float[x.Length];
         var image3D = new float[x.Length];
-        Im2Col.ColumnsToImage(columns2D, 2, [6, 5], [3, 2], [1, 1], [2, 1], [1, 2], image2D);
-        Im2Col.ColumnsToImage(columns2D, 2, [1, 6, 5], [1, 3, 2], [0, 1, 1], [1, 2, 1], [1, 1, 2], image3D);
+        Im2Col.ColumnsToImage(columns2D, channels, [height, width], kernel2D, pad2D, stride2D, dilation2D, image2D);
+        Im2Col.ColumnsToImage(columns2D, channels, [1, height, width], kernel3D, pad3D, stride3D, dilation3D, image3D);
         Assert.That(image3D, Is.EqualTo(image2D).Within(1e-6f));
     }
 
