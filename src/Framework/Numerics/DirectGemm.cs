@@ -14,7 +14,7 @@ namespace LayerNet.Numerics;
 /// lie, B's rows loaded from where they lie, C written once. Rows are split into blocks as even as possible
 /// (64 = 11 + 11 + 11 + 11 + 10 + 10), so no tile computes a row it throws away; a last chunk of at most 16 or 8
 /// columns runs one 512-bit or one 256-bit vector a row (a 256-bit multiply-add costs half a 512-bit one).</item>
-/// <item>NT: dot products, as both operands run along k. A tile is up to 4 rows of A by up to 8 rows of B (AVX2: 3 by
+/// <item>NT: dot products, as both operands run along k. A tile is up to 4 rows of A by up to 6 rows of B (AVX2: 3 by
 /// 4), 256-bit vectors along k, then one reduction tree per row of the tile gives its sums in one vector. 256 bits,
 /// not 512: the same multiply-adds a cycle, 100 = 12 x 8 + 4 wastes less of the last vector than 6 x 16 + 4, and the
 /// tree has one level less.</item>
@@ -72,17 +72,17 @@ internal static unsafe class DirectGemm
         where TIsa : struct, IFlag where TOne : struct, IFlag
     {
         if (tb) Dots<TIsa, TOne>(m, n, k, alpha, a, b, c, overwrite);
-        else if (ta) Outer<Yes, TIsa, TOne>(m, n, k, alpha, a, b, c, overwrite);
-        else Outer<No, TIsa, TOne>(m, n, k, alpha, a, b, c, overwrite);
+        else Outer<TIsa, TOne>(ta, m, n, k, alpha, a, b, c, overwrite);
     }
 
     // ------------------------------------------------------------------------------------------------ outer products
 
-    static void Outer<TA, TIsa, TOne>(int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
-        where TA : struct, IFlag where TIsa : struct, IFlag where TOne : struct, IFlag
+    static void Outer<TIsa, TOne>(bool ta, int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
+        where TIsa : struct, IFlag where TOne : struct, IFlag
     {
-        // A(r, p) lies at a[r * rowStep + p * kStep].
-        nint rowStep = TA.Value ? 1 : k, kStep = TA.Value ? m : 1;
+        // A(r, p) lies at a[r * rowStep + p * kStep]. Run-time values, not types: NN and TN products share their
+        // kernels (each kernel instantiation costs milliseconds of compiling at first use).
+        nint rowStep = ta ? 1 : k, kStep = ta ? m : 1;
         if (!TIsa.Value)
         {
             // AVX2: 16 vector registers, so tiles of up to 6 rows by 16 columns (two 256-bit vectors, the shape of
@@ -99,10 +99,10 @@ internal static unsafe class DirectGemm
                     C = c + ((long)r0 * n), Ldc = n, Alpha = alpha, Overwrite = overwrite, Chunks = wide8,
                     Mask8 = FirstLanes8(last8), Count8 = last8,
                 };
-                if (wide8 > 0) Rows8<TA, TIsa, TOne, Yes>(rows, ref t);
+                if (wide8 > 0) Rows8<TIsa, TOne, Yes>(rows, ref t);
                 if (done8 == n) continue;
                 t.B += done8; t.C += done8; t.Chunks = 1; t.Mask8 = FirstLanes8(n - done8); t.Count8 = n - done8;
-                Rows8<TA, TIsa, TOne, No>(rows, ref t);
+                Rows8<TIsa, TOne, No>(rows, ref t);
             }
 
             return;
@@ -121,12 +121,12 @@ internal static unsafe class DirectGemm
                 C = c + ((long)r0 * n), Ldc = n, Alpha = alpha, Overwrite = overwrite, Chunks = wide,
                 Mask = FirstLanes(rest > 16 ? rest - 16 : 16),
             };
-            if (wide > 0) OuterRows<TA, TOne, Yes>(rows, ref args);
+            if (wide > 0) OuterRows<TOne, Yes>(rows, ref args);
             if (done == n) continue;
             args.B += done; args.C += done; args.Chunks = 1; args.Mask = FirstLanes(n - done);
             args.Mask8 = FirstLanes8(n - done); args.Count8 = n - done;
-            if (n - done > 8) OuterRows<TA, TOne, No>(rows, ref args);
-            else Rows8<TA, TIsa, TOne, No>(rows, ref args);
+            if (n - done > 8) OuterRows<TOne, No>(rows, ref args);
+            else Rows8<TIsa, TOne, No>(rows, ref args);
         }
     }
 
@@ -147,43 +147,43 @@ internal static unsafe class DirectGemm
     }
 
     // One instantiation per row count, so the kernel's loop holds exactly the accumulators it needs.
-    static void OuterRows<TA, TOne, TWide>(int rows, ref Tile t)
-        where TA : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag
+    static void OuterRows<TOne, TWide>(int rows, ref Tile t)
+        where TOne : struct, IFlag where TWide : struct, IFlag
     {
         switch (rows)
         {
-            case 1: OuterKernel<TA, TOne, TWide, R1>(ref t); break;
-            case 2: OuterKernel<TA, TOne, TWide, R2>(ref t); break;
-            case 3: OuterKernel<TA, TOne, TWide, R3>(ref t); break;
-            case 4: OuterKernel<TA, TOne, TWide, R4>(ref t); break;
-            case 5: OuterKernel<TA, TOne, TWide, R5>(ref t); break;
-            case 6: OuterKernel<TA, TOne, TWide, R6>(ref t); break;
-            case 7: OuterKernel<TA, TOne, TWide, R7>(ref t); break;
-            case 8: OuterKernel<TA, TOne, TWide, R8>(ref t); break;
-            case 9: OuterKernel<TA, TOne, TWide, R9>(ref t); break;
-            case 10: OuterKernel<TA, TOne, TWide, R10>(ref t); break;
-            case 11: OuterKernel<TA, TOne, TWide, R11>(ref t); break;
-            default: OuterKernel<TA, TOne, TWide, R12>(ref t); break;
+            case 1: OuterKernel<TOne, TWide, R1>(ref t); break;
+            case 2: OuterKernel<TOne, TWide, R2>(ref t); break;
+            case 3: OuterKernel<TOne, TWide, R3>(ref t); break;
+            case 4: OuterKernel<TOne, TWide, R4>(ref t); break;
+            case 5: OuterKernel<TOne, TWide, R5>(ref t); break;
+            case 6: OuterKernel<TOne, TWide, R6>(ref t); break;
+            case 7: OuterKernel<TOne, TWide, R7>(ref t); break;
+            case 8: OuterKernel<TOne, TWide, R8>(ref t); break;
+            case 9: OuterKernel<TOne, TWide, R9>(ref t); break;
+            case 10: OuterKernel<TOne, TWide, R10>(ref t); break;
+            case 11: OuterKernel<TOne, TWide, R11>(ref t); break;
+            default: OuterKernel<TOne, TWide, R12>(ref t); break;
         }
     }
 
-    static void Rows8<TA, TIsa, TOne, TWide>(int rows, ref Tile t)
-        where TA : struct, IFlag where TIsa : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag
+    static void Rows8<TIsa, TOne, TWide>(int rows, ref Tile t)
+        where TIsa : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag
     {
         switch (rows)
         {
-            case 1: OuterKernel8<TA, TIsa, TOne, TWide, R1>(ref t); break;
-            case 2: OuterKernel8<TA, TIsa, TOne, TWide, R2>(ref t); break;
-            case 3: OuterKernel8<TA, TIsa, TOne, TWide, R3>(ref t); break;
-            case 4: OuterKernel8<TA, TIsa, TOne, TWide, R4>(ref t); break;
-            case 5: OuterKernel8<TA, TIsa, TOne, TWide, R5>(ref t); break;
-            case 6: OuterKernel8<TA, TIsa, TOne, TWide, R6>(ref t); break;
-            case 7: OuterKernel8<TA, TIsa, TOne, TWide, R7>(ref t); break;
-            case 8: OuterKernel8<TA, TIsa, TOne, TWide, R8>(ref t); break;
-            case 9: OuterKernel8<TA, TIsa, TOne, TWide, R9>(ref t); break;
-            case 10: OuterKernel8<TA, TIsa, TOne, TWide, R10>(ref t); break;
-            case 11: OuterKernel8<TA, TIsa, TOne, TWide, R11>(ref t); break;
-            default: OuterKernel8<TA, TIsa, TOne, TWide, R12>(ref t); break;
+            case 1: OuterKernel8<TIsa, TOne, TWide, R1>(ref t); break;
+            case 2: OuterKernel8<TIsa, TOne, TWide, R2>(ref t); break;
+            case 3: OuterKernel8<TIsa, TOne, TWide, R3>(ref t); break;
+            case 4: OuterKernel8<TIsa, TOne, TWide, R4>(ref t); break;
+            case 5: OuterKernel8<TIsa, TOne, TWide, R5>(ref t); break;
+            case 6: OuterKernel8<TIsa, TOne, TWide, R6>(ref t); break;
+            case 7: OuterKernel8<TIsa, TOne, TWide, R7>(ref t); break;
+            case 8: OuterKernel8<TIsa, TOne, TWide, R8>(ref t); break;
+            case 9: OuterKernel8<TIsa, TOne, TWide, R9>(ref t); break;
+            case 10: OuterKernel8<TIsa, TOne, TWide, R10>(ref t); break;
+            case 11: OuterKernel8<TIsa, TOne, TWide, R11>(ref t); break;
+            default: OuterKernel8<TIsa, TOne, TWide, R12>(ref t); break;
         }
     }
 
@@ -192,12 +192,12 @@ internal static unsafe class DirectGemm
     // nothing past it). The row count is a type, so the guards below are constants and each instantiation keeps only
     // its own accumulators.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void OuterKernel<TA, TOne, TWide, TR>(ref Tile t)
-        where TA : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag where TR : struct, ICount
+    static void OuterKernel<TOne, TWide, TR>(ref Tile t)
+        where TOne : struct, IFlag where TWide : struct, IFlag where TR : struct, ICount
     {
         int rows = TR.Value;
         bool wide = TWide.Value;
-        nint rs = TA.Value ? 1 : t.RowStep, ks = t.KStep, ldb = t.Ldb, ldc = t.Ldc;
+        nint rs = t.RowStep, ks = t.KStep, ldb = t.Ldb, ldc = t.Ldc;
         nint o2 = 2 * rs, o3 = 3 * rs, o4 = 4 * rs, o5 = 5 * rs, o6 = 6 * rs, o7 = 7 * rs, o8 = 8 * rs, o9 = 9 * rs, o10 = 10 * rs, o11 = 11 * rs;
         var s = Vector512.Create(t.Alpha);
         bool ow = t.Overwrite;
@@ -255,12 +255,12 @@ internal static unsafe class DirectGemm
     // at most 8 columns (one vector a row, up to 12 rows): a 256-bit multiply-add costs half a 512-bit one there, so
     // the last 4 columns of 100 cost half what a masked 512-bit vector did (TN 10 x 100 x 64: 89 -> 98 GFLOP/s).
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static void OuterKernel8<TA, TIsa, TOne, TWide, TR>(ref Tile t)
-        where TA : struct, IFlag where TIsa : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag where TR : struct, ICount
+    static void OuterKernel8<TIsa, TOne, TWide, TR>(ref Tile t)
+        where TIsa : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag where TR : struct, ICount
     {
         int rows = TR.Value;
         bool wide = TWide.Value;
-        nint rs = TA.Value ? 1 : t.RowStep, ks = t.KStep, ldb = t.Ldb, ldc = t.Ldc;
+        nint rs = t.RowStep, ks = t.KStep, ldb = t.Ldb, ldc = t.Ldc;
         nint o2 = 2 * rs, o3 = 3 * rs, o4 = 4 * rs, o5 = 5 * rs, o6 = 6 * rs, o7 = 7 * rs, o8 = 8 * rs, o9 = 9 * rs, o10 = 10 * rs, o11 = 11 * rs;
         var s = Vector256.Create(t.Alpha);
         bool ow = t.Overwrite;
@@ -415,9 +415,11 @@ internal static unsafe class DirectGemm
     static void Dots<TIsa, TOne>(int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
         where TIsa : struct, IFlag where TOne : struct, IFlag
     {
-        // Columns of C (rows of B) in groups of at most 8 (AVX2: 4), as even as possible (10 = 5 + 5); rows of A in
-        // tiles of as many as keep the accumulators at 24 (AVX2: 12) or fewer (5 columns: 4 rows).
-        int most = TIsa.Value ? 8 : 4, registers = TIsa.Value ? 24 : 12;
+        // Columns of C (rows of B) in groups of at most 6 (AVX2: 4), as even as possible (10 = 5 + 5); rows of A in
+        // tiles of as many as keep the accumulators at 24 (AVX2: 12) or fewer (5 or 6 columns: 4 rows). 4 x 6, not
+        // 3 x 8: NT 64 x 100 x 1000 98 -> 105 GFLOP/s (10 loads a step, not 11, and 24 KB of B's rows beside A's
+        // where 32 KB filled L1), and LeNet's and the lecture's shapes need fewer kernel instantiations.
+        int most = TIsa.Value ? 6 : 4, registers = TIsa.Value ? 24 : 12;
         int groups = (n + most - 1) / most;
         var tail = FirstLanes8(k % 8 == 0 ? 8 : k % 8);
         for (int g = 0; g < groups; g++)
