@@ -11,7 +11,8 @@
 #            BLAS thread; LayerNet also on all cores. Median of RUNS runs (default 5).
 #   gemm     sgemm GFLOP/s, LayerNet's Blas.Gemm (bench/GemmTiming) vs OpenBLAS's cblas_sgemm
 #            (bench/openblas), same shapes, same method, both pinned to one core; the LayerNet kernels avx512,
-#            avx2 and portable (LAYERNET_GEMM_KERNEL). GEMM_RUNS (default 3) interleaved runs of each.
+#            avx2 and portable (LAYERNET_GEMM_KERNEL), and LayerNet's avx2 against OpenBLAS's AVX2 kernel
+#            (OPENBLAS_CORETYPE=Haswell). GEMM_RUNS (default 3) interleaved runs of each.
 #   lenet    `layernet time` on Caffe's LeNet (bench/lenet/lenet_time.prototxt: DummyData instead of LMDB) and on
 #            the two-layer net: forward-backward ms per iteration; Caffe's own figures beside them.
 #   process  peak RSS of `layernet train` on the two-layer net (/usr/bin/time -v), `layernet --help` time.
@@ -142,6 +143,8 @@ section_gemm() {
   for i in $(seq "$GEMM_RUNS"); do
     if [ -n "$OPENBLAS_BENCH" ]; then
       "${PIN[@]}" "${PEER_ENV[@]}" "$OPENBLAS_BENCH" > "$WORK/gemm.openblas.$i"
+      # OpenBLAS's AVX2 kernel, the peer of LayerNet's avx2 kernel (a machine without AVX-512 runs these two).
+      "${PIN[@]}" "${PEER_ENV[@]}" OPENBLAS_CORETYPE=Haswell "$OPENBLAS_BENCH" > "$WORK/gemm.openblas_haswell.$i"
       [ -n "${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-}" ] && "${PIN[@]}" env OPENBLAS_NUM_THREADS=1 "$OPENBLAS_BENCH" > "$WORK/gemm.openblas_env.$i"
     fi
     for kernel in default avx2 portable; do
@@ -158,14 +161,15 @@ section_gemm() {
   local ob_core="not installed"
   [ -n "$OPENBLAS_BENCH" ] && ob_core=$(awk -F': ' '/openblas core/ { print $2; exit }' "$WORK/gemm.openblas.1")
   local ln_kernel; ln_kernel=$(awk '/layernet kernel/ { print $3; exit }' "$WORK/gemm.layernet_default.1")
-  row "sgemm | shape (op A op B: M x N x K), GFLOP/s, 1 core | layernet $ln_kernel median (best) | avx2 / portable median | OpenBLAS $ob_core median (best) | ratio layernet/OpenBLAS median (best)"
+  row "sgemm | shape (op A op B: M x N x K), GFLOP/s, 1 core | layernet $ln_kernel median (best) | avx2 / portable median; OpenBLAS Haswell (AVX2) median, ratio avx2/Haswell | OpenBLAS $ob_core median (best) | ratio layernet/OpenBLAS median (best)"
   local shape
   for shape in $shapes; do
     local ln lnb la lp ob obb
     ln=$(gflops layernet_default "$shape" 3); lnb=$(cat "$WORK"/gemm.layernet_default.* | awk -v s="$shape" '$1 == s { print $5 }' | sort -g | tail -1)
     la=$(gflops layernet_avx2 "$shape" 3); lp=$(gflops layernet_portable "$shape" 3)
     ob=$(gflops openblas "$shape" 3); obb=$(cat "$WORK"/gemm.openblas.* 2> /dev/null | awk -v s="$shape" '$1 == s { print $5 }' | sort -g | tail -1)
-    row "sgemm | $shape | $ln ($lnb) | $la / $lp | $ob (${obb:--}) | $(ratio "$ln" "$ob") ($(ratio "$lnb" "$obb"))"
+    local oh; oh=$(gflops openblas_haswell "$shape" 3)
+    row "sgemm | $shape | $ln ($lnb) | $la / $lp; $oh, $(ratio "$la" "$oh") | $ob (${obb:--}) | $(ratio "$ln" "$ob") ($(ratio "$lnb" "$obb"))"
   done
   if ls "$WORK"/gemm.openblas_env.* > /dev/null 2>&1; then
     row "sgemm | OpenBLAS with this environment's OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-}: core $(awk -F': ' '/openblas core/ { print $2; exit }' "$WORK/gemm.openblas_env.1"), 512^3 median $(gflops openblas_env NN:512x512x512 3) | | | "
