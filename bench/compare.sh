@@ -86,6 +86,7 @@ build() {
   dotnet build "$ROOT/bench/GemmTiming" -c Release -nologo -v q >> "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
   fi
   # layernet as a user installs it (README "Install": dotnet publish, ReadyToRun), and the build output (JIT only).
+  # SKIP_BUILD=1 keeps an installed layernet already in the work folder: only for a folder this tree's build filled.
   if [ -z "${SKIP_BUILD:-}" ] || [ ! -x "$WORK/layernet/layernet" ]; then
     dotnet publish "$ROOT/src/Runner" -c Release -o "$WORK/layernet" -nologo -v q >> "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
   fi
@@ -187,6 +188,8 @@ section_lenet() {
     awk '/Average Forward-Backward/ { printf "%.2f\n", $3 }' "$out"
   }
   local r one all
+  # A kept work folder (BENCH_WORK) holds an earlier run's figures: start these lists empty.
+  : > "$WORK/lenet1.ms"; : > "$WORK/lenetall.ms"; : > "$WORK/two1.ms"
   for r in $(seq "$RUNS"); do
     lenet_ms lenet1 "$r" "${PIN[@]}" "${LN[@]}" time --model "$ROOT/bench/lenet/lenet_time.prototxt" --iterations 20 >> "$WORK/lenet1.ms"
     lenet_ms lenetall "$r" "${LN[@]}" time --model "$ROOT/bench/lenet/lenet_time.prototxt" --iterations 20 >> "$WORK/lenetall.ms"

@@ -16,7 +16,9 @@ namespace LayerNet.Numerics;
 /// of C^T against four of C, the last one an eighth full), the product runs as C^T = op(B)^T * op(A)^T with the
 /// tiles written back transposed. Large products are split by columns over persistent worker threads; every
 /// element of C is computed by one thread in the same order, so results do not depend on the thread count.
-/// Nothing is allocated per call once each thread's packing buffers exist.
+/// Nothing is allocated per call once each thread's packing buffers exist. With AVX-512 or AVX2, the single-thread
+/// products <see cref="DirectGemm.Takes"/> accepts (most of them below 8.4 M multiply-adds) run in
+/// <see cref="DirectGemm"/> instead, with no packing at all.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class PackedGemm
