@@ -147,6 +147,11 @@ public static class Im2Col
         return (first, last);
     }
 
+    // Whether every run of a kernel offset lies inside the image (no padding reached): the columns first..last of
+    // each run cover the whole output row, and the first and last input rows it reads exist.
+    private static bool RunsInside(int first, int last, int outputW, int inputRow, int outputH, int strideH, int height) =>
+        first == 0 && last == outputW && inputRow >= 0 && inputRow + ((outputH - 1) * strideH) < height;
+
     // The 2-D paths run on pointers: LeNet's conv2 copies 4,000 runs of 8 floats per image each way, where
     // slicing a span and calling a copy for each cost more than the copy itself (measured: conv2's backward
     // spent two thirds of its time here rather than in its products).
@@ -172,9 +177,9 @@ public static class Im2Col
                         var startW = (kw * dilationW) - padW;
                         var (first, last) = InsideRange(startW, strideW, width, outputW);
                         var inputRow = (kh * dilationH) - padH;
-                        if (strideW == 1 && first == 0 && last == outputW && inputRow >= 0 && inputRow + ((outputH - 1) * strideH) < height)
+                        if (strideW == 1 && RunsInside(first, last, outputW, inputRow, outputH, strideH, height))
                         {
-                            // Every run of this kernel offset lies inside the image (no padding reached): plain copies.
+                            // Every run of this kernel offset lies inside the image: plain copies.
                             var source = plane + ((long)inputRow * width) + startW;
                             for (var oh = 0; oh < outputH; oh++, source += (long)strideH * width, row += outputW)
                             {
@@ -244,7 +249,7 @@ public static class Im2Col
                         var startW = (kw * dilationW) - padW;
                         var (first, last) = InsideRange(startW, strideW, width, outputW);
                         var inputRow = (kh * dilationH) - padH;
-                        if (strideW == 1 && first == 0 && last == outputW && inputRow >= 0 && inputRow + ((outputH - 1) * strideH) < height)
+                        if (strideW == 1 && RunsInside(first, last, outputW, inputRow, outputH, strideH, height))
                         {
                             var target = plane + ((long)inputRow * width) + startW;
                             for (var oh = 0; oh < outputH; oh++, target += (long)strideH * width, row += outputW)
