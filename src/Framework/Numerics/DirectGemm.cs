@@ -21,15 +21,15 @@ namespace LayerNet.Numerics;
 /// </list>
 /// The lecture's net's small products (fc2: NT 64 x 10 x 100, NN 64 x 100 x 10, TN 10 x 100 x 64) took 1.7 to 2.3
 /// microseconds through packing, 0.70 to 0.75 times OpenBLAS's speed: packing, transposed write-back and per-call
-/// setup cost as much as the multiply-adds. Here they take 1.2 to 1.6 (0.93 to 1.1 times OpenBLAS), and a call
+/// setup cost as much as the multiply-adds. Here they take 1.3 to 1.5 (0.97 to 1.12 times OpenBLAS), and a call
 /// costs 20 ns where the packed path's cost 70 to 220. With AVX2 they run at 1.05 to 1.7 times OpenBLAS's Haswell
 /// kernel, against 0.6 to 1.0 through packing.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class DirectGemm
 {
-    // Products of at most this many multiply-adds (8.4 M) may come here; larger ones are split over threads by the
-    // packed path, or soon will be. Measured on one core against the packed path: equal or faster on every NN and
+    // Products of at most this many multiply-adds (8.4 M) may come here; larger ones take the packed path, which
+    // splits them over threads from 16.8 M. Measured on one core against the packed path: equal or faster on every NN and
     // TN shape tried with more than 16 columns, up to 32 M multiply-adds (NN 64 x 1000 x 100: 0.99x, 37 x 65 x 300:
     // 1.27x, 8 x 8 x 8: 3.7x).
     public const long MaxWork = 1L << 23;
@@ -42,7 +42,8 @@ internal static unsafe class DirectGemm
 
         // NT: each entry of C ends in a reduction (about a cycle), where packing transposes both operands (about 0.4
         // cycle a float): dot products win where 4 m n <= k (m + n). Measured against packing: 64 x 10 x 100 1.1x,
-        // 10 x 64 x 100 1.3x, 20 x 25 x 576 1.7x; 64 x 64 x 64 0.6x and 50 x 64 x 80 0.93x go to packing. AVX2's
+        // 10 x 64 x 100 1.3x, 20 x 25 x 576 1.7x, 64 x 100 x 200 (near the line) 0.99x; 64 x 64 x 64 and
+        // 50 x 64 x 80 (0.85x) and 128 x 128 x 16 (0.41x) go to packing. AVX2's
         // packed NT is slower, so the line is 2 m n there (64 x 64 x 64: 1.16x; 100 x 100 x 20: 0.82x).
         if (tb) return (avx512 ? 4 : 2) * (long)m * n <= (long)k * (m + n);
 
