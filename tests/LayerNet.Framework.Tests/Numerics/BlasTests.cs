@@ -12,17 +12,17 @@ public sealed class BlasTests
         (64, 100, 1000), (100, 64, 1000), (64, 10, 100), (10, 100, 64), (64, 100, 10), (50, 500, 64), (130, 70, 600), (200, 300, 129),
         (20, 576, 25), (64, 500, 800), (64, 116, 40), (100, 10, 64), (11, 47, 17), (20, 25, 576), (5, 27, 40), (8, 20, 9), (6, 40, 33), (9, 70, 20), (2, 33, 5),
         // Edges of DirectGemm: last chunks of 4, 8, 9, 13, 16 and 17 columns, row blocks of 1 to 12, dot-product tiles
-        // of 1 to 8 columns with k a multiple of 8 or not.
+        // of 1 to 6 columns with k a multiple of 8 or not.
         (5, 13, 7), (16, 9, 33), (12, 40, 10), (7, 3, 40), (5, 8, 64), (2, 9, 100), (13, 17, 200), (1, 100, 1000),
         (24, 48, 16), (64, 96, 10), (3, 200, 5), (30, 100, 64), (4, 36, 12), (25, 1, 300),
     ];
 
     // Every kernel this machine runs, and the AVX-512 and AVX2 ones with the packed path alone too (DirectGemm takes
     // the small products there).
-    private static IEnumerable<string> Kernels() =>
+    internal static IEnumerable<string> Kernels() =>
         [.. PackedGemm.Supported, .. PackedGemm.Supported.Where(k => k != "portable").Select(k => k + "-packed")];
 
-    private static void Use(string kernel)
+    internal static void Use(string kernel)
     {
         PackedGemm.Select(kernel.Replace("-packed", string.Empty, StringComparison.Ordinal));
         PackedGemm.DirectProducts = !kernel.EndsWith("-packed", StringComparison.Ordinal);
@@ -46,11 +46,7 @@ public sealed class BlasTests
     }
 
     [TearDown]
-    public void RestoreKernel()
-    {
-        PackedGemm.Select(PackedGemm.Supported[0]);
-        PackedGemm.DirectProducts = true;
-    }
+    public void RestoreKernel() => Use(PackedGemm.Supported[0]);
 
     [TestCaseSource(nameof(Cases))]
     public void Gemm_matches_a_double_precision_reference(string kernel, int m, int n, int k, bool ta, bool tb)

@@ -22,8 +22,7 @@ public sealed class GemmBoundsTests
 
     private static IEnumerable<TestCaseData> Cases()
     {
-        List<string> kernels = [.. PackedGemm.Supported, .. PackedGemm.Supported.Where(k => k != "portable").Select(k => k + "-packed")];
-        foreach (var kernel in kernels)
+        foreach (var kernel in BlasTests.Kernels())
         {
             foreach (var ta in new[] { false, true })
             {
@@ -36,17 +35,12 @@ public sealed class GemmBoundsTests
     }
 
     [TearDown]
-    public void RestoreKernel()
-    {
-        PackedGemm.Select(PackedGemm.Supported[0]);
-        PackedGemm.DirectProducts = true;
-    }
+    public void RestoreKernel() => BlasTests.Use(PackedGemm.Supported[0]);
 
     [TestCaseSource(nameof(Cases))]
     public void Gemm_stays_inside_its_operands(string kernel, bool ta, bool tb)
     {
-        PackedGemm.Select(kernel.Replace("-packed", string.Empty, StringComparison.Ordinal));
-        PackedGemm.DirectProducts = !kernel.EndsWith("-packed", StringComparison.Ordinal);
+        BlasTests.Use(kernel);
         foreach (var (m, n, k) in Shapes)
         {
             using var a = new GuardedFloats(m * k);
