@@ -15,6 +15,8 @@ public sealed class BlasTests
         // of 1 to 6 columns with k a multiple of 8 or not.
         (5, 13, 7), (16, 9, 33), (12, 40, 10), (7, 3, 40), (5, 8, 64), (2, 9, 100), (13, 17, 200), (1, 100, 1000),
         (24, 48, 16), (64, 96, 10), (3, 200, 5), (30, 100, 64), (4, 36, 12), (25, 1, 300),
+        // k = 1 (a convolution's bias, b 1^T) and single rows or columns.
+        (50, 64, 1), (9, 1, 7), (1, 37, 1), (17, 40, 1),
     ];
 
     // Every kernel this machine runs, and the AVX-512 and AVX2 ones with the packed path alone too (DirectGemm takes
