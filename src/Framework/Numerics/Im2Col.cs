@@ -152,77 +152,15 @@ public static class Im2Col
     private static bool RunsInside(int first, int last, int outputW, int inputRow, int outputH, int strideH, int height) =>
         first == 0 && last == outputW && inputRow >= 0 && inputRow + ((outputH - 1) * strideH) < height;
 
-    // The 2-D paths run on pointers: LeNet's conv2 copies 4,000 runs of 8 floats per image each way, where
-    // slicing a span and calling a copy for each cost more than the copy itself (measured: conv2's backward
-    // spent two thirds of its time here rather than in its products).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ImageToColumns2D(
         ReadOnlySpan<float> image, int channels, int height, int width, int kernelH, int kernelW,
         int padH, int padW, int strideH, int strideW, int dilationH, int dilationW, Span<float> columns)
     {
-        var outputH = OutputSize(height, kernelH, padH, strideH, dilationH);
-        var outputW = OutputSize(width, kernelW, padW, strideW, dilationW);
-        var planeSize = height * width;
         fixed (float* imageStart = image)
         fixed (float* columnStart = columns)
         {
-            var row = columnStart;
-            for (var c = 0; c < channels; c++)
-            {
-                var plane = imageStart + ((long)c * planeSize);
-                for (var kh = 0; kh < kernelH; kh++)
-                {
-                    for (var kw = 0; kw < kernelW; kw++)
-                    {
-                        var startW = (kw * dilationW) - padW;
-                        var (first, last) = InsideRange(startW, strideW, width, outputW);
-                        var inputRow = (kh * dilationH) - padH;
-                        if (strideW == 1 && RunsInside(first, last, outputW, inputRow, outputH, strideH, height))
-                        {
-                            // Every run of this kernel offset lies inside the image: plain copies.
-                            var source = plane + ((long)inputRow * width) + startW;
-                            for (var oh = 0; oh < outputH; oh++, source += (long)strideH * width, row += outputW)
-                            {
-                                Copy(source, row, outputW);
-                            }
-
-                            continue;
-                        }
-
-                        for (var oh = 0; oh < outputH; oh++, inputRow += strideH, row += outputW)
-                        {
-                            if ((uint)inputRow >= (uint)height || last == first)
-                            {
-                                new Span<float>(row, outputW).Clear();
-                                continue;
-                            }
-
-                            for (var ow = 0; ow < first; ow++)
-                            {
-                                row[ow] = 0f;
-                            }
-
-                            for (var ow = last; ow < outputW; ow++)
-                            {
-                                row[ow] = 0f;
-                            }
-
-                            var source = plane + ((long)inputRow * width) + startW;
-                            if (strideW == 1)
-                            {
-                                Copy(source + first, row + first, last - first);
-                            }
-                            else
-                            {
-                                for (var ow = first; ow < last; ow++)
-                                {
-                                    row[ow] = source[ow * strideW];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            Traverse2D<Gather>(imageStart, columnStart, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW);
         }
     }
 
@@ -231,58 +169,125 @@ public static class Im2Col
         ReadOnlySpan<float> columns, int channels, int height, int width, int kernelH, int kernelW,
         int padH, int padW, int strideH, int strideW, int dilationH, int dilationW, Span<float> image)
     {
-        var outputH = OutputSize(height, kernelH, padH, strideH, dilationH);
-        var outputW = OutputSize(width, kernelW, padW, strideW, dilationW);
-        var planeSize = height * width;
-        image[..(channels * planeSize)].Clear();
+        image[..(channels * height * width)].Clear();
         fixed (float* imageStart = image)
         fixed (float* columnStart = columns)
         {
-            var row = columnStart;
-            for (var c = 0; c < channels; c++)
-            {
-                var plane = imageStart + ((long)c * planeSize);
-                for (var kh = 0; kh < kernelH; kh++)
-                {
-                    for (var kw = 0; kw < kernelW; kw++)
-                    {
-                        var startW = (kw * dilationW) - padW;
-                        var (first, last) = InsideRange(startW, strideW, width, outputW);
-                        var inputRow = (kh * dilationH) - padH;
-                        if (strideW == 1 && RunsInside(first, last, outputW, inputRow, outputH, strideH, height))
-                        {
-                            var target = plane + ((long)inputRow * width) + startW;
-                            for (var oh = 0; oh < outputH; oh++, target += (long)strideH * width, row += outputW)
-                            {
-                                AddTo(row, target, outputW);
-                            }
+            Traverse2D<Scatter>(imageStart, columnStart, channels, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW);
+        }
+    }
 
+    // Walks the column rows (channel, kernel offset, output row) and the image runs they come from, for im2col
+    // (Gather) and col2im (Scatter). The 2-D paths run on pointers: LeNet's conv2 copies 4,000 runs of 8 floats per
+    // image each way, where slicing a span and calling a copy for each cost more than the copy itself (measured:
+    // conv2's backward spent two thirds of its time here rather than in its products).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Traverse2D<TDirection>(
+        float* imageStart, float* columnStart, int channels, int height, int width, int kernelH, int kernelW,
+        int padH, int padW, int strideH, int strideW, int dilationH, int dilationW)
+        where TDirection : struct, IRunDirection
+    {
+        var outputH = OutputSize(height, kernelH, padH, strideH, dilationH);
+        var outputW = OutputSize(width, kernelW, padW, strideW, dilationW);
+        var planeSize = height * width;
+        var row = columnStart;
+        for (var c = 0; c < channels; c++)
+        {
+            var plane = imageStart + ((long)c * planeSize);
+            for (var kh = 0; kh < kernelH; kh++)
+            {
+                for (var kw = 0; kw < kernelW; kw++)
+                {
+                    var startW = (kw * dilationW) - padW;
+                    var (first, last) = InsideRange(startW, strideW, width, outputW);
+                    var inputRow = (kh * dilationH) - padH;
+                    if (strideW == 1 && RunsInside(first, last, outputW, inputRow, outputH, strideH, height))
+                    {
+                        // Every run of this kernel offset lies inside the image: whole runs, no bounds work.
+                        var pixels = plane + ((long)inputRow * width) + startW;
+                        for (var oh = 0; oh < outputH; oh++, pixels += (long)strideH * width, row += outputW)
+                        {
+                            TDirection.Run(pixels, row, outputW);
+                        }
+
+                        continue;
+                    }
+
+                    for (var oh = 0; oh < outputH; oh++, inputRow += strideH, row += outputW)
+                    {
+                        if ((uint)inputRow >= (uint)height || last == first)
+                        {
+                            TDirection.Outside(row, outputW);
                             continue;
                         }
 
-                        for (var oh = 0; oh < outputH; oh++, inputRow += strideH, row += outputW)
+                        TDirection.Outside(row, first);
+                        TDirection.Outside(row + last, outputW - last);
+                        var pixels = plane + ((long)inputRow * width) + startW;
+                        if (strideW == 1)
                         {
-                            if ((uint)inputRow >= (uint)height || last == first)
-                            {
-                                continue;
-                            }
-
-                            var target = plane + ((long)inputRow * width) + startW;
-                            if (strideW == 1)
-                            {
-                                AddTo(row + first, target + first, last - first);
-                            }
-                            else
-                            {
-                                for (var ow = first; ow < last; ow++)
-                                {
-                                    target[ow * strideW] += row[ow];
-                                }
-                            }
+                            TDirection.Run(pixels + first, row + first, last - first);
+                        }
+                        else
+                        {
+                            TDirection.Strided(pixels, strideW, row, first, last);
                         }
                     }
                 }
             }
+        }
+    }
+
+    // What Traverse2D does with a run of a column row and the image pixels it covers.
+    private unsafe interface IRunDirection
+    {
+        // row[0..count) and the contiguous pixels[0..count).
+        static abstract void Run(float* pixels, float* row, int count);
+
+        // row[ow] and pixels[ow * stride] for ow in [first, last).
+        static abstract void Strided(float* pixels, int stride, float* row, int first, int last);
+
+        // row[0..count) where it reaches padding.
+        static abstract void Outside(float* row, int count);
+    }
+
+    // im2col: a column row takes its pixels, and zeros where it reaches padding.
+    private readonly unsafe struct Gather : IRunDirection
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Run(float* pixels, float* row, int count) => Copy(pixels, row, count);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Strided(float* pixels, int stride, float* row, int first, int last)
+        {
+            for (var ow = first; ow < last; ow++)
+            {
+                row[ow] = pixels[ow * stride];
+            }
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Outside(float* row, int count) => new Span<float>(row, count).Clear();
+    }
+
+    // col2im: a column row is added onto its pixels; what reached padding goes nowhere.
+    private readonly unsafe struct Scatter : IRunDirection
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Run(float* pixels, float* row, int count) => AddTo(row, pixels, count);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Strided(float* pixels, int stride, float* row, int first, int last)
+        {
+            for (var ow = first; ow < last; ow++)
+            {
+                pixels[ow * stride] += row[ow];
+            }
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Outside(float* row, int count)
+        {
         }
     }
 
