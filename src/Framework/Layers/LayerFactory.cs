@@ -1,7 +1,6 @@
 using Caffe;
 using LayerNet.Errors;
 using LayerNet.Plugins;
-using LayerNet.Text;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LayerNet.Layers;
@@ -42,19 +41,21 @@ public sealed class LayerFactory
 
     /// <summary>Creates the layer a <see cref="LayerParameter"/> describes.</summary>
     /// <exception cref="LayerNetException">The type is not registered (names the layer, its line, the registered types and the nearest one), or the constructor failed.</exception>
-    public Layer Create(LayerParameter parameter)
+    /// <param name="parameter">The layer's definition.</param>
+    /// <param name="origin">Where it was defined: the layer starts with it (its errors, constructor's included, point there).</param>
+    public Layer Create(LayerParameter parameter, Origin origin = default)
     {
         ArgumentNullException.ThrowIfNull(parameter);
         if (!_registrations.TryGetValue(parameter.Type, out var registration))
         {
-            throw UnknownType(parameter);
+            throw UnknownType(parameter, origin);
         }
 
         try
         {
             // CreateInstance, not a compiled CreateFactory: a net builds each layer once, and CreateFactory compiles
             // an expression tree (System.Linq.Expressions: 2.4 MB of the process and its start-up time).
-            return (Layer)ActivatorUtilities.CreateInstance(_services, registration.Implementation, parameter);
+            return Layer.ConstructAt(origin, () => (Layer)ActivatorUtilities.CreateInstance(_services, registration.Implementation, parameter));
         }
         catch (LayerNetException)
         {
@@ -69,17 +70,17 @@ public sealed class LayerFactory
             }
 
             var message = $"layer '{parameter.Name}' ({parameter.Type}): cannot create {registration.Implementation.FullName} from {registration.Source}: {inner.Message}";
-            throw SourcePositions.Get(parameter) is { } position ? new LayerNetException(position, message, inner) : new LayerNetException(message, inner);
+            throw origin.Error(message, inner);
         }
     }
 
-    private LayerNetException UnknownType(LayerParameter parameter)
+    private LayerNetException UnknownType(LayerParameter parameter, Origin origin)
     {
         var names = _registrations.Keys.OrderBy(n => n, StringComparer.Ordinal).ToList();
         var nearest = NearestName.Find(parameter.Type, names);
         var suggestion = nearest is null ? string.Empty : $"; did you mean '{nearest}'?";
         var what = string.IsNullOrEmpty(parameter.Type) ? "has no type" : $"has unknown type '{parameter.Type}'";
         var message = $"layer '{parameter.Name}' {what}{suggestion} Registered types: {string.Join(", ", names)}. A plugin's layers need --plugin or LAYERNET_PLUGIN_PATH.";
-        return SourcePositions.Get(parameter) is { } position ? new LayerNetException(position, message) : new LayerNetException(message);
+        return origin.Error(message);
     }
 }
