@@ -19,10 +19,7 @@ public sealed class AdaDeltaSolver(SolverParameter parameter, SolverOptions opti
     /// <inheritdoc/>
     protected override void ComputeUpdateValue(int index, float rate)
     {
-        var diff = Net.LearnableParams[index].Diff;
-        var gradients = HistoryOf(index, 0).Data;
-        var updates = HistoryOf(index, 1).Data;
-        var localRate = rate * Net.ParamLrMults[index];
+        var localRate = TwoHistories(index, rate, out var diff, out var gradients, out var updates);
         var momentum = Parameter.Momentum;
         var delta = Parameter.Delta;
         for (var i = 0; i < diff.Length; i++)
