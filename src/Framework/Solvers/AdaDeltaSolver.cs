@@ -7,7 +7,7 @@ namespace LayerNet.Solvers;
 /// AdaDelta, Caffe's AdaDeltaSolver, with momentum as the decay: h = m * h + (1 - m) * g^2;
 /// u = g * sqrt((s + delta) / (h + delta)); s = m * s + (1 - m) * u^2; step = lr * u.
 /// </summary>
-public sealed class AdaDeltaSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
+internal sealed class AdaDeltaSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
     : SgdSolver(parameter, options, factory)
 {
     /// <inheritdoc/>

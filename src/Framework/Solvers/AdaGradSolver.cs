@@ -7,7 +7,7 @@ namespace LayerNet.Solvers;
 /// <param name="parameter">The solver file; momentum other than 0 is an error, as in Caffe.</param>
 /// <param name="options">Paths, log, signals.</param>
 /// <param name="factory">The layer factory the nets are built with.</param>
-public sealed class AdaGradSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
+internal sealed class AdaGradSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
     : SgdSolver(parameter, options, factory)
 {
     /// <inheritdoc/>

@@ -8,7 +8,7 @@ namespace LayerNet.Solvers;
 /// m = beta1 * m + (1 - beta1) * g; v = beta2 * v + (1 - beta2) * g^2;
 /// step = lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + epsilon).
 /// </summary>
-public sealed class AdamSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
+internal sealed class AdamSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
     : SgdSolver(parameter, options, factory)
 {
     /// <inheritdoc/>

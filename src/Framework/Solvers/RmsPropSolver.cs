@@ -8,7 +8,7 @@ namespace LayerNet.Solvers;
 /// RMSProp, Caffe's RMSPropSolver: h = rms_decay * h + (1 - rms_decay) * g^2; step = lr * g / (sqrt(h) + delta).
 /// Momentum must be 0.
 /// </summary>
-public sealed class RmsPropSolver : SgdSolver
+internal sealed class RmsPropSolver : SgdSolver
 {
     /// <summary>Builds the solver; momentum other than 0, or rms_decay outside [0, 1], is an error, as in Caffe.</summary>
     public RmsPropSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
