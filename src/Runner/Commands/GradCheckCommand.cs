@@ -6,6 +6,7 @@ using LayerNet.Files;
 using LayerNet.Fillers;
 using LayerNet.Layers;
 using LayerNet.Nets;
+using LayerNet.Testing;
 
 namespace LayerNet.Runner.Commands;
 
@@ -60,12 +61,10 @@ internal static class GradCheckCommand
                 }
             }
 
-            var checker = new GradientCheck
+            var checker = new GradientChecker(result.GetValue(step), result.GetValue(threshold), (ulong)Math.Max(0, result.GetValue(seed)))
             {
-                Step = result.GetValue(step),
-                Threshold = result.GetValue(threshold),
+                Objective = GradientObjective.RandomProjection,
                 MaxElements = result.GetValue(samples),
-                Seed = (ulong)Math.Max(0, result.GetValue(seed)),
             };
             var failed = 0;
             var checkedLayers = 0;
@@ -86,7 +85,7 @@ internal static class GradCheckCommand
                 }
 
                 checkedLayers++;
-                var results = checker.Check(layer, net.Bottoms[i], net.Tops[i]);
+                var results = checker.Measure(layer, net.Bottoms[i], net.Tops[i]);
                 if (results.Count == 0)
                 {
                     environment.Output.WriteLine($"layer '{layer.Name}' ({layer.Type}): no gradients to check");
