@@ -6,6 +6,7 @@ using LayerNet.Files;
 using LayerNet.Fillers;
 using LayerNet.Layers;
 using LayerNet.Nets;
+using LayerNet.Testing;
 
 namespace LayerNet.Runner.Commands;
 
@@ -55,12 +56,10 @@ internal static class GradCheckCommand
                 }
             }
 
-            var checker = new GradientCheck
+            var checker = new GradientChecker(result.GetValue(step), result.GetValue(threshold), (ulong)Math.Max(0, result.GetValue(seed)))
             {
-                Step = result.GetValue(step),
-                Threshold = result.GetValue(threshold),
+                Objective = GradientObjective.RandomProjection,
                 MaxElements = result.GetValue(samples),
-                Seed = (ulong)Math.Max(0, result.GetValue(seed)),
             };
             var report = new LayerChecks(checker, chosen, environment.Output);
             net.Forward(report);
@@ -81,7 +80,7 @@ internal static class GradCheckCommand
     }
 
     /// <summary>Checks each chosen layer as the forward pass reaches it, on the net's real inputs, and prints a line per blob.</summary>
-    private sealed class LayerChecks(GradientCheck checker, string[] chosen, TextWriter output) : NetObserver
+    private sealed class LayerChecks(GradientChecker checker, string[] chosen, TextWriter output) : NetObserver
     {
         public int Failed { get; private set; }
 
@@ -103,7 +102,7 @@ internal static class GradCheckCommand
             }
 
             CheckedLayers++;
-            var results = checker.Check(current, layer.Bottom, layer.Top);
+            var results = checker.Measure(current, layer.Bottom, layer.Top);
             if (results.Count == 0)
             {
                 output.WriteLine($"layer '{current.Name}' ({current.Type}): no gradients to check");
