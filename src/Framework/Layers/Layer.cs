@@ -19,7 +19,7 @@ namespace LayerNet.Layers;
 /// class stores w in the top's diff at set-up, so the top's gradient is already in place when
 /// <see cref="Backward"/> runs (Caffe's trick).
 /// </remarks>
-public abstract class Layer
+public abstract partial class Layer
 {
     private readonly List<Blob> _blobs = [];
     private float[] _lossWeights = [];

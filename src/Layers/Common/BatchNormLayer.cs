@@ -76,24 +76,11 @@ public sealed class BatchNormLayer : Layer
         }
 
         _channels = input.AxisCount == 1 ? 1 : input.Shape[1];
-        if (BlobsGiven)
-        {
-            if (Blobs.Count != 3)
-            {
-                throw Error($"expected 3 blobs (mean, variance, scale factor), the model gives {Blobs.Count}");
-            }
-
-            RequireBlobShape(0, [_channels], "mean");
-            RequireBlobShape(1, [_channels], "variance");
-            RequireBlobShape(2, [1], "scale factor");
-        }
-        else
-        {
-            // Fresh blobs are zero: no statistics yet.
-            AddBlob(_channels);
-            AddBlob(_channels);
-            AddBlob(1);
-        }
+        // Fresh blobs are zero (no filler): no statistics yet.
+        RequireLearnableBlobCount("mean", "variance", "scale factor");
+        LearnableBlob(0, "mean", [_channels], null, "mean");
+        LearnableBlob(1, "variance", [_channels], null, "variance");
+        LearnableBlob(2, "scale factor", [1], null, "scale factor");
 
         // The statistics must not be touched by the solver: as Caffe does, pin their learning rates at 0.
         for (var i = 0; i < Blobs.Count; i++)

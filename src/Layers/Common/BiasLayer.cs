@@ -1,8 +1,6 @@
 using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
-using LayerNet.Errors;
-using LayerNet.Fillers;
 
 namespace LayerNet.Layers.Common;
 
@@ -63,7 +61,7 @@ public sealed class BiasLayer : Layer
         }
 
         var input = bottom[0];
-        var axis = CanonicalAxis(input);
+        var axis = CanonicalAxis(_axis, input, "bias_param.axis");
         var end = _numAxes == -1 ? input.AxisCount : axis + _numAxes;
         if (end > input.AxisCount)
         {
@@ -76,25 +74,8 @@ public sealed class BiasLayer : Layer
             shape[i] = input.Shape[axis + i];
         }
 
-        if (BlobsGiven)
-        {
-            if (Blobs.Count != 1)
-            {
-                throw Error($"expected 1 learnable blob (bias), the model gives {Blobs.Count}");
-            }
-
-            RequireBlobShape(0, shape, "bias");
-            return;
-        }
-
-        try
-        {
-            new Filler((Parameter.BiasParam ?? new BiasParameter()).Filler).Fill(AddBlob(shape), Random);
-        }
-        catch (LayerNetException exception)
-        {
-            throw Error($"bias_param.filler: {exception.Message}");
-        }
+        RequireLearnableBlobCount("bias");
+        LearnableBlob(0, "bias", shape, (Parameter.BiasParam ?? new BiasParameter()).Filler, "bias_param.filler");
     }
 
     /// <inheritdoc/>
@@ -106,7 +87,7 @@ public sealed class BiasLayer : Layer
         var bias = bottom.Count > 1 ? bottom[1] : Blobs[0];
 
         // A scalar bias is added to every element whatever the axis: read it at axis 0.
-        var axis = bias.AxisCount == 0 ? 0 : CanonicalAxis(input);
+        var axis = bias.AxisCount == 0 ? 0 : CanonicalAxis(_axis, input, "bias_param.axis");
         var fits = input.AxisCount >= axis + bias.AxisCount;
         for (var i = 0; fits && i < bias.AxisCount; i++)
         {
@@ -171,16 +152,5 @@ public sealed class BiasLayer : Layer
         {
             dy.CopyTo(bottom[0].Diff);
         }
-    }
-
-    private int CanonicalAxis(Blob input)
-    {
-        var count = input.AxisCount;
-        if (_axis < -count || _axis >= count)
-        {
-            throw Error($"bias_param.axis {_axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
-        }
-
-        return _axis < 0 ? _axis + count : _axis;
     }
 }

@@ -1,8 +1,6 @@
 using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
-using LayerNet.Errors;
-using LayerNet.Fillers;
 
 namespace LayerNet.Layers.Common;
 
@@ -65,35 +63,16 @@ public sealed class ScaleLayer : Layer
         var shape = ParameterShape(input, learnedScale ? _numAxes : bottom[1].AxisCount);
         var expected = (learnedScale ? 1 : 0) + (_biasTerm ? 1 : 0);
         _biasIndex = _biasTerm ? expected - 1 : -1;
-        if (BlobsGiven || expected == 0)
-        {
-            if (Blobs.Count != expected)
-            {
-                throw Error($"expected {expected} learnable blob{(expected == 1 ? string.Empty : "s")} ({Describe(learnedScale)}), the model gives {Blobs.Count}");
-            }
-
-            if (learnedScale)
-            {
-                RequireBlobShape(0, shape, "scale");
-            }
-
-            if (_biasTerm)
-            {
-                RequireBlobShape(_biasIndex, shape, "bias");
-            }
-
-            return;
-        }
-
+        RequireLearnableBlobCount(BlobNames(learnedScale));
         if (learnedScale)
         {
             // The default scale is 1: the identity.
-            Fill(AddBlob(shape), p.Filler ?? new FillerParameter { Type = "constant", Value = 1f }, "filler");
+            LearnableBlob(0, "scale", shape, p.Filler ?? new FillerParameter { Type = "constant", Value = 1f }, "scale_param.filler");
         }
 
         if (_biasTerm)
         {
-            Fill(AddBlob(shape), p.BiasFiller, "bias_filler");
+            LearnableBlob(_biasIndex, "bias", shape, p.BiasFiller, "scale_param.bias_filler");
         }
     }
 
@@ -106,7 +85,7 @@ public sealed class ScaleLayer : Layer
         var scale = bottom.Count > 1 ? bottom[1] : Blobs[0];
 
         // A scalar scale multiplies every element whatever the axis: read it at axis 0.
-        var axis = scale.AxisCount == 0 ? 0 : CanonicalAxis(input, _axis, "scale_param.axis");
+        var axis = scale.AxisCount == 0 ? 0 : CanonicalAxis(_axis, input, "scale_param.axis");
         RequireCovered(input, scale, axis, bottom.Count > 1 ? $"bottom 1 '{scale.Name}'" : "the scale blob");
         if (_biasTerm && !SameShape(Blobs[_biasIndex], scale))
         {
@@ -234,18 +213,19 @@ public sealed class ScaleLayer : Layer
         return true;
     }
 
-    private string Describe(bool learnedScale) =>
+    // With two bottoms the scale is bottom 1, not a learnable blob.
+    private string[] BlobNames(bool learnedScale) =>
         (learnedScale, _biasTerm) switch
         {
-            (true, true) => "scale, bias",
-            (true, false) => "scale",
-            (false, true) => "bias; the scale is bottom 1",
-            _ => "none; the scale is bottom 1",
+            (true, true) => ["scale", "bias"],
+            (true, false) => ["scale"],
+            (false, true) => ["bias"],
+            _ => [],
         };
 
     private int[] ParameterShape(Blob input, int numAxes)
     {
-        var axis = CanonicalAxis(input, _axis, "scale_param.axis");
+        var axis = CanonicalAxis(_axis, input, "scale_param.axis");
         var end = numAxes == -1 ? input.AxisCount : axis + numAxes;
         if (end > input.AxisCount)
         {
@@ -272,29 +252,6 @@ public sealed class ScaleLayer : Layer
         if (!fits)
         {
             throw Error($"{what} has shape {scale.ShapeString}, which does not match bottom 0 '{input.Name}' of shape {input.ShapeString} from axis {axis} on");
-        }
-    }
-
-    private int CanonicalAxis(Blob input, int axis, string field)
-    {
-        var count = input.AxisCount;
-        if (axis < -count || axis >= count)
-        {
-            throw Error($"{field} {axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
-        }
-
-        return axis < 0 ? axis + count : axis;
-    }
-
-    private void Fill(Blob blob, FillerParameter? filler, string field)
-    {
-        try
-        {
-            new Filler(filler).Fill(blob, Random);
-        }
-        catch (LayerNetException exception)
-        {
-            throw Error($"scale_param.{field}: {exception.Message}");
         }
     }
 }

@@ -43,13 +43,7 @@ public sealed class SoftmaxLayer : Layer
         ArgumentNullException.ThrowIfNull(bottom);
         ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
-        var count = input.AxisCount;
-        if (_axis < -count || _axis >= count)
-        {
-            throw Error($"softmax_param.axis {_axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
-        }
-
-        var axis = _axis < 0 ? _axis + count : _axis;
+        var axis = CanonicalAxis(_axis, input, "softmax_param.axis");
         _outer = input.CountRange(0, axis);
         _channels = input.Shape[axis];
         _inner = input.CountFrom(axis + 1);
