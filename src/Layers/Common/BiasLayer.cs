@@ -1,6 +1,6 @@
-using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Common;
 
@@ -24,8 +24,6 @@ public sealed class BiasLayer : Layer
 {
     private readonly int _axis;
     private readonly int _numAxes;
-    private int _outer;
-    private int _biasDim;
     private int _inner;
 
     /// <summary>Creates the layer from its definition (<c>bias_param</c>).</summary>
@@ -100,8 +98,6 @@ public sealed class BiasLayer : Layer
             throw Error($"{what} has shape {bias.ShapeString}, which does not match bottom 0 '{input.Name}' of shape {input.ShapeString} from axis {axis} on");
         }
 
-        _outer = input.CountRange(0, axis);
-        _biasDim = bias.Count;
         _inner = input.CountFrom(axis + bias.AxisCount);
         if (!ReferenceEquals(input, top[0]))
         {
@@ -112,17 +108,7 @@ public sealed class BiasLayer : Layer
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ReadOnlySpan<float> bias = bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data;
-        ReadOnlySpan<float> x = bottom[0].Data;
-        var y = top[0].Data;
-        for (var o = 0; o < _outer; o++)
-        {
-            for (var d = 0; d < _biasDim; d++)
-            {
-                var offset = ((o * _biasDim) + d) * _inner;
-                TensorPrimitives.Add(x.Slice(offset, _inner), bias[d], y.Slice(offset, _inner));
-            }
-        }
+        Channelwise.Add(bottom[0].Data, bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data, _inner, top[0].Data);
     }
 
     /// <inheritdoc/>
@@ -138,13 +124,7 @@ public sealed class BiasLayer : Layer
                 biasDiff.Clear();
             }
 
-            for (var o = 0; o < _outer; o++)
-            {
-                for (var d = 0; d < _biasDim; d++)
-                {
-                    biasDiff[d] += TensorPrimitives.Sum(dy.Slice(((o * _biasDim) + d) * _inner, _inner));
-                }
-            }
+            Channelwise.AddSums(dy, _inner, biasDiff);
         }
 
         // In place the bottom's gradient already is the top's.

@@ -1,6 +1,6 @@
-using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Common;
 
@@ -27,10 +27,8 @@ public sealed class ScaleLayer : Layer
     private readonly int _numAxes;
     private readonly bool _biasTerm;
     private int _biasIndex = -1;
-    private int _outer;
-    private int _scaleDim;
     private int _inner;
-    private float[] _input = [];
+    private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer from its definition (<c>scale_param</c>).</summary>
     public ScaleLayer(LayerParameter parameter)
@@ -92,18 +90,10 @@ public sealed class ScaleLayer : Layer
             throw Error($"the bias blob has shape {Blobs[_biasIndex].ShapeString}; it must have the scale's shape {scale.ShapeString}");
         }
 
-        _outer = input.CountRange(0, axis);
-        _scaleDim = scale.Count;
         _inner = input.CountFrom(axis + scale.AxisCount);
-        if (ReferenceEquals(input, top[0]))
-        {
-            // In place: the input is overwritten, and the scale's gradient needs it.
-            if (_input.Length < input.Count)
-            {
-                _input = new float[input.Count];
-            }
-        }
-        else
+        // In place the input is overwritten, and the scale's gradient needs it.
+        _input.Reshape(input, top[0]);
+        if (!ReferenceEquals(input, top[0]))
         {
             top[0].ReshapeLike(input);
         }
@@ -112,34 +102,12 @@ public sealed class ScaleLayer : Layer
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ReadOnlySpan<float> x = bottom[0].Data;
-        if (ReferenceEquals(bottom[0], top[0]))
-        {
-            x.CopyTo(_input);
-        }
-
-        ReadOnlySpan<float> scale = bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data;
+        _input.Save(bottom[0]);
         var y = top[0].Data;
-        for (var o = 0; o < _outer; o++)
-        {
-            for (var d = 0; d < _scaleDim; d++)
-            {
-                var offset = ((o * _scaleDim) + d) * _inner;
-                TensorPrimitives.Multiply(x.Slice(offset, _inner), scale[d], y.Slice(offset, _inner));
-            }
-        }
-
+        Channelwise.Multiply(bottom[0].Data, bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data, _inner, y);
         if (_biasTerm)
         {
-            ReadOnlySpan<float> bias = Blobs[_biasIndex].Data;
-            for (var o = 0; o < _outer; o++)
-            {
-                for (var d = 0; d < _scaleDim; d++)
-                {
-                    var slice = y.Slice(((o * _scaleDim) + d) * _inner, _inner);
-                    TensorPrimitives.Add(slice, bias[d], slice);
-                }
-            }
+            Channelwise.Add(y, Blobs[_biasIndex].Data, _inner, y);
         }
     }
 
@@ -150,48 +118,25 @@ public sealed class ScaleLayer : Layer
         ReadOnlySpan<float> dy = top[0].Diff;
         if (_biasTerm && ParamPropagateDown(_biasIndex))
         {
-            var biasDiff = Blobs[_biasIndex].Diff;
-            for (var o = 0; o < _outer; o++)
-            {
-                for (var d = 0; d < _scaleDim; d++)
-                {
-                    biasDiff[d] += TensorPrimitives.Sum(dy.Slice(((o * _scaleDim) + d) * _inner, _inner));
-                }
-            }
+            Channelwise.AddSums(dy, _inner, Blobs[_biasIndex].Diff);
         }
 
         var learnedScale = bottom.Count == 1;
         if (learnedScale ? ParamPropagateDown(0) : propagateDown[1])
         {
-            ReadOnlySpan<float> x = ReferenceEquals(bottom[0], top[0]) ? _input.AsSpan(0, dy.Length) : bottom[0].Data;
+            var x = _input.Values(bottom[0]);
             var scaleDiff = learnedScale ? Blobs[0].Diff : bottom[1].Diff;
             if (!learnedScale)
             {
                 scaleDiff.Clear();
             }
 
-            for (var o = 0; o < _outer; o++)
-            {
-                for (var d = 0; d < _scaleDim; d++)
-                {
-                    var offset = ((o * _scaleDim) + d) * _inner;
-                    scaleDiff[d] += TensorPrimitives.Dot(dy.Slice(offset, _inner), x.Slice(offset, _inner));
-                }
-            }
+            Channelwise.AddDots(dy, x, _inner, scaleDiff);
         }
 
         if (propagateDown[0])
         {
-            ReadOnlySpan<float> scale = learnedScale ? Blobs[0].Data : bottom[1].Data;
-            var dx = bottom[0].Diff;
-            for (var o = 0; o < _outer; o++)
-            {
-                for (var d = 0; d < _scaleDim; d++)
-                {
-                    var offset = ((o * _scaleDim) + d) * _inner;
-                    TensorPrimitives.Multiply(dy.Slice(offset, _inner), scale[d], dx.Slice(offset, _inner));
-                }
-            }
+            Channelwise.Multiply(dy, learnedScale ? Blobs[0].Data : bottom[1].Data, _inner, bottom[0].Diff);
         }
     }
 
