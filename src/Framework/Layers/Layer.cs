@@ -18,7 +18,7 @@ namespace LayerNet.Layers;
 /// class stores w in the top's diff at set-up, so the top's gradient is already in place when
 /// <see cref="Backward"/> runs (Caffe's trick).
 /// </remarks>
-public abstract class Layer
+public abstract partial class Layer
 {
     // The origin of the layer a factory is constructing on this thread: constructors (and the inner layers they
     // build) raise errors at the definition's place before the net could hand the layer its origin.
