@@ -169,7 +169,18 @@ public abstract partial class Layer
     }
 
     /// <summary>Sets the top shapes (and any internal buffers) from the bottom shapes. Called at set-up and whenever bottoms change shape.</summary>
-    public abstract void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top);
+    public void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        ArgumentNullException.ThrowIfNull(top);
+        ReshapeCore(bottom, top);
+    }
+
+    /// <summary>
+    /// The shape computation: sets the tops (and internal buffers) from the bottoms. The base class has checked that
+    /// both lists are given; <see cref="SetUp"/> has checked their counts.
+    /// </summary>
+    protected abstract void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top);
 
     /// <summary>Computes the tops from the bottoms and returns the weighted loss this layer contributes.</summary>
     public float Forward(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

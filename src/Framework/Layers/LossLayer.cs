@@ -32,10 +32,8 @@ public abstract class LossLayer : Layer
     public override bool AllowForceBackward(int bottomIndex) => bottomIndex != 1;
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         if (bottom[0].AxisCount == 0 || bottom[1].AxisCount == 0 || bottom[0].Shape[0] != bottom[1].Shape[0])
         {
             throw Error($"bottoms '{bottom[0].Name}' ({bottom[0].ShapeString}) and '{bottom[1].Name}' ({bottom[1].ShapeString}) must have the same number of items (first axis)");

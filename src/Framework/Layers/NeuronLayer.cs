@@ -22,10 +22,8 @@ public abstract class NeuronLayer : Layer
     protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         top[0].ReshapeLike(bottom[0]);
     }
 }

@@ -64,10 +64,8 @@ public sealed class AccuracyLayer : Layer
     public override bool AllowForceBackward(int bottomIndex) => false;
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         var scores = bottom[0];
         var axis = CanonicalAxis(_axis, scores, "accuracy_param.axis");
         _outer = scores.CountRange(0, axis);

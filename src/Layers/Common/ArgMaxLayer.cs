@@ -58,10 +58,8 @@ public sealed class ArgMaxLayer : Layer
     public override bool AllowForceBackward(int bottomIndex) => false;
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
         var count = input.AxisCount;
         int[] shape;

@@ -97,10 +97,8 @@ public sealed class BatchNormLayer : Layer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
         if (input.AxisCount == 0 || (input.AxisCount == 1 ? 1 : input.Shape[1]) != _channels)
         {

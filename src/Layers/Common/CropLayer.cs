@@ -53,10 +53,8 @@ public sealed class CropLayer : Layer
     public override bool AllowForceBackward(int bottomIndex) => bottomIndex == 0;
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
         var reference = bottom[1];
         var axes = input.AxisCount;

@@ -70,10 +70,8 @@ public sealed class EltwiseLayer : Layer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         for (var i = 1; i < bottom.Count; i++)
         {
             if (!SameShape(bottom[0], bottom[i]))

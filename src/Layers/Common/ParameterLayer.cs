@@ -30,9 +30,8 @@ public sealed class ParameterLayer(LayerParameter parameter) : Layer(parameter)
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(top);
         top[0].ReshapeLike(Blobs[0]);
         top[0].ShareData(Blobs[0]);
         top[0].ShareDiff(Blobs[0]);

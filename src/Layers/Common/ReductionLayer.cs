@@ -47,10 +47,8 @@ public sealed class ReductionLayer : Layer
     protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
         var axis = CanonicalAxis(_axisParameter, input, "reduction_param.axis");
         var shape = new int[axis];

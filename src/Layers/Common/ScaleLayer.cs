@@ -75,10 +75,8 @@ public sealed class ScaleLayer : Layer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
         var scale = bottom.Count > 1 ? bottom[1] : Blobs[0];
 

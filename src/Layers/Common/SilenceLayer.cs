@@ -25,7 +25,7 @@ public sealed class SilenceLayer : Layer
     protected override BlobArity TopArity => BlobArity.Exactly(0);
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
     }
 

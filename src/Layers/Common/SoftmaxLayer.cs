@@ -38,10 +38,8 @@ public sealed class SoftmaxLayer : Layer
     protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
         var axis = CanonicalAxis(_axis, input, "softmax_param.axis");
         _outer = input.CountRange(0, axis);

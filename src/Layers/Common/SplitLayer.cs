@@ -28,10 +28,8 @@ public sealed class SplitLayer : Layer
     protected override BlobArity TopArity => BlobArity.AtLeast(1);
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         for (var i = 0; i < top.Count; i++)
         {
             if (ReferenceEquals(top[i], bottom[0]))

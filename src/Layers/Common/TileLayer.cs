@@ -46,10 +46,8 @@ public sealed class TileLayer : Layer
     protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
         var axes = input.AxisCount;
         var axis = CanonicalAxis(_axisParameter, input, "tile_param.axis");

@@ -64,7 +64,7 @@ public sealed class DummyDataLayer : Layer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         // The shapes are fixed by the definition and set in LayerSetUp.
     }

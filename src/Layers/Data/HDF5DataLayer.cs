@@ -132,9 +132,8 @@ public sealed class HDF5DataLayer : Layer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(top);
         for (var j = 0; j < top.Count; j++)
         {
             var rowShape = _rowShapes[j];

@@ -58,7 +58,7 @@ public sealed class InputLayer : Layer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         // The shapes were set once in LayerSetUp; the caller may reshape the tops itself between passes.
     }

@@ -66,9 +66,8 @@ public sealed class MemoryDataLayer : Layer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(top);
         top[0].Reshape([_batchSize, _channels, _height, _width]);
         top[1].Reshape([_batchSize]);
     }

@@ -119,9 +119,8 @@ public abstract class PrefetchingDataLayer : Layer, IDisposable
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(top);
         top[0].Reshape(_dataShape);
         if (OutputLabels)
         {

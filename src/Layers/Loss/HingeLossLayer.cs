@@ -36,9 +36,9 @@ public sealed class HingeLossLayer : LossLayer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        base.Reshape(bottom, top);
+        base.ReshapeCore(bottom, top);
         var items = bottom[0].Shape[0];
         if (bottom[1].Count != items)
         {

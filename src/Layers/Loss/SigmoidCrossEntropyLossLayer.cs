@@ -43,9 +43,9 @@ public sealed class SigmoidCrossEntropyLossLayer : LossLayer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        base.Reshape(bottom, top);
+        base.ReshapeCore(bottom, top);
         if (bottom[0].Count != bottom[1].Count)
         {
             throw Error($"bottoms '{bottom[0].Name}' ({bottom[0].ShapeString}) and '{bottom[1].Name}' ({bottom[1].ShapeString}) must have the same count: one target per score");

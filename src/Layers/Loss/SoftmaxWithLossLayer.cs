@@ -81,9 +81,9 @@ public sealed class SoftmaxWithLossLayer : LossLayer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        base.Reshape(bottom, top);
+        base.ReshapeCore(bottom, top);
         _softmaxBottom[0] = bottom[0];
         _softmax.Reshape(_softmaxBottom, _softmaxTop);
         var scores = bottom[0];

@@ -37,9 +37,9 @@ public sealed class DropoutLayer : NeuronLayer
     internal ReadOnlySpan<float> Mask => _mask;
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        base.Reshape(bottom, top);
+        base.ReshapeCore(bottom, top);
         if (_mask.Length != bottom[0].Count)
         {
             _mask = new float[bottom[0].Count];

@@ -65,9 +65,8 @@ public sealed class PReLULayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
         var input = bottom[0];
         RequireTwoAxes(input);
         if (!_channelShared && input.Shape[1] != Blobs[0].Count)
@@ -75,7 +74,7 @@ public sealed class PReLULayer : NeuronLayer
             throw Error($"bottom '{input.Name}' has shape {input.ShapeString}, {input.Shape[1]} channels; the layer has {Blobs[0].Count} slopes");
         }
 
-        base.Reshape(bottom, top);
+        base.ReshapeCore(bottom, top);
         _channels = input.Shape[1];
         _items = input.Shape[0];
         _inner = input.CountFrom(2);

@@ -38,9 +38,9 @@ public sealed class PowerLayer : NeuronLayer
     private bool GradientIsConstant => _diffScale == 0f || _power == 1f;
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        base.Reshape(bottom, top);
+        base.ReshapeCore(bottom, top);
         _input.Reshape(bottom[0], top[0], needed: !GradientIsConstant);
     }
 

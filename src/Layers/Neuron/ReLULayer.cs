@@ -29,9 +29,9 @@ public sealed class ReLULayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        base.Reshape(bottom, top);
+        base.ReshapeCore(bottom, top);
         _input.Reshape(bottom[0], top[0], needed: _negativeSlope < 0f);
     }
 

@@ -156,10 +156,8 @@ public abstract class BaseConvolutionLayer : Layer
     }
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
         var firstSpatialAxis = _channelAxis + 1;
         if (input.AxisCount != firstSpatialAxis + _spatialAxes)

@@ -115,10 +115,8 @@ public sealed class PoolingLayer : Layer
     protected override BlobArity TopArity => _method == PoolingParameter.Types.PoolMethod.Max ? BlobArity.Between(1, 2) : BlobArity.Exactly(1);
 
     /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ArgumentNullException.ThrowIfNull(bottom);
-        ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
         if (input.AxisCount != 4)
         {

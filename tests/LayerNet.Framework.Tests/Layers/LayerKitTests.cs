@@ -171,7 +171,7 @@ public sealed class LayerKitTests
 
         public IdxDataParameter RequiredExtension() => RequiredExtensionParameter(LayernetExtensions.IdxDataParam, "idx_data_param is required");
 
-        public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
         {
         }
 

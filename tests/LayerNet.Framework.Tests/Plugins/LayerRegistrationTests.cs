@@ -24,7 +24,7 @@ public sealed class LayerRegistrationTests
 
         protected override BlobArity TopArity => BlobArity.Exactly(1);
 
-        public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => top[0].ReshapeLike(bottom[0]);
+        protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => top[0].ReshapeLike(bottom[0]);
 
         protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
             System.Numerics.Tensors.TensorPrimitives.Multiply(bottom[0].Data, Factor, top[0].Data);

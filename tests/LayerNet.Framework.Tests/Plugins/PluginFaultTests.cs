@@ -56,7 +56,7 @@ public sealed class PluginFaultTests
 
         public static string TypeName { get; }
 
-        public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
         {
         }
 
