@@ -17,16 +17,11 @@ internal static class DrawCommand
 {
     public static Command Create(RunnerEnvironment environment)
     {
-        var model = new Option<string>("--model") { Description = "The model file (prototxt NetParameter).", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "The picture: .svg or .png (drawn by Graphviz's dot), or .dot (the graph itself; needs nothing).", Required = true };
-        var phase = new Option<string>("--phase") { Description = "train or test (default train): which layers the net has.", DefaultValueFactory = _ => "train" };
-        phase.AcceptOnlyFromAmong("train", "test", "TRAIN", "TEST");
-        var weights = new Option<string?>("--weights") { Description = "Trained weights (.caffemodel; comma-separated list applied in order) for the values." };
-        var inputs = new Option<string[]>("--input") { Description = "NAME=v1,v2,...: fill a blob (a net input) with these values before the pass; repeatable.", AllowMultipleArgumentsPerToken = false };
         var values = new Option<bool>("--values") { Description = "Run one forward and backward pass (force_backward) and label every blob with its values (green) and gradient (red)." };
         var rankdir = new Option<string>("--rankdir") { Description = "Direction of the graph: LR (default), TB, BT or RL.", DefaultValueFactory = _ => "LR" };
         rankdir.AcceptOnlyFromAmong("LR", "TB", "BT", "RL");
-        var seed = new Option<long>("--seed") { Description = "Seed for fillers (default 0: the same numbers every run).", DefaultValueFactory = _ => 0 };
+        var arguments = new ModelArguments(defaultPhase: "train", weights: true, inputs: true);
         var command = new Command("draw", """
             Draw a net: layers (type and key parameters) and blobs (shapes); in-place layers and inserted splits shown.
             With --values, every blob carries its forward value and, beneath it, its gradient, as in the lecture.
@@ -39,8 +34,9 @@ internal static class DrawCommand
               layernet draw --model lenet.prototxt --phase test --weights lenet_iter_2000.caffemodel --values -o lenet.svg
             """)
         {
-            model, output, phase, weights, inputs, values, rankdir, seed,
+            output, values, rankdir,
         };
+        arguments.AddTo(command);
         command.SetAction(result =>
         {
             var outputFile = result.GetValue(output)!;
@@ -65,9 +61,7 @@ internal static class DrawCommand
 
             using var services = environment.BuildServices(result);
             var withValues = result.GetValue(values);
-            var net = NetLoading.BuildNet(
-                services, result.GetValue(model)!, NetLoading.ParsePhase(result.GetValue(phase)), RandomSource.FromSeed(result.GetValue(seed)), result.GetValue(weights), forceBackward: withValues);
-            NetLoading.FillInputs(net, result.GetValue(inputs) ?? []);
+            var net = arguments.Build(result, services, forceBackward: withValues);
             var topology = NetTopology.Of(net);
             if (withValues)
             {

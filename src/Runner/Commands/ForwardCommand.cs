@@ -20,14 +20,9 @@ internal static class ForwardCommand
 
     public static Command Create(RunnerEnvironment environment)
     {
-        var model = new Option<string>("--model") { Description = "The model file (prototxt NetParameter).", Required = true };
-        var weights = new Option<string?>("--weights") { Description = "Trained weights (.caffemodel); a comma-separated list is applied in order." };
-        var phase = new Option<string>("--phase") { Description = "train or test (default test).", DefaultValueFactory = _ => "test" };
-        phase.AcceptOnlyFromAmong("train", "test", "TRAIN", "TEST");
-        var inputs = new Option<string[]>("--input") { Description = "NAME=v1,v2,...: fill a blob (a net input) with these values; repeatable.", AllowMultipleArgumentsPerToken = false };
         var backward = new Option<bool>("--backward") { Description = "Run backward too (with force_backward, so inputs get gradients) and print gradients." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: {\"loss\", \"blobs\": [{name, shape, data, diff}], \"params\": [{layer, index, shape, data, diff}]}." };
-        var seed = new Option<long>("--seed") { Description = "Seed for fillers (default 0: the same numbers every run).", DefaultValueFactory = _ => 0 };
+        var arguments = new ModelArguments(defaultPhase: "test", weights: true, inputs: true);
         var command = new Command("forward", """
             Run one forward pass (and optionally backward) and print every blob and parameter.
 
@@ -37,15 +32,14 @@ internal static class ForwardCommand
               layernet forward --model lenet.prototxt --weights lenet_iter_2000.caffemodel --phase test
             """)
         {
-            model, weights, phase, inputs, backward, json, seed,
+            backward, json,
         };
+        arguments.AddTo(command);
         command.SetAction(result =>
         {
             using var services = environment.BuildServices(result);
             var runBackward = result.GetValue(backward);
-            var net = NetLoading.BuildNet(
-                services, result.GetValue(model)!, NetLoading.ParsePhase(result.GetValue(phase)), RandomSource.FromSeed(result.GetValue(seed)), result.GetValue(weights), forceBackward: runBackward);
-            NetLoading.FillInputs(net, result.GetValue(inputs) ?? []);
+            var net = arguments.Build(result, services, forceBackward: runBackward);
             var loss = net.Forward();
             if (runBackward)
             {

@@ -19,16 +19,11 @@ internal static class GradCheckCommand
 {
     public static Command Create(RunnerEnvironment environment)
     {
-        var model = new Option<string>("--model") { Description = "The model file (prototxt NetParameter).", Required = true };
         var layersOption = new Option<string[]>("--layer") { Description = "A layer to check (repeatable); default: every layer with a backward." };
-        var weights = new Option<string?>("--weights") { Description = "Weights to load first (.caffemodel)." };
-        var phase = new Option<string>("--phase") { Description = "train (default) or test.", DefaultValueFactory = _ => "train" };
-        phase.AcceptOnlyFromAmong("train", "test", "TRAIN", "TEST");
-        var inputs = new Option<string[]>("--input") { Description = "NAME=v1,v2,...: fill a net input blob; repeatable." };
         var step = new Option<float>("--step") { Description = "Finite-difference step (default 1e-2, as Caffe's checker).", DefaultValueFactory = _ => 1e-2f };
         var threshold = new Option<double>("--threshold") { Description = "Largest accepted relative error |a-n|/max(|a|,|n|,1) (default 1e-2).", DefaultValueFactory = _ => 1e-2 };
         var samples = new Option<int>("--samples") { Description = "Elements checked per blob, spread evenly (default 200; 0 checks every element).", DefaultValueFactory = _ => 200 };
-        var seed = new Option<long>("--seed") { Description = "Seed for fillers and the check (default 0).", DefaultValueFactory = _ => 0 };
+        var arguments = new ModelArguments(defaultPhase: "train", weights: true, inputs: true);
         var command = new Command("gradcheck", """
             Check each layer's analytic gradients against numeric ones (central differences), on the net's real shapes.
 
@@ -38,14 +33,13 @@ internal static class GradCheckCommand
               layernet gradcheck --model models/lecture/sigmoid_neuron.prototxt --samples 0 --threshold 1e-3
             """)
         {
-            model, layersOption, weights, phase, inputs, step, threshold, samples, seed,
+            layersOption, step, threshold, samples,
         };
+        arguments.AddTo(command);
         command.SetAction(result =>
         {
             using var services = environment.BuildServices(result);
-            var net = NetLoading.BuildNet(
-                services, result.GetValue(model)!, NetLoading.ParsePhase(result.GetValue(phase)), RandomSource.FromSeed(result.GetValue(seed)), result.GetValue(weights));
-            NetLoading.FillInputs(net, result.GetValue(inputs) ?? []);
+            var net = arguments.Build(result, services);
             var chosen = result.GetValue(layersOption) ?? [];
             foreach (var name in chosen)
             {
@@ -56,7 +50,7 @@ internal static class GradCheckCommand
                 }
             }
 
-            var checker = new GradientChecker(result.GetValue(step), result.GetValue(threshold), (ulong)Math.Max(0, result.GetValue(seed)))
+            var checker = new GradientChecker(result.GetValue(step), result.GetValue(threshold), (ulong)Math.Max(0, arguments.Seed(result)))
             {
                 Objective = GradientObjective.RandomProjection,
                 MaxElements = result.GetValue(samples),

@@ -15,9 +15,8 @@ internal static class TestCommand
 {
     public static Command Create(RunnerEnvironment environment)
     {
-        var model = new Option<string>("--model") { Description = "The model file (prototxt NetParameter).", Required = true };
-        var weights = new Option<string?>("--weights") { Description = "Trained weights (.caffemodel; comma-separated list allowed)." };
         var iterations = new Option<int>("--iterations") { Description = "Number of batches (default 50, as Caffe).", DefaultValueFactory = _ => 50 };
+        var arguments = new ModelArguments(defaultPhase: null, weights: true, inputs: false);
         var command = new Command("test", """
             Score a trained net: the mean of each net output over N batches, as `caffe test`.
 
@@ -25,8 +24,9 @@ internal static class TestCommand
               layernet test --model lenet_train_test.prototxt --weights lenet_iter_2000.caffemodel --iterations 100
             """)
         {
-            model, weights, iterations,
+            iterations,
         };
+        arguments.AddTo(command);
         command.SetAction(result =>
         {
             var count = result.GetValue(iterations);
@@ -36,7 +36,7 @@ internal static class TestCommand
             }
 
             using var services = environment.BuildServices(result);
-            var net = NetLoading.BuildNet(services, result.GetValue(model)!, Phase.Test, new RandomSource(0), result.GetValue(weights));
+            var net = arguments.Build(result, services);
             var sums = new List<double>();
             var names = new List<(string Name, float Weight)>();
             var totalLoss = 0.0;

@@ -16,10 +16,8 @@ internal static class TimeCommand
 {
     public static Command Create(RunnerEnvironment environment)
     {
-        var model = new Option<string>("--model") { Description = "The model file (prototxt NetParameter).", Required = true };
         var iterations = new Option<int>("--iterations") { Description = "Number of timed iterations (default 50, as Caffe).", DefaultValueFactory = _ => 50 };
-        var phase = new Option<string>("--phase") { Description = "train (default, as Caffe) or test.", DefaultValueFactory = _ => "train" };
-        phase.AcceptOnlyFromAmong("train", "test", "TRAIN", "TEST");
+        var arguments = new ModelArguments(defaultPhase: "train", weights: false, inputs: false);
         var command = new Command("time", """
             Time each layer's forward and backward pass, as `caffe time`.
 
@@ -28,8 +26,9 @@ internal static class TimeCommand
               layernet time --model lenet_train_test.prototxt --iterations 100
             """)
         {
-            model, iterations, phase,
+            iterations,
         };
+        arguments.AddTo(command);
         command.SetAction(result =>
         {
             var count = result.GetValue(iterations);
@@ -39,7 +38,7 @@ internal static class TimeCommand
             }
 
             using var services = environment.BuildServices(result);
-            var net = NetLoading.BuildNet(services, result.GetValue(model)!, NetLoading.ParsePhase(result.GetValue(phase)), new RandomSource(0));
+            var net = arguments.Build(result, services);
             Run(environment.Output, net, count);
             return 0;
         });

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using Caffe;
+using LayerNet.Fillers;
+using LayerNet.Nets;
+
+namespace LayerNet.Runner.Commands;
+
+/// <summary>
+/// The options of the commands that build a net from a model file (<c>test</c>, <c>time</c>, <c>forward</c>,
+/// <c>draw</c>, <c>gradcheck</c>): declared once, with one meaning each, and the net built from them one way.
+/// </summary>
+internal sealed class ModelArguments
+{
+    private readonly Option<string> _model = new("--model") { Description = "The model file (prototxt NetParameter).", Required = true };
+    private readonly Option<string?>? _weights;
+    private readonly Option<string>? _phase;
+    private readonly Option<string[]>? _inputs;
+    private readonly Option<long>? _seed;
+
+    /// <summary>Declares <c>--model</c> and, as the command wants them, the other options.</summary>
+    /// <param name="defaultPhase">The default of <c>--phase</c> ("train" or "test"); null for a command without the option (it runs TEST).</param>
+    /// <param name="weights">Whether the command takes <c>--weights</c>.</param>
+    /// <param name="inputs">Whether the command takes <c>--input NAME=v1,v2,...</c> and <c>--seed</c>.</param>
+    public ModelArguments(string? defaultPhase, bool weights, bool inputs)
+    {
+        if (weights)
+        {
+            _weights = new Option<string?>("--weights") { Description = "Trained weights (.caffemodel); a comma-separated list is applied in order." };
+        }
+
+        if (defaultPhase is not null)
+        {
+            _phase = new Option<string>("--phase") { Description = $"train or test (default {defaultPhase}): which layers the net has.", DefaultValueFactory = _ => defaultPhase };
+            _phase.AcceptOnlyFromAmong("train", "test", "TRAIN", "TEST");
+        }
+
+        if (inputs)
+        {
+            _inputs = new Option<string[]>("--input") { Description = "NAME=v1,v2,...: fill a blob (a net input) with these values; repeatable.", AllowMultipleArgumentsPerToken = false };
+            _seed = new Option<long>("--seed") { Description = "Seed for fillers (default 0: the same numbers every run).", DefaultValueFactory = _ => 0 };
+        }
+    }
+
+    /// <summary>Adds the declared options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_model);
+        foreach (var option in new Option?[] { _weights, _phase, _inputs, _seed })
+        {
+            if (option is not null)
+            {
+                command.Options.Add(option);
+            }
+        }
+    }
+
+    /// <summary>The <c>--seed</c> given (0 when the command has none).</summary>
+    public long Seed(ParseResult result) => _seed is null ? 0 : result.GetValue(_seed);
+
+    /// <summary>
+    /// Builds the net the options describe: the model in the phase asked for, drawing from the seed, with the weights
+    /// copied in and the inputs filled.
+    /// </summary>
+    public Net Build(ParseResult result, IServiceProvider services, bool forceBackward = false)
+    {
+        var phase = _phase is null ? Phase.Test : NetLoading.ParsePhase(result.GetValue(_phase));
+        var net = NetLoading.BuildNet(
+            services,
+            result.GetValue(_model)!,
+            phase,
+            RandomSource.FromSeed(Seed(result)),
+            _weights is null ? null : result.GetValue(_weights),
+            forceBackward);
+        if (_inputs is not null)
+        {
+            NetLoading.FillInputs(net, result.GetValue(_inputs) ?? []);
+        }
+
+        return net;
+    }
+}
