@@ -19,19 +19,16 @@ namespace LayerNet.Numerics;
 /// not 512: the same multiply-adds a cycle, 100 = 12 x 8 + 4 wastes less of the last vector than 6 x 16 + 4, and the
 /// tree has one level less.</item>
 /// </list>
-/// The lecture's net's small products (fc2: NT 64 x 10 x 100, NN 64 x 100 x 10, TN 10 x 100 x 64) took 1.7 to 2.3
-/// microseconds through packing, 0.70 to 0.75 times OpenBLAS's speed: packing, transposed write-back and per-call
-/// setup cost as much as the multiply-adds. Here they take 1.3 to 1.5 (0.97 to 1.12 times OpenBLAS), and a call
-/// costs 20 ns where the packed path's cost 70 to 220. With AVX2 they run at 1.05 to 1.7 times OpenBLAS's Haswell
-/// kernel, against 0.6 to 1.0 through packing.
+/// For small products (the lecture's fc2: NT 64 x 10 x 100, NN 64 x 100 x 10, TN 10 x 100 x 64) packing,
+/// transposed write-back and per-call setup cost as much as the multiply-adds; reading in place removes all three.
+/// The figures, and the commands that reproduce them, are in bench/README.md ("Measurements behind the code").
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class DirectGemm
 {
     // Products of at most this many multiply-adds (8.4 M) may come here; larger ones take the packed path, which
-    // splits them over threads from 16.8 M. Measured on one core against the packed path: equal or faster on every NN and
-    // TN shape tried with more than 16 columns, up to 32 M multiply-adds (NN 64 x 1000 x 100: 0.99x, 37 x 65 x 300:
-    // 1.27x, 8 x 8 x 8: 3.7x).
+    // splits them over threads from 16.8 M. Below the line an NN or TN product with more than 16 columns runs at
+    // least as fast here as packed on one core, so the line is set by threading, not by the kernels.
     public const long MaxWork = 1L << 23;
 
     /// <summary>Whether the product runs here, with AVX-512 or with AVX2 (the caller checks which the machine has).</summary>
@@ -41,19 +38,17 @@ internal static unsafe class DirectGemm
         if ((ta && tb) || work > MaxWork) return false;
 
         // NT: each entry of C ends in a reduction (about a cycle), where packing transposes both operands (about 0.4
-        // cycle a float): dot products win where 4 m n <= k (m + n). Measured against packing: 64 x 10 x 100 1.1x,
-        // 10 x 64 x 100 1.3x, 20 x 25 x 576 1.7x, 64 x 100 x 200 (near the line) 0.99x; 64 x 64 x 64 and
-        // 50 x 64 x 80 (0.85x) and 128 x 128 x 16 (0.41x) go to packing. AVX2's
-        // packed NT is slower, so the line is 2 m n there (64 x 64 x 64: 1.16x; 100 x 100 x 20: 0.82x).
+        // cycle a float): dot products win where 4 m n <= k (m + n). AVX2's packed NT path is slower against its dot
+        // tiles, so the line is 2 m n there.
         if (tb) return (avx512 ? 4 : 2) * (long)m * n <= (long)k * (m + n);
 
         // AVX2's tiles have 6 rows, so each block of rows reads all of B again: past 256 KB of B the packed path's
-        // reuse wins (NN 64 x 1000 x 100: 0.96x; NN 130 x 70 x 600, 168 KB: 1.23x).
+        // reuse of B wins.
         if (!avx512 && (long)k * n > 1 << 16) return false;
 
         // Outer products hold a row of C in whole vectors; with 16 columns or fewer (one vector a row, or a 256-bit
         // one, feeding one multiply-add per broadcast) C^T's tiles in the packed path do better unless the rows are
-        // few too (TN 64 x 10 x 100: 0.73x; NN 100 x 10 x 64: 1.07x).
+        // few too.
         return n > 16 || m <= 16;
     }
 
@@ -253,8 +248,8 @@ internal static unsafe class DirectGemm
     // C[r, j..j+16) (or 8 when not wide) of rows r < R += alpha * sum_p A(r, p) * B[p, j..], in 256-bit vectors, for
     // t.Chunks chunks j = 0, 16, ...; the last vector of the last chunk holds t.Count8 columns. The AVX2 kernel (two
     // vectors a row, at most 6 rows: 12 accumulators of 16 registers), and with AVX-512 the one for a last chunk of
-    // at most 8 columns (one vector a row, up to 12 rows): a 256-bit multiply-add costs half a 512-bit one there, so
-    // the last 4 columns of 100 cost half what a masked 512-bit vector did (TN 10 x 100 x 64: 89 -> 98 GFLOP/s).
+    // at most 8 columns (one vector a row, up to 12 rows): a 256-bit multiply-add costs half a 512-bit one, so a
+    // last chunk of a few columns (the last 4 of 100) costs half what a masked 512-bit vector would.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void OuterKernel8<TIsa, TOne, TWide, TR>(ref Tile t)
         where TIsa : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag where TR : struct, ICount
@@ -417,9 +412,9 @@ internal static unsafe class DirectGemm
         where TIsa : struct, IFlag where TOne : struct, IFlag
     {
         // Columns of C (rows of B) in groups of at most 6 (AVX2: 4), as even as possible (10 = 5 + 5); rows of A in
-        // tiles of as many as keep the accumulators at 24 (AVX2: 12) or fewer (5 or 6 columns: 4 rows). 4 x 6, not
-        // 3 x 8: NT 64 x 100 x 1000 98 -> 105 GFLOP/s (10 loads a step, not 11, and 24 KB of B's rows beside A's
-        // where 32 KB filled L1), and LeNet's and the lecture's shapes need fewer kernel instantiations.
+        // tiles of as many as keep the accumulators at 24 (AVX2: 12) or fewer (5 or 6 columns: 4 rows). 4 x 6 rather
+        // than 3 x 8: 10 loads a step, not 11, and B's rows take 24 KB of L1 beside A's rather than all 32 KB; and
+        // LeNet's and the lecture's shapes need fewer kernel instantiations.
         int most = TIsa.Value ? 6 : 4, registers = TIsa.Value ? 24 : 12;
         int groups = (n + most - 1) / most;
         var tail = FirstLanes8(k % 8 == 0 ? 8 : k % 8);

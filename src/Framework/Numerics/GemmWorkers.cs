@@ -8,10 +8,9 @@ namespace LayerNet.Numerics;
 /// </summary>
 /// <remarks>
 /// A worker spins for up to <see cref="SpinTime"/> after its last slice before it blocks: training runs its large
-/// products tens of microseconds apart, and waking a blocked thread took about as long as the slice it was given
-/// (measured: the two-layer net's 6.4 M multiply-add products ran no faster on two cores than on one, against 1.3
-/// to 1.5 times faster back to back). The caller spins too while it waits for the other slices, which take about
-/// as long as its own.
+/// products tens of microseconds apart, and waking a blocked thread takes about as long as the slice it is given,
+/// which would cancel the gain of the second core. The caller spins too while it waits for the other slices, which
+/// take about as long as its own.
 /// </remarks>
 internal static unsafe class GemmWorkers
 {

@@ -27,10 +27,10 @@ internal static unsafe class PackedGemm
     private const int MC = 96;
     private const int NC = 4096;
 
-    // Products below this many multiply-adds (16.8 M) run on the calling thread. The two-layer net's 6.4 M products
-    // ran 11% faster on two cores in steady state, but whole runs came out slower: now and then a 100-iteration
-    // window took four times as long, a thread of the pair waiting for the other to be scheduled again on a
-    // 2-vCPU machine. At this size the handover is small against the product (LeNet's ip1 is 25.6 M).
+    // Products below this many multiply-adds (16.8 M) run on the calling thread. Splitting a smaller product gains
+    // a little in steady state but loses whole runs: on a machine with few cores a thread of the pair now and then
+    // waits for the other to be scheduled again, and that wait is long against the product. At this size the
+    // handover is small against the product (LeNet's ip1 is 25.6 M).
     private const long ParallelThreshold = 1L << 24;
 
     // With at most this many rows of op(A), B (not transposed) is read in place: packing would not pay back.
@@ -177,14 +177,13 @@ internal static unsafe class PackedGemm
         int mr = MR, nr = NR, m = job.M, n = job.N, k = job.K, ldc = job.Ldc;
         bool directB = !job.Tb && m <= DirectRows;
         bool directA = job.Ta;
-        // A not transposed is read in place, a row per pointer (avx512): its 12-row panels were transposed into
-        // the packing buffer before, which cost as much as 15% of a product (NT 64x100x1000: 92 -> 100 GFLOP/s
-        // without it). Only a last panel of fewer rows is packed.
+        // A not transposed is read in place, a row per pointer (avx512): transposing its 12-row panels into the
+        // packing buffer costs a noticeable share of a product. Only a last panel of fewer rows is packed.
         bool rowsA = !job.Ta && Use512;
         // Pinned (they never move) and used from a 64-byte boundary: a 512-bit load that straddles two cache lines
-        // costs two, and an array's own alignment is only 8 or 16 bytes, which made speed depend on where the GC
-        // happened to put the buffers (measured: 36 against 90 GFLOP/s on 64x1000x100). The slack after each
-        // covers the alignment and the spill of PanelTranspose's last store.
+        // costs two, and an array's own alignment is only 8 or 16 bytes, which would make speed depend on where the
+        // GC happens to put the buffers. The slack after each covers the alignment and the spill of PanelTranspose's
+        // last store.
         var packA = s_packA ??= GC.AllocateUninitializedArray<float>((MC * KC) + 64 + 16, pinned: true);
         var packB = s_packB ??= GC.AllocateUninitializedArray<float>((KC * (NC + 64)) + 16, pinned: true);
         fixed (float* rawA = packA) fixed (float* rawB = packB)
@@ -268,8 +267,8 @@ internal static unsafe class PackedGemm
     }
 
     // dst[0..count) = src[0..count), dst[count..width) = 0. With AVX-512, masked loads and stores (lanes past
-    // count are neither read nor faulted on): an edge panel's rows were copied one float at a time, and a 4-column
-    // panel of 64 rows took longer than the tile it fed.
+    // count are neither read nor faulted on): copied one float at a time, a narrow edge panel would take longer
+    // than the tile it feeds.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void CopyRun(float* src, int count, float* dst, int width)
     {
@@ -333,7 +332,7 @@ internal static unsafe class PackedGemm
         else if (Use512 && mr < 12 && mr != 11 && mr != 7 && mr != 3)
         {
             // A last panel of fewer rows, as 8-, 4- and 2-row tiles that waste at most one row: 10 = 8 + 2 computes
-            // 10 rows where the 12-row tile computed 12. The tiles read the same packed panel from their first row.
+            // 10 rows where a 12-row tile would compute 12. The tiles read the same packed panel from their first row.
             int done = 0;
             while (done < mr)
             {
@@ -355,8 +354,8 @@ internal static unsafe class PackedGemm
 
     // Adds the first mr x nr entries of a tile stored row by row (width entries a row) to C or, with transC, C^T.
     // Vector loads of the tile, never single floats: reading back single floats just written by vector stores
-    // stalls store forwarding, and that made this loop 60% of the time of a whole AVX2 product (perf, TN
-    // 100x1000x64). Every entry is added with one rounding (fused), as the full tiles' vector write-back does.
+    // stalls store forwarding, enough to make this loop dominate a small AVX2 product. Every entry is added with
+    // one rounding (fused), as the full tiles' vector write-back does.
     static void AddTile(float* t, int width, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
         bool overwrite = (flags & OverwriteC) != 0;
@@ -403,7 +402,7 @@ internal static unsafe class PackedGemm
     }
 
     // The shorter tiles for a last panel of at most 8 or 4 rows (LeNet's conv1 has 20 output channels: 12 + 8, where
-    // the 12-row tile wasted a third of its work on the second panel). They read the same 12-row packed panels.
+    // a 12-row tile would waste a third of its work on the second panel). They read the same 12-row packed panels.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void Kernel8x32(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {

@@ -110,7 +110,7 @@ internal static class LoadedExtensions
 
     // The static classes with a property named Descriptor, found in the assembly's metadata and only then loaded:
     // Assembly.GetTypes loads every type, and with them every assembly their signatures name (the runner's types
-    // brought in ScottPlot and Regex on every `layernet train`, 1.5 MB of the process's memory and start-up time).
+    // would bring in ScottPlot and Regex on every `layernet train`, in memory and in start-up time).
     private static IEnumerable<Type> CandidateTypes(Assembly assembly)
     {
         if (string.IsNullOrEmpty(assembly.Location))
