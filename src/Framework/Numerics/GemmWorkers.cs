@@ -39,7 +39,11 @@ internal static unsafe class GemmWorkers
     {
         if (total <= 1 || t_inParallel)
         {
-            for (int i = 0; i < total; i++) work(i, total);
+            for (int i = 0; i < total; i++)
+            {
+                work(i, total);
+            }
+
             return;
         }
 
@@ -193,13 +197,20 @@ internal static unsafe class GemmWorkers
             }
 
             work(0, total, state);
-            for (int i = 1; i < total; i++) workers[i - 1].AwaitCompletion();
+            for (int i = 1; i < total; i++)
+            {
+                workers[i - 1].AwaitCompletion();
+            }
         }
     }
 
     private static Worker[] EnsureWorkers()
     {
-        if (s_workers is { } existing) return existing;
+        if (s_workers is { } existing)
+        {
+            return existing;
+        }
+
         lock (Gate)
         {
             if (s_workers is null)
