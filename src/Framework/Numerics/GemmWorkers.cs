@@ -25,10 +25,10 @@ internal static unsafe class GemmWorkers
     public static int Count => Math.Max(1, Environment.ProcessorCount);
 
     [ThreadStatic]
-    private static bool t_inParallel;
+    private static bool s_inParallel;
 
     /// <summary>True on a thread running a slice (workers, and the caller during <see cref="Run(int, Action{int, int})"/>): work there runs on that thread alone.</summary>
-    public static bool InParallel => t_inParallel;
+    public static bool InParallel => s_inParallel;
 
     /// <summary>
     /// Runs work(i, total) for i in [0, total) on the workers, slice 0 on the caller; total at most <see cref="Count"/>.
@@ -37,7 +37,7 @@ internal static unsafe class GemmWorkers
     /// </summary>
     public static void Run(int total, Action<int, int> work)
     {
-        if (total <= 1 || t_inParallel)
+        if (total <= 1 || s_inParallel)
         {
             for (int i = 0; i < total; i++)
             {
@@ -58,7 +58,7 @@ internal static unsafe class GemmWorkers
             }
 
             System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
-            t_inParallel = true;
+            s_inParallel = true;
             try
             {
                 work(0, total);
@@ -71,7 +71,7 @@ internal static unsafe class GemmWorkers
             }
             finally
             {
-                t_inParallel = false;
+                s_inParallel = false;
             }
 
             for (int i = 1; i < total; i++)
@@ -153,7 +153,7 @@ internal static unsafe class GemmWorkers
                 }
 
                 seen = Volatile.Read(ref Posted);
-                t_inParallel = true;
+                s_inParallel = true;
                 if (Managed is { } managed)
                 {
                     try

@@ -13,8 +13,8 @@ namespace LayerNet.Text;
 internal static class LoadedExtensions
 {
     private static readonly Lock Gate = new();
-    private static Dictionary<MessageDescriptor, List<FieldDescriptor>> byExtendee = [];
-    private static int scannedAssemblyCount = -1;
+    private static Dictionary<MessageDescriptor, List<FieldDescriptor>> s_byExtendee = [];
+    private static int s_scannedAssemblyCount = -1;
 
     /// <summary>The generated extensions of each extended message type, in field number order.</summary>
     public static IReadOnlyDictionary<MessageDescriptor, List<FieldDescriptor>> ByExtendee()
@@ -22,13 +22,13 @@ internal static class LoadedExtensions
         var assemblies = AppDomain.CurrentDomain.GetAssemblies();
         lock (Gate)
         {
-            if (assemblies.Length != scannedAssemblyCount)
+            if (assemblies.Length != s_scannedAssemblyCount)
             {
-                byExtendee = Scan(assemblies);
-                scannedAssemblyCount = assemblies.Length;
+                s_byExtendee = Scan(assemblies);
+                s_scannedAssemblyCount = assemblies.Length;
             }
 
-            return byExtendee;
+            return s_byExtendee;
         }
     }
 
