@@ -7,22 +7,71 @@ using LayerNet.Plugins;
 
 namespace LayerNet.Layers;
 
-/// <summary>Registers LayerNet's built-in layers, through the same <see cref="LayerNetBuilder"/> path a plugin uses.</summary>
+/// <summary>
+/// Registers LayerNet's built-in layers, through the same <see cref="LayerNetBuilder"/> path a plugin uses. One
+/// table lists every built-in type under Caffe's name (and LayerNet's own data layers); a new layer is one row.
+/// </summary>
 public static class StandardLayers
 {
+    // Grouped by folder (the class's namespace), which the Add*Layers methods below select.
+    private static readonly (string TypeName, Type Implementation)[] Table =
+    [
+        ("Softmax", typeof(SoftmaxLayer)), ("Accuracy", typeof(AccuracyLayer)), ("ArgMax", typeof(ArgMaxLayer)),
+        ("Embed", typeof(EmbedLayer)), ("InnerProduct", typeof(InnerProductLayer)), ("Eltwise", typeof(EltwiseLayer)),
+        ("Split", typeof(SplitLayer)), ("Silence", typeof(SilenceLayer)), ("BatchNorm", typeof(BatchNormLayer)),
+        ("Scale", typeof(ScaleLayer)), ("Bias", typeof(BiasLayer)), ("Flatten", typeof(FlattenLayer)),
+        ("Reshape", typeof(ReshapeLayer)), ("Concat", typeof(ConcatLayer)), ("Slice", typeof(SliceLayer)),
+        ("Reduction", typeof(ReductionLayer)), ("Tile", typeof(TileLayer)), ("Crop", typeof(CropLayer)),
+        ("Parameter", typeof(ParameterLayer)),
+
+        ("Sigmoid", typeof(SigmoidLayer)), ("ReLU", typeof(ReLULayer)), ("PReLU", typeof(PReLULayer)),
+        ("ELU", typeof(ELULayer)), ("TanH", typeof(TanHLayer)), ("AbsVal", typeof(AbsValLayer)),
+        ("Power", typeof(PowerLayer)), ("Exp", typeof(ExpLayer)), ("Log", typeof(LogLayer)),
+        ("BNLL", typeof(BNLLLayer)), ("Dropout", typeof(DropoutLayer)),
+
+        ("EuclideanLoss", typeof(EuclideanLossLayer)), ("HingeLoss", typeof(HingeLossLayer)),
+        ("MultinomialLogisticLoss", typeof(MultinomialLogisticLossLayer)),
+        ("SigmoidCrossEntropyLoss", typeof(SigmoidCrossEntropyLossLayer)), ("SoftmaxWithLoss", typeof(SoftmaxWithLossLayer)),
+
+        ("Convolution", typeof(ConvolutionLayer)), ("Deconvolution", typeof(DeconvolutionLayer)),
+        ("Pooling", typeof(PoolingLayer)), ("LRN", typeof(LRNLayer)),
+
+        ("Input", typeof(InputLayer)), ("DummyData", typeof(DummyDataLayer)), ("HDF5Data", typeof(HDF5DataLayer)),
+        ("Data", typeof(DataLayer)), ("MemoryData", typeof(MemoryDataLayer)), ("IdxData", typeof(IdxDataLayer)),
+    ];
+
     /// <summary>Registers every built-in layer type under Caffe's type name (and LayerNet's own data layers).</summary>
-    public static LayerNetBuilder AddStandardLayers(this LayerNetBuilder builder)
+    public static LayerNetBuilder AddStandardLayers(this LayerNetBuilder builder) => Add(builder, inNamespace: null);
+
+    /// <summary>Registers the structural layers (inner product, element-wise, shape and routing layers).</summary>
+    public static LayerNetBuilder AddCommonLayers(this LayerNetBuilder builder) => Add(builder, typeof(SoftmaxLayer).Namespace);
+
+    /// <summary>Registers the element-wise activation layers.</summary>
+    public static LayerNetBuilder AddNeuronLayers(this LayerNetBuilder builder) => Add(builder, typeof(SigmoidLayer).Namespace);
+
+    /// <summary>Registers the loss layers.</summary>
+    public static LayerNetBuilder AddLossLayers(this LayerNetBuilder builder) => Add(builder, typeof(EuclideanLossLayer).Namespace);
+
+    /// <summary>Registers the spatial layers (convolution, pooling, normalisation).</summary>
+    public static LayerNetBuilder AddVisionLayers(this LayerNetBuilder builder) => Add(builder, typeof(ConvolutionLayer).Namespace);
+
+    /// <summary>Registers the layers that feed data into a net, and the parameters of LayerNet's own (layernet.proto).</summary>
+    public static LayerNetBuilder AddDataLayers(this LayerNetBuilder builder) => Add(builder, typeof(InputLayer).Namespace);
+
+    private static LayerNetBuilder Add(LayerNetBuilder builder, string? inNamespace)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var source = builder.CurrentSource;
-        builder.CurrentSource = "built in";
-        try
+        foreach (var (typeName, implementation) in Table)
         {
-            builder.AddCommonLayers().AddNeuronLayers().AddLossLayers().AddVisionLayers().AddDataLayers();
+            if (inNamespace is null || implementation.Namespace == inNamespace)
+            {
+                builder.AddLayer(typeName, implementation);
+            }
         }
-        finally
+
+        if (inNamespace is null || inNamespace == typeof(InputLayer).Namespace)
         {
-            builder.CurrentSource = source;
+            builder.AddParameterExtensions(LayernetReflection.Descriptor);
         }
 
         return builder;

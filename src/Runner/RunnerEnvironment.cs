@@ -36,6 +36,6 @@ internal sealed class RunnerEnvironment(TextWriter output, TextWriter error)
     /// <summary>The layer factory over the registered layers.</summary>
     public static LayerFactory Factory(IServiceProvider services) => services.GetRequiredService<LayerFactory>();
 
-    /// <summary>The prototxt reader that knows the plugins' parameter extensions.</summary>
-    public static PrototxtReader Reader(IServiceProvider services) => services.GetRequiredService<PrototxtReader>();
+    /// <summary>The schema's extensions (built-in and plugins'), with which every file is read and written.</summary>
+    public static ParameterExtensions Schema(IServiceProvider services) => services.GetRequiredService<ParameterExtensions>();
 }

@@ -51,7 +51,7 @@ public sealed class GradientCheckerTests
             {
                 check();
             }
-            catch (AssertionException exception)
+            catch (GradientCheckException exception)
             {
                 return exception.Message;
             }

@@ -151,8 +151,7 @@ public sealed class SoftplusLayerTests
     public void A_beta_that_is_not_positive_is_an_error_naming_the_layer(float beta)
     {
         var parameter = Definition(beta: beta);
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 12, 1));
-        var layer = new SoftplusLayer(parameter);
+        var layer = new SoftplusLayer(parameter) { Origin = Origin.At(new SourcePosition("net.prototxt", 12, 1)) };
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2)], [new Blob()]));
 

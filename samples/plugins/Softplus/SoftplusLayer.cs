@@ -23,7 +23,7 @@ public sealed class SoftplusLayer : NeuronLayer
 {
     private float _beta;
     private float _threshold;
-    private float[] _input = [];
+    private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer from its definition (<c>softplus_param</c>).</summary>
     public SoftplusLayer(LayerParameter parameter)
@@ -40,9 +40,7 @@ public sealed class SoftplusLayer : NeuronLayer
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var p = Parameter.HasExtension(SoftplusExtensions.SoftplusParam)
-            ? Parameter.GetExtension(SoftplusExtensions.SoftplusParam)
-            : new SoftplusParameter();
+        var p = ExtensionParameter(SoftplusExtensions.SoftplusParam);
         if (!(p.Beta > 0f) || float.IsInfinity(p.Beta))
         {
             throw Error(string.Create(CultureInfo.InvariantCulture, $"softplus_param.beta must be a positive number, got {p.Beta}"));
@@ -61,26 +59,14 @@ public sealed class SoftplusLayer : NeuronLayer
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         base.Reshape(bottom, top);
-        var inPlace = ReferenceEquals(bottom[0], top[0]);
-        if (inPlace && _input.Length != bottom[0].Count)
-        {
-            _input = new float[bottom[0].Count];
-        }
-        else if (!inPlace)
-        {
-            _input = [];
-        }
+        _input.Reshape(bottom[0], top[0]);
     }
 
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
+        _input.Save(bottom[0]);
         ReadOnlySpan<float> x = bottom[0].Data;
-        if (ReferenceEquals(bottom[0], top[0]))
-        {
-            x.CopyTo(_input);
-        }
-
         var y = top[0].Data;
         double beta = _beta;
         for (var i = 0; i < y.Length; i++)
@@ -105,7 +91,7 @@ public sealed class SoftplusLayer : NeuronLayer
             return;
         }
 
-        ReadOnlySpan<float> x = ReferenceEquals(bottom[0], top[0]) ? _input : bottom[0].Data;
+        var x = _input.Values(bottom[0]);
         ReadOnlySpan<float> dy = top[0].Diff;
         var dx = bottom[0].Diff;
         double beta = _beta;

@@ -35,6 +35,22 @@ public class LayerNetException : Exception
         Detail = message;
     }
 
+    /// <summary>
+    /// An error at <paramref name="position"/> when it is known (the message then starts with the place), or an
+    /// error that names its subject in the message alone.
+    /// </summary>
+    public static LayerNetException At(SourcePosition? position, string message, Exception? innerException = null) =>
+        (position, innerException) switch
+        {
+            ({ } p, null) => new LayerNetException(p, message),
+            ({ } p, { } inner) => new LayerNetException(p, message, inner),
+            (null, null) => new LayerNetException(message),
+            (null, { } inner) => new LayerNetException(message, inner),
+        };
+
+    /// <summary>The name of the layer the error is about, when a layer raised it (see <c>Layer.Error</c>).</summary>
+    public string? Layer { get; internal set; }
+
     /// <summary>Where in a text file the mistake is, when known.</summary>
     public SourcePosition? Position { get; }
 

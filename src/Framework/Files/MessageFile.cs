@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using LayerNet.Errors;
+using LayerNet.Plugins;
 using LayerNet.Text;
 
 namespace LayerNet.Files;
@@ -18,24 +19,27 @@ public static class MessageFile
     public static bool IsText(string path) =>
         TextExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Reads a message from a text or binary file (by extension).</summary>
-    public static T Read<T>(string path, PrototxtReader? reader = null)
+    /// <summary>Reads a message from a text or binary file (by extension), with the schema's extensions.</summary>
+    /// <exception cref="LayerNetException">The file cannot be read or is not a valid <typeparamref name="T"/>.</exception>
+    public static T Read<T>(string path, ParameterExtensions schema)
         where T : IMessage<T>, new() =>
-        IsText(path) ? ReadText<T>(path, reader) : ReadBinary<T>(path);
+        IsText(path) ? ReadDocument<T>(path, schema).Message : ReadBinary<T>(path, schema);
 
-    /// <summary>Reads a message of any type from a text or binary file (by extension).</summary>
-    public static IMessage Read(MessageDescriptor descriptor, string path, PrototxtReader? reader = null)
+    /// <summary>Reads a message of any type from a text or binary file (by extension), with the schema's extensions.</summary>
+    /// <exception cref="LayerNetException">The file cannot be read or is not a valid message of that type.</exception>
+    public static IMessage Read(MessageDescriptor descriptor, string path, ParameterExtensions schema)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
+        ArgumentNullException.ThrowIfNull(schema);
         if (IsText(path))
         {
-            return (reader ?? new PrototxtReader()).Parse(descriptor, ReadAllText(path), path);
+            return schema.Reader.ParseDocument(descriptor, ReadAllText(path), path).Message;
         }
 
         var bytes = ReadAllBytes(path);
         try
         {
-            return descriptor.Parser.ParseFrom(bytes);
+            return descriptor.Parser.WithExtensionRegistry(schema.BinaryRegistry).ParseFrom(bytes);
         }
         catch (InvalidProtocolBufferException exception)
         {
@@ -43,21 +47,25 @@ public static class MessageFile
         }
     }
 
-    /// <summary>Reads a prototxt file.</summary>
-    public static T ReadText<T>(string path, PrototxtReader? reader = null)
-        where T : IMessage<T>, new() =>
-        (reader ?? new PrototxtReader()).Parse<T>(ReadAllText(path), path);
-
-    /// <summary>Reads a binary protobuf file (.caffemodel, .solverstate, .binaryproto).</summary>
-    public static T ReadBinary<T>(string path)
+    /// <summary>Reads a prototxt file, with where each of its messages began (for errors that point into it).</summary>
+    /// <exception cref="LayerNetException">The file cannot be read or is not a valid <typeparamref name="T"/>.</exception>
+    public static TextDocument<T> ReadDocument<T>(string path, ParameterExtensions schema)
         where T : IMessage<T>, new()
     {
+        ArgumentNullException.ThrowIfNull(schema);
+        return schema.Reader.ParseDocument<T>(ReadAllText(path), path);
+    }
+
+    /// <summary>Reads a binary protobuf file (.caffemodel, .solverstate, .binaryproto), with the schema's extensions.</summary>
+    /// <exception cref="LayerNetException">The file cannot be read or is not a valid binary <typeparamref name="T"/>.</exception>
+    public static T ReadBinary<T>(string path, ParameterExtensions schema)
+        where T : IMessage<T>, new()
+    {
+        ArgumentNullException.ThrowIfNull(schema);
         var bytes = ReadAllBytes(path);
         try
         {
-            var message = new T();
-            message.MergeFrom(bytes);
-            return message;
+            return new MessageParser<T>(() => new T()).WithExtensionRegistry(schema.BinaryRegistry).ParseFrom(bytes);
         }
         catch (InvalidProtocolBufferException exception)
         {
@@ -65,13 +73,14 @@ public static class MessageFile
         }
     }
 
-    /// <summary>Writes a message as prototxt or binary (by extension), atomically.</summary>
-    public static void Write(string path, IMessage message)
+    /// <summary>Writes a message as prototxt (with the schema's extensions) or binary (by extension), atomically.</summary>
+    public static void Write(string path, IMessage message, ParameterExtensions schema)
     {
         ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(schema);
         if (IsText(path))
         {
-            WriteAtomic(path, System.Text.Encoding.UTF8.GetBytes(PrototxtWriter.Write(message)));
+            WriteAtomic(path, System.Text.Encoding.UTF8.GetBytes(PrototxtWriter.Write(message, schema)));
         }
         else
         {

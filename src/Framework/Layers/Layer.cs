@@ -2,7 +2,6 @@ using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Errors;
 using LayerNet.Fillers;
-using LayerNet.Text;
 
 namespace LayerNet.Layers;
 
@@ -19,8 +18,13 @@ namespace LayerNet.Layers;
 /// class stores w in the top's diff at set-up, so the top's gradient is already in place when
 /// <see cref="Backward"/> runs (Caffe's trick).
 /// </remarks>
-public abstract class Layer
+public abstract partial class Layer
 {
+    // The origin of the layer a factory is constructing on this thread: constructors (and the inner layers they
+    // build) raise errors at the definition's place before the net could hand the layer its origin.
+    [ThreadStatic]
+    private static Origin t_constructing;
+
     private readonly List<Blob> _blobs = [];
     private float[] _lossWeights = [];
     private bool[] _paramPropagateDown = [];
@@ -31,6 +35,30 @@ public abstract class Layer
         ArgumentNullException.ThrowIfNull(parameter);
         Parameter = parameter;
         Phase = parameter.HasPhase ? parameter.Phase : Caffe.Phase.Train;
+        Origin = t_constructing;
+    }
+
+    /// <summary>
+    /// Constructs a layer at <paramref name="origin"/>: the layer, and any layer its constructor builds, start with
+    /// that origin, so that errors raised while constructing already point at the definition. The layer factory
+    /// builds every layer of a net this way; call it to build a layer outside a net (a test, an inner layer).
+    /// </summary>
+    public static TLayer ConstructAt<TLayer>(Origin origin, Func<TLayer> construct)
+        where TLayer : Layer
+    {
+        ArgumentNullException.ThrowIfNull(construct);
+        var outer = t_constructing;
+        t_constructing = origin;
+        try
+        {
+            var layer = construct();
+            layer.Origin = origin;
+            return layer;
+        }
+        finally
+        {
+            t_constructing = outer;
+        }
     }
 
     /// <summary>The layer's definition as read from the model file.</summary>
@@ -101,8 +129,14 @@ public abstract class Layer
         _paramPropagateDown[index] = value;
     }
 
+    /// <summary>
+    /// Where the layer was defined: its block's place in the model file (when read from text) and the folder the
+    /// paths it names resolve against. The net sets it before <see cref="SetUp"/>; a layer built alone has none.
+    /// </summary>
+    public Origin Origin { get; set; }
+
     /// <summary>Where the layer's block starts in its model file, when it was read from text.</summary>
-    public SourcePosition? Position => SourcePositions.Get(Parameter);
+    public SourcePosition? Position => Origin.Position;
 
     /// <summary>
     /// Checks blob counts, runs <see cref="LayerSetUp"/> and <see cref="Reshape"/>, and applies loss weights.
@@ -218,15 +252,17 @@ public abstract class Layer
     /// <summary>Creates a user-facing error that names this layer, its type and its place in the model file.</summary>
     public LayerNetException Error(string message)
     {
-        var what = $"layer '{Name}' ({Type}): {message}";
-        return Position is { } position ? new LayerNetException(position, what) : new LayerNetException(what);
+        var error = Origin.Error($"layer '{Name}' ({Type}): {message}");
+        error.Layer = Name;
+        return error;
     }
 
     /// <summary>Creates a user-facing error naming this layer, wrapping the exception that revealed the problem.</summary>
     public LayerNetException Error(string message, Exception innerException)
     {
-        var what = $"layer '{Name}' ({Type}): {message}";
-        return Position is { } position ? new LayerNetException(position, what, innerException) : new LayerNetException(what, innerException);
+        var error = Origin.Error($"layer '{Name}' ({Type}): {message}", innerException);
+        error.Layer = Name;
+        return error;
     }
 
     /// <summary>Checks that a bottom has the given count of axes... a shape helper producing a layer error.</summary>

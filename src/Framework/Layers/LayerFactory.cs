@@ -1,7 +1,6 @@
 using Caffe;
 using LayerNet.Errors;
 using LayerNet.Plugins;
-using LayerNet.Text;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LayerNet.Layers;
@@ -13,73 +12,66 @@ namespace LayerNet.Layers;
 public sealed class LayerFactory
 {
     private readonly IServiceProvider _services;
-    private readonly Dictionary<string, LayerRegistration> _registrations = new(StringComparer.Ordinal);
+    private readonly RegistrationTable<LayerRegistration> _registrations;
 
     /// <summary>Creates the factory over every <see cref="LayerRegistration"/> in the provider.</summary>
+    /// <exception cref="LayerNetException">A type name is registered twice (the message names both sources).</exception>
     public LayerFactory(IServiceProvider services, IEnumerable<LayerRegistration> registrations)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(registrations);
         _services = services;
-        foreach (var registration in registrations)
-        {
-            if (_registrations.TryGetValue(registration.TypeName, out var existing))
-            {
-                throw new LayerNetException(
-                    $"layer type '{registration.TypeName}' is registered twice: by {existing.Source} ({existing.Implementation.FullName}) and by {registration.Source} ({registration.Implementation.FullName})");
-            }
-
-            _registrations.Add(registration.TypeName, registration);
-        }
+        _registrations = RegistrationTable<LayerRegistration>.Of("layer", registrations);
     }
 
     /// <summary>Every registered layer type, sorted by name.</summary>
-    public IReadOnlyList<LayerRegistration> Registrations =>
-        [.. _registrations.Values.OrderBy(r => r.TypeName, StringComparer.Ordinal)];
+    public IReadOnlyList<LayerRegistration> Registrations => _registrations.Sorted;
 
     /// <summary>True when a layer type of this name is registered.</summary>
-    public bool IsRegistered(string typeName) => _registrations.ContainsKey(typeName);
+    public bool IsRegistered(string typeName) => _registrations.Contains(typeName);
 
     /// <summary>Creates the layer a <see cref="LayerParameter"/> describes.</summary>
-    /// <exception cref="LayerNetException">The type is not registered (names the layer, its line, the registered types and the nearest one), or the constructor failed.</exception>
-    public Layer Create(LayerParameter parameter)
+    /// <exception cref="LayerNetException">
+    /// The type is not registered (names the layer, its line, the registered types and the nearest one), or the
+    /// constructor failed: whatever it threw, a static constructor's failure or a service the provider lacks is one
+    /// line naming the layer, its class and the registration's source (a plugin's path).
+    /// </exception>
+    /// <param name="parameter">The layer's definition.</param>
+    /// <param name="origin">Where it was defined: the layer starts with it (its errors, constructor's included, point there).</param>
+    public Layer Create(LayerParameter parameter, Origin origin = default)
     {
         ArgumentNullException.ThrowIfNull(parameter);
-        if (!_registrations.TryGetValue(parameter.Type, out var registration))
+        if (!_registrations.TryGet(parameter.Type, out var registration))
         {
-            throw UnknownType(parameter);
+            throw UnknownType(parameter, origin);
         }
 
         try
         {
             // CreateInstance, not a compiled CreateFactory: a net builds each layer once, and CreateFactory compiles
             // an expression tree (System.Linq.Expressions, loaded into the process at start-up).
-            return (Layer)ActivatorUtilities.CreateInstance(_services, registration.Implementation, parameter);
+            return Layer.ConstructAt(origin, () => (Layer)ActivatorUtilities.CreateInstance(_services, registration.Implementation, parameter));
         }
-        catch (LayerNetException)
+        catch (Exception exception) when (exception is not LayerNetException)
         {
-            throw;
-        }
-        catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or System.Reflection.TargetInvocationException)
-        {
-            var inner = exception is System.Reflection.TargetInvocationException { InnerException: { } e } ? e : exception;
+            var inner = PluginFault.Unwrap(exception);
             if (inner is LayerNetException layerNetException)
             {
-                throw layerNetException;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(layerNetException);
             }
 
-            var message = $"layer '{parameter.Name}' ({parameter.Type}): cannot create {registration.Implementation.FullName} from {registration.Source}: {inner.Message}";
-            throw SourcePositions.Get(parameter) is { } position ? new LayerNetException(position, message, inner) : new LayerNetException(message, inner);
+            // ActivatorUtilities' own complaint (no usable constructor, a service it cannot resolve) reads best alone.
+            var what = ReferenceEquals(inner, exception) && exception is InvalidOperationException
+                ? exception.Message.ReplaceLineEndings(" ")
+                : PluginFault.Describe(inner);
+            var message = $"layer '{parameter.Name}' ({parameter.Type}): cannot create {registration.Implementation.FullName} from {registration.Source}: {what}";
+            throw origin.Error(message, inner);
         }
     }
 
-    private LayerNetException UnknownType(LayerParameter parameter)
+    private LayerNetException UnknownType(LayerParameter parameter, Origin origin)
     {
-        var names = _registrations.Keys.OrderBy(n => n, StringComparer.Ordinal).ToList();
-        var nearest = NearestName.Find(parameter.Type, names);
-        var suggestion = nearest is null ? string.Empty : $"; did you mean '{nearest}'?";
         var what = string.IsNullOrEmpty(parameter.Type) ? "has no type" : $"has unknown type '{parameter.Type}'";
-        var message = $"layer '{parameter.Name}' {what}{suggestion} Registered types: {string.Join(", ", names)}. A plugin's layers need --plugin or LAYERNET_PLUGIN_PATH.";
-        return SourcePositions.Get(parameter) is { } position ? new LayerNetException(position, message) : new LayerNetException(message);
+        var message = $"layer '{parameter.Name}' {what}{_registrations.SuggestionAndNames(parameter.Type)}. A plugin's layers need --plugin or LAYERNET_PLUGIN_PATH.";
+        return origin.Error(message);
     }
 }

@@ -4,7 +4,6 @@ using LayerNet.Errors;
 using LayerNet.Fillers;
 using LayerNet.Layers;
 using LayerNet.Text;
-using Google.Protobuf;
 
 namespace LayerNet.Nets;
 
@@ -32,6 +31,9 @@ public sealed class Net
     private readonly List<Blob> _inputs = [];
     private readonly List<Blob> _outputs = [];
     private readonly List<float> _blobLossWeights = [];
+    private readonly MessageSource? _source;
+    private readonly Origin _origin;
+    private NetStep[] _steps = [];
 
     /// <summary>Builds and sets up the net.</summary>
     /// <param name="parameter">The net definition (from a model file).</param>
@@ -52,6 +54,8 @@ public sealed class Net
 
         Random = options.Random ?? new RandomSource(0);
         Parameter = parameter;
+        _source = options.Source;
+        _origin = _source is not null ? Origin.At(_source.Position) : options.File is { } file ? Origin.InFile(file) : default;
         var layers = CollectLayers(parameter);
         layers = SplitInsertion.Insert(layers);
         Build(parameter, layers, factory);
@@ -75,11 +79,14 @@ public sealed class Net
     /// <summary>The layers, in execution order (Split layers included).</summary>
     public IReadOnlyList<Layer> Layers => _layers;
 
+    /// <summary>Each layer in its place: its bottoms and tops, and what backward does there; in execution order.</summary>
+    public IReadOnlyList<NetStep> Steps => _steps;
+
     /// <summary>The bottom blobs of each layer.</summary>
-    public IReadOnlyList<IReadOnlyList<Blob>> Bottoms => _bottoms;
+    internal IReadOnlyList<IReadOnlyList<Blob>> Bottoms => _bottoms;
 
     /// <summary>The top blobs of each layer.</summary>
-    public IReadOnlyList<IReadOnlyList<Blob>> Tops => _tops;
+    internal IReadOnlyList<IReadOnlyList<Blob>> Tops => _tops;
 
     /// <summary>Every blob, in order of creation (an in-place top is its bottom, listed once).</summary>
     public IReadOnlyList<Blob> Blobs => _blobs;
@@ -103,10 +110,10 @@ public sealed class Net
     public IReadOnlyList<float> BlobLossWeights => _blobLossWeights;
 
     /// <summary>Whether each layer runs in backward.</summary>
-    public IReadOnlyList<bool> LayerNeedBackward => _layerNeedBackward;
+    internal IReadOnlyList<bool> LayerNeedBackward => _layerNeedBackward;
 
     /// <summary>Whether each layer propagates a gradient to each of its bottoms.</summary>
-    public IReadOnlyList<IReadOnlyList<bool>> BottomNeedBackward => _bottomNeedBackward;
+    internal IReadOnlyList<IReadOnlyList<bool>> BottomNeedBackward => _bottomNeedBackward;
 
     /// <summary>The loss weight of one of the net's blobs (0 for a blob that is not a loss, or not the net's).</summary>
     public float LossWeightOf(Blob blob)
@@ -143,65 +150,72 @@ public sealed class Net
     public Layer? FindLayer(string name) => _layersByName.TryGetValue(name, out var index) ? _layers[index] : null;
 
     /// <summary>Runs every layer forward; returns the total weighted loss.</summary>
-    public float Forward()
+    /// <param name="observer">Told before and after each layer runs (timing, recording values, checking gradients); null for none.</param>
+    /// <exception cref="LayerNetException">A layer failed; the message names it and its place.</exception>
+    public float Forward(NetObserver? observer = null)
     {
         var loss = 0f;
-        var i = 0;
-        try
+        for (var i = 0; i < _steps.Length; i++)
         {
-            for (; i < _layers.Count; i++)
-            {
-                loss += _layers[i].Forward(_bottoms[i], _tops[i]);
-            }
-        }
-        catch (Exception exception) when (exception is not LayerNetException and not OutOfMemoryException)
-        {
-            // A layer (often a plugin's) failed: say which, where it is defined, and what it threw.
-            throw _layers[i].Error($"forward failed: {exception.GetType().Name}: {exception.Message}", exception);
-        }
-
-        return loss;
-    }
-
-    /// <summary>Runs layers <paramref name="start"/> to <paramref name="end"/> (exclusive) forward; returns their weighted loss.</summary>
-    public float ForwardRange(int start, int end)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(start);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(end, _layers.Count);
-        var loss = 0f;
-        for (var i = start; i < end; i++)
-        {
-            loss += _layers[i].Forward(_bottoms[i], _tops[i]);
+            var step = _steps[i];
+            observer?.BeforeForward(step);
+            var layerLoss = ForwardLayer(step);
+            loss += layerLoss;
+            observer?.AfterForward(step, layerLoss);
         }
 
         return loss;
     }
 
     /// <summary>Runs backward through every layer that needs it, last to first.</summary>
-    public void Backward()
+    /// <param name="observer">Told before and after each layer that runs backward; null for none.</param>
+    /// <exception cref="LayerNetException">A layer failed; the message names it and its place.</exception>
+    public void Backward(NetObserver? observer = null)
     {
-        var i = _layers.Count - 1;
+        for (var i = _steps.Length - 1; i >= 0; i--)
+        {
+            var step = _steps[i];
+            if (!step.NeedsBackward)
+            {
+                continue;
+            }
+
+            observer?.BeforeBackward(step);
+            BackwardLayer(step);
+            observer?.AfterBackward(step);
+        }
+    }
+
+    // The one place a layer's failure becomes the user's error: which layer, where it is defined, what it threw.
+    private static float ForwardLayer(NetStep step)
+    {
         try
         {
-            for (; i >= 0; i--)
-            {
-                if (_layerNeedBackward[i])
-                {
-                    _layers[i].Backward(_tops[i], _bottomNeedBackward[i], _bottoms[i]);
-                }
-            }
+            return step.Layer.Forward(step.Bottom, step.Top);
         }
         catch (Exception exception) when (exception is not LayerNetException and not OutOfMemoryException)
         {
-            throw _layers[i].Error($"backward failed: {exception.GetType().Name}: {exception.Message}", exception);
+            throw step.Layer.Error($"forward failed: {exception.GetType().Name}: {exception.Message}", exception);
+        }
+    }
+
+    private static void BackwardLayer(NetStep step)
+    {
+        try
+        {
+            step.Layer.Backward(step.Top, step.PropagateDown, step.Bottom);
+        }
+        catch (Exception exception) when (exception is not LayerNetException and not OutOfMemoryException)
+        {
+            throw step.Layer.Error($"backward failed: {exception.GetType().Name}: {exception.Message}", exception);
         }
     }
 
     /// <summary>Forward then backward; returns the loss.</summary>
-    public float ForwardBackward()
+    public float ForwardBackward(NetObserver? observer = null)
     {
-        var loss = Forward();
-        Backward();
+        var loss = Forward(observer);
+        Backward(observer);
         return loss;
     }
 
@@ -290,39 +304,45 @@ public sealed class Net
         return proto;
     }
 
-    private List<LayerParameter> CollectLayers(NetParameter parameter)
+    private List<LayerDefinition> CollectLayers(NetParameter parameter)
     {
         if (parameter.Layers.Count > 0)
         {
-            var message = $"net '{parameter.Name}' uses the deprecated V1 'layers' field; LayerNet builds nets from 'layer' blocks (convert with Caffe's upgrade_net_proto_text)";
-            throw SourcePositions.Get(parameter.Layers[0]) is { } position ? new LayerNetException(position, message) : new LayerNetException(message);
+            throw OriginOf(NetParameter.LayersFieldNumber, 0).Error(
+                $"net '{parameter.Name}' uses the deprecated V1 'layers' field; LayerNet builds nets from 'layer' blocks (convert with Caffe's upgrade_net_proto_text)");
         }
 
-        var layers = new List<LayerParameter>();
+        var layers = new List<LayerDefinition>();
         var legacyInput = LegacyInputLayer(parameter);
         if (legacyInput is not null)
         {
-            layers.Add(legacyInput);
+            layers.Add(new LayerDefinition(legacyInput, _origin));
         }
 
-        foreach (var layer in parameter.Layer)
+        for (var i = 0; i < parameter.Layer.Count; i++)
         {
-            if (NetStateRules.Includes(State, layer))
+            var layer = parameter.Layer[i];
+            var origin = OriginOf(NetParameter.LayerFieldNumber, i);
+            if (NetStateRules.Includes(State, layer, origin))
             {
-                layers.Add(layer);
+                layers.Add(new LayerDefinition(layer, origin));
             }
         }
 
         return layers;
     }
 
-    private static LayerParameter? LegacyInputLayer(NetParameter parameter)
+    // Where a message nested in the net's definition came from (a layer block), in the net's file.
+    private Origin OriginOf(int fieldNumber, int index) =>
+        _origin.WithPosition(_source?.Child(fieldNumber, index)?.Position);
+
+    private LayerParameter? LegacyInputLayer(NetParameter parameter)
     {
         if (parameter.Input.Count == 0)
         {
             if (parameter.InputShape.Count > 0 || parameter.InputDim.Count > 0)
             {
-                throw Located(parameter, $"net '{parameter.Name}' gives input_shape or input_dim without 'input' names");
+                throw _origin.Error($"net '{parameter.Name}' gives input_shape or input_dim without 'input' names");
             }
 
             return null;
@@ -335,7 +355,7 @@ public sealed class Net
         {
             if (parameter.InputShape.Count != parameter.Input.Count)
             {
-                throw Located(parameter, $"net '{parameter.Name}': {parameter.Input.Count} inputs but {parameter.InputShape.Count} input_shape entries; give one per input");
+                throw _origin.Error($"net '{parameter.Name}': {parameter.Input.Count} inputs but {parameter.InputShape.Count} input_shape entries; give one per input");
             }
 
             layer.InputParam.Shape.AddRange(parameter.InputShape);
@@ -344,7 +364,7 @@ public sealed class Net
         {
             if (parameter.InputDim.Count != 4 * parameter.Input.Count)
             {
-                throw Located(parameter, $"net '{parameter.Name}': {parameter.Input.Count} inputs need {4 * parameter.Input.Count} input_dim values (4 each), got {parameter.InputDim.Count}");
+                throw _origin.Error($"net '{parameter.Name}': {parameter.Input.Count} inputs need {4 * parameter.Input.Count} input_dim values (4 each), got {parameter.InputDim.Count}");
             }
 
             for (var i = 0; i < parameter.Input.Count; i++)
@@ -360,21 +380,13 @@ public sealed class Net
         }
         else
         {
-            throw Located(parameter, $"net '{parameter.Name}' names inputs without their shapes; add input_shape (or input_dim) for each input");
-        }
-
-        if (SourcePositions.Get(parameter) is { } position)
-        {
-            SourcePositions.Set(layer, position);
+            throw _origin.Error($"net '{parameter.Name}' names inputs without their shapes; add input_shape (or input_dim) for each input");
         }
 
         return layer;
     }
 
-    private static LayerNetException Located(IMessage message, string text) =>
-        SourcePositions.Get(message) is { } position ? new LayerNetException(position, text) : new LayerNetException(text);
-
-    private void Build(NetParameter parameter, List<LayerParameter> layers, LayerFactory factory)
+    private void Build(NetParameter parameter, List<LayerDefinition> layers, LayerFactory factory)
     {
         var available = new List<string>();
         var anonymousOutputs = new List<Blob>();
@@ -383,30 +395,26 @@ public sealed class Net
 
         for (var layerIndex = 0; layerIndex < layers.Count; layerIndex++)
         {
-            var layerParameter = layers[layerIndex];
+            var (layerParameter, origin) = layers[layerIndex];
             if (!layerParameter.HasPhase)
             {
                 // The layer sees the net's phase (Caffe sets it on each layer's parameter).
-                var position = SourcePositions.Get(layerParameter);
                 layerParameter = layerParameter.Clone();
                 layerParameter.Phase = Phase;
-                if (position is { } p)
-                {
-                    SourcePositions.Set(layerParameter, p);
-                }
             }
 
+            var definition = new LayerDefinition(layerParameter, origin);
             if (layerParameter.PropagateDown.Count > 0 && layerParameter.PropagateDown.Count != layerParameter.Bottom.Count)
             {
-                throw Located(layerParameter, $"layer '{layerParameter.Name}' ({layerParameter.Type}): propagate_down must be given once per bottom ({layerParameter.Bottom.Count}) or not at all, got {layerParameter.PropagateDown.Count}");
+                throw definition.Error($"propagate_down must be given once per bottom ({layerParameter.Bottom.Count}) or not at all, got {layerParameter.PropagateDown.Count}");
             }
 
             if (_layersByName.ContainsKey(layerParameter.Name) && layerParameter.Name.Length > 0)
             {
-                throw Located(layerParameter, $"layer name '{layerParameter.Name}' is used twice; layer names must be unique (weights are matched by name)");
+                throw origin.Error($"layer name '{layerParameter.Name}' is used twice; layer names must be unique (weights are matched by name)");
             }
 
-            var layer = factory.Create(layerParameter);
+            var layer = factory.Create(layerParameter, origin);
             layer.Random = Random;
             layer.Phase = Phase;
 
@@ -491,7 +499,7 @@ public sealed class Net
             {
                 layer.SetUp(bottoms, tops);
             }
-            catch (LayerNetException exception) when (exception.Position is null && !exception.Message.StartsWith($"layer '{layer.Name}'", StringComparison.Ordinal))
+            catch (LayerNetException exception) when (exception.Position is null && exception.Layer is null)
             {
                 // An error from a blob or helper (an absurd shape, say) knows no place; the layer being set up is it.
                 throw layer.Error(exception.Message, exception);
@@ -603,6 +611,12 @@ public sealed class Net
         if (parameter.ForceBackward)
         {
             ForceBackward();
+        }
+
+        _steps = new NetStep[_layers.Count];
+        for (var i = 0; i < _steps.Length; i++)
+        {
+            _steps[i] = new NetStep(i, _layers[i], _bottoms[i], _tops[i], _bottomNeedBackward[i], _layerNeedBackward[i]);
         }
 
         // Caffe keeps the unconsumed blob names in a std::set, so its outputs (and the "#i" of its log lines)

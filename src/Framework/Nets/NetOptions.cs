@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Fillers;
+using LayerNet.Text;
 
 namespace LayerNet.Nets;
 
@@ -14,4 +15,15 @@ public sealed class NetOptions
 
     /// <summary>The generator for fillers and other random draws; null gives a seed of 0.</summary>
     public RandomSource? Random { get; init; }
+
+    /// <summary>
+    /// Where the definition was read from text (<see cref="TextDocument{T}.Source"/>, or the part of a solver file's
+    /// source that holds the net): the net hands each layer its block's place, so errors point into the file, and the
+    /// file's folder, against which the paths the layers name resolve. Null for a definition read from binary or
+    /// built in code.
+    /// </summary>
+    public MessageSource? Source { get; init; }
+
+    /// <summary>The file a definition without <see cref="Source"/> was read from (a binary one): its folder resolves the layers' paths.</summary>
+    public string? File { get; init; }
 }

@@ -1,24 +1,22 @@
 using Caffe;
 using LayerNet.Errors;
-using LayerNet.Text;
 
 namespace LayerNet.Nets;
 
 /// <summary>Caffe's include/exclude filtering of layers by the net's state (phase, level, stages).</summary>
-public static class NetStateRules
+internal static class NetStateRules
 {
     /// <summary>
     /// True when a layer belongs in a net with this state: with <c>include</c> rules, when any is met;
     /// otherwise when no <c>exclude</c> rule is met. Giving both is an error.
     /// </summary>
-    public static bool Includes(NetState state, LayerParameter layer)
+    public static bool Includes(NetState state, LayerParameter layer, Origin origin = default)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(layer);
         if (layer.Include.Count > 0 && layer.Exclude.Count > 0)
         {
-            var message = $"layer '{layer.Name}' ({layer.Type}) has both include and exclude rules; give only one kind";
-            throw SourcePositions.Get(layer) is { } position ? new LayerNetException(position, message) : new LayerNetException(message);
+            throw origin.Error($"layer '{layer.Name}' ({layer.Type}) has both include and exclude rules; give only one kind");
         }
 
         if (layer.Include.Count > 0)

@@ -1,6 +1,5 @@
 using Caffe;
 using LayerNet.Errors;
-using LayerNet.Text;
 
 namespace LayerNet.Nets;
 
@@ -10,32 +9,38 @@ namespace LayerNet.Nets;
 /// gradients flowing back are summed. Names follow Caffe's: layer <c>{blob}_{layer}_{top index}_split</c>,
 /// tops <c>{blob}_{layer}_{top index}_split_{k}</c>.
 /// </summary>
-public static class SplitInsertion
+internal static class SplitInsertion
 {
     /// <summary>Returns the layers with Split layers inserted and consumer bottoms renamed.</summary>
     /// <exception cref="LayerNetException">A bottom names a blob no earlier layer produces.</exception>
-    public static List<LayerParameter> Insert(IReadOnlyList<LayerParameter> layers)
+    public static List<LayerDefinition> Insert(IReadOnlyList<LayerDefinition> definitions)
     {
-        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(definitions);
+        var layers = new LayerParameter[definitions.Count];
+        for (var i = 0; i < layers.Length; i++)
+        {
+            layers[i] = definitions[i].Parameter;
+        }
+
         var lastProducer = new Dictionary<string, (int Layer, int Top)>(StringComparer.Ordinal);
         var consumers = new Dictionary<(int Layer, int Top), int>();
         var lossWeights = new Dictionary<(int Layer, int Top), float>();
         var sourceOfBottom = new Dictionary<(int Layer, int Bottom), (int Layer, int Top)>();
-        for (var i = 0; i < layers.Count; i++)
+        for (var i = 0; i < layers.Length; i++)
         {
             var layer = layers[i];
             for (var j = 0; j < layer.Bottom.Count; j++)
             {
                 if (!lastProducer.TryGetValue(layer.Bottom[j], out var source))
                 {
-                    var message = $"layer '{layer.Name}' ({layer.Type}): unknown bottom blob '{layer.Bottom[j]}' (bottom {j}); no earlier layer produces it";
+                    var message = $"unknown bottom blob '{layer.Bottom[j]}' (bottom {j}); no earlier layer produces it";
                     var known = NearestName.Find(layer.Bottom[j], lastProducer.Keys);
                     if (known is not null)
                     {
                         message += $"; did you mean '{known}'?";
                     }
 
-                    throw SourcePositions.Get(layer) is { } position ? new LayerNetException(position, message) : new LayerNetException(message);
+                    throw definitions[i].Error(message);
                 }
 
                 sourceOfBottom[(i, j)] = source;
@@ -54,10 +59,11 @@ public static class SplitInsertion
 
         int SplitCount((int Layer, int Top) top) => consumers.GetValueOrDefault(top) + (lossWeights.ContainsKey(top) ? 1 : 0);
 
-        var result = new List<LayerParameter>(layers.Count);
+        var result = new List<LayerDefinition>(layers.Length);
         var nextSplitIndex = new Dictionary<(int Layer, int Top), int>();
-        for (var i = 0; i < layers.Count; i++)
+        for (var i = 0; i < layers.Length; i++)
         {
+            var origin = definitions[i].Origin;
             var original = layers[i];
             var layer = original;
             for (var j = 0; j < original.Bottom.Count; j++)
@@ -67,7 +73,7 @@ public static class SplitInsertion
                 {
                     if (ReferenceEquals(layer, original))
                     {
-                        layer = CloneKeepingPosition(original);
+                        layer = original.Clone();
                     }
 
                     var index = nextSplitIndex.GetValueOrDefault(source);
@@ -77,7 +83,7 @@ public static class SplitInsertion
                 }
             }
 
-            result.Add(layer);
+            result.Add(new LayerDefinition(layer, origin));
             for (var j = 0; j < original.Top.Count; j++)
             {
                 var count = SplitCount((i, j));
@@ -99,8 +105,8 @@ public static class SplitInsertion
                     // The loss moves to the split's first top; the producer's own top then carries none.
                     if (ReferenceEquals(layer, original))
                     {
-                        layer = CloneKeepingPosition(original);
-                        result[^1] = layer;
+                        layer = original.Clone();
+                        result[^1] = new LayerDefinition(layer, origin);
                     }
 
                     layer.LossWeight[j] = 0f;
@@ -114,12 +120,8 @@ public static class SplitInsertion
                     nextSplitIndex[(i, j)] = 1;
                 }
 
-                if (SourcePositions.Get(original) is { } position)
-                {
-                    SourcePositions.Set(split, position);
-                }
-
-                result.Add(split);
+                // A split is placed at the layer whose top it splits.
+                result.Add(new LayerDefinition(split, origin));
             }
         }
 
@@ -133,15 +135,4 @@ public static class SplitInsertion
     /// <summary>Caffe's name for a split layer's top.</summary>
     public static string SplitBlobName(string layerName, string blobName, int topIndex, int splitIndex) =>
         $"{blobName}_{layerName}_{topIndex}_split_{splitIndex}";
-
-    private static LayerParameter CloneKeepingPosition(LayerParameter layer)
-    {
-        var clone = layer.Clone();
-        if (SourcePositions.Get(layer) is { } position)
-        {
-            SourcePositions.Set(clone, position);
-        }
-
-        return clone;
-    }
 }

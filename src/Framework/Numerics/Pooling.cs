@@ -14,7 +14,7 @@ namespace LayerNet.Numerics;
 /// <param name="StrideW">The horizontal stride.</param>
 /// <param name="PadH">The padding above and below.</param>
 /// <param name="PadW">The padding left and right.</param>
-public readonly record struct PoolGeometry(
+internal readonly record struct PoolGeometry(
     int Height, int Width, int PooledHeight, int PooledWidth, int KernelH, int KernelW, int StrideH, int StrideW, int PadH, int PadW);
 
 /// <summary>
@@ -26,7 +26,7 @@ public readonly record struct PoolGeometry(
 /// The loops keep the geometry in locals: read from the layer's fields inside the innermost loop, it would be
 /// reloaded after every store (the fields may change between stores, as far as the compiler knows).
 /// </remarks>
-public static class Pooling
+internal static class Pooling
 {
     /// <summary>MAX forward: y = the window maxima, argmax = their indices within the plane (-1 for an empty window).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -5,7 +5,7 @@ namespace LayerNet.Numerics;
 /// slices: <c>Run(total, work)</c> calls work(i, total) for every slice i, slice 0 on the calling thread. Products
 /// started inside a slice run on that slice's thread.
 /// </summary>
-public static class Workers
+internal static class Workers
 {
     /// <summary>How many slices can run at once (the processor count).</summary>
     public static int Count => GemmWorkers.Count;

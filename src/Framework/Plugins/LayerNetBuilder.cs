@@ -1,29 +1,51 @@
 using LayerNet.Errors;
 using LayerNet.Layers;
+using LayerNet.Solvers;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LayerNet.Plugins;
 
 /// <summary>
-/// Registers layer types with a service collection. Built-in layers and plugins use exactly this path:
-/// <c>services.AddLayerNet().AddStandardLayers().AddLayer&lt;MyLayer&gt;("My")</c>.
+/// Registers layer and solver types with a service collection. Built-in layers and plugins use exactly this path:
+/// <c>services.AddLayerNet().AddStandardLayers().AddLayer&lt;MyLayer&gt;("My")</c>. Every registration carries
+/// its source: "built in" for the builder <c>AddLayerNet</c> returns, the plugin's path for the builder a plugin's
+/// <see cref="ILayerPlugin.Register"/> receives (the plugin loader makes it; nothing else can).
 /// </summary>
 public sealed class LayerNetBuilder
 {
-    private readonly Dictionary<string, LayerRegistration> _layers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SolverRegistration> _solvers = new(StringComparer.Ordinal);
+    private const string BuiltIn = "built in";
+
+    private readonly RegistrationTable<LayerRegistration> _layers;
+    private readonly RegistrationTable<SolverRegistration> _solvers;
+    private readonly string _source;
 
     internal LayerNetBuilder(IServiceCollection services, ParameterExtensions extensions)
+        : this(services, extensions, new("layer"), new("solver"), BuiltIn)
+    {
+    }
+
+    private LayerNetBuilder(
+        IServiceCollection services,
+        ParameterExtensions extensions,
+        RegistrationTable<LayerRegistration> layers,
+        RegistrationTable<SolverRegistration> solvers,
+        string source)
     {
         Services = services;
         Extensions = extensions;
+        _layers = layers;
+        _solvers = solvers;
+        _source = source;
     }
 
     /// <summary>The proto extension fields registered so far (plugins' typed layer parameters).</summary>
     public ParameterExtensions Extensions { get; }
 
     /// <summary>The layer types registered so far.</summary>
-    public IReadOnlyCollection<LayerRegistration> Layers => _layers.Values;
+    public IReadOnlyCollection<LayerRegistration> Layers => _layers.All;
+
+    /// <summary>The service collection the registrations go to.</summary>
+    public IServiceCollection Services { get; }
 
     /// <summary>
     /// Makes the prototxt reader know the extension fields a plugin's .proto declares (its typed layer
@@ -34,15 +56,6 @@ public sealed class LayerNetBuilder
         Extensions.Add(file);
         return this;
     }
-
-    /// <summary>The service collection the registrations go to.</summary>
-    public IServiceCollection Services { get; }
-
-    /// <summary>
-    /// What registrations made now are attributed to ("built in", or a plugin's path); the plugin loader sets
-    /// it while a plugin registers, so that clashes and <c>layernet layers</c> can name the source.
-    /// </summary>
-    public string CurrentSource { get; set; } = "built in";
 
     /// <summary>Registers layer type <paramref name="typeName"/>, implemented by <typeparamref name="TLayer"/>.</summary>
     /// <exception cref="LayerNetException">The name is already registered (the message names both sources).</exception>
@@ -57,17 +70,11 @@ public sealed class LayerNetBuilder
         ArgumentNullException.ThrowIfNull(implementation);
         if (!typeof(Layer).IsAssignableFrom(implementation) || implementation.IsAbstract)
         {
-            throw new LayerNetException($"cannot register layer type '{typeName}' ({CurrentSource}): {implementation.FullName} is not a concrete class derived from LayerNet.Layers.Layer");
+            throw new LayerNetException($"cannot register layer type '{typeName}' ({_source}): {implementation.FullName} is not a concrete class derived from LayerNet.Layers.Layer");
         }
 
-        if (_layers.TryGetValue(typeName, out var existing))
-        {
-            throw new LayerNetException(
-                $"layer type '{typeName}' is registered twice: by {existing.Source} ({existing.Implementation.FullName}) and by {CurrentSource} ({implementation.FullName})");
-        }
-
-        var registration = new LayerRegistration(typeName, implementation, CurrentSource);
-        _layers.Add(typeName, registration);
+        var registration = new LayerRegistration(typeName, implementation, _source);
+        _layers.Add(registration);
         Services.AddSingleton(registration);
         return this;
     }
@@ -75,18 +82,15 @@ public sealed class LayerNetBuilder
     /// <summary>Registers solver type <paramref name="typeName"/> (a solver file's <c>type</c>), implemented by <typeparamref name="TSolver"/>.</summary>
     /// <exception cref="LayerNetException">The name is already registered (the message names both sources).</exception>
     public LayerNetBuilder AddSolver<TSolver>(string typeName)
-        where TSolver : Solvers.Solver
+        where TSolver : Solver
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(typeName);
-        if (_solvers.TryGetValue(typeName, out var existing))
-        {
-            throw new LayerNetException(
-                $"solver type '{typeName}' is registered twice: by {existing.Source} ({existing.Implementation.FullName}) and by {CurrentSource} ({typeof(TSolver).FullName})");
-        }
-
-        var registration = new SolverRegistration(typeName, typeof(TSolver), CurrentSource);
-        _solvers.Add(typeName, registration);
+        var registration = new SolverRegistration(typeName, typeof(TSolver), _source);
+        _solvers.Add(registration);
         Services.AddSingleton(registration);
         return this;
     }
+
+    /// <summary>A builder over the same registrations whose registrations are attributed to <paramref name="source"/> (a plugin's path).</summary>
+    internal LayerNetBuilder For(string source) => new(Services, Extensions, _layers, _solvers, source);
 }

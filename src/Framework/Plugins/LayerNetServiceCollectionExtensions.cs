@@ -28,7 +28,7 @@ public static class LayerNetServiceCollectionExtensions
         var builder = new LayerNetBuilder(services, extensions);
         services.AddSingleton(builder);
         services.AddSingleton(extensions);
-        services.TryAddSingleton(provider => new PrototxtReader(provider.GetRequiredService<ParameterExtensions>().Fields));
+        services.TryAddSingleton(provider => provider.GetRequiredService<ParameterExtensions>().Reader);
         services.TryAddSingleton<LayerFactory>();
         services.TryAddSingleton<SolverFactory>();
         builder

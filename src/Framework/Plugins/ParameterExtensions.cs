@@ -1,18 +1,51 @@
+using Google.Protobuf;
 using Google.Protobuf.Reflection;
+using LayerNet.Text;
 
 namespace LayerNet.Plugins;
 
 /// <summary>
-/// The proto2 extension fields registered by plugins (typically extensions of <c>caffe.LayerParameter</c>
-/// carrying a layer's typed parameters). The prototxt reader the services build knows them, so model files
-/// can write <c>[pkg.my_param] { ... }</c> or, when unambiguous, <c>my_param { ... }</c>.
+/// The schema's one registry of proto2 extension fields: those the built-in layers and the loaded plugins
+/// declare (typically extensions of <c>caffe.LayerParameter</c> carrying a layer's typed parameters). The text
+/// reader, the text writer and the binary reader all take their extensions from here, so a model file can write
+/// <c>[pkg.my_param] { ... }</c> (or, when unambiguous, <c>my_param { ... }</c>), a <c>.caffemodel</c> keeps a
+/// plugin's parameters as typed values, and both print back.
 /// </summary>
 public sealed class ParameterExtensions
 {
     private readonly List<FieldDescriptor> _fields = [];
+    private PrototxtReader? _reader;
+    private ExtensionRegistry? _registry;
+
+    /// <summary>A registry with no extensions: for messages that no plugin extends (or code that wants none, said explicitly).</summary>
+    public static ParameterExtensions None => new();
 
     /// <summary>The registered extension fields.</summary>
     public IReadOnlyList<FieldDescriptor> Fields => _fields;
+
+    /// <summary>The prototxt reader that knows every registered extension.</summary>
+    public PrototxtReader Reader => _reader ??= new PrototxtReader(_fields);
+
+    /// <summary>The registry binary parsing uses, so that registered extensions read back as typed values.</summary>
+    public ExtensionRegistry BinaryRegistry
+    {
+        get
+        {
+            if (_registry is null)
+            {
+                _registry = [];
+                foreach (var extension in _fields)
+                {
+                    _registry.Add(extension.Extension);
+                }
+            }
+
+            return _registry;
+        }
+    }
+
+    /// <summary>Prints <paramref name="message"/> as prototxt, extensions included (see <see cref="PrototxtWriter"/>).</summary>
+    public string Write(IMessage message) => PrototxtWriter.Write(message, this);
 
     /// <summary>Adds every extension field a .proto file declares (at file level and nested in its messages).</summary>
     public void Add(FileDescriptor file)
@@ -62,5 +95,7 @@ public sealed class ParameterExtensions
         }
 
         _fields.Add(field);
+        _reader = null;
+        _registry = null;
     }
 }

@@ -9,7 +9,8 @@ namespace LayerNet.Plugins;
 /// Loads plugin assemblies, each into its own <see cref="System.Runtime.Loader.AssemblyLoadContext"/>, and lets
 /// each register through its <see cref="ILayerPlugin"/>. Every failure is a one-line
 /// <see cref="LayerNetException"/> naming the file: missing, not a .NET assembly, no entry point, built against
-/// an incompatible LayerNet.Framework, or a type name that clashes with one already registered.
+/// an incompatible LayerNet.Framework, a type name that clashes with one already registered, or any exception the
+/// plugin's code throws while it registers.
 /// </summary>
 public static class PluginLoader
 {
@@ -73,41 +74,55 @@ public static class PluginLoader
             throw new LayerNetException($"plugin '{path}': more than one registration entry point ({string.Join(", ", entryPoints.Select(t => t.FullName))}); keep one {nameof(ILayerPlugin)}");
         }
 
-        var source = builder.CurrentSource;
-        builder.CurrentSource = path;
+        Register(path, entryPoints[0], builder);
+    }
+
+    /// <summary>
+    /// Creates a plugin's entry point and lets it register, its registrations attributed to <paramref name="path"/>.
+    /// Whatever the plugin's code throws becomes one line naming the plugin; a <see cref="LayerNetException"/>
+    /// (a clash, a class that is not a layer) already names what it is about and passes through.
+    /// </summary>
+    internal static void Register(string path, Type entryPoint, LayerNetBuilder builder)
+    {
+        ILayerPlugin plugin;
         try
         {
-            var plugin = (ILayerPlugin)Activator.CreateInstance(entryPoints[0])!;
-            plugin.Register(builder);
+            plugin = (ILayerPlugin)Activator.CreateInstance(entryPoint)!;
         }
-        catch (LayerNetException)
+        catch (Exception exception) when (exception is not LayerNetException)
         {
-            throw;
+            throw Fault(path, $"its {entryPoint.Name} failed", exception);
         }
-        catch (Exception exception) when (exception is TypeLoadException or MissingMethodException or MissingFieldException or FileNotFoundException or FileLoadException)
+
+        try
         {
-            throw new LayerNetException($"plugin '{path}': incompatible with this LayerNet.Framework ({host.Version}): {exception.Message}; rebuild the plugin against it", exception);
+            plugin.Register(builder.For(path));
         }
-        catch (TargetInvocationException exception)
+        catch (Exception exception) when (exception is not LayerNetException)
         {
-            var inner = exception.InnerException ?? exception;
-            throw new LayerNetException($"plugin '{path}': its {entryPoints[0].Name} failed: {inner.GetType().Name}: {inner.Message}", inner);
+            throw Fault(path, "its registration failed", exception);
         }
-        catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or NullReferenceException)
+    }
+
+    /// <summary>The one-line error for an exception a plugin's code threw while <paramref name="doing"/>.</summary>
+    internal static LayerNetException Fault(string path, string doing, Exception exception)
+    {
+        var inner = PluginFault.Unwrap(exception);
+        if (inner is LayerNetException located)
         {
-            throw new LayerNetException($"plugin '{path}': its registration failed: {exception.GetType().Name}: {exception.Message}", exception);
+            return located;
         }
-        finally
-        {
-            builder.CurrentSource = source;
-        }
+
+        return PluginFault.IsIncompatibility(inner)
+            ? new LayerNetException($"plugin '{path}': incompatible with this LayerNet.Framework ({typeof(ILayerPlugin).Assembly.GetName().Version}): {inner.Message.ReplaceLineEndings(" ")}; rebuild the plugin against it", inner)
+            : new LayerNetException($"plugin '{path}': {doing}: {PluginFault.Describe(inner)}", inner);
     }
 
     /// <summary>
     /// Loads every plugin in a folder: each .dll that defines a class implementing <see cref="ILayerPlugin"/>
     /// (read from its metadata without loading it; the plugin's dependencies beside it are skipped).
     /// </summary>
-    public static void LoadFolder(string folder, LayerNetBuilder builder)
+    private static void LoadFolder(string folder, LayerNetBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(folder);
         if (!Directory.Exists(folder))

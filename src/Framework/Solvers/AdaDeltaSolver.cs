@@ -7,7 +7,7 @@ namespace LayerNet.Solvers;
 /// AdaDelta, Caffe's AdaDeltaSolver, with momentum as the decay: h = m * h + (1 - m) * g^2;
 /// u = g * sqrt((s + delta) / (h + delta)); s = m * s + (1 - m) * u^2; step = lr * u.
 /// </summary>
-public sealed class AdaDeltaSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
+internal sealed class AdaDeltaSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
     : SgdSolver(parameter, options, factory)
 {
     /// <inheritdoc/>
@@ -19,10 +19,7 @@ public sealed class AdaDeltaSolver(SolverParameter parameter, SolverOptions opti
     /// <inheritdoc/>
     protected override void ComputeUpdateValue(int index, float rate)
     {
-        var diff = Net.LearnableParams[index].Diff;
-        var gradients = HistoryOf(index, 0).Data;
-        var updates = HistoryOf(index, 1).Data;
-        var localRate = rate * Net.ParamLrMults[index];
+        var localRate = TwoHistories(index, rate, out var diff, out var gradients, out var updates);
         var momentum = Parameter.Momentum;
         var delta = Parameter.Delta;
         for (var i = 0; i < diff.Length; i++)

@@ -8,7 +8,7 @@ namespace LayerNet.Solvers;
 /// m = beta1 * m + (1 - beta1) * g; v = beta2 * v + (1 - beta2) * g^2;
 /// step = lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + epsilon).
 /// </summary>
-public sealed class AdamSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
+internal sealed class AdamSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
     : SgdSolver(parameter, options, factory)
 {
     /// <inheritdoc/>
@@ -20,15 +20,12 @@ public sealed class AdamSolver(SolverParameter parameter, SolverOptions options,
     /// <inheritdoc/>
     protected override void ComputeUpdateValue(int index, float rate)
     {
-        var diff = Net.LearnableParams[index].Diff;
-        var m = HistoryOf(index, 0).Data;
-        var v = HistoryOf(index, 1).Data;
+        var localRate = TwoHistories(index, rate, out var diff, out var m, out var v);
         var beta1 = Parameter.Momentum;
         var beta2 = Parameter.Momentum2;
         var epsilon = Parameter.Delta;
         var t = Iteration + 1;
         var correction = (float)(Math.Sqrt(1.0 - Math.Pow(beta2, t)) / (1.0 - Math.Pow(beta1, t)));
-        var localRate = rate * Net.ParamLrMults[index];
         for (var i = 0; i < diff.Length; i++)
         {
             var g = diff[i];

@@ -16,7 +16,7 @@ namespace LayerNet.Solvers;
 /// <item><c>sigmoid</c>: base_lr / (1 + exp(-gamma * (iter - stepsize)))</item>
 /// </list>
 /// </summary>
-public static class LearningRatePolicy
+internal static class LearningRatePolicy
 {
     /// <summary>The policies Caffe knows.</summary>
     public static IReadOnlyList<string> Names { get; } = ["fixed", "step", "exp", "inv", "multistep", "poly", "sigmoid"];

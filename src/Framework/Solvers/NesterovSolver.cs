@@ -8,7 +8,7 @@ namespace LayerNet.Solvers;
 /// Nesterov's accelerated gradient, Caffe's NesterovSolver: v' = momentum * v + lr * g;
 /// step = (1 + momentum) * v' - momentum * v.
 /// </summary>
-public sealed class NesterovSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
+internal sealed class NesterovSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
     : SgdSolver(parameter, options, factory)
 {
     /// <inheritdoc/>

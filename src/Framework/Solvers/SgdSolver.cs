@@ -31,6 +31,11 @@ public class SgdSolver : Solver
             throw new Errors.LayerNetException($"unknown regularization_type '{parameter.RegularizationType}'; expected L1 or L2");
         }
 
+        if (!AcceptsMomentum && parameter.Momentum != 0f)
+        {
+            throw new Errors.LayerNetException($"momentum cannot be used with {TypeName}; remove it or set momentum: 0");
+        }
+
         for (var copy = 0; copy < HistoryCopies; copy++)
         {
             foreach (var param in Net.LearnableParams)
@@ -55,6 +60,9 @@ public class SgdSolver : Solver
 
     /// <inheritdoc/>
     protected override IReadOnlyList<Blob> History => _history;
+
+    /// <summary>False for the rules that refuse a momentum other than 0 (AdaGrad, RMSProp), as Caffe does.</summary>
+    private protected virtual bool AcceptsMomentum => true;
 
     /// <summary>A scratch blob per parameter, the shape of the parameter, for the update rules.</summary>
     protected IReadOnlyList<Blob> Scratch => _scratch;
@@ -96,6 +104,33 @@ public class SgdSolver : Solver
     protected virtual void ComputeUpdateValue(int index, float rate)
     {
         SolverMath.MomentumStep(rate * Net.ParamLrMults[index], Parameter.Momentum, Net.LearnableParams[index].Diff, HistoryOf(index).Data);
+    }
+
+    /// <summary>
+    /// The step of AdaGrad and RMSProp: h = keep * h + add * g^2; step = lr * lr_mult * g / (sqrt(h) + delta)
+    /// (AdaGrad keeps 1 and adds 1, which rounds exactly as h += g^2).
+    /// </summary>
+    private protected void RunningSquareStep(int index, float rate, float keep, float add)
+    {
+        var diff = Net.LearnableParams[index].Diff;
+        var history = HistoryOf(index).Data;
+        var localRate = rate * Net.ParamLrMults[index];
+        var delta = Parameter.Delta;
+        for (var i = 0; i < diff.Length; i++)
+        {
+            var g = diff[i];
+            history[i] = (keep * history[i]) + (add * g * g);
+            diff[i] = localRate * (g / (MathF.Sqrt(history[i]) + delta));
+        }
+    }
+
+    /// <summary>Parameter <paramref name="index"/>'s gradient and its two history blobs (AdaDelta's and Adam's), and its learning rate.</summary>
+    private protected float TwoHistories(int index, float rate, out Span<float> diff, out Span<float> first, out Span<float> second)
+    {
+        diff = Net.LearnableParams[index].Diff;
+        first = HistoryOf(index, 0).Data;
+        second = HistoryOf(index, 1).Data;
+        return rate * Net.ParamLrMults[index];
     }
 
     private void ClipGradients()

@@ -265,7 +265,7 @@ public abstract class Solver
 
         var modelFile = $"{SnapshotPrefix}_iter_{Iteration}.caffemodel";
         Log.Info("solver", $"Snapshotting to binary proto file {modelFile}");
-        MessageFile.Write(modelFile, Net.ToProto(Parameter.SnapshotDiff));
+        MessageFile.Write(modelFile, Net.ToProto(Parameter.SnapshotDiff), Options.Schema);
         var stateFile = $"{SnapshotPrefix}_iter_{Iteration}.solverstate";
         Log.Info("sgd_solver", $"Snapshotting solver state to binary proto file {stateFile}");
         var state = new SolverState { Iter = Iteration, LearnedNet = modelFile, CurrentStep = CurrentStep };
@@ -274,7 +274,7 @@ public abstract class Solver
             state.History.Add(blob.ToProto());
         }
 
-        MessageFile.Write(stateFile, state);
+        MessageFile.Write(stateFile, state, Options.Schema);
     }
 
     /// <summary>
@@ -308,7 +308,7 @@ public abstract class Solver
     /// </summary>
     public void Restore(string stateFile)
     {
-        var state = MessageFile.ReadBinary<SolverState>(stateFile);
+        var state = MessageFile.ReadBinary<SolverState>(stateFile, Options.Schema);
         if (state.History.Count != History.Count)
         {
             throw new LayerNetException(
@@ -354,7 +354,7 @@ public abstract class Solver
     /// <summary>Copies trained weights into the train net (test nets share them).</summary>
     public void CopyWeights(string weightsFile)
     {
-        Net.CopyTrainedLayersFrom(MessageFile.ReadBinary<NetParameter>(weightsFile), $"'{weightsFile}'");
+        Net.CopyTrainedLayersFrom(MessageFile.ReadBinary<NetParameter>(weightsFile, Options.Schema), $"'{weightsFile}'");
     }
 
     private void Test(int testNetIndex)
@@ -483,25 +483,26 @@ public abstract class Solver
         }
 
         NetParameter netParameter;
+        MessageSource? source;
         if (p.TrainNetParam is not null)
         {
             Log.Info("solver", "Creating training net specified in train_net_param.");
-            netParameter = CloneKeepingPositions(p.TrainNetParam);
+            (netParameter, source) = InSolverFile(p.TrainNetParam, SolverParameter.TrainNetParamFieldNumber);
         }
         else if (p.HasTrainNet)
         {
             Log.Info("solver", $"Creating training net from train_net file: {p.TrainNet}");
-            netParameter = ReadNet(p.TrainNet);
+            (netParameter, source) = ReadNet(p.TrainNet);
         }
         else if (p.NetParam is not null)
         {
             Log.Info("solver", "Creating training net specified in net_param.");
-            netParameter = CloneKeepingPositions(p.NetParam);
+            (netParameter, source) = InSolverFile(p.NetParam, SolverParameter.NetParamFieldNumber);
         }
         else
         {
             Log.Info("solver", $"Creating training net from net file: {p.Net}");
-            netParameter = ReadNet(p.Net);
+            (netParameter, source) = ReadNet(p.Net);
         }
 
         var state = new NetState { Phase = Phase.Train };
@@ -517,7 +518,7 @@ public abstract class Solver
 
         // The state is complete here; the net must not merge the file's own state over it again.
         netParameter.State = state;
-        return new Net(netParameter, factory, new NetOptions { Random = RandomSource.FromSeed(seed) });
+        return new Net(netParameter, factory, new NetOptions { Random = RandomSource.FromSeed(seed), Source = source });
     }
 
     private void BuildTestNets(LayerFactory factory, long seed)
@@ -548,9 +549,9 @@ public abstract class Solver
         }
 
         var index = 0;
-        foreach (var netParameter in p.TestNetParam)
+        for (var i = 0; i < p.TestNetParam.Count; i++)
         {
-            AddTestNet(CloneKeepingPositions(netParameter), index++, factory, seed);
+            AddTestNet(InSolverFile(p.TestNetParam[i], SolverParameter.TestNetParamFieldNumber, i), index++, factory, seed);
         }
 
         foreach (var file in p.TestNet)
@@ -560,12 +561,13 @@ public abstract class Solver
 
         while (index < total)
         {
-            AddTestNet(p.NetParam is not null ? CloneKeepingPositions(p.NetParam) : ReadNet(p.Net), index++, factory, seed);
+            AddTestNet(p.NetParam is not null ? InSolverFile(p.NetParam, SolverParameter.NetParamFieldNumber) : ReadNet(p.Net), index++, factory, seed);
         }
     }
 
-    private void AddTestNet(NetParameter netParameter, int index, LayerFactory factory, long seed)
+    private void AddTestNet((NetParameter Parameter, MessageSource? Source) definition, int index, LayerFactory factory, long seed)
     {
+        var netParameter = definition.Parameter;
         var state = new NetState { Phase = Phase.Test };
         if (netParameter.State is not null)
         {
@@ -580,44 +582,22 @@ public abstract class Solver
         netParameter.State = state;
         Log.Info("solver", $"Creating test net (#{index}) specified by {(netParameter.Name.Length > 0 ? netParameter.Name : "the solver")}");
         var random = seed >= 0 ? new RandomSource((ulong)seed + (ulong)index + 1) : RandomSource.FromClock();
-        var net = new Net(netParameter, factory, new NetOptions { Random = random });
+        var net = new Net(netParameter, factory, new NetOptions { Random = random, Source = definition.Source });
         net.ShareTrainedLayersWith(Net);
         _testNets.Add(net);
     }
 
-    /// <summary>
-    /// Clones a net written inside the solver file. Clone drops the source positions the reader recorded, and with
-    /// them the file:line of the net's errors and the folder its layers resolve relative paths against.
-    /// </summary>
-    private static NetParameter CloneKeepingPositions(NetParameter source)
-    {
-        var clone = source.Clone();
-        CopyPosition(source, clone);
-        for (var i = 0; i < source.Layer.Count; i++)
-        {
-            CopyPosition(source.Layer[i], clone.Layer[i]);
-        }
-
-        for (var i = 0; i < source.Layers.Count; i++)
-        {
-            CopyPosition(source.Layers[i], clone.Layers[i]);
-        }
-
-        return clone;
-    }
-
-    private static void CopyPosition(IMessage source, IMessage target)
-    {
-        if (SourcePositions.Get(source) is { } position)
-        {
-            SourcePositions.Set(target, position);
-        }
-    }
+    // A net written inside the solver file: a copy (the solver sets its state), with where it is in the solver file.
+    private (NetParameter Parameter, MessageSource? Source) InSolverFile(NetParameter net, int fieldNumber, int index = 0) =>
+        (net.Clone(), Options.Source?.Child(fieldNumber, index));
 
     /// <summary>An error about the solver file itself, placed at the solver file when it was read from text.</summary>
     private LayerNetException SolverError(string message) =>
-        Text.SourcePositions.Get(Parameter) is { } position ? new LayerNetException(position, message) : new LayerNetException(message);
+        LayerNetException.At(Options.Source?.Position, message);
 
-    private NetParameter ReadNet(string path) =>
-        MessageFile.ReadText<NetParameter>(Options.Resolve(path), Options.Reader);
+    private (NetParameter Parameter, MessageSource? Source) ReadNet(string path)
+    {
+        var document = MessageFile.ReadDocument<NetParameter>(Options.Resolve(path), Options.Schema);
+        return (document.Message, document.Source);
+    }
 }

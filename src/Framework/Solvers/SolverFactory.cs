@@ -10,23 +10,19 @@ namespace LayerNet.Solvers;
 public sealed class SolverFactory
 {
     private readonly IServiceProvider _services;
-    private readonly Dictionary<string, SolverRegistration> _registrations = new(StringComparer.Ordinal);
+    private readonly RegistrationTable<SolverRegistration> _registrations;
 
     /// <summary>Creates the factory over every <see cref="SolverRegistration"/> in the provider.</summary>
+    /// <exception cref="LayerNetException">A type name is registered twice (the message names both sources).</exception>
     public SolverFactory(IServiceProvider services, IEnumerable<SolverRegistration> registrations)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(registrations);
         _services = services;
-        foreach (var registration in registrations)
-        {
-            _registrations[registration.TypeName] = registration;
-        }
+        _registrations = RegistrationTable<SolverRegistration>.Of("solver", registrations);
     }
 
     /// <summary>Every registered solver type, sorted by name.</summary>
-    public IReadOnlyList<SolverRegistration> Registrations =>
-        [.. _registrations.Values.OrderBy(r => r.TypeName, StringComparer.Ordinal)];
+    public IReadOnlyList<SolverRegistration> Registrations => _registrations.Sorted;
 
     /// <summary>
     /// The solver type a solver file asks for: <c>type</c>, or the deprecated <c>solver_type</c> enum when
@@ -52,26 +48,32 @@ public sealed class SolverFactory
     }
 
     /// <summary>Creates the solver a solver file describes, building its nets.</summary>
-    /// <exception cref="LayerNetException">An unknown type (names the registered ones), or a mistake in the solver or its nets.</exception>
+    /// <exception cref="LayerNetException">
+    /// An unknown type (names the registered ones), a mistake in the solver or its nets, or anything else the
+    /// solver's constructor threw (one line naming the class and the registration's source).
+    /// </exception>
     public Solver Create(SolverParameter parameter, SolverOptions options)
     {
         ArgumentNullException.ThrowIfNull(parameter);
         var type = TypeOf(parameter);
-        if (!_registrations.TryGetValue(type, out var registration))
+        if (!_registrations.TryGet(type, out var registration))
         {
-            var names = _registrations.Keys.OrderBy(n => n, StringComparer.Ordinal).ToList();
-            var nearest = NearestName.Find(type, names);
-            throw new LayerNetException(
-                $"unknown solver type '{type}'{(nearest is null ? string.Empty : $"; did you mean '{nearest}'?")} Registered types: {string.Join(", ", names)}");
+            throw new LayerNetException($"unknown solver type '{type}'{_registrations.SuggestionAndNames(type)}");
         }
 
         try
         {
             return (Solver)ActivatorUtilities.CreateInstance(_services, registration.Implementation, parameter, options);
         }
-        catch (System.Reflection.TargetInvocationException exception) when (exception.InnerException is LayerNetException inner)
+        catch (Exception exception) when (exception is not LayerNetException)
         {
-            throw inner;
+            var inner = PluginFault.Unwrap(exception);
+            if (inner is LayerNetException layerNetException)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(layerNetException);
+            }
+
+            throw new LayerNetException($"solver type '{type}': cannot create {registration.Implementation.FullName} from {registration.Source}: {PluginFault.Describe(inner)}", inner);
         }
     }
 

@@ -1,3 +1,4 @@
+using LayerNet.Plugins;
 using LayerNet.Text;
 
 namespace LayerNet.Solvers;
@@ -14,8 +15,14 @@ public sealed class SolverOptions
     /// <summary>Where log lines go.</summary>
     public TrainingLog Log { get; init; } = TrainingLog.None;
 
-    /// <summary>Reads net files (knows the loaded plugins' parameter extensions).</summary>
-    public PrototxtReader Reader { get; init; } = new();
+    /// <summary>
+    /// The schema's extensions (the built-in layers' and the loaded plugins' typed parameters), with which net files,
+    /// weights and snapshots are read and written.
+    /// </summary>
+    public required ParameterExtensions Schema { get; init; }
+
+    /// <summary>Where the solver's definition was read from text: its errors, and those of nets written inside it, point there.</summary>
+    public MessageSource? Source { get; init; }
 
     /// <summary>Asked after every iteration whether a signal requested a stop or a snapshot; null never asks.</summary>
     public Func<SolverAction>? RequestedAction { get; init; }

@@ -28,17 +28,18 @@ internal sealed class PrototxtParser
         _extensions = extensions;
     }
 
-    /// <summary>Reads <paramref name="text"/> into the empty <paramref name="message"/>.</summary>
-    public static void Parse(IMessage message, string text, string fileName, IReadOnlyDictionary<MessageDescriptor, ExtensionScope> extensions)
+    /// <summary>Reads <paramref name="text"/> into the empty <paramref name="message"/>; returns where its messages began.</summary>
+    public static MessageSource Parse(IMessage message, string text, string fileName, IReadOnlyDictionary<MessageDescriptor, ExtensionScope> extensions)
     {
         PrototxtParser? parser = null;
         try
         {
             parser = new PrototxtParser(text, fileName, extensions);
             var start = parser.Current.Kind == PrototxtTokenKind.End ? new SourcePosition(fileName, 1, 1) : parser.Current.Position;
-            SourcePositions.Set(message, start);
-            parser.ParseFields(message, opening: null, fieldName: null, start);
+            var source = new MessageSource(start);
+            parser.ParseFields(message, source, opening: null, fieldName: null, start);
             CheckRequired(message, start);
+            return source;
         }
         catch (LayerNetException)
         {
@@ -57,7 +58,7 @@ internal sealed class PrototxtParser
     private LayerNetException Error(string message) => new(Current.Position, message);
 
     // Reads fields until the closing symbol (or end of file at top level, where opening is null).
-    private void ParseFields(IMessage message, PrototxtToken? opening, string? fieldName, SourcePosition position)
+    private void ParseFields(IMessage message, MessageSource source, PrototxtToken? opening, string? fieldName, SourcePosition position)
     {
         var descriptor = message.Descriptor;
         var closing = opening is null ? '\0' : opening.Value.Text[0] == '<' ? '>' : '}';
@@ -97,11 +98,11 @@ internal sealed class PrototxtParser
                 }
             }
 
-            ParseField(message, descriptor, ref seen);
+            ParseField(message, source, descriptor, ref seen);
         }
     }
 
-    private void ParseField(IMessage message, MessageDescriptor descriptor, ref Dictionary<int, SourcePosition>? seen)
+    private void ParseField(IMessage message, MessageSource source, MessageDescriptor descriptor, ref Dictionary<int, SourcePosition>? seen)
     {
         var nameToken = Current;
         FieldDescriptor field;
@@ -159,11 +160,11 @@ internal sealed class PrototxtParser
             TryConsume(':');
             if (field.IsRepeated && Current.IsSymbol('['))
             {
-                ParseList(() => ParseMessageValue(message, field, displayName, Current.Position));
+                ParseList(() => ParseMessageValue(message, source, field, displayName, Current.Position));
             }
             else
             {
-                ParseMessageValue(message, field, displayName, nameToken.Position);
+                ParseMessageValue(message, source, field, displayName, nameToken.Position);
             }
         }
         else
@@ -226,7 +227,7 @@ internal sealed class PrototxtParser
         }
     }
 
-    private void ParseMessageValue(IMessage message, FieldDescriptor field, string displayName, SourcePosition position)
+    private void ParseMessageValue(IMessage message, MessageSource source, FieldDescriptor field, string displayName, SourcePosition position)
     {
         var open = Current;
         if (!open.IsSymbol('{') && !open.IsSymbol('<'))
@@ -235,10 +236,13 @@ internal sealed class PrototxtParser
         }
 
         IMessage child;
+        var index = 0;
         if (field.IsRepeated)
         {
             child = NewMessage(field.MessageType);
-            ((IList)field.Accessor.GetValue(message)).Add(child);
+            var list = (IList)field.Accessor.GetValue(message);
+            index = list.Count;
+            list.Add(child);
         }
         else if (field.Accessor.GetValue(message) is IMessage existing)
         {
@@ -257,8 +261,7 @@ internal sealed class PrototxtParser
 
         _depth++;
         _tokenizer.Advance();
-        SourcePositions.Set(child, position);
-        ParseFields(child, open, displayName, position);
+        ParseFields(child, source.Add(field.FieldNumber, index, position), open, displayName, position);
         CheckRequired(child, position);
         _depth--;
     }

@@ -10,7 +10,8 @@ namespace LayerNet.Text;
 /// <c>TextFormat::Parse</c> accepts, this accepts, and the result is the message protoc would build.
 /// </summary>
 /// <remarks>
-/// Every message read gets a <see cref="SourcePositions"/> entry (the top-level one at its first token, a nested
+/// <see cref="ParseDocument{T}"/> and <see cref="ReadDocument{T}"/> return, beside the message, a
+/// <see cref="MessageSource"/> tree saying where each message began (the top-level one at its first token, a nested
 /// one at its field name, an element of a <c>[ {...}, {...} ]</c> list at its opening brace), so later errors can
 /// point into the file. Any problem with the text raises a <see cref="LayerNetException"/> naming file, line and
 /// column; nothing else escapes for any input. Extensions of a message (a plugin's <c>[pkg.my_param] { }</c>) are
@@ -55,49 +56,57 @@ public sealed class PrototxtReader
         }
     }
 
-    /// <summary>Reads <paramref name="text"/> as a <typeparamref name="T"/>.</summary>
+    /// <summary>Reads <paramref name="text"/> as a <typeparamref name="T"/>, with where each of its messages began.</summary>
     /// <param name="text">The prototxt text.</param>
     /// <param name="fileName">The file name error messages and source positions carry; empty for none.</param>
     /// <exception cref="LayerNetException">The text is not a valid <typeparamref name="T"/>.</exception>
-    public T Parse<T>(string text, string fileName = "")
+    public TextDocument<T> ParseDocument<T>(string text, string fileName = "")
         where T : IMessage<T>, new()
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(fileName);
         var message = new T();
-        PrototxtParser.Parse(message, text, fileName, _extensions);
-        return message;
+        var source = PrototxtParser.Parse(message, text, fileName, _extensions);
+        return new TextDocument<T>(message, source);
     }
+
+    /// <summary>Reads <paramref name="text"/> as a <typeparamref name="T"/> when no later error needs to point into it.</summary>
+    /// <param name="text">The prototxt text.</param>
+    /// <param name="fileName">The file name error messages carry; empty for none.</param>
+    /// <exception cref="LayerNetException">The text is not a valid <typeparamref name="T"/>.</exception>
+    public T Parse<T>(string text, string fileName = "")
+        where T : IMessage<T>, new() =>
+        ParseDocument<T>(text, fileName).Message;
 
     /// <summary>Reads <paramref name="text"/> as a message of the type <paramref name="descriptor"/> describes.</summary>
     /// <param name="descriptor">The message type, which must have generated code.</param>
     /// <param name="text">The prototxt text.</param>
-    /// <param name="fileName">The file name error messages and source positions carry; empty for none.</param>
+    /// <param name="fileName">The file name error messages carry; empty for none.</param>
     /// <exception cref="LayerNetException">The text is not a valid message of that type.</exception>
-    public IMessage Parse(MessageDescriptor descriptor, string text, string fileName = "")
+    public TextDocument<IMessage> ParseDocument(MessageDescriptor descriptor, string text, string fileName = "")
     {
         ArgumentNullException.ThrowIfNull(descriptor);
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(fileName);
         var message = descriptor.Parser?.ParseFrom(ByteString.Empty)
             ?? throw new ArgumentException($"Message type '{descriptor.FullName}' has no generated code.", nameof(descriptor));
-        PrototxtParser.Parse(message, text, fileName, _extensions);
-        return message;
+        var source = PrototxtParser.Parse(message, text, fileName, _extensions);
+        return new TextDocument<IMessage>(message, source);
     }
 
-    /// <summary>Reads the file at <paramref name="path"/> as a <typeparamref name="T"/>.</summary>
+    /// <summary>Reads the file at <paramref name="path"/> as a <typeparamref name="T"/>, with where each of its messages began.</summary>
     /// <param name="path">The file's path; positions and errors name it as given.</param>
     /// <exception cref="LayerNetException">The file cannot be read, or is not a valid <typeparamref name="T"/>.</exception>
-    public T ReadFile<T>(string path)
+    public TextDocument<T> ReadDocument<T>(string path)
         where T : IMessage<T>, new() =>
-        Parse<T>(ReadText(path), path);
+        ParseDocument<T>(ReadText(path), path);
 
     /// <summary>Reads the file at <paramref name="path"/> as a message of the type <paramref name="descriptor"/> describes.</summary>
     /// <param name="descriptor">The message type, which must have generated code.</param>
     /// <param name="path">The file's path; positions and errors name it as given.</param>
     /// <exception cref="LayerNetException">The file cannot be read, or is not a valid message of that type.</exception>
-    public IMessage ReadFile(MessageDescriptor descriptor, string path) =>
-        Parse(descriptor, ReadText(path), path);
+    public TextDocument<IMessage> ReadDocument(MessageDescriptor descriptor, string path) =>
+        ParseDocument(descriptor, ReadText(path), path);
 
     private static string ReadText(string path)
     {

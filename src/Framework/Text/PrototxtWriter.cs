@@ -1,4 +1,6 @@
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using LayerNet.Plugins;
 
 namespace LayerNet.Text;
 
@@ -19,9 +21,28 @@ public static class PrototxtWriter
 {
     /// <summary>Prints <paramref name="message"/> as prototxt text; an empty message prints as the empty string.</summary>
     /// <param name="message">The message, with any extensions set on it.</param>
-    public static string Write(IMessage message)
+    /// <param name="extensions">The schema's extensions: those set on the message are printed.</param>
+    public static string Write(IMessage message, ParameterExtensions extensions)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return new PrototxtPrinter(LoadedExtensions.ByExtendee()).Print(message);
+        ArgumentNullException.ThrowIfNull(extensions);
+        var byExtendee = new Dictionary<MessageDescriptor, List<FieldDescriptor>>();
+        foreach (var field in extensions.Fields)
+        {
+            if (!byExtendee.TryGetValue(field.ExtendeeType, out var list))
+            {
+                list = [];
+                byExtendee.Add(field.ExtendeeType, list);
+            }
+
+            list.Add(field);
+        }
+
+        foreach (var list in byExtendee.Values)
+        {
+            list.Sort((a, b) => a.FieldNumber.CompareTo(b.FieldNumber));
+        }
+
+        return new PrototxtPrinter(byExtendee).Print(message);
     }
 }

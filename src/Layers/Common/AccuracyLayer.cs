@@ -69,13 +69,7 @@ public sealed class AccuracyLayer : Layer
         ArgumentNullException.ThrowIfNull(bottom);
         ArgumentNullException.ThrowIfNull(top);
         var scores = bottom[0];
-        var count = scores.AxisCount;
-        if (_axis < -count || _axis >= count)
-        {
-            throw Error($"accuracy_param.axis {_axis} is out of range for bottom '{scores.Name}' of shape {scores.ShapeString}; expected {-count} <= axis < {count}");
-        }
-
-        var axis = _axis < 0 ? _axis + count : _axis;
+        var axis = CanonicalAxis(_axis, scores, "accuracy_param.axis");
         _outer = scores.CountRange(0, axis);
         _classes = scores.Shape[axis];
         _inner = scores.CountFrom(axis + 1);

@@ -67,12 +67,7 @@ public sealed class ArgMaxLayer : Layer
         int[] shape;
         if (_hasAxis)
         {
-            if (_axis < -count || _axis >= count)
-            {
-                throw Error($"argmax_param.axis {_axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
-            }
-
-            var axis = _axis < 0 ? _axis + count : _axis;
+            var axis = CanonicalAxis(_axis, input, "argmax_param.axis");
             _dimension = input.Shape[axis];
             _stride = input.CountFrom(axis + 1);
             if (_topK > _dimension)

@@ -76,24 +76,11 @@ public sealed class BatchNormLayer : Layer
         }
 
         _channels = input.AxisCount == 1 ? 1 : input.Shape[1];
-        if (BlobsGiven)
-        {
-            if (Blobs.Count != 3)
-            {
-                throw Error($"expected 3 blobs (mean, variance, scale factor), the model gives {Blobs.Count}");
-            }
-
-            RequireBlobShape(0, [_channels], "mean");
-            RequireBlobShape(1, [_channels], "variance");
-            RequireBlobShape(2, [1], "scale factor");
-        }
-        else
-        {
-            // Fresh blobs are zero: no statistics yet.
-            AddBlob(_channels);
-            AddBlob(_channels);
-            AddBlob(1);
-        }
+        // Fresh blobs are zero (no filler): no statistics yet.
+        RequireLearnableBlobCount("mean", "variance", "scale factor");
+        LearnableBlob(0, "mean", [_channels], null, "mean");
+        LearnableBlob(1, "variance", [_channels], null, "variance");
+        LearnableBlob(2, "scale factor", [1], null, "scale factor");
 
         // The statistics must not be touched by the solver: as Caffe does, pin their learning rates at 0.
         for (var i = 0; i < Blobs.Count; i++)
@@ -154,37 +141,18 @@ public sealed class BatchNormLayer : Layer
         else
         {
             _mean.AsSpan().Clear();
-            for (var n = 0; n < _num; n++)
-            {
-                for (var c = 0; c < _channels; c++)
-                {
-                    _mean[c] += TensorPrimitives.Sum(x.Slice(((n * _channels) + c) * _spatial, _spatial));
-                }
-            }
+            Channelwise.AddSums(x, _spatial, _mean);
 
             TensorPrimitives.Divide(_mean, values, _mean);
         }
 
         // y = x - mu (in place when top is bottom: each element is read before it is written).
-        for (var n = 0; n < _num; n++)
-        {
-            for (var c = 0; c < _channels; c++)
-            {
-                var offset = ((n * _channels) + c) * _spatial;
-                TensorPrimitives.Subtract(x.Slice(offset, _spatial), _mean[c], y.Slice(offset, _spatial));
-            }
-        }
+        Channelwise.Subtract(x, _mean, _spatial, y);
 
         if (!_useGlobalStats)
         {
             _variance.AsSpan().Clear();
-            for (var n = 0; n < _num; n++)
-            {
-                for (var c = 0; c < _channels; c++)
-                {
-                    _variance[c] += TensorPrimitives.SumOfSquares(y.Slice(((n * _channels) + c) * _spatial, _spatial));
-                }
-            }
+            Channelwise.AddSumsOfSquares(y, _spatial, _variance);
 
             TensorPrimitives.Divide(_variance, values, _variance);
             UpdateRunningStatistics(values);
@@ -192,14 +160,7 @@ public sealed class BatchNormLayer : Layer
 
         TensorPrimitives.Add(_variance, _eps, _std);
         TensorPrimitives.Sqrt(_std, _std);
-        for (var n = 0; n < _num; n++)
-        {
-            for (var c = 0; c < _channels; c++)
-            {
-                var slice = y.Slice(((n * _channels) + c) * _spatial, _spatial);
-                TensorPrimitives.Divide(slice, _std[c], slice);
-            }
-        }
+        Channelwise.Divide(y, _std, _spatial, y);
 
         // Kept for backward: a later in-place layer may overwrite the top.
         y.CopyTo(_normalized);
@@ -213,15 +174,8 @@ public sealed class BatchNormLayer : Layer
         ReadOnlySpan<float> y = _normalized.AsSpan(0, dy.Length);
         _sumDiff.AsSpan().Clear();
         _sumDiffTimesNormalized.AsSpan().Clear();
-        for (var n = 0; n < _num; n++)
-        {
-            for (var c = 0; c < _channels; c++)
-            {
-                var offset = ((n * _channels) + c) * _spatial;
-                _sumDiff[c] += TensorPrimitives.Sum(dy.Slice(offset, _spatial));
-                _sumDiffTimesNormalized[c] += TensorPrimitives.Dot(dy.Slice(offset, _spatial), y.Slice(offset, _spatial));
-            }
-        }
+        Channelwise.AddSums(dy, _spatial, _sumDiff);
+        Channelwise.AddDots(dy, y, _spatial, _sumDiffTimesNormalized);
 
         if (_useGlobalStats)
         {
@@ -235,23 +189,13 @@ public sealed class BatchNormLayer : Layer
 
         var dx = bottom[0].Diff;
         var values = _num * _spatial;
-        for (var n = 0; n < _num; n++)
+        if (_useGlobalStats)
         {
-            for (var c = 0; c < _channels; c++)
-            {
-                var offset = ((n * _channels) + c) * _spatial;
-                var target = dx.Slice(offset, _spatial);
-                if (_useGlobalStats)
-                {
-                    TensorPrimitives.Divide(dy.Slice(offset, _spatial), _std[c], target);
-                    continue;
-                }
-
-                // dx = (dy - mean(dy) - y mean(dy y)) / std.
-                TensorPrimitives.MultiplyAdd(y.Slice(offset, _spatial), -_sumDiffTimesNormalized[c] / values, dy.Slice(offset, _spatial), target);
-                TensorPrimitives.Subtract(target, _sumDiff[c] / values, target);
-                TensorPrimitives.Divide(target, _std[c], target);
-            }
+            Channelwise.Divide(dy, _std, _spatial, dx);
+        }
+        else
+        {
+            Channelwise.NormalizeBackward(dy, y, _sumDiff, _sumDiffTimesNormalized, _std, values, _spatial, dx);
         }
     }
 

@@ -1,8 +1,6 @@
-using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
-using LayerNet.Errors;
-using LayerNet.Fillers;
+using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Common;
 
@@ -26,8 +24,6 @@ public sealed class BiasLayer : Layer
 {
     private readonly int _axis;
     private readonly int _numAxes;
-    private int _outer;
-    private int _biasDim;
     private int _inner;
 
     /// <summary>Creates the layer from its definition (<c>bias_param</c>).</summary>
@@ -63,7 +59,7 @@ public sealed class BiasLayer : Layer
         }
 
         var input = bottom[0];
-        var axis = CanonicalAxis(input);
+        var axis = CanonicalAxis(_axis, input, "bias_param.axis");
         var end = _numAxes == -1 ? input.AxisCount : axis + _numAxes;
         if (end > input.AxisCount)
         {
@@ -76,25 +72,8 @@ public sealed class BiasLayer : Layer
             shape[i] = input.Shape[axis + i];
         }
 
-        if (BlobsGiven)
-        {
-            if (Blobs.Count != 1)
-            {
-                throw Error($"expected 1 learnable blob (bias), the model gives {Blobs.Count}");
-            }
-
-            RequireBlobShape(0, shape, "bias");
-            return;
-        }
-
-        try
-        {
-            new Filler((Parameter.BiasParam ?? new BiasParameter()).Filler).Fill(AddBlob(shape), Random);
-        }
-        catch (LayerNetException exception)
-        {
-            throw Error($"bias_param.filler: {exception.Message}");
-        }
+        RequireLearnableBlobCount("bias");
+        LearnableBlob(0, "bias", shape, (Parameter.BiasParam ?? new BiasParameter()).Filler, "bias_param.filler");
     }
 
     /// <inheritdoc/>
@@ -106,7 +85,7 @@ public sealed class BiasLayer : Layer
         var bias = bottom.Count > 1 ? bottom[1] : Blobs[0];
 
         // A scalar bias is added to every element whatever the axis: read it at axis 0.
-        var axis = bias.AxisCount == 0 ? 0 : CanonicalAxis(input);
+        var axis = bias.AxisCount == 0 ? 0 : CanonicalAxis(_axis, input, "bias_param.axis");
         var fits = input.AxisCount >= axis + bias.AxisCount;
         for (var i = 0; fits && i < bias.AxisCount; i++)
         {
@@ -119,8 +98,6 @@ public sealed class BiasLayer : Layer
             throw Error($"{what} has shape {bias.ShapeString}, which does not match bottom 0 '{input.Name}' of shape {input.ShapeString} from axis {axis} on");
         }
 
-        _outer = input.CountRange(0, axis);
-        _biasDim = bias.Count;
         _inner = input.CountFrom(axis + bias.AxisCount);
         if (!ReferenceEquals(input, top[0]))
         {
@@ -131,17 +108,7 @@ public sealed class BiasLayer : Layer
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ReadOnlySpan<float> bias = bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data;
-        ReadOnlySpan<float> x = bottom[0].Data;
-        var y = top[0].Data;
-        for (var o = 0; o < _outer; o++)
-        {
-            for (var d = 0; d < _biasDim; d++)
-            {
-                var offset = ((o * _biasDim) + d) * _inner;
-                TensorPrimitives.Add(x.Slice(offset, _inner), bias[d], y.Slice(offset, _inner));
-            }
-        }
+        Channelwise.Add(bottom[0].Data, bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data, _inner, top[0].Data);
     }
 
     /// <inheritdoc/>
@@ -157,13 +124,7 @@ public sealed class BiasLayer : Layer
                 biasDiff.Clear();
             }
 
-            for (var o = 0; o < _outer; o++)
-            {
-                for (var d = 0; d < _biasDim; d++)
-                {
-                    biasDiff[d] += TensorPrimitives.Sum(dy.Slice(((o * _biasDim) + d) * _inner, _inner));
-                }
-            }
+            Channelwise.AddSums(dy, _inner, biasDiff);
         }
 
         // In place the bottom's gradient already is the top's.
@@ -171,16 +132,5 @@ public sealed class BiasLayer : Layer
         {
             dy.CopyTo(bottom[0].Diff);
         }
-    }
-
-    private int CanonicalAxis(Blob input)
-    {
-        var count = input.AxisCount;
-        if (_axis < -count || _axis >= count)
-        {
-            throw Error($"bias_param.axis {_axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
-        }
-
-        return _axis < 0 ? _axis + count : _axis;
     }
 }

@@ -55,16 +55,9 @@ public sealed class ConcatLayer : Layer
         ArgumentNullException.ThrowIfNull(top);
         var first = bottom[0];
         var axes = first.AxisCount;
-        var field = _legacyDim ? "concat_param.concat_dim" : "concat_param.axis";
 
         // concat_dim is unsigned: it does not count from the end.
-        var lowest = _legacyDim ? 0 : -axes;
-        if (_axisParameter < lowest || _axisParameter >= axes)
-        {
-            throw Error($"{field} {_axisParameter} is out of range for bottom 0 '{first.Name}' of shape {first.ShapeString}; expected {lowest} <= axis < {axes}");
-        }
-
-        _axis = _axisParameter < 0 ? _axisParameter + axes : _axisParameter;
+        _axis = CanonicalAxis(_axisParameter, first, _legacyDim ? "concat_param.concat_dim" : "concat_param.axis", bottomIndex: 0, countsFromEnd: !_legacyDim);
         var shape = new int[axes];
         for (var j = 0; j < axes; j++)
         {

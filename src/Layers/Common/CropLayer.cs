@@ -65,12 +65,7 @@ public sealed class CropLayer : Layer
             throw Error($"bottom 0 '{input.Name}' ({input.ShapeString}) and bottom 1 '{reference.Name}' ({reference.ShapeString}) must have the same number of axes");
         }
 
-        if (_axisParameter < -axes || _axisParameter >= axes)
-        {
-            throw Error($"crop_param.axis {_axisParameter} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-axes} <= axis < {axes}");
-        }
-
-        var start = _axisParameter < 0 ? _axisParameter + axes : _axisParameter;
+        var start = CanonicalAxis(_axisParameter, input, "crop_param.axis");
         if (_offsetParameter.Length > 1 && _offsetParameter.Length != axes - start)
         {
             throw Error($"crop_param.offset must be given once, or once per cropped axis ({axes - start}, axes {start} to {axes - 1}); {_offsetParameter.Length} given");

@@ -1,7 +1,5 @@
 using Caffe;
 using LayerNet.Blobs;
-using LayerNet.Errors;
-using LayerNet.Fillers;
 using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Common;
@@ -67,28 +65,13 @@ public sealed class EmbedLayer : Layer
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         int[] weightShape = [_inputDimension, _outputs];
-        var expectedBlobs = _biasTerm ? 2 : 1;
-        if (BlobsGiven)
-        {
-            if (Blobs.Count != expectedBlobs)
-            {
-                throw Error($"expected {expectedBlobs} learnable blob{(expectedBlobs == 1 ? string.Empty : "s")} (weight{(_biasTerm ? ", bias" : string.Empty)}), the model gives {Blobs.Count}");
-            }
-
-            RequireBlobShape(0, weightShape, "weight");
-            if (_biasTerm)
-            {
-                RequireBlobShape(1, [_outputs], "bias");
-            }
-
-            return;
-        }
+        RequireLearnableBlobCount(_biasTerm ? ["weight", "bias"] : ["weight"]);
 
         var p = Parameter.EmbedParam ?? new EmbedParameter();
-        Fill(AddBlob(weightShape), p.WeightFiller, "weight_filler");
+        LearnableBlob(0, "weight", weightShape, p.WeightFiller, "embed_param.weight_filler");
         if (_biasTerm)
         {
-            Fill(AddBlob(_outputs), p.BiasFiller, "bias_filler");
+            LearnableBlob(1, "bias", [_outputs], p.BiasFiller, "embed_param.bias_filler");
         }
     }
 
@@ -172,18 +155,6 @@ public sealed class EmbedLayer : Layer
         if (propagateDown[0])
         {
             bottom[0].Diff.Clear();
-        }
-    }
-
-    private void Fill(Blob blob, FillerParameter? filler, string field)
-    {
-        try
-        {
-            new Filler(filler).Fill(blob, Random);
-        }
-        catch (LayerNetException exception)
-        {
-            throw Error($"{field}: {exception.Message}");
         }
     }
 }

@@ -42,8 +42,8 @@ public sealed class FlattenLayer : Layer
             throw Error($"top '{top[0].Name}' is the bottom; Flatten does not work in place");
         }
 
-        var start = CanonicalAxis(input, _axis, "flatten_param.axis");
-        var end = CanonicalAxis(input, _endAxis, "flatten_param.end_axis");
+        var start = CanonicalAxis(_axis, input, "flatten_param.axis");
+        var end = CanonicalAxis(_endAxis, input, "flatten_param.end_axis");
         if (end < start)
         {
             throw Error($"flatten_param.end_axis {_endAxis} (axis {end}) comes before flatten_param.axis {_axis} (axis {start}) in bottom '{input.Name}' of shape {input.ShapeString}");
@@ -76,16 +76,5 @@ public sealed class FlattenLayer : Layer
     {
         top.ShareData(bottom);
         top.ShareDiff(bottom);
-    }
-
-    private int CanonicalAxis(Blob input, int axis, string field)
-    {
-        var count = input.AxisCount;
-        if (axis < -count || axis >= count)
-        {
-            throw Error($"{field} {axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
-        }
-
-        return axis < 0 ? axis + count : axis;
     }
 }

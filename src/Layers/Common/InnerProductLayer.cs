@@ -1,7 +1,5 @@
 using Caffe;
 using LayerNet.Blobs;
-using LayerNet.Errors;
-using LayerNet.Fillers;
 using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Common;
@@ -63,31 +61,16 @@ public sealed class InnerProductLayer : Layer
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var axis = CanonicalAxis(bottom[0]);
+        var axis = CanonicalAxis(_axis, bottom[0], "inner_product_param.axis");
         _inputs = bottom[0].CountFrom(axis);
         int[] weightShape = _transpose ? [_inputs, _outputs] : [_outputs, _inputs];
-        var expectedBlobs = _biasTerm ? 2 : 1;
-        if (BlobsGiven)
-        {
-            if (Blobs.Count != expectedBlobs)
-            {
-                throw Error($"expected {expectedBlobs} learnable blob{(expectedBlobs == 1 ? string.Empty : "s")} (weight{(_biasTerm ? ", bias" : string.Empty)}), the model gives {Blobs.Count}");
-            }
-
-            RequireBlobShape(0, weightShape, "weight");
-            if (_biasTerm)
-            {
-                RequireBlobShape(1, [_outputs], "bias");
-            }
-
-            return;
-        }
+        RequireLearnableBlobCount(_biasTerm ? ["weight", "bias"] : ["weight"]);
 
         var p = Parameter.InnerProductParam ?? new InnerProductParameter();
-        Fill(AddBlob(weightShape), p.WeightFiller, "weight_filler");
+        LearnableBlob(0, "weight", weightShape, p.WeightFiller, "inner_product_param.weight_filler");
         if (_biasTerm)
         {
-            Fill(AddBlob(_outputs), p.BiasFiller, "bias_filler");
+            LearnableBlob(1, "bias", [_outputs], p.BiasFiller, "inner_product_param.bias_filler");
         }
     }
 
@@ -97,7 +80,7 @@ public sealed class InnerProductLayer : Layer
         ArgumentNullException.ThrowIfNull(bottom);
         ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
-        var axis = CanonicalAxis(input);
+        var axis = CanonicalAxis(_axis, input, "inner_product_param.axis");
         var inputs = input.CountFrom(axis);
         if (inputs != _inputs)
         {
@@ -157,29 +140,6 @@ public sealed class InnerProductLayer : Layer
         if (propagateDown[0])
         {
             Blas.Gemm(false, _transpose, _items, _inputs, _outputs, 1f, topDiff, Blobs[0].Data, 0f, input.Diff);
-        }
-    }
-
-    private int CanonicalAxis(Blob input)
-    {
-        var count = input.AxisCount;
-        if (_axis < -count || _axis >= count)
-        {
-            throw Error($"inner_product_param.axis {_axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
-        }
-
-        return _axis < 0 ? _axis + count : _axis;
-    }
-
-    private void Fill(Blob blob, FillerParameter? filler, string field)
-    {
-        try
-        {
-            new Filler(filler).Fill(blob, Random);
-        }
-        catch (LayerNetException exception)
-        {
-            throw Error($"{field}: {exception.Message}");
         }
     }
 }

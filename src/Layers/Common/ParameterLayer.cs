@@ -25,14 +25,8 @@ public sealed class ParameterLayer(LayerParameter parameter) : Layer(parameter)
         }
 
         var dims = Blob.ShapeOf(new BlobProto { Shape = shape });
-        if (BlobsGiven)
-        {
-            RequireBlobShape(0, dims, "parameter");
-        }
-        else
-        {
-            AddBlob(dims);
-        }
+        RequireLearnableBlobCount("parameter");
+        LearnableBlob(0, "parameter", dims, null, "parameter");
     }
 
     /// <inheritdoc/>

@@ -52,13 +52,7 @@ public sealed class ReductionLayer : Layer
         ArgumentNullException.ThrowIfNull(bottom);
         ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
-        var axes = input.AxisCount;
-        if (_axisParameter < -axes || _axisParameter >= axes)
-        {
-            throw Error($"reduction_param.axis {_axisParameter} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-axes} <= axis < {axes}");
-        }
-
-        var axis = _axisParameter < 0 ? _axisParameter + axes : _axisParameter;
+        var axis = CanonicalAxis(_axisParameter, input, "reduction_param.axis");
         var shape = new int[axis];
         for (var i = 0; i < axis; i++)
         {

@@ -1,8 +1,6 @@
-using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
-using LayerNet.Errors;
-using LayerNet.Fillers;
+using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Common;
 
@@ -29,10 +27,8 @@ public sealed class ScaleLayer : Layer
     private readonly int _numAxes;
     private readonly bool _biasTerm;
     private int _biasIndex = -1;
-    private int _outer;
-    private int _scaleDim;
     private int _inner;
-    private float[] _input = [];
+    private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer from its definition (<c>scale_param</c>).</summary>
     public ScaleLayer(LayerParameter parameter)
@@ -65,35 +61,16 @@ public sealed class ScaleLayer : Layer
         var shape = ParameterShape(input, learnedScale ? _numAxes : bottom[1].AxisCount);
         var expected = (learnedScale ? 1 : 0) + (_biasTerm ? 1 : 0);
         _biasIndex = _biasTerm ? expected - 1 : -1;
-        if (BlobsGiven || expected == 0)
-        {
-            if (Blobs.Count != expected)
-            {
-                throw Error($"expected {expected} learnable blob{(expected == 1 ? string.Empty : "s")} ({Describe(learnedScale)}), the model gives {Blobs.Count}");
-            }
-
-            if (learnedScale)
-            {
-                RequireBlobShape(0, shape, "scale");
-            }
-
-            if (_biasTerm)
-            {
-                RequireBlobShape(_biasIndex, shape, "bias");
-            }
-
-            return;
-        }
-
+        RequireLearnableBlobCount(BlobNames(learnedScale));
         if (learnedScale)
         {
             // The default scale is 1: the identity.
-            Fill(AddBlob(shape), p.Filler ?? new FillerParameter { Type = "constant", Value = 1f }, "filler");
+            LearnableBlob(0, "scale", shape, p.Filler ?? new FillerParameter { Type = "constant", Value = 1f }, "scale_param.filler");
         }
 
         if (_biasTerm)
         {
-            Fill(AddBlob(shape), p.BiasFiller, "bias_filler");
+            LearnableBlob(_biasIndex, "bias", shape, p.BiasFiller, "scale_param.bias_filler");
         }
     }
 
@@ -106,25 +83,17 @@ public sealed class ScaleLayer : Layer
         var scale = bottom.Count > 1 ? bottom[1] : Blobs[0];
 
         // A scalar scale multiplies every element whatever the axis: read it at axis 0.
-        var axis = scale.AxisCount == 0 ? 0 : CanonicalAxis(input, _axis, "scale_param.axis");
+        var axis = scale.AxisCount == 0 ? 0 : CanonicalAxis(_axis, input, "scale_param.axis");
         RequireCovered(input, scale, axis, bottom.Count > 1 ? $"bottom 1 '{scale.Name}'" : "the scale blob");
         if (_biasTerm && !SameShape(Blobs[_biasIndex], scale))
         {
             throw Error($"the bias blob has shape {Blobs[_biasIndex].ShapeString}; it must have the scale's shape {scale.ShapeString}");
         }
 
-        _outer = input.CountRange(0, axis);
-        _scaleDim = scale.Count;
         _inner = input.CountFrom(axis + scale.AxisCount);
-        if (ReferenceEquals(input, top[0]))
-        {
-            // In place: the input is overwritten, and the scale's gradient needs it.
-            if (_input.Length < input.Count)
-            {
-                _input = new float[input.Count];
-            }
-        }
-        else
+        // In place the input is overwritten, and the scale's gradient needs it.
+        _input.Reshape(input, top[0]);
+        if (!ReferenceEquals(input, top[0]))
         {
             top[0].ReshapeLike(input);
         }
@@ -133,34 +102,12 @@ public sealed class ScaleLayer : Layer
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        ReadOnlySpan<float> x = bottom[0].Data;
-        if (ReferenceEquals(bottom[0], top[0]))
-        {
-            x.CopyTo(_input);
-        }
-
-        ReadOnlySpan<float> scale = bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data;
+        _input.Save(bottom[0]);
         var y = top[0].Data;
-        for (var o = 0; o < _outer; o++)
-        {
-            for (var d = 0; d < _scaleDim; d++)
-            {
-                var offset = ((o * _scaleDim) + d) * _inner;
-                TensorPrimitives.Multiply(x.Slice(offset, _inner), scale[d], y.Slice(offset, _inner));
-            }
-        }
-
+        Channelwise.Multiply(bottom[0].Data, bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data, _inner, y);
         if (_biasTerm)
         {
-            ReadOnlySpan<float> bias = Blobs[_biasIndex].Data;
-            for (var o = 0; o < _outer; o++)
-            {
-                for (var d = 0; d < _scaleDim; d++)
-                {
-                    var slice = y.Slice(((o * _scaleDim) + d) * _inner, _inner);
-                    TensorPrimitives.Add(slice, bias[d], slice);
-                }
-            }
+            Channelwise.Add(y, Blobs[_biasIndex].Data, _inner, y);
         }
     }
 
@@ -171,48 +118,25 @@ public sealed class ScaleLayer : Layer
         ReadOnlySpan<float> dy = top[0].Diff;
         if (_biasTerm && ParamPropagateDown(_biasIndex))
         {
-            var biasDiff = Blobs[_biasIndex].Diff;
-            for (var o = 0; o < _outer; o++)
-            {
-                for (var d = 0; d < _scaleDim; d++)
-                {
-                    biasDiff[d] += TensorPrimitives.Sum(dy.Slice(((o * _scaleDim) + d) * _inner, _inner));
-                }
-            }
+            Channelwise.AddSums(dy, _inner, Blobs[_biasIndex].Diff);
         }
 
         var learnedScale = bottom.Count == 1;
         if (learnedScale ? ParamPropagateDown(0) : propagateDown[1])
         {
-            ReadOnlySpan<float> x = ReferenceEquals(bottom[0], top[0]) ? _input.AsSpan(0, dy.Length) : bottom[0].Data;
+            var x = _input.Values(bottom[0]);
             var scaleDiff = learnedScale ? Blobs[0].Diff : bottom[1].Diff;
             if (!learnedScale)
             {
                 scaleDiff.Clear();
             }
 
-            for (var o = 0; o < _outer; o++)
-            {
-                for (var d = 0; d < _scaleDim; d++)
-                {
-                    var offset = ((o * _scaleDim) + d) * _inner;
-                    scaleDiff[d] += TensorPrimitives.Dot(dy.Slice(offset, _inner), x.Slice(offset, _inner));
-                }
-            }
+            Channelwise.AddDots(dy, x, _inner, scaleDiff);
         }
 
         if (propagateDown[0])
         {
-            ReadOnlySpan<float> scale = learnedScale ? Blobs[0].Data : bottom[1].Data;
-            var dx = bottom[0].Diff;
-            for (var o = 0; o < _outer; o++)
-            {
-                for (var d = 0; d < _scaleDim; d++)
-                {
-                    var offset = ((o * _scaleDim) + d) * _inner;
-                    TensorPrimitives.Multiply(dy.Slice(offset, _inner), scale[d], dx.Slice(offset, _inner));
-                }
-            }
+            Channelwise.Multiply(dy, learnedScale ? Blobs[0].Data : bottom[1].Data, _inner, bottom[0].Diff);
         }
     }
 
@@ -234,18 +158,19 @@ public sealed class ScaleLayer : Layer
         return true;
     }
 
-    private string Describe(bool learnedScale) =>
+    // With two bottoms the scale is bottom 1, not a learnable blob.
+    private string[] BlobNames(bool learnedScale) =>
         (learnedScale, _biasTerm) switch
         {
-            (true, true) => "scale, bias",
-            (true, false) => "scale",
-            (false, true) => "bias; the scale is bottom 1",
-            _ => "none; the scale is bottom 1",
+            (true, true) => ["scale", "bias"],
+            (true, false) => ["scale"],
+            (false, true) => ["bias"],
+            _ => [],
         };
 
     private int[] ParameterShape(Blob input, int numAxes)
     {
-        var axis = CanonicalAxis(input, _axis, "scale_param.axis");
+        var axis = CanonicalAxis(_axis, input, "scale_param.axis");
         var end = numAxes == -1 ? input.AxisCount : axis + numAxes;
         if (end > input.AxisCount)
         {
@@ -272,29 +197,6 @@ public sealed class ScaleLayer : Layer
         if (!fits)
         {
             throw Error($"{what} has shape {scale.ShapeString}, which does not match bottom 0 '{input.Name}' of shape {input.ShapeString} from axis {axis} on");
-        }
-    }
-
-    private int CanonicalAxis(Blob input, int axis, string field)
-    {
-        var count = input.AxisCount;
-        if (axis < -count || axis >= count)
-        {
-            throw Error($"{field} {axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
-        }
-
-        return axis < 0 ? axis + count : axis;
-    }
-
-    private void Fill(Blob blob, FillerParameter? filler, string field)
-    {
-        try
-        {
-            new Filler(filler).Fill(blob, Random);
-        }
-        catch (LayerNetException exception)
-        {
-            throw Error($"scale_param.{field}: {exception.Message}");
         }
     }
 }

@@ -70,16 +70,9 @@ public sealed class SliceLayer : Layer
         ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
         var axes = input.AxisCount;
-        var field = _legacyDim ? "slice_param.slice_dim" : "slice_param.axis";
 
         // slice_dim is unsigned: it does not count from the end.
-        var lowest = _legacyDim ? 0 : -axes;
-        if (_axisParameter < lowest || _axisParameter >= axes)
-        {
-            throw Error($"{field} {_axisParameter} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {lowest} <= axis < {axes}");
-        }
-
-        _axis = _axisParameter < 0 ? _axisParameter + axes : _axisParameter;
+        _axis = CanonicalAxis(_axisParameter, input, _legacyDim ? "slice_param.slice_dim" : "slice_param.axis", bottomIndex: -1, countsFromEnd: !_legacyDim);
         var size = input.Shape[_axis];
         if (_slicePoints.Length > 0)
         {

@@ -1,6 +1,6 @@
-using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Common;
 
@@ -43,13 +43,7 @@ public sealed class SoftmaxLayer : Layer
         ArgumentNullException.ThrowIfNull(bottom);
         ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
-        var count = input.AxisCount;
-        if (_axis < -count || _axis >= count)
-        {
-            throw Error($"softmax_param.axis {_axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
-        }
-
-        var axis = _axis < 0 ? _axis + count : _axis;
+        var axis = CanonicalAxis(_axis, input, "softmax_param.axis");
         _outer = input.CountRange(0, axis);
         _channels = input.Shape[axis];
         _inner = input.CountFrom(axis + 1);
@@ -70,63 +64,7 @@ public sealed class SoftmaxLayer : Layer
             return;
         }
 
-        var dimension = _channels * _inner;
-        if (_inner == 1)
-        {
-            // A classifier's case (N x C): each row in four calls instead of four per class, same operations and order.
-            for (var i = 0; i < _outer; i++)
-            {
-                var row = output.Slice(i * dimension, dimension);
-                var max = row[0];
-                for (var c = 1; c < row.Length; c++)
-                {
-                    max = MathF.Max(max, row[c]);
-                }
-
-                TensorPrimitives.Subtract(row, max, row);
-                TensorPrimitives.Exp(row, row);
-                var sum = row[0];
-                for (var c = 1; c < row.Length; c++)
-                {
-                    sum += row[c];
-                }
-
-                TensorPrimitives.Divide(row, sum, row);
-            }
-
-            return;
-        }
-
-        var scale = _scale.AsSpan(0, _inner);
-        for (var i = 0; i < _outer; i++)
-        {
-            // One outer slice is a C x inner matrix; every operation below works on whole rows of it.
-            var slice = output.Slice(i * dimension, dimension);
-            slice[.._inner].CopyTo(scale);
-            for (var c = 1; c < _channels; c++)
-            {
-                TensorPrimitives.Max(scale, slice.Slice(c * _inner, _inner), scale);
-            }
-
-            for (var c = 0; c < _channels; c++)
-            {
-                var row = slice.Slice(c * _inner, _inner);
-                TensorPrimitives.Subtract(row, scale, row);
-            }
-
-            TensorPrimitives.Exp(slice, slice);
-            slice[.._inner].CopyTo(scale);
-            for (var c = 1; c < _channels; c++)
-            {
-                TensorPrimitives.Add(scale, slice.Slice(c * _inner, _inner), scale);
-            }
-
-            for (var c = 0; c < _channels; c++)
-            {
-                var row = slice.Slice(c * _inner, _inner);
-                TensorPrimitives.Divide(row, scale, row);
-            }
-        }
+        Softmax.Forward(output, _outer, _channels, _inner, _scale.AsSpan(0, _inner));
     }
 
     /// <inheritdoc/>
@@ -137,30 +75,6 @@ public sealed class SoftmaxLayer : Layer
             return;
         }
 
-        var topDiff = top[0].Diff;
-        var output = top[0].Data;
-        var bottomDiff = bottom[0].Diff;
-        var dimension = _channels * _inner;
-        var scale = _scale.AsSpan(0, _inner);
-        for (var i = 0; i < _outer; i++)
-        {
-            var offset = i * dimension;
-
-            // scale = sum over c of dy(c) y(c), for every inner position; computed before dx overwrites dy in place.
-            scale.Clear();
-            for (var c = 0; c < _channels; c++)
-            {
-                var at = offset + (c * _inner);
-                TensorPrimitives.MultiplyAdd(topDiff.Slice(at, _inner), output.Slice(at, _inner), scale, scale);
-            }
-
-            for (var c = 0; c < _channels; c++)
-            {
-                var at = offset + (c * _inner);
-                var dx = bottomDiff.Slice(at, _inner);
-                TensorPrimitives.Subtract(topDiff.Slice(at, _inner), scale, dx);
-                TensorPrimitives.Multiply(dx, output.Slice(at, _inner), dx);
-            }
-        }
+        Softmax.Backward(top[0].Data, top[0].Diff, _outer, _channels, _inner, _scale.AsSpan(0, _inner), bottom[0].Diff);
     }
 }

@@ -52,12 +52,7 @@ public sealed class TileLayer : Layer
         ArgumentNullException.ThrowIfNull(top);
         var input = bottom[0];
         var axes = input.AxisCount;
-        if (_axisParameter < -axes || _axisParameter >= axes)
-        {
-            throw Error($"tile_param.axis {_axisParameter} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-axes} <= axis < {axes}");
-        }
-
-        var axis = _axisParameter < 0 ? _axisParameter + axes : _axisParameter;
+        var axis = CanonicalAxis(_axisParameter, input, "tile_param.axis");
         var shape = new int[axes];
         for (var i = 0; i < axes; i++)
         {

@@ -4,6 +4,7 @@ using LayerNet.Blobs;
 using LayerNet.Errors;
 using LayerNet.Files;
 using LayerNet.Fillers;
+using LayerNet.Plugins;
 
 namespace LayerNet.Layers.Data;
 
@@ -81,7 +82,7 @@ public sealed class DataTransformer
             BlobProto proto;
             try
             {
-                proto = MessageFile.ReadBinary<BlobProto>(path);
+                proto = MessageFile.ReadBinary<BlobProto>(path, ParameterExtensions.None);
             }
             catch (LayerNetException exception)
             {

@@ -46,12 +46,7 @@ public sealed class IdxDataLayer : PrefetchingDataLayer
     /// <inheritdoc/>
     protected override void DataLayerSetUp(IReadOnlyList<Blob> top)
     {
-        if (!Parameter.HasExtension(LayernetExtensions.IdxDataParam))
-        {
-            throw Error("idx_data_param is required (images, batch_size)");
-        }
-
-        var parameter = Parameter.GetExtension(LayernetExtensions.IdxDataParam);
+        var parameter = RequiredExtensionParameter(LayernetExtensions.IdxDataParam, "idx_data_param is required (images, batch_size)");
         if (string.IsNullOrWhiteSpace(parameter.Images))
         {
             throw Error("idx_data_param.images is required: an IDX file of images (gzip or raw)");

@@ -19,7 +19,7 @@ internal static class ModelFilePath
             return fromWorkingDirectory;
         }
 
-        var modelFolder = layer.Position is { File: { Length: > 0 } modelFile } ? Path.GetDirectoryName(Path.GetFullPath(modelFile)) : null;
+        var modelFolder = layer.Origin.Folder;
         if (Path.IsPathRooted(path) || modelFolder is null)
         {
             throw layer.Error($"{description} not found (tried '{fromWorkingDirectory}')");

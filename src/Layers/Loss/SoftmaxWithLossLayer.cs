@@ -2,7 +2,6 @@ using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Layers.Common;
-using LayerNet.Text;
 
 namespace LayerNet.Layers.Loss;
 
@@ -65,11 +64,6 @@ public sealed class SoftmaxWithLossLayer : LossLayer
             Type = parameter.Type,
             SoftmaxParam = parameter.SoftmaxParam,
         };
-        if (SourcePositions.Get(parameter) is { } position)
-        {
-            SourcePositions.Set(softmaxParameter, position);
-        }
-
         _softmax = new SoftmaxLayer(softmaxParameter);
         _probability.Name = $"{parameter.Name}[probability]";
         _softmaxTop = [_probability];
@@ -82,6 +76,7 @@ public sealed class SoftmaxWithLossLayer : LossLayer
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         _softmaxBottom[0] = bottom[0];
+        _softmax.Origin = Origin;
         _softmax.SetUp(_softmaxBottom, _softmaxTop);
     }
 

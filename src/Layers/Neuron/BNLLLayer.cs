@@ -14,7 +14,7 @@ namespace LayerNet.Layers.Neuron;
 public sealed class BNLLLayer : NeuronLayer
 {
     private const float Threshold = 50f;
-    private readonly SavedBottom _savedBottom = new();
+    private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer from its definition.</summary>
     public BNLLLayer(LayerParameter parameter)
@@ -26,13 +26,13 @@ public sealed class BNLLLayer : NeuronLayer
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         base.Reshape(bottom, top);
-        _savedBottom.Reshape(bottom[0], top[0]);
+        _input.Reshape(bottom[0], top[0]);
     }
 
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        _savedBottom.Save(bottom[0]);
+        _input.Save(bottom[0]);
         ReadOnlySpan<float> x = bottom[0].Data;
         var y = top[0].Data;
         for (var i = 0; i < y.Length; i++)
@@ -49,7 +49,7 @@ public sealed class BNLLLayer : NeuronLayer
             return;
         }
 
-        var x = _savedBottom.Input(bottom[0]);
+        var x = _input.Values(bottom[0]);
         ReadOnlySpan<float> dy = top[0].Diff;
         var dx = bottom[0].Diff;
         for (var i = 0; i < dx.Length; i++)

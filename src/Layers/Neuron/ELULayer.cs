@@ -15,7 +15,7 @@ namespace LayerNet.Layers.Neuron;
 public sealed class ELULayer : NeuronLayer
 {
     private readonly float _alpha;
-    private readonly SavedBottom _savedBottom = new();
+    private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer from its definition (<c>elu_param</c>).</summary>
     public ELULayer(LayerParameter parameter)
@@ -28,13 +28,13 @@ public sealed class ELULayer : NeuronLayer
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         base.Reshape(bottom, top);
-        _savedBottom.Reshape(bottom[0], top[0], needed: _alpha < 0f);
+        _input.Reshape(bottom[0], top[0], needed: _alpha < 0f);
     }
 
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        _savedBottom.Save(bottom[0]);
+        _input.Save(bottom[0]);
         ReadOnlySpan<float> x = bottom[0].Data;
         var y = top[0].Data;
         for (var i = 0; i < y.Length; i++)
@@ -51,7 +51,7 @@ public sealed class ELULayer : NeuronLayer
             return;
         }
 
-        var x = _savedBottom.Input(bottom[0]);
+        var x = _input.Values(bottom[0]);
         ReadOnlySpan<float> y = top[0].Data;
         ReadOnlySpan<float> dy = top[0].Diff;
         var dx = bottom[0].Diff;

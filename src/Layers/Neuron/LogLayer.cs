@@ -22,7 +22,7 @@ public sealed class LogLayer : NeuronLayer
     private readonly float _shift;
     private readonly float _baseScale;
     private readonly float _backwardScale;
-    private readonly SavedBottom _savedBottom = new();
+    private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer from its definition (<c>log_param</c>); a base that is not positive (other than -1) or is 1 is an error.</summary>
     public LogLayer(LayerParameter parameter)
@@ -44,13 +44,13 @@ public sealed class LogLayer : NeuronLayer
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         base.Reshape(bottom, top);
-        _savedBottom.Reshape(bottom[0], top[0]);
+        _input.Reshape(bottom[0], top[0]);
     }
 
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        _savedBottom.Save(bottom[0]);
+        _input.Save(bottom[0]);
         var y = top[0].Data;
         if (_scale == 1f && _shift == 0f)
         {
@@ -77,7 +77,7 @@ public sealed class LogLayer : NeuronLayer
             return;
         }
 
-        var x = _savedBottom.Input(bottom[0]);
+        var x = _input.Values(bottom[0]);
         ReadOnlySpan<float> dy = top[0].Diff;
         var dx = bottom[0].Diff;
         for (var i = 0; i < dx.Length; i++)

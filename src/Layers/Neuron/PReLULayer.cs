@@ -1,7 +1,5 @@
 using Caffe;
 using LayerNet.Blobs;
-using LayerNet.Errors;
-using LayerNet.Fillers;
 
 namespace LayerNet.Layers.Neuron;
 
@@ -27,7 +25,7 @@ namespace LayerNet.Layers.Neuron;
 public sealed class PReLULayer : NeuronLayer
 {
     private readonly bool _channelShared;
-    private readonly SavedBottom _savedBottom = new();
+    private readonly SavedInput _input = new();
     private int _channels;
     private int _items;
     private int _inner;
@@ -62,16 +60,8 @@ public sealed class PReLULayer : NeuronLayer
             return;
         }
 
-        var slope = _channelShared ? AddBlob() : AddBlob(channels);
         var filler = Parameter.PreluParam?.Filler ?? new FillerParameter { Type = "constant", Value = 0.25f };
-        try
-        {
-            new Filler(filler).Fill(slope, Random);
-        }
-        catch (LayerNetException exception)
-        {
-            throw Error($"prelu_param.filler: {exception.Message}");
-        }
+        LearnableBlob(0, "slope", _channelShared ? [] : [channels], filler, "prelu_param.filler");
     }
 
     /// <inheritdoc/>
@@ -89,13 +79,13 @@ public sealed class PReLULayer : NeuronLayer
         _channels = input.Shape[1];
         _items = input.Shape[0];
         _inner = input.CountFrom(2);
-        _savedBottom.Reshape(input, top[0]);
+        _input.Reshape(input, top[0]);
     }
 
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        _savedBottom.Save(bottom[0]);
+        _input.Save(bottom[0]);
         ReadOnlySpan<float> x = bottom[0].Data;
         var y = top[0].Data;
         ReadOnlySpan<float> slopes = Blobs[0].Data;
@@ -116,7 +106,7 @@ public sealed class PReLULayer : NeuronLayer
     /// <inheritdoc/>
     protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        var x = _savedBottom.Input(bottom[0]);
+        var x = _input.Values(bottom[0]);
         ReadOnlySpan<float> dy = top[0].Diff;
 
         // The slope gradient first: in place, dx below overwrites dy.

@@ -22,7 +22,7 @@ public sealed class PowerLayer : NeuronLayer
     private readonly float _scale;
     private readonly float _shift;
     private readonly float _diffScale;
-    private readonly SavedBottom _savedBottom = new();
+    private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer from its definition (<c>power_param</c>).</summary>
     public PowerLayer(LayerParameter parameter)
@@ -41,7 +41,7 @@ public sealed class PowerLayer : NeuronLayer
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         base.Reshape(bottom, top);
-        _savedBottom.Reshape(bottom[0], top[0], needed: !GradientIsConstant);
+        _input.Reshape(bottom[0], top[0], needed: !GradientIsConstant);
     }
 
     /// <inheritdoc/>
@@ -54,7 +54,7 @@ public sealed class PowerLayer : NeuronLayer
             return;
         }
 
-        _savedBottom.Save(bottom[0]);
+        _input.Save(bottom[0]);
         TensorPrimitives.Multiply(bottom[0].Data, _scale, y);
         TensorPrimitives.Add(y, _shift, y);
         if (_power != 1f)
@@ -79,7 +79,7 @@ public sealed class PowerLayer : NeuronLayer
             return;
         }
 
-        var x = _savedBottom.Input(bottom[0]);
+        var x = _input.Values(bottom[0]);
         if (_power == 2f)
         {
             for (var i = 0; i < dx.Length; i++)

@@ -19,7 +19,7 @@ namespace LayerNet.Layers.Neuron;
 public sealed class ReLULayer : NeuronLayer
 {
     private readonly float _negativeSlope;
-    private readonly SavedBottom _savedBottom = new();
+    private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer from its definition (<c>relu_param</c>).</summary>
     public ReLULayer(LayerParameter parameter)
@@ -32,13 +32,13 @@ public sealed class ReLULayer : NeuronLayer
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         base.Reshape(bottom, top);
-        _savedBottom.Reshape(bottom[0], top[0], needed: _negativeSlope < 0f);
+        _input.Reshape(bottom[0], top[0], needed: _negativeSlope < 0f);
     }
 
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        _savedBottom.Save(bottom[0]);
+        _input.Save(bottom[0]);
         ReadOnlySpan<float> x = bottom[0].Data;
         var y = top[0].Data;
         if (_negativeSlope == 0f)
@@ -61,7 +61,7 @@ public sealed class ReLULayer : NeuronLayer
             return;
         }
 
-        var x = _savedBottom.Input(bottom[0]);
+        var x = _input.Values(bottom[0]);
         ReadOnlySpan<float> dy = top[0].Diff;
         var dx = bottom[0].Diff;
         for (var i = 0; i < dx.Length; i++)

@@ -1,7 +1,5 @@
 using Caffe;
 using LayerNet.Blobs;
-using LayerNet.Errors;
-using LayerNet.Fillers;
 using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Vision;
@@ -121,7 +119,7 @@ public abstract class BaseConvolutionLayer : Layer
         ArgumentNullException.ThrowIfNull(bottom);
         var p = Parameter.ConvolutionParam ?? new ConvolutionParameter();
         var input = bottom[0];
-        _channelAxis = CanonicalAxis(input, p.Axis);
+        _channelAxis = CanonicalAxis(p.Axis, input, "convolution_param.axis");
         _spatialAxes = input.AxisCount - _channelAxis - 1;
         ReadGeometry(p);
         _is1x1 = true;
@@ -149,27 +147,11 @@ public abstract class BaseConvolutionLayer : Layer
         }
 
         _weightOffset = _convOutChannels * _kernelDim / _group;
-        var expectedBlobs = BiasTerm ? 2 : 1;
-        if (BlobsGiven)
-        {
-            if (Blobs.Count != expectedBlobs)
-            {
-                throw Error($"expected {expectedBlobs} learnable blob{(expectedBlobs == 1 ? string.Empty : "s")} (weight{(BiasTerm ? ", bias" : string.Empty)}), the model gives {Blobs.Count}");
-            }
-
-            RequireBlobShape(0, weightShape, "weight");
-            if (BiasTerm)
-            {
-                RequireBlobShape(1, [_numOutput], "bias");
-            }
-
-            return;
-        }
-
-        Fill(AddBlob(weightShape), p.WeightFiller, "weight_filler");
+        RequireLearnableBlobCount(BiasTerm ? ["weight", "bias"] : ["weight"]);
+        LearnableBlob(0, "weight", weightShape, p.WeightFiller, "convolution_param.weight_filler");
         if (BiasTerm)
         {
-            Fill(AddBlob(_numOutput), p.BiasFiller, "bias_filler");
+            LearnableBlob(1, "bias", [_numOutput], p.BiasFiller, "convolution_param.bias_filler");
         }
     }
 
@@ -464,17 +446,6 @@ public abstract class BaseConvolutionLayer : Layer
     protected void BackwardBias(Span<float> bias, ReadOnlySpan<float> output) =>
         Blas.Gemv(false, _numOutput, _outSpatialDim, 1f, output, _biasMultiplier.AsSpan(0, _outSpatialDim), 1f, bias);
 
-    private int CanonicalAxis(Blob input, int axis)
-    {
-        var count = input.AxisCount;
-        if (axis < -count || axis >= count)
-        {
-            throw Error($"convolution_param.axis {axis} is out of range for bottom '{input.Name}' of shape {input.ShapeString}; expected {-count} <= axis < {count}");
-        }
-
-        return axis < 0 ? axis + count : axis;
-    }
-
     private void ReadGeometry(ConvolutionParameter p)
     {
         var axes = _spatialAxes;
@@ -576,17 +547,5 @@ public abstract class BaseConvolutionLayer : Layer
         }
 
         return result;
-    }
-
-    private void Fill(Blob blob, FillerParameter? filler, string field)
-    {
-        try
-        {
-            new Filler(filler).Fill(blob, Random);
-        }
-        catch (LayerNetException exception)
-        {
-            throw Error($"convolution_param.{field}: {exception.Message}");
-        }
     }
 }

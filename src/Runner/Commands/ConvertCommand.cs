@@ -33,8 +33,9 @@ internal static class ConvertCommand
             MessageFile.RequireFile(inPath);
             var descriptor = ResolveType(result.GetValue(type), inPath, outPath);
             using var services = environment.BuildServices(result);
-            var message = MessageFile.Read(descriptor, inPath, RunnerEnvironment.Reader(services));
-            MessageFile.Write(outPath, message);
+            var schema = RunnerEnvironment.Schema(services);
+            var message = MessageFile.Read(descriptor, inPath, schema);
+            MessageFile.Write(outPath, message, schema);
             environment.Output.WriteLine($"wrote {outPath} ({descriptor.FullName}, {(MessageFile.IsText(outPath) ? "text" : "binary")})");
             return 0;
         });

@@ -64,19 +64,9 @@ internal static class DrawCommand
             }
 
             using var services = environment.BuildServices(result);
-            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!, RunnerEnvironment.Reader(services));
             var withValues = result.GetValue(values);
-            if (withValues)
-            {
-                parameter.ForceBackward = true;
-            }
-
-            var net = new Net(parameter, RunnerEnvironment.Factory(services), new NetOptions
-            {
-                State = new NetState { Phase = NetLoading.ParsePhase(result.GetValue(phase)) },
-                Random = RandomSource.FromSeed(result.GetValue(seed)),
-            });
-            NetLoading.CopyWeights(net, result.GetValue(weights));
+            var net = NetLoading.BuildNet(
+                services, result.GetValue(model)!, NetLoading.ParsePhase(result.GetValue(phase)), RandomSource.FromSeed(result.GetValue(seed)), result.GetValue(weights), forceBackward: withValues);
             NetLoading.FillInputs(net, result.GetValue(inputs) ?? []);
             var topology = NetTopology.Of(net);
             if (withValues)

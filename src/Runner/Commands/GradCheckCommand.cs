@@ -6,6 +6,7 @@ using LayerNet.Files;
 using LayerNet.Fillers;
 using LayerNet.Layers;
 using LayerNet.Nets;
+using LayerNet.Testing;
 
 namespace LayerNet.Runner.Commands;
 
@@ -42,13 +43,8 @@ internal static class GradCheckCommand
         command.SetAction(result =>
         {
             using var services = environment.BuildServices(result);
-            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!, RunnerEnvironment.Reader(services));
-            var net = new Net(parameter, RunnerEnvironment.Factory(services), new NetOptions
-            {
-                State = new NetState { Phase = NetLoading.ParsePhase(result.GetValue(phase)) },
-                Random = RandomSource.FromSeed(result.GetValue(seed)),
-            });
-            NetLoading.CopyWeights(net, result.GetValue(weights));
+            var net = NetLoading.BuildNet(
+                services, result.GetValue(model)!, NetLoading.ParsePhase(result.GetValue(phase)), RandomSource.FromSeed(result.GetValue(seed)), result.GetValue(weights));
             NetLoading.FillInputs(net, result.GetValue(inputs) ?? []);
             var chosen = result.GetValue(layersOption) ?? [];
             foreach (var name in chosen)
@@ -60,57 +56,15 @@ internal static class GradCheckCommand
                 }
             }
 
-            var checker = new GradientCheck
+            var checker = new GradientChecker(result.GetValue(step), result.GetValue(threshold), (ulong)Math.Max(0, result.GetValue(seed)))
             {
-                Step = result.GetValue(step),
-                Threshold = result.GetValue(threshold),
+                Objective = GradientObjective.RandomProjection,
                 MaxElements = result.GetValue(samples),
-                Seed = (ulong)Math.Max(0, result.GetValue(seed)),
             };
-            var failed = 0;
-            var checkedLayers = 0;
-            for (var i = 0; i < net.Layers.Count; i++)
-            {
-                var layer = net.Layers[i];
-                var wanted = chosen.Length == 0 ? layer.HasBackward && (layer.Blobs.Count > 0 || net.Bottoms[i].Count > 0) : chosen.Contains(layer.Name);
-                net.ForwardRange(i, i + 1);
-                if (!wanted)
-                {
-                    continue;
-                }
-
-                if (!layer.HasBackward)
-                {
-                    environment.Output.WriteLine($"layer '{layer.Name}' ({layer.Type}): has no backward; nothing to check");
-                    continue;
-                }
-
-                checkedLayers++;
-                var results = checker.Check(layer, net.Bottoms[i], net.Tops[i]);
-                if (results.Count == 0)
-                {
-                    environment.Output.WriteLine($"layer '{layer.Name}' ({layer.Type}): no gradients to check");
-                }
-
-                foreach (var r in results)
-                {
-                    var ok = r.MaxRelativeError <= checker.Threshold;
-                    if (!ok)
-                    {
-                        failed++;
-                    }
-
-                    var line = string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"{(ok ? "ok  " : "FAIL")} layer '{layer.Name}' ({layer.Type}) {r.Blob}: max abs error {r.MaxAbsoluteError:G3}, max rel error {r.MaxRelativeError:G3} ({r.Checked} of {r.Count} checked)");
-                    if (!ok)
-                    {
-                        line += string.Create(CultureInfo.InvariantCulture, $"; worst at element {r.WorstIndex}: analytic {r.WorstAnalytic:G6}, numeric {r.WorstNumeric:G6}");
-                    }
-
-                    environment.Output.WriteLine(line);
-                }
-            }
+            var report = new LayerChecks(checker, chosen, environment.Output);
+            net.Forward(report);
+            var failed = report.Failed;
+            var checkedLayers = report.CheckedLayers;
 
             if (checkedLayers == 0)
             {
@@ -123,5 +77,55 @@ internal static class GradCheckCommand
             return failed == 0 ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>Checks each chosen layer as the forward pass reaches it, on the net's real inputs, and prints a line per blob.</summary>
+    private sealed class LayerChecks(GradientChecker checker, string[] chosen, TextWriter output) : NetObserver
+    {
+        public int Failed { get; private set; }
+
+        public int CheckedLayers { get; private set; }
+
+        public override void AfterForward(NetStep layer, float loss)
+        {
+            var current = layer.Layer;
+            var wanted = chosen.Length == 0 ? current.HasBackward && (current.Blobs.Count > 0 || layer.Bottom.Count > 0) : chosen.Contains(current.Name);
+            if (!wanted)
+            {
+                return;
+            }
+
+            if (!current.HasBackward)
+            {
+                output.WriteLine($"layer '{current.Name}' ({current.Type}): has no backward; nothing to check");
+                return;
+            }
+
+            CheckedLayers++;
+            var results = checker.Measure(current, layer.Bottom, layer.Top);
+            if (results.Count == 0)
+            {
+                output.WriteLine($"layer '{current.Name}' ({current.Type}): no gradients to check");
+            }
+
+            foreach (var r in results)
+            {
+                var ok = r.MaxRelativeError <= checker.Threshold;
+                if (!ok)
+                {
+                    Failed++;
+                }
+
+                var line = string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{(ok ? "ok  " : "FAIL")} layer '{current.Name}' ({current.Type}) {r.Blob}: max abs error {r.MaxAbsoluteError:G3}, max rel error {r.MaxRelativeError:G3} ({r.Checked} of {r.Count} checked)");
+                if (!ok)
+                {
+                    line += string.Create(CultureInfo.InvariantCulture, $"; worst at element {r.WorstIndex}: analytic {r.WorstAnalytic:G6}, numeric {r.WorstNumeric:G6}");
+                }
+
+                output.WriteLine(line);
+            }
+        }
     }
 }

@@ -1,7 +1,9 @@
 using Caffe;
 using LayerNet.Errors;
 using LayerNet.Files;
+using LayerNet.Fillers;
 using LayerNet.Nets;
+using LayerNet.Plugins;
 
 namespace LayerNet.Runner.Commands;
 
@@ -16,8 +18,31 @@ internal static class NetLoading
         _ => throw new LayerNetException($"unknown phase '{phase}'; expected train or test"),
     };
 
+    /// <summary>
+    /// Builds the net a model file defines, in <paramref name="phase"/>, drawing from <paramref name="random"/>, its
+    /// errors pointing into the file; then copies <paramref name="weights"/> (comma-separated) into it.
+    /// </summary>
+    public static Net BuildNet(IServiceProvider services, string modelFile, Phase phase, RandomSource random, string? weights = null, bool forceBackward = false)
+    {
+        var schema = RunnerEnvironment.Schema(services);
+        var document = MessageFile.ReadDocument<NetParameter>(modelFile, schema);
+        if (forceBackward)
+        {
+            document.Message.ForceBackward = true;
+        }
+
+        var net = new Net(document.Message, RunnerEnvironment.Factory(services), new NetOptions
+        {
+            State = new NetState { Phase = phase },
+            Random = random,
+            Source = document.Source,
+        });
+        CopyWeights(net, weights, schema);
+        return net;
+    }
+
     /// <summary>Copies weights from each comma-separated <c>.caffemodel</c> (later files override earlier ones, as Caffe).</summary>
-    public static void CopyWeights(Net net, string? weights)
+    public static void CopyWeights(Net net, string? weights, ParameterExtensions schema)
     {
         if (string.IsNullOrEmpty(weights))
         {
@@ -26,7 +51,7 @@ internal static class NetLoading
 
         foreach (var path in weights.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var trained = MessageFile.IsText(path) ? MessageFile.ReadText<NetParameter>(path) : MessageFile.ReadBinary<NetParameter>(path);
+            var trained = MessageFile.Read<NetParameter>(path, schema);
             net.CopyTrainedLayersFrom(trained, $"'{path}'");
         }
     }

@@ -36,13 +36,7 @@ internal static class TestCommand
             }
 
             using var services = environment.BuildServices(result);
-            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!, RunnerEnvironment.Reader(services));
-            var net = new Net(parameter, RunnerEnvironment.Factory(services), new NetOptions
-            {
-                State = new NetState { Phase = Phase.Test },
-                Random = new RandomSource(0),
-            });
-            NetLoading.CopyWeights(net, result.GetValue(weights));
+            var net = NetLoading.BuildNet(services, result.GetValue(model)!, Phase.Test, new RandomSource(0), result.GetValue(weights));
             var sums = new List<double>();
             var names = new List<(string Name, float Weight)>();
             var totalLoss = 0.0;

@@ -39,12 +39,7 @@ internal static class TimeCommand
             }
 
             using var services = environment.BuildServices(result);
-            var parameter = MessageFile.ReadText<NetParameter>(result.GetValue(model)!, RunnerEnvironment.Reader(services));
-            var net = new Net(parameter, RunnerEnvironment.Factory(services), new NetOptions
-            {
-                State = new NetState { Phase = NetLoading.ParsePhase(result.GetValue(phase)) },
-                Random = new RandomSource(0),
-            });
+            var net = NetLoading.BuildNet(services, result.GetValue(model)!, NetLoading.ParsePhase(result.GetValue(phase)), new RandomSource(0));
             Run(environment.Output, net, count);
             return 0;
         });
@@ -54,8 +49,6 @@ internal static class TimeCommand
     private static void Run(TextWriter output, Net net, int iterations)
     {
         var layers = net.Layers;
-        var forward = new double[layers.Count];
-        var backward = new double[layers.Count];
         output.WriteLine("Performing Forward");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Initial loss: {net.Forward()}"));
         output.WriteLine("Performing Backward");
@@ -73,31 +66,15 @@ internal static class TimeCommand
         output.WriteLine("*** Benchmark begins ***");
         output.WriteLine($"Testing for {iterations} iterations.");
         var total = Stopwatch.StartNew();
-        var clock = new Stopwatch();
+        var clocks = new LayerClocks(layers.Count);
         var forwardTotal = 0.0;
         var backwardTotal = 0.0;
         for (var j = 0; j < iterations; j++)
         {
             var iterationClock = Stopwatch.StartNew();
-            for (var i = 0; i < layers.Count; i++)
-            {
-                clock.Restart();
-                layers[i].Forward(net.Bottoms[i], net.Tops[i]);
-                forward[i] += clock.Elapsed.TotalMilliseconds;
-            }
-
+            net.Forward(clocks);
             var forwardTime = iterationClock.Elapsed.TotalMilliseconds;
-            for (var i = layers.Count - 1; i >= 0; i--)
-            {
-                clock.Restart();
-                if (net.LayerNeedBackward[i])
-                {
-                    layers[i].Backward(net.Tops[i], net.BottomNeedBackward[i], net.Bottoms[i]);
-                }
-
-                backward[i] += clock.Elapsed.TotalMilliseconds;
-            }
-
+            net.Backward(clocks);
             var all = iterationClock.Elapsed.TotalMilliseconds;
             forwardTotal += forwardTime;
             backwardTotal += all - forwardTime;
@@ -114,8 +91,8 @@ internal static class TimeCommand
         for (var i = 0; i < layers.Count; i++)
         {
             var name = layers[i].Name.PadLeft(width);
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}\tforward: {forward[i] / iterations:F5} ms."));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}\tbackward: {backward[i] / iterations:F5} ms."));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}\tforward: {clocks.Forward[i] / iterations:F5} ms."));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}\tbackward: {clocks.Backward[i] / iterations:F5} ms."));
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Average Forward pass: {forwardTotal / iterations:F5} ms."));
@@ -123,5 +100,23 @@ internal static class TimeCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Average Forward-Backward: {(forwardTotal + backwardTotal) / iterations:F5} ms."));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Total Time: {total.Elapsed.TotalMilliseconds:F3} ms."));
         output.WriteLine("*** Benchmark ends ***");
+    }
+
+    /// <summary>Adds up each layer's forward and backward milliseconds as the net runs.</summary>
+    private sealed class LayerClocks(int layerCount) : NetObserver
+    {
+        private readonly Stopwatch _clock = new();
+
+        public double[] Forward { get; } = new double[layerCount];
+
+        public double[] Backward { get; } = new double[layerCount];
+
+        public override void BeforeForward(NetStep layer) => _clock.Restart();
+
+        public override void AfterForward(NetStep layer, float loss) => Forward[layer.Index] += _clock.Elapsed.TotalMilliseconds;
+
+        public override void BeforeBackward(NetStep layer) => _clock.Restart();
+
+        public override void AfterBackward(NetStep layer) => Backward[layer.Index] += _clock.Elapsed.TotalMilliseconds;
     }
 }

@@ -46,7 +46,9 @@ internal static class TrainCommand
             }
 
             using var services = environment.BuildServices(result);
-            var parameter = MessageFile.ReadText<SolverParameter>(solverFile, RunnerEnvironment.Reader(services));
+            var schema = RunnerEnvironment.Schema(services);
+            var document = MessageFile.ReadDocument<SolverParameter>(solverFile, schema);
+            var parameter = document.Message;
             if (result.GetValue(iterations) is { } maxIter)
             {
                 if (maxIter < 0)
@@ -82,12 +84,13 @@ internal static class TrainCommand
             using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, sigintEffect));
             using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => OnSignal(c, sighupEffect));
 
-            log.Info("solver", "Initializing solver from parameters: \n" + Text.PrototxtWriter.Write(parameter).TrimEnd());
+            log.Info("solver", "Initializing solver from parameters: \n" + schema.Write(parameter).TrimEnd());
             var solver = services.GetRequiredService<SolverFactory>().Create(parameter, new SolverOptions
             {
                 SolverFile = solverFile,
                 Log = log,
-                Reader = RunnerEnvironment.Reader(services),
+                Schema = schema,
+                Source = document.Source,
                 RequestedAction = () =>
                 {
                     var action = requested;

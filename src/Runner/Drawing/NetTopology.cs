@@ -76,19 +76,19 @@ internal sealed class NetTopology
 
         for (var i = 0; i < net.Layers.Count; i++)
         {
-            var bottoms = new BlobVersion[net.Bottoms[i].Count];
+            var bottoms = new BlobVersion[net.Steps[i].Bottom.Count];
             for (var j = 0; j < bottoms.Length; j++)
             {
-                bottoms[j] = Read(net.Bottoms[i][j]);
+                bottoms[j] = Read(net.Steps[i].Bottom[j]);
                 bottoms[j].Consumers.Add((i, j));
             }
 
-            var tops = new BlobVersion[net.Tops[i].Count];
+            var tops = new BlobVersion[net.Steps[i].Top.Count];
             var inPlace = false;
             for (var k = 0; k < tops.Length; k++)
             {
-                var blob = net.Tops[i][k];
-                inPlace |= net.Bottoms[i].Any(bottom => ReferenceEquals(bottom, blob));
+                var blob = net.Steps[i].Top[k];
+                inPlace |= net.Steps[i].Bottom.Any(bottom => ReferenceEquals(bottom, blob));
                 var version = current.TryGetValue(blob, out var previous) ? previous.Version + 1 : 0;
                 tops[k] = new BlobVersion(blob, blobIndex[blob], version, i, k);
                 topology.Versions.Add(tops[k]);

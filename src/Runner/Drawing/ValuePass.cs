@@ -1,4 +1,3 @@
-using LayerNet.Errors;
 using LayerNet.Nets;
 
 namespace LayerNet.Runner.Drawing;
@@ -9,7 +8,7 @@ namespace LayerNet.Runner.Drawing;
 /// edge of the graph.
 /// </summary>
 /// <remarks>
-/// Runs the same layer calls as <see cref="Net.Forward"/> and <see cref="Net.Backward"/>, in the same order.
+/// Watches <see cref="Net.Forward"/> and <see cref="Net.Backward"/> run, layer by layer.
 /// After Split insertion every value has at most one reader that is not an in-place successor, so the gradient of
 /// a value is the bottom diff its reader leaves; a value nobody reads has the gradient its loss weight sets.
 /// </remarks>
@@ -28,17 +27,8 @@ internal static class ValuePass
             }
         }
 
-        var loss = 0f;
-        for (var i = 0; i < net.Layers.Count; i++)
-        {
-            loss += Guard(net, i, "forward", () => net.ForwardRange(i, i + 1));
-            foreach (var top in topology.Tops[i])
-            {
-                top.Data = ValueSummary.Of(top.Blob.Data);
-            }
-        }
-
-        topology.Loss = loss;
+        var recorder = new Recorder(topology);
+        topology.Loss = net.Forward(recorder);
         net.ClearParamDiffs();
         foreach (var version in topology.Versions)
         {
@@ -48,49 +38,39 @@ internal static class ValuePass
             }
         }
 
-        for (var i = net.Layers.Count - 1; i >= 0; i--)
+        net.Backward(recorder);
+        foreach (var step in net.Steps)
         {
-            if (!net.LayerNeedBackward[i])
-            {
-                continue;
-            }
-
-            var layer = net.Layers[i];
-            Guard(net, i, "backward", () =>
-            {
-                layer.Backward(net.Tops[i], net.BottomNeedBackward[i], net.Bottoms[i]);
-                return 0f;
-            });
-            for (var j = 0; j < topology.Bottoms[i].Length; j++)
-            {
-                if (net.BottomNeedBackward[i][j])
-                {
-                    topology.Bottoms[i][j].Diff = ValueSummary.Of(topology.Bottoms[i][j].Blob.Diff);
-                }
-            }
-        }
-
-        for (var i = 0; i < net.Layers.Count; i++)
-        {
-            var layer = net.Layers[i];
+            var layer = step.Layer;
             for (var k = 0; k < layer.Blobs.Count; k++)
             {
-                var hasGradient = net.LayerNeedBackward[i] && layer.ParamPropagateDown(k);
-                topology.ParameterValues[(i, k)] = (ValueSummary.Of(layer.Blobs[k].Data), hasGradient ? ValueSummary.Of(layer.Blobs[k].Diff) : null);
+                var hasGradient = step.NeedsBackward && layer.ParamPropagateDown(k);
+                topology.ParameterValues[(step.Index, k)] = (ValueSummary.Of(layer.Blobs[k].Data), hasGradient ? ValueSummary.Of(layer.Blobs[k].Diff) : null);
             }
         }
     }
 
-    private static float Guard(Net net, int index, string pass, Func<float> run)
+    /// <summary>Records each value as its layer writes it, and each gradient as its reader completes it.</summary>
+    private sealed class Recorder(NetTopology topology) : NetObserver
     {
-        try
+        public override void AfterForward(NetStep layer, float loss)
         {
-            return run();
+            foreach (var top in topology.Tops[layer.Index])
+            {
+                top.Data = ValueSummary.Of(top.Blob.Data);
+            }
         }
-        catch (Exception exception) when (exception is not LayerNetException and not OutOfMemoryException)
+
+        public override void AfterBackward(NetStep layer)
         {
-            // As Net.Forward and Net.Backward say it: which layer, where it is defined, what it threw.
-            throw net.Layers[index].Error($"{pass} failed: {exception.GetType().Name}: {exception.Message}", exception);
+            var bottoms = topology.Bottoms[layer.Index];
+            for (var j = 0; j < bottoms.Length; j++)
+            {
+                if (layer.PropagateDown[j])
+                {
+                    bottoms[j].Diff = ValueSummary.Of(bottoms[j].Blob.Diff);
+                }
+            }
         }
     }
 }

@@ -47,7 +47,7 @@ public sealed class BinaryFuzzTests
             var seed = FuzzSettings.Seed + 5_000_000 + i;
             var mutator = new Mutator(seed);
             File.WriteAllBytes(path, mutator.MutateBytes(original));
-            Check(path, () => net.CopyTrainedLayersFrom(MessageFile.ReadBinary<NetParameter>(path), $"'{path}'"), () => $"{FuzzSettings.Describe(seed)}: init_iter_0.caffemodel with {mutator.Describe()}");
+            Check(path, () => net.CopyTrainedLayersFrom(MessageFile.ReadBinary<NetParameter>(path, FuzzServices.Schema), $"'{path}'"), () => $"{FuzzSettings.Describe(seed)}: init_iter_0.caffemodel with {mutator.Describe()}");
         }
     }
 
@@ -57,9 +57,10 @@ public sealed class BinaryFuzzTests
         var original = File.ReadAllBytes(_folder.File("two_layer_iter_2000.solverstate"));
         var solverFile = _folder.File("solver.prototxt");
         File.WriteAllText(solverFile, "net: \"net.prototxt\" base_lr: 1e-4 lr_policy: \"fixed\" max_iter: 0 random_seed: 1701 snapshot_after_train: false\n");
+        var document = FuzzServices.Reader.ReadDocument<SolverParameter>(solverFile);
         var solver = FuzzServices.Solvers.Create(
-            FuzzServices.Reader.ReadFile<SolverParameter>(solverFile),
-            new SolverOptions { SolverFile = solverFile, Reader = FuzzServices.Reader });
+            document.Message,
+            new SolverOptions { SolverFile = solverFile, Schema = FuzzServices.Schema, Source = document.Source });
         var path = _folder.File("mutated.solverstate");
         var count = FuzzSettings.Count(60);
         for (var i = 0; i < count; i++)
@@ -75,7 +76,7 @@ public sealed class BinaryFuzzTests
     public void Corrupted_hdf5_files_give_one_line_errors_naming_the_file()
     {
         var original = File.ReadAllBytes(_folder.File("data.h5"));
-        var parameter = FuzzServices.Reader.ReadFile<NetParameter>(_folder.File("net.prototxt"));
+        var (parameter, source) = FuzzServices.Reader.ReadDocument<NetParameter>(_folder.File("net.prototxt"));
         var path = _folder.File("data.h5");
         var count = FuzzSettings.Count(150);
         for (var i = 0; i < count; i++)
@@ -83,7 +84,7 @@ public sealed class BinaryFuzzTests
             var seed = FuzzSettings.Seed + 7_000_000 + i;
             var mutator = new Mutator(seed);
             File.WriteAllBytes(path, mutator.MutateBytes(original));
-            Check(path, () => new Net(parameter, FuzzServices.Layers, new NetOptions { State = new NetState { Phase = Phase.Train } }).Forward(), () => $"{FuzzSettings.Describe(seed)}: data.h5 with {mutator.Describe()}");
+            Check(path, () => new Net(parameter, FuzzServices.Layers, new NetOptions { State = new NetState { Phase = Phase.Train }, Source = source }).Forward(), () => $"{FuzzSettings.Describe(seed)}: data.h5 with {mutator.Describe()}");
         }
     }
 
@@ -148,8 +149,11 @@ public sealed class BinaryFuzzTests
         });
     }
 
-    private Net TwoLayerNet() =>
-        new(FuzzServices.Reader.ReadFile<NetParameter>(_folder.File("net.prototxt")), FuzzServices.Layers, new NetOptions { State = new NetState { Phase = Phase.Train }, Random = new RandomSource(1) });
+    private Net TwoLayerNet()
+    {
+        var (parameter, source) = FuzzServices.Reader.ReadDocument<NetParameter>(_folder.File("net.prototxt"));
+        return new(parameter, FuzzServices.Layers, new NetOptions { State = new NetState { Phase = Phase.Train }, Random = new RandomSource(1), Source = source });
+    }
 
     private static byte[] Gunzip(byte[] bytes)
     {

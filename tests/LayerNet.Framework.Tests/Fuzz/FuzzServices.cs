@@ -15,6 +15,9 @@ internal static class FuzzServices
     /// <summary>The reader that knows idx_data_param and the other extensions of the standard layers.</summary>
     public static PrototxtReader Reader => Provider.Value.GetRequiredService<PrototxtReader>();
 
+    /// <summary>The schema's extensions of the standard layers, for binary files and the solver.</summary>
+    public static ParameterExtensions Schema => Provider.Value.GetRequiredService<ParameterExtensions>();
+
     /// <summary>The layer factory over the standard layers.</summary>
     public static LayerFactory Layers => Provider.Value.GetRequiredService<LayerFactory>();
 

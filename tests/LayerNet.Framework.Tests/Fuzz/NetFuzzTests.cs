@@ -1,3 +1,4 @@
+using LayerNet.Text;
 using Caffe;
 using LayerNet.Fillers;
 using LayerNet.Nets;
@@ -58,10 +59,10 @@ public sealed class NetFuzzTests
             var path = folder.File("net.prototxt");
             File.WriteAllText(path, text);
             string Describe() => $"{FuzzSettings.Describe(seed)}: {name} with {mutator.Describe()}";
-            NetParameter parameter;
+            TextDocument<NetParameter> document;
             try
             {
-                parameter = FuzzServices.Reader.ReadFile<NetParameter>(path);
+                document = FuzzServices.Reader.ReadDocument<NetParameter>(path);
             }
             catch (LayerNet.Errors.LayerNetException)
             {
@@ -72,7 +73,7 @@ public sealed class NetFuzzTests
             var thrown = Watchdog.Run(
                 () =>
                 {
-                    var net = new Net(parameter, FuzzServices.Layers, new NetOptions { State = new NetState { Phase = phase }, Random = new RandomSource((ulong)seed) });
+                    var net = new Net(document.Message, FuzzServices.Layers, new NetOptions { State = new NetState { Phase = phase }, Random = new RandomSource((ulong)seed), Source = document.Source });
                     try
                     {
                         net.ForwardBackward();
@@ -106,9 +107,9 @@ public sealed class NetFuzzTests
             layer { name: "in" type: "Input" top: "x" input_param { shape { dim: 64 dim: {{dim}} } } }
             layer { name: "ip" type: "InnerProduct" bottom: "x" top: "y" inner_product_param { num_output: {{dim}} } }
             """;
-        var parameter = FuzzServices.Reader.Parse<NetParameter>(text, "net.prototxt");
+        var (parameter, source) = FuzzServices.Reader.ParseDocument<NetParameter>(text, "net.prototxt");
 
-        var thrown = Watchdog.Run(() => _ = new Net(parameter, FuzzServices.Layers), TimeBound, () => $"dim {dim}");
+        var thrown = Watchdog.Run(() => _ = new Net(parameter, FuzzServices.Layers, new NetOptions { Source = source }), TimeBound, () => $"dim {dim}");
 
         var error = FuzzInputs.AssertUserError(thrown, () => $"dim {dim}");
         Assert.That(error, Is.Not.Null);

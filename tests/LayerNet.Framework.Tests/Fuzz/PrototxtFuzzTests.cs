@@ -102,11 +102,11 @@ public sealed class PrototxtFuzzTests
                 {
                     if (isSolver)
                     {
-                        FuzzServices.Reader.ReadFile<SolverParameter>(path);
+                        _ = FuzzServices.Reader.ReadDocument<SolverParameter>(path);
                     }
                     else
                     {
-                        FuzzServices.Reader.ReadFile<NetParameter>(path);
+                        _ = FuzzServices.Reader.ReadDocument<NetParameter>(path);
                     }
                 },
                 TimeBound,

@@ -10,9 +10,10 @@ public sealed class LayerFactoryTests
     [Test]
     public void An_unknown_type_names_the_layer_the_place_the_nearest_type_and_all_registered_types()
     {
-        var parameter = new PrototxtReader().Parse<NetParameter>("name: \"n\"\nlayer { name: \"ip1\" type: \"InnerProdcut\" }\n", "net.prototxt").Layer[0];
+        var (net, source) = new PrototxtReader().ParseDocument<NetParameter>("name: \"n\"\nlayer { name: \"ip1\" type: \"InnerProdcut\" }\n", "net.prototxt");
+        var origin = Origin.At(source.Child(NetParameter.LayerFieldNumber, 0)!.Position);
 
-        var error = Assert.Throws<LayerNetException>(() => TestNets.Factory.Create(parameter));
+        var error = Assert.Throws<LayerNetException>(() => TestNets.Factory.Create(net.Layer[0], origin));
 
         var registered = string.Join(", ", TestNets.Factory.Registrations.Select(r => r.TypeName));
         Assert.That(

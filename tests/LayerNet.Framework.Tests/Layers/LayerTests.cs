@@ -11,7 +11,11 @@ public sealed class LayerTests
 {
     private static LayerParameter Parse(string text) => new PrototxtReader().Parse<LayerParameter>(text, "layer.prototxt");
 
-    private static Layer Create(string text) => TestNets.Factory.Create(Parse(text));
+    private static Layer Create(string text)
+    {
+        var (parameter, source) = new PrototxtReader().ParseDocument<LayerParameter>(text, "layer.prototxt");
+        return TestNets.Factory.Create(parameter, Origin.At(source.Position));
+    }
 
     [TestCase(1, 1, "1")]
     [TestCase(2, 2, "2")]
@@ -100,8 +104,8 @@ public sealed class LayerTests
     [Test]
     public void Error_names_the_layer_its_type_and_its_place()
     {
-        var parameter = new PrototxtReader().Parse<NetParameter>("\n\n  layer { name: \"ip1\" type: \"Sigmoid\" }\n", "net.prototxt").Layer[0];
-        var layer = TestNets.Factory.Create(parameter);
+        var (net, source) = new PrototxtReader().ParseDocument<NetParameter>("\n\n  layer { name: \"ip1\" type: \"Sigmoid\" }\n", "net.prototxt");
+        var layer = TestNets.Factory.Create(net.Layer[0], Origin.At(source.Child(NetParameter.LayerFieldNumber, 0)!.Position));
 
         var error = layer.Error("something is wrong");
 

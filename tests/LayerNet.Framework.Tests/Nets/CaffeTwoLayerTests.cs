@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Files;
+using LayerNet.Plugins;
 using LayerNet.Testing;
 using LayerNet.Text;
 
@@ -12,9 +13,9 @@ public sealed class CaffeTwoLayerTests
     public void The_first_forward_pass_from_Caffes_initial_weights_gives_Caffes_loss()
     {
         // The HDF5 source list data.txt is relative; the layer finds it beside the model file.
-        var parameter = new PrototxtReader().ReadFile<NetParameter>(Fixtures.File("caffe", "two_layer", "net.prototxt"));
+        var parameter = new PrototxtReader().ReadDocument<NetParameter>(Fixtures.File("caffe", "two_layer", "net.prototxt"));
         var net = TestNets.Build(parameter, new NetState { Phase = Phase.Train });
-        net.CopyTrainedLayersFrom(MessageFile.ReadBinary<NetParameter>(Fixtures.File("caffe", "two_layer", "init_iter_0.caffemodel")), "init_iter_0.caffemodel");
+        net.CopyTrainedLayersFrom(MessageFile.ReadBinary<NetParameter>(Fixtures.File("caffe", "two_layer", "init_iter_0.caffemodel"), ParameterExtensions.None), "init_iter_0.caffemodel");
 
         var loss = net.Forward();
 

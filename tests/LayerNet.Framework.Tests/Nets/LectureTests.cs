@@ -12,7 +12,7 @@ public sealed class LectureTests
 
     private static Net RunForwardBackward(string file)
     {
-        var parameter = new PrototxtReader().ReadFile<NetParameter>(Fixtures.InRepository("models", "lecture", file));
+        var parameter = new PrototxtReader().ReadDocument<NetParameter>(Fixtures.InRepository("models", "lecture", file)).Message;
         parameter.ForceBackward = true;
         var net = TestNets.Build(parameter, new NetState { Phase = Phase.Train });
         net.ForwardBackward();
@@ -35,7 +35,7 @@ public sealed class LectureTests
     [Test]
     public void The_circuit_reports_f_as_its_loss()
     {
-        var parameter = new PrototxtReader().ReadFile<NetParameter>(Fixtures.InRepository("models", "lecture", "circuit.prototxt"));
+        var parameter = new PrototxtReader().ReadDocument<NetParameter>(Fixtures.InRepository("models", "lecture", "circuit.prototxt")).Message;
         var net = TestNets.Build(parameter, new NetState { Phase = Phase.Train });
 
         Assert.That(net.Forward(), Is.EqualTo(-12).Within(Printed));

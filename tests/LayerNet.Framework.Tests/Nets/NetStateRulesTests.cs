@@ -59,7 +59,7 @@ public sealed class NetStateRulesTests
     {
         var parameter = TestNets.Parse("state { phase: TEST stage: \"deploy\" }\n" + Rules);
 
-        var net = new Net(parameter, TestNets.Factory);
+        var net = new Net(parameter.Message, TestNets.Factory, new NetOptions { Source = parameter.Source });
 
         Assert.That(net.Phase, Is.EqualTo(Phase.Test));
         Assert.That(net.Layers.Select(l => l.Name), Does.Contain("deploy").And.Contain("test_only").And.Not.Contain("train_only"));

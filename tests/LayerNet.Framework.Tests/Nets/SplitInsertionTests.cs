@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Nets;
+using LayerNet.Text;
 
 namespace LayerNet.Framework.Tests.Nets;
 
@@ -34,7 +35,7 @@ public sealed class SplitInsertionTests
     [Test]
     public void A_top_feeding_two_layers_gets_a_split_with_Caffes_names()
     {
-        var layers = SplitInsertion.Insert(TestNets.Parse(TwoConsumers).Layer);
+        var layers = Parameters(SplitInsertion.Insert(Definitions(TestNets.Parse(TwoConsumers))));
 
         Assert.That(layers.Select(l => l.Name), Is.EqualTo(new[] { "x", "ip", "h_ip_0_split", "t1", "t2", "loss1", "loss2" }));
         var split = layers[2];
@@ -56,7 +57,7 @@ public sealed class SplitInsertionTests
             layer { name: "s3" type: "Sigmoid" bottom: "b" top: "e" }
             """);
 
-        var layers = SplitInsertion.Insert(parameter.Layer);
+        var layers = Parameters(SplitInsertion.Insert(Definitions(parameter)));
 
         Assert.That(layers[1].Name, Is.EqualTo("b_data_1_split"));
         Assert.That(layers[1].Top, Is.EqualTo(new[] { "b_data_1_split_0", "b_data_1_split_1", "b_data_1_split_2" }));
@@ -72,7 +73,7 @@ public sealed class SplitInsertionTests
             layer { name: "next" type: "Sigmoid" bottom: "s" top: "t" }
             """);
 
-        var layers = SplitInsertion.Insert(parameter.Layer);
+        var layers = Parameters(SplitInsertion.Insert(Definitions(parameter)));
 
         Assert.That(layers.Select(l => l.Name), Is.EqualTo(new[] { "data", "sig", "s_sig_0_split", "next" }));
         Assert.That(layers[2].LossWeight, Is.EqualTo(new[] { 3f, 0f }));
@@ -120,4 +121,8 @@ public sealed class SplitInsertionTests
         Assert.That(loss, Is.EqualTo(5f).Within(1e-6));
         Assert.That(net.FindLayer("ip")!.Blobs[0].Diff.ToArray(), Is.EqualTo(new[] { 2.5f, 2.5f }).Within(1e-6f));
     }
+
+    private static LayerDefinition[] Definitions(TextDocument<NetParameter> net) => [.. net.Message.Layer.Select(layer => new LayerDefinition(layer, default))];
+
+    private static List<LayerParameter> Parameters(List<LayerDefinition> definitions) => [.. definitions.Select(definition => definition.Parameter)];
 }

@@ -19,12 +19,16 @@ internal static class TestNets
     /// <summary>A factory over the standard layers.</summary>
     public static LayerFactory Factory => SharedFactory.Value;
 
-    /// <summary>Reads model text as if it were the file net.prototxt.</summary>
-    public static NetParameter Parse(string text) => new PrototxtReader().Parse<NetParameter>(text, FileName);
+    /// <summary>Reads model text as if it were the file net.prototxt, with where its layers are.</summary>
+    public static TextDocument<NetParameter> Parse(string text) => new PrototxtReader().ParseDocument<NetParameter>(text, FileName);
 
     /// <summary>Builds a net from model text.</summary>
     public static Net Build(string text, Phase phase = Phase.Train, ulong seed = 0) =>
         Build(Parse(text), new NetState { Phase = phase }, seed);
+
+    /// <summary>Builds a net from model text read with its positions, in the given state; errors point into the text.</summary>
+    public static Net Build(TextDocument<NetParameter> document, NetState state, ulong seed = 0) =>
+        new(document.Message, Factory, new NetOptions { State = state, Random = new LayerNet.Fillers.RandomSource(seed), Source = document.Source });
 
     /// <summary>Builds a net from a parsed definition in the given state.</summary>
     public static Net Build(NetParameter parameter, NetState state, ulong seed = 0) =>

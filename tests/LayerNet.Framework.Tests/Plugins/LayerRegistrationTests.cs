@@ -82,8 +82,7 @@ public sealed class LayerRegistrationTests
     [Test]
     public void Registering_a_type_name_twice_names_both_sources()
     {
-        var builder = new ServiceCollection().AddLayerNet().AddStandardLayers();
-        builder.CurrentSource = "plugins/MyLayers.dll";
+        var builder = new ServiceCollection().AddLayerNet().AddStandardLayers().For("plugins/MyLayers.dll");
 
         var error = Assert.Throws<LayerNetException>(() => builder.AddLayer<ScaleLayer>("Sigmoid"));
 
@@ -114,12 +113,11 @@ public sealed class LayerRegistrationTests
     }
 
     [Test]
-    public void AddStandardLayers_restores_the_current_source()
+    public void A_plugin_builder_attributes_its_registrations_and_leaves_the_built_in_ones_alone()
     {
         var builder = new ServiceCollection().AddLayerNet();
-        builder.CurrentSource = "plugin.dll";
 
-        builder.AddStandardLayers().AddLayer<ScaleLayer>("Scale2");
+        builder.AddStandardLayers().For("plugin.dll").AddLayer<ScaleLayer>("Scale2");
 
         var factory = builder.Services.AddSingleton(new Scale()).BuildServiceProvider().GetRequiredService<LayerFactory>();
         Assert.That(factory.Registrations.Single(r => r.TypeName == "Scale2").Source, Is.EqualTo("plugin.dll"));

@@ -52,9 +52,9 @@ public sealed class ResumeTests
     public void Caffes_final_snapshot_restores_and_training_continues_from_its_loss()
     {
         var solverFile = Fixtures.File("caffe", "two_layer", "solver.prototxt");
-        var parameter = TrainingRun.ReadSolver(solverFile);
-        parameter.SnapshotAfterTrain = false;
-        var solver = TrainingRun.Create(parameter, solverFile);
+        var document = TrainingRun.ReadSolver(solverFile);
+        document.Message.SnapshotAfterTrain = false;
+        var solver = TrainingRun.Create(document, solverFile);
         var losses = new List<float>();
         solver.IterationCompleted += s => losses.Add(s.LastLoss);
 

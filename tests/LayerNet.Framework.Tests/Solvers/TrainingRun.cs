@@ -19,12 +19,19 @@ internal static partial class TrainingRun
         return services.BuildServiceProvider().GetRequiredService<SolverFactory>();
     });
 
+    private static readonly Lazy<ParameterExtensions> Schema = new(() =>
+    {
+        var services = new ServiceCollection();
+        services.AddLayerNet().AddStandardLayers();
+        return services.BuildServiceProvider().GetRequiredService<ParameterExtensions>();
+    });
+
     /// <summary>The factory over the standard layers and solvers.</summary>
     public static SolverFactory Solvers => Factory.Value;
 
-    /// <summary>Reads a solver prototxt.</summary>
-    public static SolverParameter ReadSolver(string path) =>
-        new PrototxtReader().Parse<SolverParameter>(File.ReadAllText(path), path);
+    /// <summary>Reads a solver prototxt, with where its messages are (for errors and for the folder of nets written in it).</summary>
+    public static TextDocument<SolverParameter> ReadSolver(string path) =>
+        new PrototxtReader().ParseDocument<SolverParameter>(File.ReadAllText(path), path);
 
     /// <summary>Parses solver prototxt text as if it were the file <paramref name="path"/>.</summary>
     public static SolverParameter ParseSolver(string text, string path = "solver.prototxt") =>
@@ -36,7 +43,11 @@ internal static partial class TrainingRun
 
     /// <summary>Creates the solver a parameter describes, logging into <paramref name="log"/> when given.</summary>
     public static Solver Create(SolverParameter parameter, string? solverFile = null, TextWriter? log = null) =>
-        Solvers.Create(parameter, new SolverOptions { SolverFile = solverFile, Log = new TrainingLog(log) });
+        Solvers.Create(parameter, new SolverOptions { SolverFile = solverFile, Log = new TrainingLog(log), Schema = Schema.Value });
+
+    /// <summary>Creates the solver a solver file describes, its errors pointing into the file.</summary>
+    public static Solver Create(TextDocument<SolverParameter> solver, string? solverFile = null, TextWriter? log = null) =>
+        Solvers.Create(solver.Message, new SolverOptions { SolverFile = solverFile, Log = new TrainingLog(log), Schema = Schema.Value, Source = solver.Source });
 
     /// <summary>
     /// The training losses a log shows, in order, as (iteration, loss text): the lines

@@ -138,11 +138,12 @@ public sealed class TwoLayerAcceptanceTests
     private static (Solver Solver, string Log) Train(TemporaryFolder folder, int maxIter, string? resumeFrom)
     {
         var solverFile = folder.File("solver.prototxt");
-        var parameter = TrainingRun.ReadSolver(solverFile);
+        var solver0 = TrainingRun.ReadSolver(solverFile);
+        var parameter = solver0.Message;
         parameter.Weights.Add("init_iter_0.caffemodel");
         parameter.MaxIter = maxIter;
         using var log = new StringWriter(CultureInfo.InvariantCulture);
-        var solver = TrainingRun.Create(parameter, solverFile, log);
+        var solver = TrainingRun.Create(solver0, solverFile, log);
         solver.Solve(resumeFrom);
         return (solver, log.ToString());
     }

@@ -1,6 +1,7 @@
 using Caffe;
 using Google.Protobuf;
 using LayerNet.Errors;
+using LayerNet.Plugins;
 using LayerNet.Text;
 
 namespace LayerNet.Framework.Tests.Text;
@@ -11,6 +12,8 @@ namespace LayerNet.Framework.Tests.Text;
 /// </summary>
 public sealed class PrototxtExtensionTests
 {
+    private static readonly ParameterExtensions Schema = SchemaOf(TextFormatTestExtensionsReflection.Descriptor);
+
     private static readonly PrototxtReader Reader = new(TextFormatTestExtensionsReflection.Descriptor.Extensions.UnorderedExtensions
         .Where(e => e.Name != "priority" || e.FullName == "layernet.test.priority"));
 
@@ -28,11 +31,11 @@ public sealed class PrototxtExtensionTests
     [Test]
     public void An_extension_is_read_by_its_bare_name_when_unambiguous()
     {
-        var layer = Reader.Parse<LayerParameter>("scale_shift_param { shift: 1 } priority: 3", "net.prototxt");
+        var (layer, source) = Reader.ParseDocument<LayerParameter>("scale_shift_param { shift: 1 } priority: 3", "net.prototxt");
 
         Assert.That(layer.GetExtension(TextFormatTestExtensionsExtensions.ScaleShiftParam).Shift, Is.EqualTo(1f));
         Assert.That(layer.GetExtension(TextFormatTestExtensionsExtensions.Priority), Is.EqualTo(3));
-        Assert.That(SourcePositions.Get(layer.GetExtension(TextFormatTestExtensionsExtensions.ScaleShiftParam)),
+        Assert.That(source.Child(TextFormatTestExtensionsExtensions.ScaleShiftParam.FieldNumber)?.Position,
             Is.EqualTo(new SourcePosition("net.prototxt", 1, 1)));
     }
 
@@ -109,7 +112,7 @@ public sealed class PrototxtExtensionTests
         layer.GetOrInitializeExtension(TextFormatTestExtensionsExtensions.Tags).Add(["t1", "t2"]);
         layer.SetExtension(TextFormatTestExtensionsExtensions.Priority, 0);
 
-        var text = PrototxtWriter.Write(layer);
+        var text = PrototxtWriter.Write(layer, Schema);
 
         Assert.That(text, Is.EqualTo("""
             name: "a"
@@ -132,7 +135,14 @@ public sealed class PrototxtExtensionTests
         var layer = new LayerParameter { Name = "a" };
         var before = layer.Clone();
 
-        Assert.That(PrototxtWriter.Write(layer), Is.EqualTo("name: \"a\"\n"));
+        Assert.That(PrototxtWriter.Write(layer, Schema), Is.EqualTo("name: \"a\"\n"));
         Assert.That(layer, Is.EqualTo(before));
+    }
+
+    private static ParameterExtensions SchemaOf(Google.Protobuf.Reflection.FileDescriptor file)
+    {
+        var schema = new ParameterExtensions();
+        schema.Add(file);
+        return schema;
     }
 }

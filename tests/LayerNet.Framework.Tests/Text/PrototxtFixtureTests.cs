@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using LayerNet.Testing;
+using LayerNet.Plugins;
 using LayerNet.Text;
 
 namespace LayerNet.Framework.Tests.Text;
@@ -34,7 +35,7 @@ public sealed class PrototxtFixtureTests
     [TestCaseSource(nameof(CaffeFiles))]
     public void Reading_gives_the_bytes_protoc_gave(string file, string typeName)
     {
-        var message = new PrototxtReader().ReadFile(DescriptorOf(typeName), Fixtures.File("caffe-prototxt", file));
+        var message = new PrototxtReader().ReadDocument(DescriptorOf(typeName), Fixtures.File("caffe-prototxt", file)).Message;
 
         var expected = File.ReadAllBytes(Fixtures.File("caffe-prototxt", Path.ChangeExtension(file, ".pb")));
         Assert.That(message.ToByteArray(), Is.EqualTo(expected));
@@ -45,10 +46,10 @@ public sealed class PrototxtFixtureTests
     {
         var descriptor = DescriptorOf(typeName);
         var reader = new PrototxtReader();
-        var message = reader.ReadFile(descriptor, Fixtures.File("caffe-prototxt", file));
+        var message = reader.ReadDocument(descriptor, Fixtures.File("caffe-prototxt", file)).Message;
 
-        var text = PrototxtWriter.Write(message);
+        var text = PrototxtWriter.Write(message, ParameterExtensions.None);
 
-        Assert.That(reader.Parse(descriptor, text), Is.EqualTo(message));
+        Assert.That(reader.ParseDocument(descriptor, text).Message, Is.EqualTo(message));
     }
 }

@@ -218,7 +218,7 @@ public sealed class PrototxtReaderErrorTests
     {
         var path = Path.Combine("no-such-folder", "net.prototxt");
 
-        var error = Assert.Throws<LayerNetException>(() => Reader.ReadFile<NetParameter>(path))!;
+        var error = Assert.Throws<LayerNetException>(() => Reader.ReadDocument<NetParameter>(path))!;
 
         Assert.That(error.Message, Is.EqualTo($"cannot read model file '{path}': no such file"));
     }
@@ -228,7 +228,7 @@ public sealed class PrototxtReaderErrorTests
     {
         var folder = Path.GetTempPath();
 
-        var error = Assert.Throws<LayerNetException>(() => Reader.ReadFile(NetParameter.Descriptor, folder))!;
+        var error = Assert.Throws<LayerNetException>(() => Reader.ReadDocument(NetParameter.Descriptor, folder))!;
 
         Assert.That(error.Message, Is.EqualTo($"cannot read model file '{folder}': it is a folder, not a file"));
     }
@@ -242,7 +242,7 @@ public sealed class PrototxtReaderErrorTests
             var path = Path.Combine(folder.FullName, "net.prototxt");
             File.WriteAllText(path, "\uFEFFname: 'n'\nlayer { nmae: 'a' }");
 
-            var error = Assert.Throws<LayerNetException>(() => Reader.ReadFile<NetParameter>(path))!;
+            var error = Assert.Throws<LayerNetException>(() => Reader.ReadDocument<NetParameter>(path))!;
 
             Assert.That(error.Message, Is.EqualTo($"{path}(2,9): unknown field 'nmae' in caffe.LayerParameter; did you mean 'name'?"));
         }

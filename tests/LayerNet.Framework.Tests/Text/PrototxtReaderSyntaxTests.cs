@@ -205,7 +205,7 @@ public sealed class PrototxtReaderSyntaxTests
     [Test]
     public void The_descriptor_overload_builds_the_described_message()
     {
-        var message = Reader.Parse(LayerParameter.Descriptor, "name: 'a'", "net.prototxt");
+        var message = Reader.ParseDocument(LayerParameter.Descriptor, "name: 'a'", "net.prototxt").Message;
 
         Assert.That(message, Is.EqualTo(new LayerParameter { Name = "a" }));
     }
@@ -213,17 +213,17 @@ public sealed class PrototxtReaderSyntaxTests
     [Test]
     public void Positions_are_kept_for_the_top_level_and_every_nested_message()
     {
-        var net = Reader.Parse<NetParameter>("\n  name: 'n'\nlayer {\n  name: 'a'\n\tinclude { phase: TRAIN }\n}\nlayer [ { name: 'b' } ]", "net.prototxt");
+        var net = Reader.ParseDocument<NetParameter>("\n  name: 'n'\nlayer {\n  name: 'a'\n\tinclude { phase: TRAIN }\n}\nlayer [ { name: 'b' } ]", "net.prototxt").Source;
 
-        Assert.That(SourcePositions.Get(net), Is.EqualTo(new SourcePosition("net.prototxt", 2, 3)));
-        Assert.That(SourcePositions.Get(net.Layer[0]), Is.EqualTo(new SourcePosition("net.prototxt", 3, 1)));
-        Assert.That(SourcePositions.Get(net.Layer[0].Include[0]), Is.EqualTo(new SourcePosition("net.prototxt", 5, 2)));
-        Assert.That(SourcePositions.Get(net.Layer[1]), Is.EqualTo(new SourcePosition("net.prototxt", 7, 9)));
+        Assert.That(net.Position, Is.EqualTo(new SourcePosition("net.prototxt", 2, 3)));
+        Assert.That(net.Child(NetParameter.LayerFieldNumber, 0)?.Position, Is.EqualTo(new SourcePosition("net.prototxt", 3, 1)));
+        Assert.That(net.Child(NetParameter.LayerFieldNumber, 0)?.Child(LayerParameter.IncludeFieldNumber, 0)?.Position, Is.EqualTo(new SourcePosition("net.prototxt", 5, 2)));
+        Assert.That(net.Child(NetParameter.LayerFieldNumber, 1)?.Position, Is.EqualTo(new SourcePosition("net.prototxt", 7, 9)));
     }
 
     [Test]
     public void An_empty_text_is_positioned_at_its_start() =>
-        Assert.That(SourcePositions.Get(Reader.Parse<NetParameter>("", "x")), Is.EqualTo(new SourcePosition("x", 1, 1)));
+        Assert.That(Reader.ParseDocument<NetParameter>("", "x").Source.Position, Is.EqualTo(new SourcePosition("x", 1, 1)));
 
     [Test]
     public void A_large_file_is_read_quickly()

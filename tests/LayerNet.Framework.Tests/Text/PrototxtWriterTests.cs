@@ -1,5 +1,6 @@
 using Caffe;
 using Google.Protobuf;
+using LayerNet.Plugins;
 using LayerNet.Text;
 
 namespace LayerNet.Framework.Tests.Text;
@@ -10,7 +11,7 @@ public sealed class PrototxtWriterTests
     private static readonly PrototxtReader Reader = new();
 
     private static void AssertRoundTrip(AllTypes message) =>
-        Assert.That(Reader.Parse<AllTypes>(PrototxtWriter.Write(message)), Is.EqualTo(message));
+        Assert.That(Reader.Parse<AllTypes>(PrototxtWriter.Write(message, ParameterExtensions.None)), Is.EqualTo(message));
 
     [Test]
     public void A_net_is_printed_in_protoc_style()
@@ -21,7 +22,7 @@ public sealed class PrototxtWriterTests
         layer.Include.Add(new NetStateRule { Phase = Phase.Train });
         net.Layer.Add(layer);
 
-        Assert.That(PrototxtWriter.Write(net), Is.EqualTo("""
+        Assert.That(PrototxtWriter.Write(net, ParameterExtensions.None), Is.EqualTo("""
             name: "n"
             layer {
               name: "pool1"
@@ -43,18 +44,18 @@ public sealed class PrototxtWriterTests
 
     [Test]
     public void An_empty_message_prints_nothing() =>
-        Assert.That(PrototxtWriter.Write(new NetParameter()), Is.Empty);
+        Assert.That(PrototxtWriter.Write(new NetParameter(), ParameterExtensions.None), Is.Empty);
 
     [Test]
     public void An_empty_nested_message_prints_empty_braces() =>
-        Assert.That(PrototxtWriter.Write(new LayerParameter { PoolingParam = new PoolingParameter() }), Is.EqualTo("pooling_param {\n}\n"));
+        Assert.That(PrototxtWriter.Write(new LayerParameter { PoolingParam = new PoolingParameter() }, ParameterExtensions.None), Is.EqualTo("pooling_param {\n}\n"));
 
     [Test]
     public void Strings_and_bytes_are_c_escaped()
     {
         var message = new AllTypes { FString = "a\"b'c\\d\n\t\r\u0001é", FBytes = ByteString.CopyFrom(0, 0xFF, (byte)'A') };
 
-        Assert.That(PrototxtWriter.Write(message), Is.EqualTo("f_string: \"a\\\"b\\'c\\\\d\\n\\t\\r\\001\\303\\251\"\nf_bytes: \"\\000\\377A\"\n"));
+        Assert.That(PrototxtWriter.Write(message, ParameterExtensions.None), Is.EqualTo("f_string: \"a\\\"b\\'c\\\\d\\n\\t\\r\\001\\303\\251\"\nf_bytes: \"\\000\\377A\"\n"));
         AssertRoundTrip(message);
     }
 
@@ -67,20 +68,20 @@ public sealed class PrototxtWriterTests
     [TestCase(float.NegativeInfinity, "-inf")]
     [TestCase(-0f, "-0")]
     public void Floats_are_printed_shortest(float value, string expected) =>
-        Assert.That(PrototxtWriter.Write(new AllTypes { FFloat = value }), Is.EqualTo($"f_float: {expected}\n"));
+        Assert.That(PrototxtWriter.Write(new AllTypes { FFloat = value }, ParameterExtensions.None), Is.EqualTo($"f_float: {expected}\n"));
 
     [TestCase(0.1, "0.1")]
     [TestCase(1.0 / 3, "0.3333333333333333")]
     [TestCase(1e300, "1e+300")]
     [TestCase(double.NegativeInfinity, "-inf")]
     public void Doubles_are_printed_shortest(double value, string expected) =>
-        Assert.That(PrototxtWriter.Write(new AllTypes { FDouble = value }), Is.EqualTo($"f_double: {expected}\n"));
+        Assert.That(PrototxtWriter.Write(new AllTypes { FDouble = value }, ParameterExtensions.None), Is.EqualTo($"f_double: {expected}\n"));
 
     [Test]
     public void Nan_is_printed_with_its_sign()
     {
-        Assert.That(PrototxtWriter.Write(new AllTypes { FFloat = BitConverter.Int32BitsToSingle(0x7FC00000) }), Is.EqualTo("f_float: nan\n"));
-        Assert.That(PrototxtWriter.Write(new AllTypes { FDouble = double.NaN }), Is.EqualTo("f_double: -nan\n"));
+        Assert.That(PrototxtWriter.Write(new AllTypes { FFloat = BitConverter.Int32BitsToSingle(0x7FC00000) }, ParameterExtensions.None), Is.EqualTo("f_float: nan\n"));
+        Assert.That(PrototxtWriter.Write(new AllTypes { FDouble = double.NaN }, ParameterExtensions.None), Is.EqualTo("f_double: -nan\n"));
         AssertRoundTrip(new AllTypes { FFloat = float.NaN, FDouble = double.NaN });
     }
 
@@ -101,7 +102,7 @@ public sealed class PrototxtWriterTests
                     message.FDouble = 0;
                 }
 
-                Assert.That(Reader.Parse<AllTypes>(PrototxtWriter.Write(message)), Is.EqualTo(message), PrototxtWriter.Write(message));
+                Assert.That(Reader.Parse<AllTypes>(PrototxtWriter.Write(message, ParameterExtensions.None)), Is.EqualTo(message), PrototxtWriter.Write(message, ParameterExtensions.None));
             }
         }
 
@@ -135,7 +136,7 @@ public sealed class PrototxtWriterTests
     {
         var pooling = new PoolingParameter { Pool = PoolingParameter.Types.PoolMethod.Max, Stride = 1 };
 
-        var text = PrototxtWriter.Write(pooling);
+        var text = PrototxtWriter.Write(pooling, ParameterExtensions.None);
 
         Assert.That(text, Is.EqualTo("pool: MAX\nstride: 1\n"));
         Assert.That(Reader.Parse<PoolingParameter>(text).ToByteArray(), Is.EqualTo(pooling.ToByteArray()));
@@ -143,5 +144,5 @@ public sealed class PrototxtWriterTests
 
     [Test]
     public void An_enum_value_without_a_name_is_printed_as_its_number() =>
-        Assert.That(PrototxtWriter.Write(new AllTypes { FColor = (AllTypes.Types.Color)5 }), Is.EqualTo("f_color: 5\n"));
+        Assert.That(PrototxtWriter.Write(new AllTypes { FColor = (AllTypes.Types.Color)5 }, ParameterExtensions.None), Is.EqualTo("f_color: 5\n"));
 }

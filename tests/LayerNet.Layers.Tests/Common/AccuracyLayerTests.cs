@@ -148,8 +148,7 @@ public sealed class AccuracyLayerTests
     public void A_top_k_above_the_class_count_is_an_error()
     {
         var parameter = Definition(5);
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 80, 1));
-        var layer = new AccuracyLayer(parameter);
+        var layer = Layer.ConstructAt(Origin.At(new SourcePosition("net.prototxt", 80, 1)), () => new AccuracyLayer(parameter));
         var scores = Scores();
         scores.Name = "score";
 

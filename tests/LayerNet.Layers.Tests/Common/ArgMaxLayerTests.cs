@@ -126,8 +126,7 @@ public sealed class ArgMaxLayerTests
     public void A_top_k_above_the_entries_per_item_is_an_error()
     {
         var parameter = Definition(5);
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 90, 1));
-        var layer = new ArgMaxLayer(parameter);
+        var layer = Layer.ConstructAt(Origin.At(new SourcePosition("net.prototxt", 90, 1)), () => new ArgMaxLayer(parameter));
         var bottom = Items();
         bottom.Name = "score";
 

@@ -11,6 +11,8 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class BatchNormLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 30, 1));
+
     private static LayerParameter Definition(Phase phase = Phase.Train, bool? useGlobalStats = null, float movingAverageFraction = 0.999f)
     {
         var p = new BatchNormParameter { MovingAverageFraction = movingAverageFraction };
@@ -20,7 +22,6 @@ public sealed class BatchNormLayerTests
         }
 
         var parameter = new LayerParameter { Name = "bn1", Type = "BatchNorm", Phase = phase, BatchNormParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 30, 1));
         return parameter;
     }
 
@@ -37,7 +38,7 @@ public sealed class BatchNormLayerTests
         // One channel (a 2-D bottom of 4 x 1): mean 2.5, variance 1.25.
         var bottom = BlobBuilder.FromValues([4, 1], 1f, 2f, 3f, 4f);
         var top = new Blob();
-        var layer = new BatchNormLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(Definition()));
         layer.SetUp([bottom], [top]);
 
         layer.Forward([bottom], [top]);
@@ -52,7 +53,7 @@ public sealed class BatchNormLayerTests
         // Channel 0 holds 1, 3 | 5, 7 (mean 4, variance 5); channel 1 holds 2, 2 | 2, 2 (mean 2, variance 0); m = 4.
         var bottom = BlobBuilder.FromValues([2, 2, 2], 1f, 3f, 2f, 2f, 5f, 7f, 2f, 2f);
         var top = new Blob();
-        var layer = new BatchNormLayer(Definition(movingAverageFraction: 0.5f));
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(Definition(movingAverageFraction: 0.5f)));
         layer.SetUp([bottom], [top]);
 
         layer.Forward([bottom], [top]);
@@ -76,7 +77,7 @@ public sealed class BatchNormLayerTests
         // mu = 8 / 2 = 4 and var = 18 / 2 = 9 for channel 0; mu = -2 / 2 = -1 and var = 2 / 2 = 1 for channel 1.
         var bottom = BlobBuilder.FromValues([1, 2, 2], 1f, 7f, -1f, 1f);
         var top = new Blob();
-        var layer = new BatchNormLayer(Definition(Phase.Test));
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(Definition(Phase.Test)));
         layer.SetGivenBlobs(Statistics(8f, -2f, 18f, 2f, 2f));
         layer.SetUp([bottom], [top]);
 
@@ -92,7 +93,7 @@ public sealed class BatchNormLayerTests
     {
         var bottom = BlobBuilder.FromValues([1, 2], 1f, -2f);
         var top = new Blob();
-        var layer = new BatchNormLayer(Definition(Phase.Test));
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(Definition(Phase.Test)));
         layer.SetGivenBlobs(Statistics(5f, 5f, 5f, 5f, 0f));
         layer.SetUp([bottom], [top]);
 
@@ -108,7 +109,7 @@ public sealed class BatchNormLayerTests
     [TestCase(Phase.Test, false, false)]
     public void Use_global_stats_defaults_to_the_test_phase(Phase phase, bool? useGlobalStats, bool expected)
     {
-        var layer = new BatchNormLayer(Definition(phase, useGlobalStats));
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(Definition(phase, useGlobalStats)));
 
         layer.SetUp([new Blob(2, 3)], [new Blob()]);
 
@@ -120,7 +121,7 @@ public sealed class BatchNormLayerTests
     {
         var parameter = Definition();
         parameter.Param.Add(new ParamSpec { LrMult = 0f, DecayMult = 0f });
-        var layer = new BatchNormLayer(parameter);
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(parameter));
 
         layer.SetUp([new Blob(2, 3, 4, 5)], [new Blob()]);
 
@@ -136,7 +137,7 @@ public sealed class BatchNormLayerTests
         var parameter = Definition();
         parameter.Param.Add(new ParamSpec { LrMult = 0f });
         parameter.Param.Add(new ParamSpec { DecayMult = 0f });
-        var layer = new BatchNormLayer(parameter);
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(parameter));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3)], [new Blob()]));
 
@@ -148,7 +149,7 @@ public sealed class BatchNormLayerTests
     [Test]
     public void Given_statistics_of_the_wrong_shape_are_an_error()
     {
-        var layer = new BatchNormLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(Definition()));
         layer.SetGivenBlobs([new Blob(3), new Blob(3), new Blob(1)]);
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 2)], [new Blob()]));
@@ -159,7 +160,7 @@ public sealed class BatchNormLayerTests
     [Test]
     public void A_bottom_with_other_channels_after_set_up_is_an_error()
     {
-        var layer = new BatchNormLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(Definition()));
         layer.SetUp([new Blob(2, 3)], [new Blob()]);
 
         var error = Assert.Throws<LayerNetException>(() => layer.Reshape([new Blob(2, 4) { Name = "data" }], [new Blob()]));
@@ -172,7 +173,7 @@ public sealed class BatchNormLayerTests
     {
         // Caffe's test: a 5 x 2 x 3 x 4 Gaussian bottom, step 1e-2, threshold 1e-4, every top element.
         var bottom = BlobBuilder.Gaussian(new RandomSource(1701), 0f, 1f, 5, 2, 3, 4);
-        var layer = new BatchNormLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(Definition()));
 
         new GradientChecker(1e-2f, 1e-4f).CheckGradientExhaustive(layer, [bottom], [new Blob()]);
     }
@@ -181,7 +182,7 @@ public sealed class BatchNormLayerTests
     public void Training_gradient_in_place_matches_finite_differences()
     {
         var bottom = BlobBuilder.Gaussian(new RandomSource(1702), 0f, 1f, 4, 3, 2);
-        var layer = new BatchNormLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(Definition()));
 
         new GradientChecker(1e-2f, 1e-4f).CheckGradientExhaustive(layer, [bottom], [bottom]);
     }
@@ -190,7 +191,7 @@ public sealed class BatchNormLayerTests
     public void Global_statistics_gradient_to_the_bottom_and_the_statistics_matches_finite_differences()
     {
         var bottom = BlobBuilder.Gaussian(new RandomSource(1703), 0f, 1f, 3, 2, 2, 2);
-        var layer = new BatchNormLayer(Definition(Phase.Test));
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(Definition(Phase.Test)));
         layer.SetGivenBlobs(Statistics(0.8f, -1.2f, 3f, 1.6f, 2f));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, [bottom], [new Blob()]);
@@ -200,7 +201,7 @@ public sealed class BatchNormLayerTests
     public void Global_statistics_gradient_in_place_matches_finite_differences()
     {
         var bottom = BlobBuilder.Gaussian(new RandomSource(1704), 0f, 1f, 3, 2, 2);
-        var layer = new BatchNormLayer(Definition(Phase.Train, useGlobalStats: true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new BatchNormLayer(Definition(Phase.Train, useGlobalStats: true)));
         layer.SetGivenBlobs(Statistics(0.8f, -1.2f, 3f, 1.6f, 2f));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, [bottom], [bottom]);

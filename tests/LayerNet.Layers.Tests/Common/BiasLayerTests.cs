@@ -11,6 +11,8 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class BiasLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 50, 3));
+
     private static LayerParameter Definition(int axis = 1, int numAxes = 1, bool randomFiller = false)
     {
         var p = new BiasParameter { Axis = axis, NumAxes = numAxes };
@@ -20,7 +22,6 @@ public sealed class BiasLayerTests
         }
 
         var parameter = new LayerParameter { Name = "bias1", Type = "Bias", BiasParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 50, 3));
         return parameter;
     }
 
@@ -38,7 +39,7 @@ public sealed class BiasLayerTests
     [Test]
     public void Forward_adds_each_channel_its_bias()
     {
-        var layer = new BiasLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new BiasLayer(Definition()));
         layer.SetGivenBlobs([BlobBuilder.FromValues([3], 10f, 0f, -1f)]);
 
         Assert.That(Run(layer, Input()), Is.EqualTo(new[] { 11f, 12f, 3f, 4f, 4f, 5f, 17f, 18f, 9f, 10f, 10f, 11f }).Within(1e-6f));
@@ -47,7 +48,7 @@ public sealed class BiasLayerTests
     [Test]
     public void Forward_with_the_bias_as_second_bottom_on_the_last_axis_adds_it()
     {
-        var layer = new BiasLayer(Definition(axis: -1));
+        var layer = Layer.ConstructAt(DefinedAt, () => new BiasLayer(Definition(axis: -1)));
 
         Assert.That(
             Run(layer, Input(), BlobBuilder.FromValues([2], 0.5f, -0.5f)),
@@ -57,7 +58,7 @@ public sealed class BiasLayerTests
     [Test]
     public void Set_up_fills_a_zero_bias_of_the_covered_axes_by_default()
     {
-        var layer = new BiasLayer(Definition(axis: 1, numAxes: 2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new BiasLayer(Definition(axis: 1, numAxes: 2)));
 
         layer.SetUp([new Blob(2, 3, 4, 5)], [new Blob()]);
 
@@ -73,7 +74,7 @@ public sealed class BiasLayerTests
     public void Gradient_with_a_learned_bias_matches_finite_differences(int axis, int numAxes)
     {
         var bottom = BlobBuilder.Gaussian(new RandomSource(1701), 0f, 1f, 2, 3, 2, 2);
-        var layer = new BiasLayer(Definition(axis, numAxes, randomFiller: true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new BiasLayer(Definition(axis, numAxes, randomFiller: true)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, [bottom], [new Blob()]);
     }
@@ -83,7 +84,7 @@ public sealed class BiasLayerTests
     {
         var random = new RandomSource(1702);
         Blob[] bottom = [BlobBuilder.Gaussian(random, 0f, 1f, 2, 3, 2, 2), BlobBuilder.Gaussian(random, 0f, 1f, 3, 2)];
-        var layer = new BiasLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new BiasLayer(Definition()));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, bottom, [new Blob()]);
     }
@@ -92,7 +93,7 @@ public sealed class BiasLayerTests
     public void Gradient_in_place_matches_finite_differences()
     {
         var bottom = BlobBuilder.Gaussian(new RandomSource(1703), 0f, 1f, 2, 3, 4);
-        var layer = new BiasLayer(Definition(randomFiller: true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new BiasLayer(Definition(randomFiller: true)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, [bottom], [bottom]);
     }
@@ -100,7 +101,7 @@ public sealed class BiasLayerTests
     [Test]
     public void A_bias_bottom_that_does_not_match_is_an_error()
     {
-        var layer = new BiasLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new BiasLayer(Definition()));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3, 4) { Name = "x" }, new Blob(3, 5) { Name = "b" }], [new Blob()]));
 
@@ -112,7 +113,7 @@ public sealed class BiasLayerTests
     [Test]
     public void A_given_bias_of_the_wrong_shape_is_an_error()
     {
-        var layer = new BiasLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new BiasLayer(Definition()));
         layer.SetGivenBlobs([new Blob(4)]);
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3)], [new Blob()]));
@@ -123,7 +124,7 @@ public sealed class BiasLayerTests
     [Test]
     public void Negative_num_axes_other_than_minus_one_is_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new BiasLayer(Definition(numAxes: -2)));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new BiasLayer(Definition(numAxes: -2))));
 
         Assert.That(
             error.Message,

@@ -11,6 +11,8 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class ConcatLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 80, 1));
+
     private static LayerParameter Definition(int? axis = null, uint? concatDim = null)
     {
         var p = new ConcatParameter();
@@ -25,7 +27,6 @@ public sealed class ConcatLayerTests
         }
 
         var parameter = new LayerParameter { Name = "concat", Type = "Concat", ConcatParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 80, 1));
         return parameter;
     }
 
@@ -40,7 +41,7 @@ public sealed class ConcatLayerTests
     {
         var bottom = HandBottoms();
         var top = new Blob();
-        var layer = new ConcatLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConcatLayer(Definition()));
         layer.SetUp(bottom, [top]);
 
         layer.Forward(bottom, [top]);
@@ -54,7 +55,7 @@ public sealed class ConcatLayerTests
     {
         var bottom = HandBottoms();
         var top = new Blob();
-        var layer = new ConcatLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConcatLayer(Definition()));
         layer.SetUp(bottom, [top]);
         layer.Forward(bottom, [top]);
         top.Data.CopyTo(top.Diff);
@@ -70,7 +71,7 @@ public sealed class ConcatLayerTests
     public void Concatenating_along_axis_0_adds_the_items(int axis, int[] expected)
     {
         var top = new Blob();
-        new ConcatLayer(Definition(axis)).SetUp([new Blob(2, 3, 2), new Blob(3, 3, 2)], [top]);
+        Layer.ConstructAt(DefinedAt, () => new ConcatLayer(Definition(axis))).SetUp([new Blob(2, 3, 2), new Blob(3, 3, 2)], [top]);
 
         Assert.That(top.Shape, Is.EqualTo(expected));
     }
@@ -79,7 +80,7 @@ public sealed class ConcatLayerTests
     public void The_legacy_concat_dim_selects_the_axis()
     {
         var top = new Blob();
-        new ConcatLayer(Definition(concatDim: 2)).SetUp([new Blob(2, 3, 2), new Blob(2, 3, 5)], [top]);
+        Layer.ConstructAt(DefinedAt, () => new ConcatLayer(Definition(concatDim: 2))).SetUp([new Blob(2, 3, 2), new Blob(2, 3, 5)], [top]);
 
         Assert.That(top.Shape, Is.EqualTo(new[] { 2, 3, 7 }));
     }
@@ -89,7 +90,7 @@ public sealed class ConcatLayerTests
     {
         var bottom = BlobBuilder.FromValues([2, 2], 1f, 2f, 3f, 4f);
         var top = new Blob();
-        var layer = new ConcatLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConcatLayer(Definition()));
         layer.SetUp([bottom], [top]);
 
         layer.Forward([bottom], [top]);
@@ -107,7 +108,7 @@ public sealed class ConcatLayerTests
         var second = new[] { 2, 3, 2 };
         second[axis < 0 ? axis + 3 : axis] = 1;
         Blob[] bottom = [BlobBuilder.Gaussian(random, 0f, 1f, 2, 3, 2), BlobBuilder.Gaussian(random, 0f, 1f, second), BlobBuilder.Gaussian(random, 0f, 1f, 2, 3, 2)];
-        var layer = new ConcatLayer(Definition(axis));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConcatLayer(Definition(axis)));
 
         new GradientChecker(1e-2f, 1e-2f).CheckGradientExhaustive(layer, bottom, [new Blob()]);
     }
@@ -115,7 +116,7 @@ public sealed class ConcatLayerTests
     [Test]
     public void Axis_and_concat_dim_together_are_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new ConcatLayer(Definition(1, 1)));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new ConcatLayer(Definition(1, 1))));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(80,1): layer 'concat' (Concat): give concat_param.axis or the legacy concat_param.concat_dim, not both"));
     }
@@ -123,7 +124,7 @@ public sealed class ConcatLayerTests
     [Test]
     public void Bottoms_that_differ_off_the_axis_are_an_error()
     {
-        var layer = new ConcatLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConcatLayer(Definition()));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3, 2) { Name = "a" }, new Blob(2, 3, 4) { Name = "b" }], [new Blob()]));
 
@@ -135,7 +136,7 @@ public sealed class ConcatLayerTests
     [Test]
     public void A_concat_dim_out_of_range_is_an_error()
     {
-        var layer = new ConcatLayer(Definition(concatDim: 3));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConcatLayer(Definition(concatDim: 3)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3, 2) { Name = "a" }, new Blob(2, 3, 2)], [new Blob()]));
 

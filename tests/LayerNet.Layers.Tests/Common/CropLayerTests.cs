@@ -11,12 +11,13 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class CropLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 120, 1));
+
     private static LayerParameter Definition(int axis = 2, params uint[] offsets)
     {
         var p = new CropParameter { Axis = axis };
         p.Offset.Add(offsets);
         var parameter = new LayerParameter { Name = "crop", Type = "Crop", CropParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 120, 1));
         return parameter;
     }
 
@@ -48,7 +49,7 @@ public sealed class CropLayerTests
     {
         var bottom = Indexed(2, 2, 4, 5);
         var top = new Blob();
-        var layer = new CropLayer(Definition(2, 1, 2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new CropLayer(Definition(2, 1, 2)));
         layer.SetUp([bottom, new Blob(1, 1, 2, 3)], [top]);
 
         layer.Forward([bottom, new Blob(1, 1, 2, 3)], [top]);
@@ -65,7 +66,7 @@ public sealed class CropLayerTests
     {
         var bottom = Indexed(3, 3, 3, 3);
         var top = new Blob();
-        var layer = new CropLayer(Definition(0, 1));
+        var layer = Layer.ConstructAt(DefinedAt, () => new CropLayer(Definition(0, 1)));
         Blob[] bottoms = [bottom, new Blob(1, 2, 1, 2)];
         layer.SetUp(bottoms, [top]);
 
@@ -80,7 +81,7 @@ public sealed class CropLayerTests
     {
         var bottom = Indexed(1, 1, 3, 3);
         var top = new Blob();
-        var layer = new CropLayer(Definition(-1));
+        var layer = Layer.ConstructAt(DefinedAt, () => new CropLayer(Definition(-1)));
         Blob[] bottoms = [bottom, new Blob(7, 7, 7, 2)];
         layer.SetUp(bottoms, [top]);
 
@@ -97,7 +98,7 @@ public sealed class CropLayerTests
         var reference = new Blob(1, 1, 2, 2);
         reference.Diff.Fill(7f);
         var top = new Blob();
-        var layer = new CropLayer(Definition(2, 1));
+        var layer = Layer.ConstructAt(DefinedAt, () => new CropLayer(Definition(2, 1)));
         layer.SetUp([bottom, reference], [top]);
         layer.Forward([bottom, reference], [top]);
         bottom.Diff.Fill(9f);
@@ -117,7 +118,7 @@ public sealed class CropLayerTests
     {
         var random = new RandomSource(1701);
         Blob[] bottom = [BlobBuilder.Gaussian(random, 0f, 1f, 2, 3, 4, 5), BlobBuilder.Gaussian(random, 0f, 1f, 1, 2, 2, 3)];
-        var layer = new CropLayer(Definition(axis, offsets));
+        var layer = Layer.ConstructAt(DefinedAt, () => new CropLayer(Definition(axis, offsets)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, bottom, [new Blob()], checkBottom: 0);
     }
@@ -125,7 +126,7 @@ public sealed class CropLayerTests
     [Test]
     public void A_crop_past_the_bottom_is_an_error()
     {
-        var layer = new CropLayer(Definition(2, 2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new CropLayer(Definition(2, 2)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 1, 4, 4) { Name = "data" }, new Blob(1, 1, 3, 3)], [new Blob()]));
 
@@ -137,7 +138,7 @@ public sealed class CropLayerTests
     [Test]
     public void Offsets_not_one_per_cropped_axis_are_an_error()
     {
-        var layer = new CropLayer(Definition(1, 0, 0));
+        var layer = Layer.ConstructAt(DefinedAt, () => new CropLayer(Definition(1, 0, 0)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 1, 4, 4), new Blob(1, 1, 3, 3)], [new Blob()]));
 
@@ -149,7 +150,7 @@ public sealed class CropLayerTests
     [Test]
     public void Bottoms_with_different_axis_counts_are_an_error()
     {
-        var layer = new CropLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new CropLayer(Definition()));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 1, 4, 4) { Name = "data" }, new Blob(3, 3) { Name = "like" }], [new Blob()]));
 

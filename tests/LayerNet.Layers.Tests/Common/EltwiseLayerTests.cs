@@ -12,12 +12,13 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class EltwiseLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 21, 1));
+
     private static LayerParameter Definition(EltwiseOp operation, bool stableProductGradient = true, params float[] coefficients)
     {
         var p = new EltwiseParameter { Operation = operation, StableProdGrad = stableProductGradient };
         p.Coeff.Add(coefficients);
         var parameter = new LayerParameter { Name = "mix", Type = "Eltwise", EltwiseParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 21, 1));
         return parameter;
     }
 
@@ -42,7 +43,7 @@ public sealed class EltwiseLayerTests
     private static float[] Run(LayerParameter parameter, Blob[] bottom)
     {
         var top = new Blob();
-        var layer = new EltwiseLayer(parameter);
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(parameter));
         layer.SetUp(bottom, [top]);
         layer.Forward(bottom, [top]);
         Assert.That(top.Shape, Is.EqualTo(bottom[0].Shape));
@@ -73,7 +74,7 @@ public sealed class EltwiseLayerTests
     {
         var bottom = HandBottoms();
         var top = new Blob();
-        var layer = new EltwiseLayer(Definition(EltwiseOp.Max));
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(EltwiseOp.Max)));
         layer.SetUp(bottom, [top]);
 
         layer.Forward(bottom, [top]);
@@ -92,7 +93,7 @@ public sealed class EltwiseLayerTests
     {
         Blob[] bottom = [BlobBuilder.FromValues([1], 1f), BlobBuilder.FromValues([1], 1f), BlobBuilder.FromValues([1], 1f)];
         var top = new Blob();
-        var layer = new EltwiseLayer(Definition(EltwiseOp.Max));
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(EltwiseOp.Max)));
         layer.SetUp(bottom, [top]);
 
         layer.Forward(bottom, [top]);
@@ -107,7 +108,7 @@ public sealed class EltwiseLayerTests
     {
         var bottom = HandBottoms();
         var top = new Blob();
-        var layer = new EltwiseLayer(Definition(EltwiseOp.Prod, stableProductGradient: false));
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(EltwiseOp.Prod, stableProductGradient: false)));
         layer.SetUp(bottom, [top]);
 
         layer.Forward(bottom, [top]);
@@ -122,7 +123,7 @@ public sealed class EltwiseLayerTests
     [TestCase(false)]
     public void Prod_gradient_matches_finite_differences(bool stableProductGradient)
     {
-        var layer = new EltwiseLayer(Definition(EltwiseOp.Prod, stableProductGradient));
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(EltwiseOp.Prod, stableProductGradient)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientEltwise(layer, Bottoms(), [new Blob()]);
     }
@@ -130,7 +131,7 @@ public sealed class EltwiseLayerTests
     [Test]
     public void Sum_gradient_matches_finite_differences()
     {
-        var layer = new EltwiseLayer(Definition(EltwiseOp.Sum));
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(EltwiseOp.Sum)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientEltwise(layer, Bottoms(), [new Blob()]);
     }
@@ -138,7 +139,7 @@ public sealed class EltwiseLayerTests
     [Test]
     public void Sum_with_coefficients_gradient_matches_finite_differences()
     {
-        var layer = new EltwiseLayer(Definition(EltwiseOp.Sum, true, 1f, -0.5f, 2f));
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(EltwiseOp.Sum, true, 1f, -0.5f, 2f)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientEltwise(layer, Bottoms(), [new Blob()]);
     }
@@ -146,7 +147,7 @@ public sealed class EltwiseLayerTests
     [Test]
     public void Max_gradient_matches_finite_differences()
     {
-        var layer = new EltwiseLayer(Definition(EltwiseOp.Max));
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(EltwiseOp.Max)));
 
         new GradientChecker(1e-4f, 1e-3f).CheckGradientEltwise(layer, Bottoms(), [new Blob()]);
     }
@@ -156,7 +157,7 @@ public sealed class EltwiseLayerTests
     {
         var random = new RandomSource(7);
         Blob[] bottom = [BlobBuilder.Uniform(random, -1f, 1f, 2, 3), BlobBuilder.Uniform(random, -1f, 1f, 2, 3)];
-        var layer = new EltwiseLayer(Definition(EltwiseOp.Prod));
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(EltwiseOp.Prod)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, bottom, [new Blob()]);
     }
@@ -164,7 +165,7 @@ public sealed class EltwiseLayerTests
     [Test]
     public void One_bottom_is_an_error()
     {
-        var layer = new EltwiseLayer(Definition(EltwiseOp.Sum));
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(EltwiseOp.Sum)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2)], [new Blob()]));
 
@@ -174,7 +175,7 @@ public sealed class EltwiseLayerTests
     [Test]
     public void Coefficients_not_one_per_bottom_are_an_error()
     {
-        var layer = new EltwiseLayer(Definition(EltwiseOp.Sum, true, 1f, 2f));
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(EltwiseOp.Sum, true, 1f, 2f)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp(Bottoms(), [new Blob()]));
 
@@ -186,7 +187,7 @@ public sealed class EltwiseLayerTests
     [Test]
     public void Coefficients_for_a_product_are_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new EltwiseLayer(Definition(EltwiseOp.Prod, true, 1f, 2f, 3f)));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(EltwiseOp.Prod, true, 1f, 2f, 3f))));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(21,1): layer 'mix' (Eltwise): eltwise_param.coeff is only for operation SUM; PROD takes no coefficients"));
     }
@@ -194,7 +195,7 @@ public sealed class EltwiseLayerTests
     [Test]
     public void Bottoms_of_different_shapes_are_an_error()
     {
-        var layer = new EltwiseLayer(Definition(EltwiseOp.Sum));
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(EltwiseOp.Sum)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3) { Name = "a" }, new Blob(3, 2) { Name = "b" }], [new Blob()]));
 

@@ -145,9 +145,8 @@ public sealed class EmbedLayerTests
     public void A_missing_num_output_is_an_error()
     {
         var parameter = Definition(outputs: 0);
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 12, 3));
 
-        var error = Assert.Throws<LayerNetException>(() => new EmbedLayer(parameter));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(Origin.At(new SourcePosition("net.prototxt", 12, 3)), () => new EmbedLayer(parameter)));
 
         Assert.That(
             error.Message,

@@ -11,10 +11,11 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class FlattenLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 60, 1));
+
     private static LayerParameter Definition(int axis = 1, int endAxis = -1)
     {
         var parameter = new LayerParameter { Name = "flat", Type = "Flatten", FlattenParam = new FlattenParameter { Axis = axis, EndAxis = endAxis } };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 60, 1));
         return parameter;
     }
 
@@ -27,7 +28,7 @@ public sealed class FlattenLayerTests
     public void Merges_the_axes_from_axis_to_end_axis(int axis, int endAxis, int[] expected)
     {
         var top = new Blob();
-        var layer = new FlattenLayer(Definition(axis, endAxis));
+        var layer = Layer.ConstructAt(DefinedAt, () => new FlattenLayer(Definition(axis, endAxis)));
 
         layer.SetUp([new Blob(2, 3, 4, 5)], [top]);
 
@@ -39,7 +40,7 @@ public sealed class FlattenLayerTests
     {
         var bottom = BlobBuilder.FromValues([2, 2, 2], 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f);
         var top = new Blob();
-        var layer = new FlattenLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new FlattenLayer(Definition()));
         layer.SetUp([bottom], [top]);
 
         layer.Forward([bottom], [top]);
@@ -55,7 +56,7 @@ public sealed class FlattenLayerTests
     public void Gradient_matches_finite_differences()
     {
         var bottom = BlobBuilder.Gaussian(new RandomSource(1701), 0f, 1f, 2, 3, 2, 2);
-        var layer = new FlattenLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new FlattenLayer(Definition()));
 
         new GradientChecker(1e-2f, 1e-2f).CheckGradientEltwise(layer, [bottom], [new Blob()]);
     }
@@ -64,7 +65,7 @@ public sealed class FlattenLayerTests
     public void In_place_is_an_error()
     {
         var blob = new Blob(2, 3) { Name = "data" };
-        var layer = new FlattenLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new FlattenLayer(Definition()));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([blob], [blob]));
 
@@ -74,7 +75,7 @@ public sealed class FlattenLayerTests
     [Test]
     public void An_end_axis_before_the_axis_is_an_error()
     {
-        var layer = new FlattenLayer(Definition(2, 1));
+        var layer = Layer.ConstructAt(DefinedAt, () => new FlattenLayer(Definition(2, 1)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3, 4) { Name = "data" }], [new Blob()]));
 
@@ -86,7 +87,7 @@ public sealed class FlattenLayerTests
     [Test]
     public void An_axis_out_of_range_is_an_error()
     {
-        var layer = new FlattenLayer(Definition(1, 3));
+        var layer = Layer.ConstructAt(DefinedAt, () => new FlattenLayer(Definition(1, 3)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3, 4) { Name = "data" }], [new Blob()]));
 

@@ -11,6 +11,8 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class InnerProductLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 14, 3));
+
     private static LayerParameter Definition(uint outputs, bool biasTerm = true, bool transpose = false, int axis = 1)
     {
         return new LayerParameter
@@ -31,7 +33,6 @@ public sealed class InnerProductLayerTests
 
     private static LayerParameter At(LayerParameter parameter)
     {
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 14, 3));
         return parameter;
     }
 
@@ -42,7 +43,7 @@ public sealed class InnerProductLayerTests
         // y = [[1 - 3 + 0.1, 3 - 0.2], [4 - 6 + 0.1, 7.5 - 0.2]].
         var bottom = BlobBuilder.FromValues([2, 3], 1, 2, 3, 4, 5, 6);
         var top = new Blob();
-        var layer = new InnerProductLayer(Definition(2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(Definition(2)));
         layer.SetGivenBlobs([BlobBuilder.FromValues([2, 3], 1, 0, -1, 0.5f, 0.5f, 0.5f), BlobBuilder.FromValues([2], 0.1f, -0.2f)]);
 
         layer.SetUp([bottom], [top]);
@@ -57,7 +58,7 @@ public sealed class InnerProductLayerTests
     {
         var bottom = BlobBuilder.FromValues([2, 3], 1, 2, 3, 4, 5, 6);
         var top = new Blob();
-        var layer = new InnerProductLayer(Definition(2, biasTerm: false, transpose: true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(Definition(2, biasTerm: false, transpose: true)));
         layer.SetGivenBlobs([BlobBuilder.FromValues([3, 2], 1, 0.5f, 0, 0.5f, -1, 0.5f)]);
 
         layer.SetUp([bottom], [top]);
@@ -72,7 +73,7 @@ public sealed class InnerProductLayerTests
         // Each of the 2 x 2 items has K = 3 inputs; W = [[1, 1, 1]] sums them, b = [10].
         var bottom = BlobBuilder.FromValues([2, 2, 3], 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
         var top = new Blob();
-        var layer = new InnerProductLayer(Definition(1, axis: 2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(Definition(1, axis: 2)));
         layer.SetGivenBlobs([BlobBuilder.FromValues([1, 3], 1, 1, 1), BlobBuilder.FromValues([1], 10)]);
 
         layer.SetUp([bottom], [top]);
@@ -87,7 +88,7 @@ public sealed class InnerProductLayerTests
     {
         var bottom = new Blob(2, 3, 4, 5);
         var top = new Blob();
-        var layer = new InnerProductLayer(Definition(10));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(Definition(10)));
 
         layer.SetUp([bottom], [top]);
 
@@ -103,7 +104,7 @@ public sealed class InnerProductLayerTests
     {
         var bottom = new Blob(2, 3, 4, 5);
         var top = new Blob();
-        var layer = new InnerProductLayer(Definition(10, biasTerm: false, transpose: true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(Definition(10, biasTerm: false, transpose: true)));
 
         layer.SetUp([bottom], [top]);
 
@@ -116,7 +117,7 @@ public sealed class InnerProductLayerTests
     {
         var bottom = new Blob(2, 3, 4);
         var top = new Blob();
-        var layer = new InnerProductLayer(Definition(5, axis: -1));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(Definition(5, axis: -1)));
 
         layer.SetUp([bottom], [top]);
 
@@ -130,7 +131,7 @@ public sealed class InnerProductLayerTests
         var random = new RandomSource(1701);
         var bottom = BlobBuilder.Gaussian(random, 0f, 1f, 3, 4);
         var top = new Blob();
-        var layer = new InnerProductLayer(Definition(2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(Definition(2)));
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
         top.Diff.Fill(1f);
@@ -167,7 +168,7 @@ public sealed class InnerProductLayerTests
         var random = new RandomSource(1701);
         var bottom = BlobBuilder.Uniform(random, 0f, 1f, 2, 3, 2, 2);
         var top = new Blob();
-        var layer = new InnerProductLayer(Definition(5, biasTerm, transpose));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(Definition(5, biasTerm, transpose)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, [bottom], [top]);
     }
@@ -179,7 +180,7 @@ public sealed class InnerProductLayerTests
         var random = new RandomSource(1702);
         var bottom = BlobBuilder.Gaussian(random, 0f, 1f, 2, 3, 4);
         var top = new Blob();
-        var layer = new InnerProductLayer(Definition(3, biasTerm, axis: 2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(Definition(3, biasTerm, axis: 2)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, [bottom], [top]);
     }
@@ -189,7 +190,7 @@ public sealed class InnerProductLayerTests
     {
         var parameter = At(new LayerParameter { Name = "ip1", Type = "InnerProduct", InnerProductParam = new InnerProductParameter() });
 
-        var error = Assert.Throws<LayerNetException>(() => new InnerProductLayer(parameter));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(parameter)));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(14,3): layer 'ip1' (InnerProduct): inner_product_param.num_output must be given and positive"));
     }
@@ -197,7 +198,7 @@ public sealed class InnerProductLayerTests
     [Test]
     public void A_given_weight_of_the_wrong_shape_is_an_error()
     {
-        var layer = new InnerProductLayer(At(Definition(2)));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(At(Definition(2))));
         layer.SetGivenBlobs([new Blob(2, 4), new Blob(2)]);
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3)], [new Blob()]));
@@ -209,7 +210,7 @@ public sealed class InnerProductLayerTests
     [Test]
     public void A_given_bias_missing_is_an_error()
     {
-        var layer = new InnerProductLayer(At(Definition(2)));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(At(Definition(2))));
         layer.SetGivenBlobs([new Blob(2, 3)]);
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3)], [new Blob()]));
@@ -222,7 +223,7 @@ public sealed class InnerProductLayerTests
     {
         var bottom = new Blob(2, 3) { Name = "data" };
         var top = new Blob();
-        var layer = new InnerProductLayer(At(Definition(2)));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(At(Definition(2))));
         layer.SetUp([bottom], [top]);
         bottom.Reshape([2, 4]);
 
@@ -236,7 +237,7 @@ public sealed class InnerProductLayerTests
     [Test]
     public void An_axis_out_of_range_is_an_error()
     {
-        var layer = new InnerProductLayer(At(Definition(2, axis: 2)));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(At(Definition(2, axis: 2))));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3) { Name = "data" }], [new Blob()]));
 
@@ -246,7 +247,7 @@ public sealed class InnerProductLayerTests
     [Test]
     public void Two_bottoms_are_an_error()
     {
-        var layer = new InnerProductLayer(At(Definition(2)));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InnerProductLayer(At(Definition(2))));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3), new Blob(2, 3)], [new Blob()]));
 

@@ -12,6 +12,8 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class ReductionLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 100, 1));
+
     private static LayerParameter Definition(ReductionOp operation, int axis = 0, float coeff = 1f)
     {
         var parameter = new LayerParameter
@@ -20,7 +22,6 @@ public sealed class ReductionLayerTests
             Type = "Reduction",
             ReductionParam = new ReductionParameter { Operation = operation, Axis = axis, Coeff = coeff },
         };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 100, 1));
         return parameter;
     }
 
@@ -29,7 +30,7 @@ public sealed class ReductionLayerTests
     private static Blob Run(LayerParameter parameter, Blob bottom)
     {
         var top = new Blob();
-        var layer = new ReductionLayer(parameter);
+        var layer = Layer.ConstructAt(DefinedAt, () => new ReductionLayer(parameter));
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
         return top;
@@ -74,7 +75,7 @@ public sealed class ReductionLayerTests
     {
         var bottom = Input();
         var top = new Blob();
-        var layer = new ReductionLayer(Definition(ReductionOp.Asum, axis: 1, coeff: 2f));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ReductionLayer(Definition(ReductionOp.Asum, axis: 1, coeff: 2f)));
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
         top.Diff[0] = 1f;
@@ -96,7 +97,7 @@ public sealed class ReductionLayerTests
     public void Gradient_matches_finite_differences(ReductionOp operation, int axis, float coeff)
     {
         var bottom = BlobBuilder.Gaussian(new RandomSource(1701), 0f, 1f, 2, 3, 4);
-        var layer = new ReductionLayer(Definition(operation, axis, coeff));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ReductionLayer(Definition(operation, axis, coeff)));
 
         // Caffe's settings; ASUM has a kink at 0, so values within the step of it are not checked.
         new GradientChecker(1e-2f, 2e-3f, kink: 0f, kinkRange: operation == ReductionOp.Asum ? 2e-2f : -1f)
@@ -106,7 +107,7 @@ public sealed class ReductionLayerTests
     [Test]
     public void An_axis_out_of_range_is_an_error()
     {
-        var layer = new ReductionLayer(Definition(ReductionOp.Sum, axis: 2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ReductionLayer(Definition(ReductionOp.Sum, axis: 2)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3) { Name = "data" }], [new Blob()]));
 
@@ -118,7 +119,7 @@ public sealed class ReductionLayerTests
     [Test]
     public void An_unknown_operation_is_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new ReductionLayer(Definition((ReductionOp)7)));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new ReductionLayer(Definition((ReductionOp)7))));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(100,1): layer 'reduce' (Reduction): reduction_param.operation 7 is unknown; expected SUM, ASUM, SUMSQ or MEAN"));
     }

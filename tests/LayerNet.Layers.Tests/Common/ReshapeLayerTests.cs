@@ -11,6 +11,8 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class ReshapeLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 70, 1));
+
     private static LayerParameter Definition(long[] shape, int axis = 0, int numAxes = -1)
     {
         var blobShape = new BlobShape();
@@ -21,14 +23,13 @@ public sealed class ReshapeLayerTests
             Type = "Reshape",
             ReshapeParam = new ReshapeParameter { Shape = blobShape, Axis = axis, NumAxes = numAxes },
         };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 70, 1));
         return parameter;
     }
 
     private static int[] TopShape(LayerParameter parameter, params int[] bottomShape)
     {
         var top = new Blob();
-        new ReshapeLayer(parameter).SetUp([new Blob(bottomShape) { Name = "data" }], [top]);
+        Layer.ConstructAt(DefinedAt, () => new ReshapeLayer(parameter)).SetUp([new Blob(bottomShape) { Name = "data" }], [top]);
         return top.Shape.ToArray();
     }
 
@@ -56,7 +57,7 @@ public sealed class ReshapeLayerTests
     {
         var bottom = BlobBuilder.FromValues([2, 3], 1f, 2f, 3f, 4f, 5f, 6f);
         var top = new Blob();
-        var layer = new ReshapeLayer(Definition([3, -1]));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ReshapeLayer(Definition([3, -1])));
         layer.SetUp([bottom], [top]);
 
         layer.Forward([bottom], [top]);
@@ -74,7 +75,7 @@ public sealed class ReshapeLayerTests
     {
         var bottom = new Blob(2, 3, 6, 5);
         var top = new Blob();
-        var layer = new ReshapeLayer(Definition([0, -1]));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ReshapeLayer(Definition([0, -1])));
         layer.SetUp([bottom], [top]);
 
         bottom.Reshape([4, 3, 2, 5]);
@@ -87,7 +88,7 @@ public sealed class ReshapeLayerTests
     public void Gradient_matches_finite_differences()
     {
         var bottom = BlobBuilder.Gaussian(new RandomSource(1701), 0f, 1f, 2, 3, 2, 2);
-        var layer = new ReshapeLayer(Definition([0, -1, 2]));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ReshapeLayer(Definition([0, -1, 2])));
 
         new GradientChecker(1e-2f, 1e-2f).CheckGradientEltwise(layer, [bottom], [new Blob()]);
     }
@@ -95,7 +96,7 @@ public sealed class ReshapeLayerTests
     [Test]
     public void Two_inferred_dimensions_are_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new ReshapeLayer(Definition([-1, 3, -1])));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new ReshapeLayer(Definition([-1, 3, -1]))));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(70,1): layer 'reshape' (Reshape): reshape_param.shape has -1 at dims 0 and 2; at most one dimension can be inferred"));
     }
@@ -103,7 +104,7 @@ public sealed class ReshapeLayerTests
     [Test]
     public void A_dimension_below_minus_one_is_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new ReshapeLayer(Definition([2, -3])));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new ReshapeLayer(Definition([2, -3]))));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(70,1): layer 'reshape' (Reshape): reshape_param.shape dim 1 is -3; expected a size, 0 to copy the bottom's, or -1 to infer it"));
     }
@@ -144,7 +145,7 @@ public sealed class ReshapeLayerTests
     public void In_place_is_an_error()
     {
         var blob = new Blob(2, 3) { Name = "data" };
-        var layer = new ReshapeLayer(Definition([-1]));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ReshapeLayer(Definition([-1])));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([blob], [blob]));
 

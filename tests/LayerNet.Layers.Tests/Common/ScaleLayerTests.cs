@@ -11,6 +11,8 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class ScaleLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 40, 3));
+
     private static LayerParameter Definition(int axis = 1, int numAxes = 1, bool biasTerm = false, bool randomFillers = false)
     {
         var p = new ScaleParameter { Axis = axis, NumAxes = numAxes, BiasTerm = biasTerm };
@@ -21,7 +23,6 @@ public sealed class ScaleLayerTests
         }
 
         var parameter = new LayerParameter { Name = "scale1", Type = "Scale", ScaleParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 40, 3));
         return parameter;
     }
 
@@ -39,7 +40,7 @@ public sealed class ScaleLayerTests
     [Test]
     public void Forward_multiplies_each_channel_by_its_scale_and_adds_its_bias()
     {
-        var layer = new ScaleLayer(Definition(biasTerm: true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition(biasTerm: true)));
         layer.SetGivenBlobs([BlobBuilder.FromValues([3], 2f, 0f, -1f), BlobBuilder.FromValues([3], 0.5f, 1f, 0f)]);
 
         Assert.That(
@@ -52,7 +53,7 @@ public sealed class ScaleLayerTests
     {
         // Axis 0 with a 2 x 3 scale: each (item, channel) pair gets its own factor.
         var scale = BlobBuilder.FromValues([2, 3], 1f, 2f, 3f, -1f, 0f, 0.5f);
-        var layer = new ScaleLayer(Definition(axis: 0));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition(axis: 0)));
 
         Assert.That(layer.Blobs, Is.Empty);
         Assert.That(
@@ -63,7 +64,7 @@ public sealed class ScaleLayerTests
     [Test]
     public void A_scalar_scale_multiplies_everything()
     {
-        var layer = new ScaleLayer(Definition(numAxes: 0));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition(numAxes: 0)));
         layer.SetGivenBlobs([BlobBuilder.FromValues([], 3f)]);
 
         Assert.That(Run(layer, Input()), Is.EqualTo(Enumerable.Range(1, 12).Select(i => 3f * i).ToArray()).Within(1e-6f));
@@ -72,7 +73,7 @@ public sealed class ScaleLayerTests
     [Test]
     public void Set_up_fills_the_scale_with_ones_and_the_bias_with_zeros_by_default()
     {
-        var layer = new ScaleLayer(Definition(numAxes: -1, biasTerm: true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition(numAxes: -1, biasTerm: true)));
 
         layer.SetUp([new Blob(2, 3, 4)], [new Blob()]);
 
@@ -86,7 +87,7 @@ public sealed class ScaleLayerTests
     [Test]
     public void With_two_bottoms_and_a_bias_the_only_blob_is_the_bias_shaped_like_bottom_1()
     {
-        var layer = new ScaleLayer(Definition(biasTerm: true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition(biasTerm: true)));
 
         layer.SetUp([new Blob(2, 3, 4), new Blob(3, 4)], [new Blob()]);
 
@@ -102,7 +103,7 @@ public sealed class ScaleLayerTests
     public void Gradient_with_a_learned_scale_matches_finite_differences(int axis, int numAxes, bool biasTerm)
     {
         var bottom = BlobBuilder.Gaussian(new RandomSource(1701), 0f, 1f, 2, 3, 2, 2);
-        var layer = new ScaleLayer(Definition(axis, numAxes, biasTerm, randomFillers: true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition(axis, numAxes, biasTerm, randomFillers: true)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, [bottom], [new Blob()]);
     }
@@ -113,7 +114,7 @@ public sealed class ScaleLayerTests
     {
         var random = new RandomSource(1702);
         Blob[] bottom = [BlobBuilder.Gaussian(random, 0f, 1f, 2, 3, 2, 2), BlobBuilder.Gaussian(random, 0f, 1f, 3, 2)];
-        var layer = new ScaleLayer(Definition(biasTerm: biasTerm, randomFillers: true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition(biasTerm: biasTerm, randomFillers: true)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, bottom, [new Blob()]);
     }
@@ -122,7 +123,7 @@ public sealed class ScaleLayerTests
     public void Gradient_in_place_matches_finite_differences()
     {
         var bottom = BlobBuilder.Gaussian(new RandomSource(1703), 0f, 1f, 2, 3, 4);
-        var layer = new ScaleLayer(Definition(biasTerm: true, randomFillers: true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition(biasTerm: true, randomFillers: true)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, [bottom], [bottom]);
     }
@@ -132,7 +133,7 @@ public sealed class ScaleLayerTests
     {
         var random = new RandomSource(1704);
         Blob[] bottom = [BlobBuilder.Gaussian(random, 0f, 1f, 2, 3), BlobBuilder.Gaussian(random, 0f, 1f, 2, 3)];
-        var layer = new ScaleLayer(Definition(axis: 0));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition(axis: 0)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, bottom, [new Blob()]);
     }
@@ -140,7 +141,7 @@ public sealed class ScaleLayerTests
     [Test]
     public void A_scale_bottom_that_does_not_match_is_an_error()
     {
-        var layer = new ScaleLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition()));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3, 4) { Name = "x" }, new Blob(4) { Name = "a" }], [new Blob()]));
 
@@ -152,7 +153,7 @@ public sealed class ScaleLayerTests
     [Test]
     public void Num_axes_past_the_bottom_is_an_error()
     {
-        var layer = new ScaleLayer(Definition(axis: 1, numAxes: 3));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition(axis: 1, numAxes: 3)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3, 4) { Name = "x" }], [new Blob()]));
 
@@ -164,7 +165,7 @@ public sealed class ScaleLayerTests
     [Test]
     public void An_axis_out_of_range_is_an_error()
     {
-        var layer = new ScaleLayer(Definition(axis: 3));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition(axis: 3)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3, 4) { Name = "x" }], [new Blob()]));
 
@@ -174,7 +175,7 @@ public sealed class ScaleLayerTests
     [Test]
     public void Three_bottoms_are_an_error()
     {
-        var layer = new ScaleLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new ScaleLayer(Definition()));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3), new Blob(3), new Blob(3)], [new Blob()]));
 

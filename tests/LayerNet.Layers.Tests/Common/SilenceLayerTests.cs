@@ -11,10 +11,11 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class SilenceLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 50, 1));
+
     private static LayerParameter Definition()
     {
         var parameter = new LayerParameter { Name = "quiet", Type = "Silence" };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 50, 1));
         return parameter;
     }
 
@@ -22,7 +23,7 @@ public sealed class SilenceLayerTests
     public void Forward_leaves_the_bottoms_alone()
     {
         var bottom = BlobBuilder.FromValues([2], 1, 2);
-        var layer = new SilenceLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SilenceLayer(Definition()));
 
         layer.SetUp([bottom], []);
         var loss = layer.Forward([bottom], []);
@@ -38,7 +39,7 @@ public sealed class SilenceLayerTests
         var second = new Blob(3);
         first.Diff.Fill(5f);
         second.Diff.Fill(5f);
-        var layer = new SilenceLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SilenceLayer(Definition()));
         layer.SetUp([first, second], []);
 
         layer.Backward([], [true, false], [first, second]);
@@ -58,13 +59,13 @@ public sealed class SilenceLayerTests
         }
 
         // The objective does not depend on a silenced blob: every gradient must come back zero.
-        new GradientChecker(1e-2f, 1e-3f).CheckGradient(new SilenceLayer(Definition()), bottom, []);
+        new GradientChecker(1e-2f, 1e-3f).CheckGradient(Layer.ConstructAt(DefinedAt, () => new SilenceLayer(Definition())), bottom, []);
     }
 
     [Test]
     public void No_bottom_is_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new SilenceLayer(Definition()).SetUp([], []));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new SilenceLayer(Definition())).SetUp([], []));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(50,1): layer 'quiet' (Silence): expected at least 1 bottom blob, got 0"));
     }
@@ -72,7 +73,7 @@ public sealed class SilenceLayerTests
     [Test]
     public void A_top_is_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new SilenceLayer(Definition()).SetUp([new Blob(1)], [new Blob()]));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new SilenceLayer(Definition())).SetUp([new Blob(1)], [new Blob()]));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(50,1): layer 'quiet' (Silence): expected 0 top blobs, got 1"));
     }

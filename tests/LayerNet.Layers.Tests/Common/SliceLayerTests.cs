@@ -11,6 +11,8 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class SliceLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 90, 1));
+
     private static LayerParameter Definition(int? axis = null, uint? sliceDim = null, params uint[] slicePoints)
     {
         var p = new SliceParameter();
@@ -26,7 +28,6 @@ public sealed class SliceLayerTests
 
         p.SlicePoint.Add(slicePoints);
         var parameter = new LayerParameter { Name = "slice", Type = "Slice", SliceParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 90, 1));
         return parameter;
     }
 
@@ -38,7 +39,7 @@ public sealed class SliceLayerTests
         // 2 x 3 x 2: items [[1 2] [3 4] [5 6]] and [[7 8] [9 10] [11 12]], cut after channel 1.
         var bottom = BlobBuilder.FromValues([2, 3, 2], 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f, 12f);
         var top = Tops(2);
-        var layer = new SliceLayer(Definition(slicePoints: 1));
+        var layer = Layer.ConstructAt(DefinedAt, () => new SliceLayer(Definition(slicePoints: 1)));
         layer.SetUp([bottom], top);
 
         layer.Forward([bottom], top);
@@ -54,7 +55,7 @@ public sealed class SliceLayerTests
     {
         var bottom = BlobBuilder.FromValues([2, 3, 2], 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f, 12f);
         var top = Tops(3);
-        var layer = new SliceLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SliceLayer(Definition()));
         layer.SetUp([bottom], top);
         layer.Forward([bottom], top);
         foreach (var blob in top)
@@ -71,7 +72,7 @@ public sealed class SliceLayerTests
     public void Without_slice_points_the_axis_is_shared_equally()
     {
         var top = Tops(3);
-        new SliceLayer(Definition(axis: -1)).SetUp([new Blob(2, 3, 6)], top);
+        Layer.ConstructAt(DefinedAt, () => new SliceLayer(Definition(axis: -1))).SetUp([new Blob(2, 3, 6)], top);
 
         Assert.That(top.Select(t => t.Shape), Is.All.EqualTo(new[] { 2, 3, 2 }));
     }
@@ -80,7 +81,7 @@ public sealed class SliceLayerTests
     public void The_legacy_slice_dim_selects_the_axis()
     {
         var top = Tops(2);
-        new SliceLayer(Definition(sliceDim: 0, slicePoints: 3)).SetUp([new Blob(5, 2)], top);
+        Layer.ConstructAt(DefinedAt, () => new SliceLayer(Definition(sliceDim: 0, slicePoints: 3))).SetUp([new Blob(5, 2)], top);
 
         Assert.That(top[0].Shape, Is.EqualTo(new[] { 3, 2 }));
         Assert.That(top[1].Shape, Is.EqualTo(new[] { 2, 2 }));
@@ -91,7 +92,7 @@ public sealed class SliceLayerTests
     {
         var bottom = BlobBuilder.FromValues([2, 2], 1f, 2f, 3f, 4f);
         var top = new Blob();
-        var layer = new SliceLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SliceLayer(Definition()));
         layer.SetUp([bottom], [top]);
 
         layer.Forward([bottom], [top]);
@@ -106,7 +107,7 @@ public sealed class SliceLayerTests
     public void Gradient_matches_finite_differences(int axis, uint[] slicePoints)
     {
         var bottom = BlobBuilder.Gaussian(new RandomSource(1701), 0f, 1f, 3, 4, 2);
-        var layer = new SliceLayer(Definition(axis, null, slicePoints));
+        var layer = Layer.ConstructAt(DefinedAt, () => new SliceLayer(Definition(axis, null, slicePoints)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, [bottom], Tops(slicePoints.Length == 0 ? 2 : slicePoints.Length + 1));
     }
@@ -114,7 +115,7 @@ public sealed class SliceLayerTests
     [Test]
     public void Slice_points_out_of_order_are_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new SliceLayer(Definition(slicePoints: [2, 2])));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new SliceLayer(Definition(slicePoints: [2, 2]))));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(90,1): layer 'slice' (Slice): slice_param.slice_point must increase strictly from above 0: slice_point 1 is 2, after 2"));
     }
@@ -122,7 +123,7 @@ public sealed class SliceLayerTests
     [Test]
     public void A_slice_point_past_the_axis_is_an_error()
     {
-        var layer = new SliceLayer(Definition(slicePoints: [1, 3]));
+        var layer = Layer.ConstructAt(DefinedAt, () => new SliceLayer(Definition(slicePoints: [1, 3])));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3) { Name = "data" }], Tops(3)));
 
@@ -132,7 +133,7 @@ public sealed class SliceLayerTests
     [Test]
     public void Slice_points_not_one_fewer_than_the_tops_are_an_error()
     {
-        var layer = new SliceLayer(Definition(slicePoints: [1]));
+        var layer = Layer.ConstructAt(DefinedAt, () => new SliceLayer(Definition(slicePoints: [1])));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3)], Tops(3)));
 
@@ -142,7 +143,7 @@ public sealed class SliceLayerTests
     [Test]
     public void An_axis_the_tops_cannot_share_equally_is_an_error()
     {
-        var layer = new SliceLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SliceLayer(Definition()));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3) { Name = "data" }], Tops(2)));
 
@@ -154,7 +155,7 @@ public sealed class SliceLayerTests
     [Test]
     public void Axis_and_slice_dim_together_are_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new SliceLayer(Definition(1, 1)));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new SliceLayer(Definition(1, 1))));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(90,1): layer 'slice' (Slice): give slice_param.axis or the legacy slice_param.slice_dim, not both"));
     }

@@ -147,8 +147,7 @@ public sealed class SoftmaxLayerTests
     public void An_axis_out_of_range_is_an_error_naming_the_layer()
     {
         var parameter = Definition(3);
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 21, 1));
-        var layer = new SoftmaxLayer(parameter);
+        var layer = Layer.ConstructAt(Origin.At(new SourcePosition("net.prototxt", 21, 1)), () => new SoftmaxLayer(parameter));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 5) { Name = "ip2" }], [new Blob()]));
 

@@ -11,10 +11,11 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class SplitLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 3, 1));
+
     private static LayerParameter Definition()
     {
         var parameter = new LayerParameter { Name = "data_split", Type = "Split" };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 3, 1));
         return parameter;
     }
 
@@ -23,7 +24,7 @@ public sealed class SplitLayerTests
     {
         var bottom = BlobBuilder.FromValues([2, 2], 1, 2, 3, 4);
         Blob[] top = [new Blob(), new Blob()];
-        var layer = new SplitLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SplitLayer(Definition()));
 
         layer.SetUp([bottom], top);
         layer.Forward([bottom], top);
@@ -41,7 +42,7 @@ public sealed class SplitLayerTests
     {
         var bottom = new Blob(3);
         Blob[] top = [new Blob(), new Blob(), new Blob()];
-        var layer = new SplitLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SplitLayer(Definition()));
         layer.SetUp([bottom], top);
         layer.Forward([bottom], top);
         BlobBuilder.FromValues([3], 1, 2, 3).Data.CopyTo(top[0].Diff);
@@ -58,7 +59,7 @@ public sealed class SplitLayerTests
     {
         var random = new RandomSource(1701);
         var bottom = BlobBuilder.Gaussian(random, 0f, 1f, 2, 3, 2, 2);
-        var layer = new SplitLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SplitLayer(Definition()));
 
         new GradientChecker(1e-2f, 1e-2f).CheckGradientExhaustive(layer, [bottom], [new Blob(), new Blob()]);
     }
@@ -67,7 +68,7 @@ public sealed class SplitLayerTests
     public void A_top_that_is_the_bottom_is_an_error()
     {
         var bottom = new Blob(2) { Name = "data" };
-        var layer = new SplitLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SplitLayer(Definition()));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([bottom], [new Blob(), bottom]));
 

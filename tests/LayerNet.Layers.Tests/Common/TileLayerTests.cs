@@ -11,6 +11,8 @@ namespace LayerNet.Layers.Tests.Common;
 [TestFixture]
 public sealed class TileLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 110, 1));
+
     private static LayerParameter Definition(int? tiles, int axis = 1)
     {
         var p = new TileParameter { Axis = axis };
@@ -20,7 +22,6 @@ public sealed class TileLayerTests
         }
 
         var parameter = new LayerParameter { Name = "tile", Type = "Tile", TileParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 110, 1));
         return parameter;
     }
 
@@ -29,7 +30,7 @@ public sealed class TileLayerTests
     {
         var bottom = BlobBuilder.FromValues([2, 2], 1f, 2f, 3f, 4f);
         var top = new Blob();
-        var layer = new TileLayer(Definition(3));
+        var layer = Layer.ConstructAt(DefinedAt, () => new TileLayer(Definition(3)));
         layer.SetUp([bottom], [top]);
 
         layer.Forward([bottom], [top]);
@@ -43,7 +44,7 @@ public sealed class TileLayerTests
     {
         var bottom = BlobBuilder.FromValues([2, 1], 1f, 2f);
         var top = new Blob();
-        var layer = new TileLayer(Definition(2, axis: 0));
+        var layer = Layer.ConstructAt(DefinedAt, () => new TileLayer(Definition(2, axis: 0)));
         layer.SetUp([bottom], [top]);
 
         layer.Forward([bottom], [top]);
@@ -57,7 +58,7 @@ public sealed class TileLayerTests
     {
         var bottom = BlobBuilder.FromValues([2, 2], 1f, 2f, 3f, 4f);
         var top = new Blob();
-        var layer = new TileLayer(Definition(2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new TileLayer(Definition(2)));
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
         BlobBuilder.FromValues([2, 4], 1f, 2f, 10f, 20f, 3f, 4f, 30f, 40f).Data.CopyTo(top.Diff);
@@ -73,7 +74,7 @@ public sealed class TileLayerTests
     public void Gradient_matches_finite_differences(int axis, int tiles)
     {
         var bottom = BlobBuilder.Gaussian(new RandomSource(1701), 0f, 1f, 2, 3, 2);
-        var layer = new TileLayer(Definition(tiles, axis));
+        var layer = Layer.ConstructAt(DefinedAt, () => new TileLayer(Definition(tiles, axis)));
 
         new GradientChecker(1e-2f, 1e-2f).CheckGradientExhaustive(layer, [bottom], [new Blob()]);
     }
@@ -81,7 +82,7 @@ public sealed class TileLayerTests
     [Test]
     public void Missing_tiles_is_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new TileLayer(Definition(null)));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new TileLayer(Definition(null))));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(110,1): layer 'tile' (Tile): tile_param.tiles must be given"));
     }
@@ -89,7 +90,7 @@ public sealed class TileLayerTests
     [Test]
     public void Zero_tiles_is_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new TileLayer(Definition(0)));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new TileLayer(Definition(0))));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(110,1): layer 'tile' (Tile): tile_param.tiles 0 is invalid; expected a positive count"));
     }
@@ -97,7 +98,7 @@ public sealed class TileLayerTests
     [Test]
     public void An_axis_out_of_range_is_an_error()
     {
-        var layer = new TileLayer(Definition(2, axis: 2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new TileLayer(Definition(2, axis: 2)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 3) { Name = "data" }], [new Blob()]));
 

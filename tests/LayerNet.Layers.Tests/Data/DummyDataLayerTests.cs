@@ -10,10 +10,11 @@ namespace LayerNet.Layers.Tests.Data;
 [TestFixture]
 public sealed class DummyDataLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 5, 1));
+
     private static LayerParameter Definition(DummyDataParameter p)
     {
         var parameter = new LayerParameter { Name = "dummy", Type = "DummyData", DummyDataParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 5, 1));
         return parameter;
     }
 
@@ -33,7 +34,7 @@ public sealed class DummyDataLayerTests
         p.Height.Add(2);
         p.Width.Add(4);
         Blob[] top = [new Blob(), new Blob()];
-        var layer = new DummyDataLayer(Definition(p));
+        var layer = Layer.ConstructAt(DefinedAt, () => new DummyDataLayer(Definition(p)));
 
         layer.SetUp([], top);
         layer.Forward([], top);
@@ -56,7 +57,7 @@ public sealed class DummyDataLayerTests
         p.DataFiller.Add(new FillerParameter { Type = "constant", Value = 7f });
         p.DataFiller.Add(new FillerParameter { Type = "uniform", Min = 1f, Max = 2f });
         Blob[] top = [new Blob(), new Blob()];
-        var layer = new DummyDataLayer(Definition(p));
+        var layer = Layer.ConstructAt(DefinedAt, () => new DummyDataLayer(Definition(p)));
 
         layer.SetUp([], top);
         layer.Forward([], top);
@@ -75,7 +76,7 @@ public sealed class DummyDataLayerTests
         p.DataFiller.Add(new FillerParameter { Type = "constant", Value = 1f });
         p.DataFiller.Add(new FillerParameter { Type = "gaussian", Std = 1f });
         Blob[] top = [new Blob(), new Blob()];
-        var layer = new DummyDataLayer(Definition(p));
+        var layer = Layer.ConstructAt(DefinedAt, () => new DummyDataLayer(Definition(p)));
         layer.SetUp([], top);
 
         layer.Forward([], top);
@@ -96,7 +97,7 @@ public sealed class DummyDataLayerTests
         float[] Draw()
         {
             var top = new Blob();
-            var layer = new DummyDataLayer(Definition(p)) { Random = new RandomSource(42) };
+            var layer = Layer.ConstructAt(DefinedAt, () => new DummyDataLayer(Definition(p)) { Random = new RandomSource(42) });
             layer.SetUp([], [top]);
             layer.Forward([], [top]);
             return top.Data.ToArray();
@@ -118,7 +119,7 @@ public sealed class DummyDataLayerTests
         p.Height.Add(1);
         p.Width.Add(1);
 
-        var error = Assert.Throws<LayerNetException>(() => new DummyDataLayer(Definition(p)).SetUp([], [new Blob()]));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new DummyDataLayer(Definition(p))).SetUp([], [new Blob()]));
 
         Assert.That(
             error.Message,
@@ -128,7 +129,7 @@ public sealed class DummyDataLayerTests
     [Test]
     public void No_shape_is_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new DummyDataLayer(Definition(new DummyDataParameter())).SetUp([], [new Blob()]));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new DummyDataLayer(Definition(new DummyDataParameter()))).SetUp([], [new Blob()]));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(5,1): layer 'dummy' (DummyData): dummy_data_param.shape must be given once or once per top blob: 0 given for 1 tops"));
     }
@@ -141,7 +142,7 @@ public sealed class DummyDataLayerTests
         p.DataFiller.Add(new FillerParameter());
         p.DataFiller.Add(new FillerParameter());
 
-        var error = Assert.Throws<LayerNetException>(() => new DummyDataLayer(Definition(p)).SetUp([], [new Blob(), new Blob(), new Blob()]));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new DummyDataLayer(Definition(p))).SetUp([], [new Blob(), new Blob(), new Blob()]));
 
         Assert.That(
             error.Message,
@@ -155,7 +156,7 @@ public sealed class DummyDataLayerTests
         p.Shape.Add(Shape(2));
         p.DataFiller.Add(new FillerParameter { Type = "gausian" });
 
-        var error = Assert.Throws<LayerNetException>(() => new DummyDataLayer(Definition(p)).SetUp([], [new Blob()]));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new DummyDataLayer(Definition(p))).SetUp([], [new Blob()]));
 
         Assert.That(error.Message, Does.StartWith("net.prototxt(5,1): layer 'dummy' (DummyData): data_filler 0: unknown filler type 'gausian'"));
     }
@@ -167,7 +168,7 @@ public sealed class DummyDataLayerTests
         p.Shape.Add(Shape(2, 3));
         p.DataFiller.Add(new FillerParameter { Type = "bilinear" });
 
-        var error = Assert.Throws<LayerNetException>(() => new DummyDataLayer(Definition(p)).SetUp([], [new Blob()]));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new DummyDataLayer(Definition(p))).SetUp([], [new Blob()]));
 
         Assert.That(error.Message, Does.StartWith("net.prototxt(5,1): layer 'dummy' (DummyData): data_filler for top 0: "));
     }

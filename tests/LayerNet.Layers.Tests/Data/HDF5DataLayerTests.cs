@@ -201,9 +201,9 @@ public sealed class HDF5DataLayerTests
         WriteList(Path.Combine("cwd", "list.txt"), WriteRows("a.h5", 0, 2));
         WriteList(Path.Combine("model", "list.txt"), WriteRows("b.h5", 10, 2));
         var definition = Definition("list.txt", 2, "data", "label");
-        SourcePositions.Set(definition, new SourcePosition(Path.Combine(_folder, "model", "net.prototxt"), 3, 1));
+        var origin = Origin.At(new SourcePosition(Path.Combine(_folder, "model", "net.prototxt"), 3, 1));
 
-        var (layer, top) = SetUp(definition);
+        var (layer, top) = SetUp(definition, origin: origin);
 
         Assert.That(NextLabels(layer, top, 1), Is.EqualTo(new[] { 0f, 1f }));
     }
@@ -213,9 +213,9 @@ public sealed class HDF5DataLayerTests
     {
         WriteList(Path.Combine("model", "list.txt"), WriteRows("b.h5", 10, 2));
         var definition = Definition("list.txt", 2, "data", "label");
-        SourcePositions.Set(definition, new SourcePosition(Path.Combine(_folder, "model", "net.prototxt"), 3, 1));
+        var origin = Origin.At(new SourcePosition(Path.Combine(_folder, "model", "net.prototxt"), 3, 1));
 
-        var (layer, top) = SetUp(definition);
+        var (layer, top) = SetUp(definition, origin: origin);
 
         Assert.That(NextLabels(layer, top, 1), Is.EqualTo(new[] { 10f, 11f }));
     }
@@ -238,10 +238,10 @@ public sealed class HDF5DataLayerTests
     public void Missing_source_names_both_places_tried()
     {
         var definition = Definition("nowhere.txt", 2, "data");
-        SourcePositions.Set(definition, new SourcePosition(Path.Combine(_folder, "model", "net.prototxt"), 7, 3));
+        var origin = Origin.At(new SourcePosition(Path.Combine(_folder, "model", "net.prototxt"), 7, 3));
 
         Assert.That(
-            SetUpError(definition),
+            SetUpError(definition, origin),
             Is.EqualTo($"{Path.Combine(_folder, "model", "net.prototxt")}(7,3): layer 'data' (HDF5Data): source list 'nowhere.txt' not found "
                 + $"(tried '{Path.Combine(_folder, "cwd", "nowhere.txt")}' and '{Path.Combine(_folder, "model", "nowhere.txt")}')"));
     }
@@ -269,9 +269,9 @@ public sealed class HDF5DataLayerTests
     public void Errors_carry_the_layer_position()
     {
         var definition = Definition(WriteList("list.txt", WriteRows("a.h5", 0, 2)), 0, "data");
-        SourcePositions.Set(definition, new SourcePosition("net.prototxt", 14, 3));
+        var origin = Origin.At(new SourcePosition("net.prototxt", 14, 3));
 
-        var error = Assert.Throws<LayerNetException>(() => SetUp(definition));
+        var error = Assert.Throws<LayerNetException>(() => SetUp(definition, origin: origin));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(14,3): layer 'data' (HDF5Data): hdf5_data_param.batch_size must be positive, got 0"));
         Assert.That(error.Position, Is.EqualTo(new SourcePosition("net.prototxt", 14, 3)));
@@ -435,9 +435,9 @@ public sealed class HDF5DataLayerTests
         return definition;
     }
 
-    private static (HDF5DataLayer Layer, Blob[] Top) SetUp(LayerParameter definition, RandomSource? random = null)
+    private static (HDF5DataLayer Layer, Blob[] Top) SetUp(LayerParameter definition, RandomSource? random = null, Origin origin = default)
     {
-        var layer = new HDF5DataLayer(definition);
+        var layer = Layer.ConstructAt(origin, () => new HDF5DataLayer(definition));
         if (random is not null)
         {
             layer.Random = random;
@@ -448,9 +448,9 @@ public sealed class HDF5DataLayerTests
         return (layer, top);
     }
 
-    private static string SetUpError(LayerParameter definition)
+    private static string SetUpError(LayerParameter definition, Origin origin = default)
     {
-        var error = Assert.Throws<LayerNetException>(() => SetUp(definition));
+        var error = Assert.Throws<LayerNetException>(() => SetUp(definition, origin: origin));
         return error.Message;
     }
 

@@ -142,11 +142,11 @@ public sealed class IdxDataLayerTests
         using var services = new ServiceCollection().AddLayerNet().AddDataLayers().Services.BuildServiceProvider();
         var reader = services.GetRequiredService<PrototxtReader>();
         var modelFile = Path.Combine(Fixtures.RepositoryRoot, "tests", "data", "fashion-mnist", "model.prototxt");
-        var net = reader.Parse<NetParameter>(
+        var net = reader.ParseDocument<NetParameter>(
             """layer { name: "d" type: "IdxData" top: "data" idx_data_param { images: "test500-images-idx3-ubyte.gz" batch_size: 10 } }""",
             modelFile);
 
-        var built = new Nets.Net(net, services.GetRequiredService<LayerFactory>());
+        var built = new Nets.Net(net.Message, services.GetRequiredService<LayerFactory>(), new Nets.NetOptions { Source = net.Source });
         using var layer = (IdxDataLayer)built.Layers[0];
 
         Assert.That(layer.Count, Is.EqualTo(500));

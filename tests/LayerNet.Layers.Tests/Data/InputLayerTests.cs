@@ -9,6 +9,8 @@ namespace LayerNet.Layers.Tests.Data;
 [TestFixture]
 public sealed class InputLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("deploy.prototxt", 2, 1));
+
     private static LayerParameter Definition(params long[][] shapes)
     {
         var p = new InputParameter();
@@ -20,7 +22,6 @@ public sealed class InputLayerTests
         }
 
         var parameter = new LayerParameter { Name = "input", Type = "Input", InputParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("deploy.prototxt", 2, 1));
         return parameter;
     }
 
@@ -28,7 +29,7 @@ public sealed class InputLayerTests
     public void One_shape_shapes_every_top()
     {
         Blob[] top = [new Blob(), new Blob()];
-        var layer = new InputLayer(Definition([10, 3, 4, 5]));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InputLayer(Definition([10, 3, 4, 5])));
 
         layer.SetUp([], top);
 
@@ -41,7 +42,7 @@ public sealed class InputLayerTests
     public void One_shape_per_top_shapes_each_top()
     {
         Blob[] top = [new Blob(), new Blob()];
-        var layer = new InputLayer(Definition([10, 3], [10]));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InputLayer(Definition([10, 3], [10])));
 
         layer.SetUp([], top);
 
@@ -53,7 +54,7 @@ public sealed class InputLayerTests
     public void Forward_keeps_the_values_the_caller_wrote()
     {
         var top = new Blob();
-        var layer = new InputLayer(Definition([2]));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InputLayer(Definition([2])));
         layer.SetUp([], [top]);
         top.Data[0] = 3f;
         top.Data[1] = 4f;
@@ -66,7 +67,7 @@ public sealed class InputLayerTests
     [Test]
     public void A_shape_count_that_is_neither_one_nor_one_per_top_is_an_error()
     {
-        var layer = new InputLayer(Definition([1], [2]));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InputLayer(Definition([1], [2])));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([], [new Blob(), new Blob(), new Blob()]));
 
@@ -78,7 +79,7 @@ public sealed class InputLayerTests
     [Test]
     public void A_negative_dimension_is_an_error_at_the_layer()
     {
-        var layer = new InputLayer(Definition([2, -1]));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InputLayer(Definition([2, -1])));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([], [new Blob()]));
 
@@ -88,7 +89,7 @@ public sealed class InputLayerTests
     [Test]
     public void A_bottom_is_an_error()
     {
-        var layer = new InputLayer(Definition([2]));
+        var layer = Layer.ConstructAt(DefinedAt, () => new InputLayer(Definition([2])));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2)], [new Blob()]));
 

@@ -91,8 +91,7 @@ public sealed class EuclideanLossLayerTests
     public void Bottoms_of_different_counts_are_an_error_naming_both_shapes()
     {
         var parameter = Definition();
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 30, 1));
-        var layer = new EuclideanLossLayer(parameter);
+        var layer = Layer.ConstructAt(Origin.At(new SourcePosition("net.prototxt", 30, 1)), () => new EuclideanLossLayer(parameter));
 
         var error = Assert.Throws<LayerNetException>(
             () => layer.SetUp([new Blob(64, 10) { Name = "ip2" }, new Blob(64, 11) { Name = "label" }], [new Blob()]));

@@ -130,8 +130,7 @@ public sealed class HingeLossLayerTests
     public void A_label_count_other_than_one_per_item_is_an_error()
     {
         var parameter = Definition();
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 40, 1));
-        var layer = new HingeLossLayer(parameter);
+        var layer = Layer.ConstructAt(Origin.At(new SourcePosition("net.prototxt", 40, 1)), () => new HingeLossLayer(parameter));
 
         var error = Assert.Throws<LayerNetException>(
             () => layer.SetUp([new Blob(2, 3) { Name = "score" }, new Blob(2, 2) { Name = "label" }], [new Blob()]));

@@ -121,8 +121,7 @@ public sealed class MultinomialLogisticLossLayerTests
     public void A_label_count_other_than_one_per_item_is_an_error()
     {
         var parameter = Definition();
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 70, 1));
-        var layer = new MultinomialLogisticLossLayer(parameter);
+        var layer = Layer.ConstructAt(Origin.At(new SourcePosition("net.prototxt", 70, 1)), () => new MultinomialLogisticLossLayer(parameter));
 
         var error = Assert.Throws<LayerNetException>(
             () => layer.SetUp([new Blob(2, 3) { Name = "prob" }, new Blob(2, 3) { Name = "label" }], [new Blob()]));

@@ -160,8 +160,7 @@ public sealed class SigmoidCrossEntropyLossLayerTests
     public void Bottoms_of_different_counts_are_an_error()
     {
         var parameter = Definition();
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 60, 1));
-        var layer = new SigmoidCrossEntropyLossLayer(parameter);
+        var layer = Layer.ConstructAt(Origin.At(new SourcePosition("net.prototxt", 60, 1)), () => new SigmoidCrossEntropyLossLayer(parameter));
 
         var error = Assert.Throws<LayerNetException>(
             () => layer.SetUp([new Blob(4, 3) { Name = "score" }, new Blob(4, 2) { Name = "target" }], [new Blob()]));

@@ -273,8 +273,7 @@ public sealed class SoftmaxWithLossLayerTests
     public void A_label_count_other_than_one_per_position_is_an_error()
     {
         var parameter = Definition();
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 50, 1));
-        var layer = new SoftmaxWithLossLayer(parameter);
+        var layer = Layer.ConstructAt(Origin.At(new SourcePosition("net.prototxt", 50, 1)), () => new SoftmaxWithLossLayer(parameter));
 
         var error = Assert.Throws<LayerNetException>(
             () => layer.SetUp([new Blob(2, 3, 4) { Name = "score" }, new Blob(2, 3) { Name = "label" }], [new Blob()]));
@@ -288,8 +287,7 @@ public sealed class SoftmaxWithLossLayerTests
     public void A_softmax_axis_out_of_range_is_an_error_naming_this_layer()
     {
         var parameter = Definition(axis: 2);
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 50, 1));
-        var layer = new SoftmaxWithLossLayer(parameter);
+        var layer = Layer.ConstructAt(Origin.At(new SourcePosition("net.prototxt", 50, 1)), () => new SoftmaxWithLossLayer(parameter));
 
         var error = Assert.Throws<LayerNetException>(
             () => layer.SetUp([new Blob(2, 3) { Name = "score" }, new Blob(2) { Name = "label" }], [new Blob()]));

@@ -16,7 +16,7 @@ public sealed class AbsValLayerTests
     {
         var bottom = BlobBuilder.FromValues([4], -2f, 0f, 3f, -0.25f);
 
-        var top = NeuronTestData.Forward(new AbsValLayer(Definition()), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new AbsValLayer(Definition())), bottom);
 
         Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { 2f, 0f, 3f, 0.25f }));
     }
@@ -26,7 +26,7 @@ public sealed class AbsValLayerTests
     {
         var bottom = BlobBuilder.FromValues([4], -2f, 0f, 3f, -0.25f);
 
-        var dx = NeuronTestData.Backward(new AbsValLayer(Definition()), bottom, 1f, 5f, 2f, -3f);
+        var dx = NeuronTestData.Backward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new AbsValLayer(Definition())), bottom, 1f, 5f, 2f, -3f);
 
         Assert.That(dx, Is.EqualTo(new[] { -1f, 0f, 2f, 3f }));
     }
@@ -35,14 +35,14 @@ public sealed class AbsValLayerTests
     public void Gradient_matches_finite_differences()
     {
         new GradientChecker(1e-2f, 1e-3f, 1701, 0f, 0.01f)
-            .CheckGradientEltwise(new AbsValLayer(Definition()), [NeuronTestData.Gaussian()], [new Blob()]);
+            .CheckGradientEltwise(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new AbsValLayer(Definition())), [NeuronTestData.Gaussian()], [new Blob()]);
     }
 
     [Test]
     public void In_place_is_an_error_at_the_layer()
     {
         var blob = new Blob(2, 3) { Name = "data" };
-        var layer = new AbsValLayer(Definition());
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new AbsValLayer(Definition()));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([blob], [blob]));
 

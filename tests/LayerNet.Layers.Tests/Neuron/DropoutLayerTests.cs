@@ -31,7 +31,7 @@ public sealed class DropoutLayerTests
     {
         var bottom = LargeInput();
 
-        var top = NeuronTestData.Forward(new DropoutLayer(Definition(ratio)), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new DropoutLayer(Definition(ratio))), bottom);
 
         var scale = 1f / (1f - expectedRatio);
         var kept = 0;
@@ -53,7 +53,7 @@ public sealed class DropoutLayerTests
     public void Train_backward_uses_the_forward_mask()
     {
         var bottom = LargeInput();
-        var layer = new DropoutLayer(Definition(0.3f));
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new DropoutLayer(Definition(0.3f)));
 
         var dx = NeuronTestData.Backward(layer, bottom, Enumerable.Repeat(1f, bottom.Count).ToArray());
 
@@ -70,7 +70,8 @@ public sealed class DropoutLayerTests
 
         float[] Run(ulong seed)
         {
-            var layer = new DropoutLayer(Definition()) { Random = new RandomSource(seed) };
+            var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new DropoutLayer(Definition()));
+            layer.Random = new RandomSource(seed);
             return NeuronTestData.Forward(layer, bottom).Data.ToArray();
         }
 
@@ -87,7 +88,7 @@ public sealed class DropoutLayerTests
     {
         var bottom = NeuronTestData.Gaussian();
         var top = new Blob();
-        var layer = new DropoutLayer(Definition());
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new DropoutLayer(Definition()));
         layer.SetUp([bottom], [top]);
 
         layer.Forward([bottom], [top]);
@@ -101,12 +102,12 @@ public sealed class DropoutLayerTests
     public void Test_phase_is_the_identity_forward_and_backward()
     {
         var bottom = NeuronTestData.Gaussian();
-        var layer = new DropoutLayer(Definition(0.5f, Phase.Test));
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new DropoutLayer(Definition(0.5f, Phase.Test)));
         var topDiff = NeuronTestData.Gaussian(seed: 7);
 
         var dx = NeuronTestData.Backward(layer, bottom, topDiff.Data.ToArray());
 
-        var top = NeuronTestData.Forward(new DropoutLayer(Definition(0.5f, Phase.Test)), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new DropoutLayer(Definition(0.5f, Phase.Test))), bottom);
         Assert.That(top.Data.ToArray(), Is.EqualTo(bottom.Data.ToArray()));
         Assert.That(dx, Is.EqualTo(topDiff.Data.ToArray()));
     }
@@ -116,7 +117,7 @@ public sealed class DropoutLayerTests
     {
         var bottom = NeuronTestData.Gaussian();
 
-        var top = NeuronTestData.Forward(new DropoutLayer(Definition(0f)), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new DropoutLayer(Definition(0f))), bottom);
 
         Assert.That(top.Data.ToArray(), Is.EqualTo(bottom.Data.ToArray()));
     }
@@ -124,27 +125,27 @@ public sealed class DropoutLayerTests
     [Test]
     public void Train_gradient_matches_finite_differences()
     {
-        new GradientChecker(1e-2f, 1e-3f).CheckGradientEltwise(new DropoutLayer(Definition()), [NeuronTestData.Gaussian()], [new Blob()]);
+        new GradientChecker(1e-2f, 1e-3f).CheckGradientEltwise(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new DropoutLayer(Definition())), [NeuronTestData.Gaussian()], [new Blob()]);
     }
 
     [Test]
     public void Test_gradient_matches_finite_differences()
     {
         new GradientChecker(1e-2f, 1e-3f)
-            .CheckGradientEltwise(new DropoutLayer(Definition(0.5f, Phase.Test)), [NeuronTestData.Gaussian()], [new Blob()]);
+            .CheckGradientEltwise(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new DropoutLayer(Definition(0.5f, Phase.Test))), [NeuronTestData.Gaussian()], [new Blob()]);
     }
 
     [TestCase(Phase.Train)]
     [TestCase(Phase.Test)]
     public void In_place_forward_and_backward_give_the_same_values(Phase phase) =>
-        NeuronTestData.AssertInPlaceMatchesSeparate(() => new DropoutLayer(Definition(0.5f, phase)), NeuronTestData.Gaussian());
+        NeuronTestData.AssertInPlaceMatchesSeparate(() => Layer.ConstructAt(NeuronTestData.DefinedAt, () => new DropoutLayer(Definition(0.5f, phase))), NeuronTestData.Gaussian());
 
     [Test]
     public void Train_gradient_in_place_matches_finite_differences()
     {
         var blob = NeuronTestData.Gaussian();
 
-        new GradientChecker(1e-2f, 1e-3f).CheckGradientEltwise(new DropoutLayer(Definition()), [blob], [blob]);
+        new GradientChecker(1e-2f, 1e-3f).CheckGradientEltwise(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new DropoutLayer(Definition())), [blob], [blob]);
     }
 
     [TestCase(1f)]
@@ -153,7 +154,7 @@ public sealed class DropoutLayerTests
     [TestCase(float.NaN)]
     public void A_ratio_outside_0_to_1_is_an_error_at_the_layer(float ratio)
     {
-        var error = Assert.Throws<LayerNetException>(() => new DropoutLayer(Definition(ratio)));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(NeuronTestData.DefinedAt, () => new DropoutLayer(Definition(ratio))));
 
         Assert.That(error.Message, Does.StartWith("net.prototxt(7,1): layer 'drop' (Dropout): dropout_param.dropout_ratio must be in [0, 1), got "));
     }

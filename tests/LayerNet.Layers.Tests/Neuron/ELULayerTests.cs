@@ -24,7 +24,7 @@ public sealed class ELULayerTests
     {
         var bottom = BlobBuilder.FromValues([4], -1f, 0f, 2f, -10f);
 
-        var top = NeuronTestData.Forward(new ELULayer(Definition(0.5f)), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ELULayer(Definition(0.5f))), bottom);
 
         // 0.5 * (exp(-1) - 1), 0, 2, 0.5 * (exp(-10) - 1).
         Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { -0.31606028f, 0f, 2f, -0.49997730f }).Within(1e-6f));
@@ -33,7 +33,7 @@ public sealed class ELULayerTests
     [Test]
     public void Default_alpha_is_one()
     {
-        var top = NeuronTestData.Forward(new ELULayer(Definition()), BlobBuilder.FromValues([1], -1f));
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ELULayer(Definition())), BlobBuilder.FromValues([1], -1f));
 
         Assert.That(top.Data[0], Is.EqualTo(-0.63212056f).Within(1e-6f));
     }
@@ -43,7 +43,7 @@ public sealed class ELULayerTests
     {
         var bottom = BlobBuilder.FromValues([3], -1f, 0f, 2f);
 
-        var dx = NeuronTestData.Backward(new ELULayer(Definition(0.5f)), bottom, 2f, 2f, 2f);
+        var dx = NeuronTestData.Backward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ELULayer(Definition(0.5f))), bottom, 2f, 2f, 2f);
 
         // 2 * 0.5 * exp(-1); at x = 0 the left-hand gradient alpha, as Caffe; 2.
         Assert.That(dx, Is.EqualTo(new[] { 0.36787944f, 1f, 2f }).Within(1e-6f));
@@ -54,9 +54,9 @@ public sealed class ELULayerTests
     {
         var bottom = NeuronTestData.Gaussian();
 
-        var top = NeuronTestData.Forward(new ELULayer(Definition(0f)), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ELULayer(Definition(0f))), bottom);
 
-        var expected = NeuronTestData.Forward(new ReLULayer(NeuronTestData.Definition("relu", "ReLU")), bottom);
+        var expected = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ReLULayer(NeuronTestData.Definition("relu", "ReLU"))), bottom);
         Assert.That(top.Data.ToArray(), Is.EqualTo(expected.Data.ToArray()));
     }
 
@@ -66,13 +66,13 @@ public sealed class ELULayerTests
     public void Gradient_matches_finite_differences(float alpha)
     {
         new GradientChecker(1e-2f, 1e-3f, 1701, 0f, 0.01f)
-            .CheckGradientEltwise(new ELULayer(Definition(alpha)), [NeuronTestData.Gaussian()], [new Blob()]);
+            .CheckGradientEltwise(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ELULayer(Definition(alpha))), [NeuronTestData.Gaussian()], [new Blob()]);
     }
 
     [TestCase(1f)]
     [TestCase(-0.5f)]
     public void In_place_forward_and_backward_give_the_same_values(float alpha) =>
-        NeuronTestData.AssertInPlaceMatchesSeparate(() => new ELULayer(Definition(alpha)), NeuronTestData.Gaussian());
+        NeuronTestData.AssertInPlaceMatchesSeparate(() => Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ELULayer(Definition(alpha))), NeuronTestData.Gaussian());
 
     [TestCase(1f)]
     [TestCase(-0.5f)]
@@ -80,14 +80,14 @@ public sealed class ELULayerTests
     {
         var blob = NeuronTestData.Gaussian();
 
-        new GradientChecker(1e-2f, 1e-3f, 1701, 0f, 0.01f).CheckGradientEltwise(new ELULayer(Definition(alpha)), [blob], [blob]);
+        new GradientChecker(1e-2f, 1e-3f, 1701, 0f, 0.01f).CheckGradientEltwise(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ELULayer(Definition(alpha))), [blob], [blob]);
     }
 
     [Test]
     public void Two_bottoms_are_an_error_at_the_layer()
     {
         Assert.That(
-            NeuronTestData.TwoBottomsError(new ELULayer(Definition())),
+            NeuronTestData.TwoBottomsError(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ELULayer(Definition()))),
             Is.EqualTo("net.prototxt(7,1): layer 'elu' (ELU): expected 1 bottom blob, got 2"));
     }
 }

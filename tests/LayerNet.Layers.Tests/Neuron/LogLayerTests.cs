@@ -39,7 +39,7 @@ public sealed class LogLayerTests
     {
         var bottom = BlobBuilder.FromValues([3], 1f, 2.7182817f, 0.5f);
 
-        var top = NeuronTestData.Forward(new LogLayer(NeuronTestData.Definition("log", "Log")), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new LogLayer(NeuronTestData.Definition("log", "Log"))), bottom);
 
         Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { 0f, 1f, -0.6931472f }).Within(1e-6f));
     }
@@ -49,7 +49,7 @@ public sealed class LogLayerTests
     {
         var bottom = BlobBuilder.FromValues([3], 0.5f, 1.5f, 0f);
 
-        var top = NeuronTestData.Forward(new LogLayer(Definition(2f, 2f, 1f)), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new LogLayer(Definition(2f, 2f, 1f))), bottom);
 
         // log2(2), log2(4), log2(1).
         Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { 1f, 2f, 0f }).Within(1e-6f));
@@ -60,7 +60,7 @@ public sealed class LogLayerTests
     {
         var bottom = BlobBuilder.FromValues([3], 0.5f, 1.5f, 0f);
 
-        var dx = NeuronTestData.Backward(new LogLayer(Definition(2f, 2f, 1f)), bottom, 1f, 1f, 1f);
+        var dx = NeuronTestData.Backward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new LogLayer(Definition(2f, 2f, 1f))), bottom, 1f, 1f, 1f);
 
         // 2 / (ln 2 * u) for u = 2, 4, 1.
         Assert.That(dx, Is.EqualTo(new[] { 1.442695f, 0.7213475f, 2.8853901f }).Within(1e-5f));
@@ -75,19 +75,19 @@ public sealed class LogLayerTests
     public void Gradient_matches_finite_differences(float @base, float scale, float shift)
     {
         new GradientChecker(1e-2f, 1e-2f)
-            .CheckGradientEltwise(new LogLayer(Definition(@base, scale, shift)), [PositiveInput()], [new Blob()]);
+            .CheckGradientEltwise(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new LogLayer(Definition(@base, scale, shift))), [PositiveInput()], [new Blob()]);
     }
 
     [Test]
     public void In_place_forward_and_backward_give_the_same_values() =>
-        NeuronTestData.AssertInPlaceMatchesSeparate(() => new LogLayer(Definition(2f, 3f, 1f)), PositiveInput());
+        NeuronTestData.AssertInPlaceMatchesSeparate(() => Layer.ConstructAt(NeuronTestData.DefinedAt, () => new LogLayer(Definition(2f, 3f, 1f))), PositiveInput());
 
     [Test]
     public void Gradient_in_place_matches_finite_differences()
     {
         var blob = PositiveInput();
 
-        new GradientChecker(1e-2f, 1e-2f).CheckGradientEltwise(new LogLayer(Definition(2f, 3f, 1f)), [blob], [blob]);
+        new GradientChecker(1e-2f, 1e-2f).CheckGradientEltwise(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new LogLayer(Definition(2f, 3f, 1f))), [blob], [blob]);
     }
 
     [TestCase(0f)]
@@ -96,7 +96,7 @@ public sealed class LogLayerTests
     [TestCase(float.NaN)]
     public void A_base_not_positive_or_one_is_an_error_at_the_layer(float @base)
     {
-        var error = Assert.Throws<LayerNetException>(() => new LogLayer(Definition(@base)));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(NeuronTestData.DefinedAt, () => new LogLayer(Definition(@base))));
 
         Assert.That(error.Message, Does.StartWith("net.prototxt(7,1): layer 'log' (Log): log_param.base must be positive and not 1, or -1 for e; got "));
     }

@@ -1,3 +1,4 @@
+using LayerNet.Layers;
 using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Errors;
@@ -10,11 +11,13 @@ namespace LayerNet.Layers.Tests.Neuron;
 /// <summary>Inputs and checks shared by the neuron layer fixtures.</summary>
 internal static class NeuronTestData
 {
+    /// <summary>Where <see cref="Definition"/>'s layers are placed: net.prototxt(7,1).</summary>
+    public static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 7, 1));
+
     /// <summary>A layer definition placed at net.prototxt(7,1), so errors carry that position.</summary>
     public static LayerParameter Definition(string name, string type)
     {
         var parameter = new LayerParameter { Name = name, Type = type };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 7, 1));
         return parameter;
     }
 

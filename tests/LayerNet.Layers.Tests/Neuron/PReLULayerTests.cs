@@ -21,7 +21,7 @@ public sealed class PReLULayerTests
     [Test]
     public void Slopes_default_to_a_quarter_per_channel()
     {
-        var layer = new PReLULayer(Definition());
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition()));
         layer.SetUp([NeuronTestData.Gaussian()], [new Blob()]);
 
         Assert.That(layer.Blobs, Has.Count.EqualTo(1));
@@ -32,7 +32,7 @@ public sealed class PReLULayerTests
     [Test]
     public void A_shared_slope_is_a_single_value_with_no_axes()
     {
-        var layer = new PReLULayer(Definition(channelShared: true));
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition(channelShared: true)));
         layer.SetUp([NeuronTestData.Gaussian()], [new Blob()]);
 
         Assert.That(layer.Blobs[0].AxisCount, Is.Zero);
@@ -43,7 +43,7 @@ public sealed class PReLULayerTests
     public void Forward_scales_negative_values_by_their_channel_slope()
     {
         var bottom = BlobBuilder.FromValues([1, 2, 3], -1f, 2f, -3f, 4f, -5f, 0f);
-        var layer = new PReLULayer(Definition());
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition()));
         var top = new Blob();
         layer.SetUp([bottom], [top]);
         layer.Blobs[0].Data[0] = 0.5f;
@@ -58,7 +58,7 @@ public sealed class PReLULayerTests
     public void Forward_on_a_2D_bottom_has_one_slope_per_column()
     {
         var bottom = BlobBuilder.FromValues([2, 3], -1f, -1f, -1f, -2f, 2f, -2f);
-        var layer = new PReLULayer(Definition());
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition()));
         var top = new Blob();
         layer.SetUp([bottom], [top]);
         float[] slopes = [0.1f, 0.2f, 0.3f];
@@ -73,7 +73,7 @@ public sealed class PReLULayerTests
     public void Backward_accumulates_the_slope_gradient_and_overwrites_the_bottom_gradient()
     {
         var bottom = BlobBuilder.FromValues([1, 2, 3], -1f, 2f, -3f, 4f, -5f, 0f);
-        var layer = new PReLULayer(Definition());
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition()));
         var top = new Blob();
         layer.SetUp([bottom], [top]);
         layer.Blobs[0].Data[0] = 0.5f;
@@ -96,9 +96,9 @@ public sealed class PReLULayerTests
     {
         var bottom = NeuronTestData.Gaussian();
 
-        var top = NeuronTestData.Forward(new PReLULayer(Definition(filler: new FillerParameter { Type = "constant", Value = 0f })), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition(filler: new FillerParameter { Type = "constant", Value = 0f }))), bottom);
 
-        var expected = NeuronTestData.Forward(new ReLULayer(NeuronTestData.Definition("relu", "ReLU")), bottom);
+        var expected = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ReLULayer(NeuronTestData.Definition("relu", "ReLU"))), bottom);
         Assert.That(top.Data.ToArray(), Is.EqualTo(expected.Data.ToArray()));
     }
 
@@ -107,26 +107,26 @@ public sealed class PReLULayerTests
     public void Gradient_matches_finite_differences(bool channelShared)
     {
         new GradientChecker(1e-2f, 1e-3f, 1701, 0f, 0.01f)
-            .CheckGradientExhaustive(new PReLULayer(Definition(channelShared, Gaussian)), [NeuronTestData.Gaussian()], [new Blob()]);
+            .CheckGradientExhaustive(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition(channelShared, Gaussian))), [NeuronTestData.Gaussian()], [new Blob()]);
     }
 
     [TestCase(false)]
     [TestCase(true)]
     public void In_place_forward_and_backward_give_the_same_values(bool channelShared) =>
-        NeuronTestData.AssertInPlaceMatchesSeparate(() => new PReLULayer(Definition(channelShared, Gaussian)), NeuronTestData.Gaussian());
+        NeuronTestData.AssertInPlaceMatchesSeparate(() => Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition(channelShared, Gaussian))), NeuronTestData.Gaussian());
 
     [Test]
     public void Gradient_in_place_matches_finite_differences()
     {
         var blob = NeuronTestData.Gaussian();
 
-        new GradientChecker(1e-2f, 1e-3f, 1701, 0f, 0.01f).CheckGradientExhaustive(new PReLULayer(Definition(false, Gaussian)), [blob], [blob]);
+        new GradientChecker(1e-2f, 1e-3f, 1701, 0f, 0.01f).CheckGradientExhaustive(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition(false, Gaussian))), [blob], [blob]);
     }
 
     [Test]
     public void A_bottom_with_fewer_than_2_axes_is_an_error_at_the_layer()
     {
-        var layer = new PReLULayer(Definition());
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition()));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(5) { Name = "x" }], [new Blob()]));
 
@@ -136,7 +136,7 @@ public sealed class PReLULayerTests
     [Test]
     public void Given_slopes_of_the_wrong_count_are_an_error_at_the_layer()
     {
-        var layer = new PReLULayer(Definition());
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition()));
         layer.SetGivenBlobs([new Blob(4)]);
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([NeuronTestData.Gaussian()], [new Blob()]));
@@ -148,7 +148,7 @@ public sealed class PReLULayerTests
     public void Given_slopes_of_the_right_count_are_kept()
     {
         var slopes = BlobBuilder.FromValues([3], 0.1f, 0.2f, 0.3f);
-        var layer = new PReLULayer(Definition());
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition()));
         layer.SetGivenBlobs([slopes]);
 
         layer.SetUp([NeuronTestData.Gaussian()], [new Blob()]);
@@ -159,7 +159,7 @@ public sealed class PReLULayerTests
     [Test]
     public void Reshaping_to_another_channel_count_is_an_error_at_the_layer()
     {
-        var layer = new PReLULayer(Definition());
+        var layer = Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PReLULayer(Definition()));
         var bottom = NeuronTestData.Gaussian();
         var top = new Blob();
         layer.SetUp([bottom], [top]);

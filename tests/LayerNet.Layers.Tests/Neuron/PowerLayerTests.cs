@@ -40,7 +40,7 @@ public sealed class PowerLayerTests
     {
         var bottom = BlobBuilder.FromValues([3], 0f, 2f, -4f);
 
-        var top = NeuronTestData.Forward(new PowerLayer(Definition(2f, 0.5f, 1f)), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PowerLayer(Definition(2f, 0.5f, 1f))), bottom);
 
         // (1 + 0.5 x)^2 for x = 0, 2, -4.
         Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { 1f, 4f, 1f }).Within(1e-6f));
@@ -55,7 +55,7 @@ public sealed class PowerLayerTests
     {
         var bottom = NeuronTestData.Gaussian();
 
-        var top = NeuronTestData.Forward(new PowerLayer(Definition(power, scale, shift)), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PowerLayer(Definition(power, scale, shift))), bottom);
 
         for (var i = 0; i < bottom.Count; i++)
         {
@@ -74,7 +74,7 @@ public sealed class PowerLayerTests
     [Test]
     public void Power_zero_gives_one_everywhere()
     {
-        var top = NeuronTestData.Forward(new PowerLayer(Definition(0f, 0.83f, -2.4f)), BlobBuilder.FromValues([3], -1f, 0f, float.NaN));
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PowerLayer(Definition(0f, 0.83f, -2.4f))), BlobBuilder.FromValues([3], -1f, 0f, float.NaN));
 
         Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { 1f, 1f, 1f }));
     }
@@ -84,9 +84,9 @@ public sealed class PowerLayerTests
     {
         var bottom = BlobBuilder.FromValues([2], -1f, 5f);
 
-        var dx = NeuronTestData.Backward(new PowerLayer(Definition(3f, 0f, 2f)), bottom, 1f, 1f);
+        var dx = NeuronTestData.Backward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PowerLayer(Definition(3f, 0f, 2f))), bottom, 1f, 1f);
 
-        var top = NeuronTestData.Forward(new PowerLayer(Definition(3f, 0f, 2f)), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PowerLayer(Definition(3f, 0f, 2f))), bottom);
         Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { 8f, 8f }));
         Assert.That(dx, Is.EqualTo(new[] { 0f, 0f }));
     }
@@ -94,9 +94,9 @@ public sealed class PowerLayerTests
     [Test]
     public void Backward_multiplies_the_top_gradient_by_power_scale_base_to_the_power_minus_1()
     {
-        var square = NeuronTestData.Backward(new PowerLayer(Definition(2f, 0.5f, 1f)), BlobBuilder.FromValues([3], 0f, 2f, -4f), 1f, 1f, 2f);
-        var cube = NeuronTestData.Backward(new PowerLayer(Definition(3f, 2f, 0f)), BlobBuilder.FromValues([3], 0f, 1f, -1f), 1f, 1f, 1f);
-        var line = NeuronTestData.Backward(new PowerLayer(Definition(1f, 3f, 5f)), BlobBuilder.FromValues([2], 7f, -7f), 1f, -2f);
+        var square = NeuronTestData.Backward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PowerLayer(Definition(2f, 0.5f, 1f))), BlobBuilder.FromValues([3], 0f, 2f, -4f), 1f, 1f, 2f);
+        var cube = NeuronTestData.Backward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PowerLayer(Definition(3f, 2f, 0f))), BlobBuilder.FromValues([3], 0f, 1f, -1f), 1f, 1f, 1f);
+        var line = NeuronTestData.Backward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PowerLayer(Definition(1f, 3f, 5f))), BlobBuilder.FromValues([2], 7f, -7f), 1f, -2f);
 
         // 2 * 0.5 * (1 + 0.5 x); 3 * 2 * (2x)^2 (0 at x = 0, where Caffe's y / x shortcut gives NaN); 3 everywhere.
         Assert.That(square, Is.EqualTo(new[] { 1f, 2f, -2f }).Within(1e-6f));
@@ -114,28 +114,28 @@ public sealed class PowerLayerTests
     public void Gradient_matches_finite_differences(float power, float scale, float shift)
     {
         new GradientChecker(1e-3f, 1e-2f, 1701, 0f, 0.01f)
-            .CheckGradientEltwise(new PowerLayer(Definition(power, scale, shift)), [GradientInput(power, scale, shift)], [new Blob()]);
+            .CheckGradientEltwise(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PowerLayer(Definition(power, scale, shift))), [GradientInput(power, scale, shift)], [new Blob()]);
     }
 
     [TestCase(0.37f, 0.83f, -2.4f)]
     [TestCase(2f, 0.83f, -2.4f)]
     [TestCase(1f, 0.83f, -2.4f)]
     public void In_place_forward_and_backward_give_the_same_values(float power, float scale, float shift) =>
-        NeuronTestData.AssertInPlaceMatchesSeparate(() => new PowerLayer(Definition(power, scale, shift)), GradientInput(power, scale, shift));
+        NeuronTestData.AssertInPlaceMatchesSeparate(() => Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PowerLayer(Definition(power, scale, shift))), GradientInput(power, scale, shift));
 
     [Test]
     public void Gradient_in_place_matches_finite_differences()
     {
         var blob = GradientInput(0.37f, 0.83f, -2.4f);
 
-        new GradientChecker(1e-3f, 1e-2f, 1701, 0f, 0.01f).CheckGradientEltwise(new PowerLayer(Definition(0.37f, 0.83f, -2.4f)), [blob], [blob]);
+        new GradientChecker(1e-3f, 1e-2f, 1701, 0f, 0.01f).CheckGradientEltwise(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PowerLayer(Definition(0.37f, 0.83f, -2.4f))), [blob], [blob]);
     }
 
     [Test]
     public void Two_bottoms_are_an_error_at_the_layer()
     {
         Assert.That(
-            NeuronTestData.TwoBottomsError(new PowerLayer(Definition(2f, 1f, 0f))),
+            NeuronTestData.TwoBottomsError(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new PowerLayer(Definition(2f, 1f, 0f)))),
             Is.EqualTo("net.prototxt(7,1): layer 'power' (Power): expected 1 bottom blob, got 2"));
     }
 }

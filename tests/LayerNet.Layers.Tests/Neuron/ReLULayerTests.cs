@@ -24,7 +24,7 @@ public sealed class ReLULayerTests
     {
         var bottom = BlobBuilder.FromValues([5], -2f, -0.5f, 0f, 0.5f, 3f);
 
-        var top = NeuronTestData.Forward(new ReLULayer(Definition()), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ReLULayer(Definition())), bottom);
 
         Assert.That(top.Shape, Is.EqualTo(new[] { 5 }));
         Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { 0f, 0f, 0f, 0.5f, 3f }));
@@ -35,7 +35,7 @@ public sealed class ReLULayerTests
     {
         var bottom = BlobBuilder.FromValues([5], -2f, -0.5f, 0f, 0.5f, 3f);
 
-        var top = NeuronTestData.Forward(new ReLULayer(Definition(0.1f)), bottom);
+        var top = NeuronTestData.Forward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ReLULayer(Definition(0.1f))), bottom);
 
         Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { -0.2f, -0.05f, 0f, 0.5f, 3f }).Within(1e-7f));
     }
@@ -45,7 +45,7 @@ public sealed class ReLULayerTests
     {
         var bottom = BlobBuilder.FromValues([5], -2f, -0.5f, 0f, 0.5f, 3f);
 
-        var dx = NeuronTestData.Backward(new ReLULayer(Definition(0.1f)), bottom, 1f, 2f, 3f, 4f, 5f);
+        var dx = NeuronTestData.Backward(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ReLULayer(Definition(0.1f))), bottom, 1f, 2f, 3f, 4f, 5f);
 
         // The gradient at x = 0 is the slope's, as in Caffe.
         Assert.That(dx, Is.EqualTo(new[] { 0.1f, 0.2f, 0.3f, 4f, 5f }).Within(1e-6f));
@@ -57,14 +57,14 @@ public sealed class ReLULayerTests
     public void Gradient_matches_finite_differences(float negativeSlope)
     {
         new GradientChecker(1e-2f, 1e-3f, 1701, 0f, 0.01f)
-            .CheckGradientEltwise(new ReLULayer(Definition(negativeSlope)), [NeuronTestData.Gaussian()], [new Blob()]);
+            .CheckGradientEltwise(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ReLULayer(Definition(negativeSlope))), [NeuronTestData.Gaussian()], [new Blob()]);
     }
 
     [TestCase(0f)]
     [TestCase(0.1f)]
     [TestCase(-0.5f)]
     public void In_place_forward_and_backward_give_the_same_values(float negativeSlope) =>
-        NeuronTestData.AssertInPlaceMatchesSeparate(() => new ReLULayer(Definition(negativeSlope)), NeuronTestData.Gaussian());
+        NeuronTestData.AssertInPlaceMatchesSeparate(() => Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ReLULayer(Definition(negativeSlope))), NeuronTestData.Gaussian());
 
     [TestCase(0f)]
     [TestCase(-0.5f)]
@@ -72,14 +72,14 @@ public sealed class ReLULayerTests
     {
         var blob = NeuronTestData.Gaussian();
 
-        new GradientChecker(1e-2f, 1e-3f, 1701, 0f, 0.01f).CheckGradientEltwise(new ReLULayer(Definition(negativeSlope)), [blob], [blob]);
+        new GradientChecker(1e-2f, 1e-3f, 1701, 0f, 0.01f).CheckGradientEltwise(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ReLULayer(Definition(negativeSlope))), [blob], [blob]);
     }
 
     [Test]
     public void Two_bottoms_are_an_error_at_the_layer()
     {
         Assert.That(
-            NeuronTestData.TwoBottomsError(new ReLULayer(Definition())),
+            NeuronTestData.TwoBottomsError(Layer.ConstructAt(NeuronTestData.DefinedAt, () => new ReLULayer(Definition()))),
             Is.EqualTo("net.prototxt(7,1): layer 'relu' (ReLU): expected 1 bottom blob, got 2"));
     }
 }

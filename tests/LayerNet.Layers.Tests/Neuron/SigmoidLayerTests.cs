@@ -1,3 +1,4 @@
+using LayerNet.Layers;
 using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Errors;
@@ -11,6 +12,8 @@ namespace LayerNet.Layers.Tests.Neuron;
 [TestFixture]
 public sealed class SigmoidLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 7, 1));
+
     private static LayerParameter Definition() => new() { Name = "sig", Type = "Sigmoid" };
 
     [Test]
@@ -18,7 +21,7 @@ public sealed class SigmoidLayerTests
     {
         var bottom = BlobBuilder.FromValues([2, 3], 0f, 1f, -1f, 2f, -3f, 10f);
         var top = new Blob();
-        var layer = new SigmoidLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SigmoidLayer(Definition()));
 
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
@@ -33,7 +36,7 @@ public sealed class SigmoidLayerTests
     {
         var bottom = BlobBuilder.FromValues([3], 0f, 1f, -2f);
         var top = new Blob();
-        var layer = new SigmoidLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SigmoidLayer(Definition()));
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
         top.Diff[0] = 2f;
@@ -55,8 +58,8 @@ public sealed class SigmoidLayerTests
         var inPlace = new Blob(2, 3, 4, 5);
         separate.Data.CopyTo(inPlace.Data);
         var top = new Blob();
-        var layer = new SigmoidLayer(Definition());
-        var inPlaceLayer = new SigmoidLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SigmoidLayer(Definition()));
+        var inPlaceLayer = Layer.ConstructAt(DefinedAt, () => new SigmoidLayer(Definition()));
         layer.SetUp([separate], [top]);
         inPlaceLayer.SetUp([inPlace], [inPlace]);
 
@@ -76,7 +79,7 @@ public sealed class SigmoidLayerTests
     {
         var random = new RandomSource(1701);
         var bottom = BlobBuilder.Gaussian(random, 0f, 1f, 2, 3, 4, 5);
-        var layer = new SigmoidLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SigmoidLayer(Definition()));
 
         new GradientChecker(1e-2f, 1e-3f, 1701, 0f, 0.01f).CheckGradientEltwise(layer, [bottom], [new Blob()]);
     }
@@ -86,7 +89,7 @@ public sealed class SigmoidLayerTests
     {
         var random = new RandomSource(1701);
         var blob = BlobBuilder.Gaussian(random, 0f, 1f, 2, 3, 4, 5);
-        var layer = new SigmoidLayer(Definition());
+        var layer = Layer.ConstructAt(DefinedAt, () => new SigmoidLayer(Definition()));
 
         new GradientChecker(1e-2f, 1e-3f, 1701, 0f, 0.01f).CheckGradientEltwise(layer, [blob], [blob]);
     }
@@ -95,8 +98,7 @@ public sealed class SigmoidLayerTests
     public void Two_bottoms_are_an_error_at_the_layer()
     {
         var parameter = Definition();
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 7, 1));
-        var layer = new SigmoidLayer(parameter);
+        var layer = Layer.ConstructAt(DefinedAt, () => new SigmoidLayer(parameter));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2), new Blob(2)], [new Blob()]));
 

@@ -11,6 +11,8 @@ namespace LayerNet.Layers.Tests.Vision;
 [TestFixture]
 public sealed class ConvolutionLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 7, 1));
+
     /// <summary>A convolution set-up: the bottom shape and the geometry per spatial axis.</summary>
     public sealed record Geometry(
         string Name, int[] Bottom, uint Outputs, int[] Kernel, int[] Pad, int[] Stride, int[] Dilation,
@@ -86,7 +88,6 @@ public sealed class ConvolutionLayerTests
         var p = new ConvolutionParameter { NumOutput = outputs, KernelSize = { kernel } };
         configure?.Invoke(p);
         var parameter = new LayerParameter { Name = "conv1", Type = "Convolution", ConvolutionParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 7, 1));
         return parameter;
     }
 
@@ -96,7 +97,7 @@ public sealed class ConvolutionLayerTests
         // x = [1 2 3; 4 5 6; 7 8 9], W = [1 2; 3 4], b = 1: y(0,0) = 1 + 4 + 12 + 20 + 1 = 38, and so on.
         var bottom = BlobBuilder.FromValues([1, 1, 3, 3], 1, 2, 3, 4, 5, 6, 7, 8, 9);
         var top = new Blob();
-        var layer = new ConvolutionLayer(Simple(1, 2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(1, 2)));
         layer.SetGivenBlobs([BlobBuilder.FromValues([1, 1, 2, 2], 1, 2, 3, 4), BlobBuilder.FromValues([1], 1)]);
 
         layer.SetUp([bottom], [top]);
@@ -112,7 +113,7 @@ public sealed class ConvolutionLayerTests
         // A 3x3 box filter of ones over [1..9] padded by one, every second position: the 2x2 corners' sums.
         var bottom = BlobBuilder.FromValues([1, 1, 3, 3], 1, 2, 3, 4, 5, 6, 7, 8, 9);
         var top = new Blob();
-        var layer = new ConvolutionLayer(Simple(1, 3, p => { p.Pad.Add(1); p.Stride.Add(2); p.BiasTerm = false; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(1, 3, p => { p.Pad.Add(1); p.Stride.Add(2); p.BiasTerm = false; })));
         layer.SetGivenBlobs([BlobBuilder.Constant(1f, 1, 1, 3, 3)]);
 
         layer.SetUp([bottom], [top]);
@@ -135,7 +136,7 @@ public sealed class ConvolutionLayerTests
         }
 
         var top = new Blob();
-        var layer = new ConvolutionLayer(Simple(1, 3, p => p.BiasTerm = false));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(1, 3, p => p.BiasTerm = false)));
         layer.SetGivenBlobs([BlobBuilder.FromValues([1, 1, 3, 3], -1, 0, 1, -2, 0, 2, -1, 0, 1)]);
 
         layer.SetUp([bottom], [top]);
@@ -150,7 +151,7 @@ public sealed class ConvolutionLayerTests
         var random = new RandomSource(1701);
         var bottom = BlobBuilder.Gaussian(random, 0f, 1f, c.Bottom);
         var top = new Blob();
-        var layer = new ConvolutionLayer(Definition(c));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Definition(c)));
 
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
@@ -167,7 +168,7 @@ public sealed class ConvolutionLayerTests
         var random = new RandomSource(1702);
         var bottom = BlobBuilder.Uniform(random, -1f, 1f, c.Bottom);
         var top = new Blob();
-        var layer = new ConvolutionLayer(Definition(c));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Definition(c)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, [bottom], [top]);
     }
@@ -181,7 +182,7 @@ public sealed class ConvolutionLayerTests
         var second = BlobBuilder.Gaussian(random, 0f, 1f, c.Bottom);
         var firstTop = new Blob();
         var secondTop = new Blob();
-        var layer = new ConvolutionLayer(Definition(c));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Definition(c)));
 
         layer.SetUp([first, second], [firstTop, secondTop]);
         layer.Forward([first, second], [firstTop, secondTop]);
@@ -197,7 +198,7 @@ public sealed class ConvolutionLayerTests
         var random = new RandomSource(1704);
         var first = BlobBuilder.Uniform(random, -1f, 1f, c.Bottom);
         var second = BlobBuilder.Uniform(random, -1f, 1f, c.Bottom);
-        var layer = new ConvolutionLayer(Definition(c));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Definition(c)));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, [first, second], [new Blob(), new Blob()]);
     }
@@ -207,7 +208,7 @@ public sealed class ConvolutionLayerTests
     {
         var bottom = new Blob(2, 6, 6, 4);
         var top = new Blob();
-        var layer = new ConvolutionLayer(Simple(4, 3, p => { p.Stride.Add(2); p.Group = 2; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(4, 3, p => { p.Stride.Add(2); p.Group = 2; })));
 
         layer.SetUp([bottom], [top]);
 
@@ -223,7 +224,7 @@ public sealed class ConvolutionLayerTests
         var random = new RandomSource(1705);
         var bottom = BlobBuilder.Gaussian(random, 0f, 1f, c.Bottom);
         var top = new Blob();
-        var layer = new ConvolutionLayer(Definition(c));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Definition(c)));
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
         top.Diff.Fill(1f);
@@ -245,7 +246,7 @@ public sealed class ConvolutionLayerTests
     {
         var parameter = Simple(0, 3);
 
-        var error = Assert.Throws<LayerNetException>(() => new ConvolutionLayer(parameter));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(parameter)));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(7,1): layer 'conv1' (Convolution): convolution_param.num_output must be given and positive"));
     }
@@ -253,7 +254,7 @@ public sealed class ConvolutionLayerTests
     [Test]
     public void Channels_not_divisible_by_group_are_an_error()
     {
-        var layer = new ConvolutionLayer(Simple(4, 3, p => p.Group = 2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(4, 3, p => p.Group = 2)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 3, 5, 5) { Name = "data" }], [new Blob()]));
 
@@ -265,7 +266,7 @@ public sealed class ConvolutionLayerTests
     [Test]
     public void Num_output_not_divisible_by_group_is_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new ConvolutionLayer(Simple(3, 3, p => p.Group = 2)));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(3, 3, p => p.Group = 2))));
 
         Assert.That(error.Message, Does.StartWith("net.prototxt(7,1): layer 'conv1' (Convolution): convolution_param.num_output 3 must be a multiple of group 2"));
     }
@@ -273,7 +274,7 @@ public sealed class ConvolutionLayerTests
     [Test]
     public void A_missing_kernel_size_is_an_error()
     {
-        var layer = new ConvolutionLayer(Simple(2, 3, p => p.KernelSize.Clear()));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(2, 3, p => p.KernelSize.Clear())));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 3, 5, 5)], [new Blob()]));
 
@@ -283,7 +284,7 @@ public sealed class ConvolutionLayerTests
     [Test]
     public void A_zero_kernel_is_an_error()
     {
-        var layer = new ConvolutionLayer(Simple(2, 0));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(2, 0)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 3, 5, 5)], [new Blob()]));
 
@@ -293,7 +294,7 @@ public sealed class ConvolutionLayerTests
     [Test]
     public void Kernel_size_and_kernel_h_together_are_an_error()
     {
-        var layer = new ConvolutionLayer(Simple(2, 3, p => { p.KernelH = 3; p.KernelW = 3; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(2, 3, p => { p.KernelH = 3; p.KernelW = 3; })));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 3, 5, 5)], [new Blob()]));
 
@@ -303,7 +304,7 @@ public sealed class ConvolutionLayerTests
     [Test]
     public void Kernel_h_on_a_3D_convolution_is_an_error()
     {
-        var layer = new ConvolutionLayer(Simple(2, 3, p => { p.KernelSize.Clear(); p.KernelH = 3; p.KernelW = 3; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(2, 3, p => { p.KernelSize.Clear(); p.KernelH = 3; p.KernelW = 3; })));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 3, 5, 5, 5)], [new Blob()]));
 
@@ -313,7 +314,7 @@ public sealed class ConvolutionLayerTests
     [Test]
     public void Two_kernel_sizes_for_three_spatial_axes_are_an_error()
     {
-        var layer = new ConvolutionLayer(Simple(2, 3, p => p.KernelSize.Add(3)));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(2, 3, p => p.KernelSize.Add(3))));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 3, 5, 5, 5)], [new Blob()]));
 
@@ -323,7 +324,7 @@ public sealed class ConvolutionLayerTests
     [Test]
     public void A_kernel_larger_than_the_padded_input_is_an_error()
     {
-        var layer = new ConvolutionLayer(Simple(2, 5, p => p.Dilation.Add(2)));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(2, 5, p => p.Dilation.Add(2))));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 3, 8, 8) { Name = "data" }], [new Blob()]));
 
@@ -333,7 +334,7 @@ public sealed class ConvolutionLayerTests
     [Test]
     public void A_given_weight_of_the_wrong_shape_is_an_error()
     {
-        var layer = new ConvolutionLayer(Simple(2, 3));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(2, 3)));
         layer.SetGivenBlobs([new Blob(2, 3, 3, 2), new Blob(2)]);
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 3, 5, 5)], [new Blob()]));
@@ -345,7 +346,7 @@ public sealed class ConvolutionLayerTests
     [Test]
     public void A_missing_given_bias_is_an_error()
     {
-        var layer = new ConvolutionLayer(Simple(2, 3));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(2, 3)));
         layer.SetGivenBlobs([new Blob(2, 3, 3, 3)]);
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 3, 5, 5)], [new Blob()]));
@@ -356,7 +357,7 @@ public sealed class ConvolutionLayerTests
     [Test]
     public void Bottoms_of_different_shapes_are_an_error()
     {
-        var layer = new ConvolutionLayer(Simple(2, 3));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(2, 3)));
 
         var error = Assert.Throws<LayerNetException>(
             () => layer.SetUp([new Blob(1, 3, 5, 5) { Name = "a" }, new Blob(1, 3, 6, 5) { Name = "b" }], [new Blob(), new Blob()]));
@@ -367,7 +368,7 @@ public sealed class ConvolutionLayerTests
     [Test]
     public void Unequal_bottom_and_top_counts_are_an_error()
     {
-        var layer = new ConvolutionLayer(Simple(2, 3));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(2, 3)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 3, 5, 5)], [new Blob(), new Blob()]));
 
@@ -379,7 +380,7 @@ public sealed class ConvolutionLayerTests
     {
         var bottom = new Blob(1, 3, 5, 5) { Name = "data" };
         var top = new Blob();
-        var layer = new ConvolutionLayer(Simple(2, 3));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(2, 3)));
         layer.SetUp([bottom], [top]);
         bottom.Reshape([1, 4, 5, 5]);
 
@@ -396,13 +397,13 @@ public sealed class ConvolutionLayerTests
         var random = new RandomSource(11);
         var bottom = BlobBuilder.Gaussian(random, 0f, 1f, 8, 20, 12, 12);
         var top = new Blob();
-        var layer = new ConvolutionLayer(Simple(50, 5, p => p.WeightFiller = new FillerParameter { Type = "gaussian", Std = 0.1f }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(50, 5, p => p.WeightFiller = new FillerParameter { Type = "gaussian", Std = 0.1f })));
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
         BlobBuilder.Gaussian(random, 0f, 1f, top.Shape.ToArray()).Data.CopyTo(top.Diff);
         layer.Backward([top], [true], [bottom]);
 
-        var single = new ConvolutionLayer(Simple(50, 5));
+        var single = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(Simple(50, 5)));
         single.SetGivenBlobs([layer.Blobs[0], layer.Blobs[1]]);
         for (var n = 0; n < 8; n++)
         {

@@ -11,6 +11,8 @@ namespace LayerNet.Layers.Tests.Vision;
 [TestFixture]
 public sealed class DeconvolutionLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 9, 3));
+
     public static IEnumerable<ConvolutionLayerTests.Geometry> Cases()
     {
         yield return new ConvolutionLayerTests.Geometry("kernel 3, stride 2", [2, 3, 3, 2], 4, [3, 3], [0, 0], [2, 2], [1, 1]);
@@ -26,7 +28,6 @@ public sealed class DeconvolutionLayerTests
         var p = new ConvolutionParameter { NumOutput = outputs, KernelSize = { kernel } };
         configure?.Invoke(p);
         var parameter = new LayerParameter { Name = "deconv1", Type = "Deconvolution", ConvolutionParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 9, 3));
         return parameter;
     }
 
@@ -37,12 +38,12 @@ public sealed class DeconvolutionLayerTests
         // 3 channels times the number of kernel placements covering it (overlaps at even interior positions).
         var bottom = BlobBuilder.Constant(1f, 2, 3, 6, 4);
         var top = new Blob();
-        var layer = new DeconvolutionLayer(Simple(4, 3, p =>
+        var layer = Layer.ConstructAt(DefinedAt, () => new DeconvolutionLayer(Simple(4, 3, p =>
         {
             p.Stride.Add(2);
             p.WeightFiller = new FillerParameter { Type = "constant", Value = 1f };
             p.BiasFiller = new FillerParameter { Type = "constant", Value = 0.1f };
-        }));
+        })));
 
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
@@ -72,7 +73,7 @@ public sealed class DeconvolutionLayerTests
         // x = [1 2] (1x2), kernel [1 10; 100 1000], stride 1: the two kernel copies overlap in the middle column.
         var bottom = BlobBuilder.FromValues([1, 1, 1, 2], 1, 2);
         var top = new Blob();
-        var layer = new DeconvolutionLayer(Simple(1, 2, p => p.BiasTerm = false));
+        var layer = Layer.ConstructAt(DefinedAt, () => new DeconvolutionLayer(Simple(1, 2, p => p.BiasTerm = false)));
         layer.SetGivenBlobs([BlobBuilder.FromValues([1, 1, 2, 2], 1, 10, 100, 1000)]);
 
         layer.SetUp([bottom], [top]);
@@ -90,12 +91,12 @@ public sealed class DeconvolutionLayerTests
         var random = new RandomSource(1701);
         var x = BlobBuilder.Gaussian(random, 0f, 1f, c.Bottom);
         var deconvolved = new Blob();
-        var deconvolution = new DeconvolutionLayer(ConvolutionLayerTests.Definition(c with { Bias = false }, "Deconvolution"));
+        var deconvolution = Layer.ConstructAt(DefinedAt, () => new DeconvolutionLayer(ConvolutionLayerTests.Definition(c with { Bias = false }, "Deconvolution")));
         deconvolution.SetUp([x], [deconvolved]);
         deconvolution.Forward([x], [deconvolved]);
         var y = BlobBuilder.Gaussian(random, 0f, 1f, [.. deconvolved.Shape]);
         var convolved = new Blob();
-        var convolution = new ConvolutionLayer(ConvolutionLayerTests.Definition(c with { Bias = false, Outputs = (uint)c.Bottom[1] }));
+        var convolution = Layer.ConstructAt(DefinedAt, () => new ConvolutionLayer(ConvolutionLayerTests.Definition(c with { Bias = false, Outputs = (uint)c.Bottom[1] })));
         convolution.SetGivenBlobs([deconvolution.Blobs[0]]);
         convolution.SetUp([y], [convolved]);
         convolution.Forward([y], [convolved]);
@@ -120,7 +121,7 @@ public sealed class DeconvolutionLayerTests
     {
         var random = new RandomSource(1702);
         var bottom = BlobBuilder.Uniform(random, -1f, 1f, c.Bottom);
-        var layer = new DeconvolutionLayer(ConvolutionLayerTests.Definition(c, "Deconvolution"));
+        var layer = Layer.ConstructAt(DefinedAt, () => new DeconvolutionLayer(ConvolutionLayerTests.Definition(c, "Deconvolution")));
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(layer, [bottom], [new Blob()]);
     }
@@ -130,7 +131,7 @@ public sealed class DeconvolutionLayerTests
     {
         var bottom = new Blob(2, 6, 6, 4);
         var top = new Blob();
-        var layer = new DeconvolutionLayer(Simple(4, 3, p => { p.Stride.Add(2); p.Pad.Add(1); p.Group = 2; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new DeconvolutionLayer(Simple(4, 3, p => { p.Stride.Add(2); p.Pad.Add(1); p.Group = 2; })));
 
         layer.SetUp([bottom], [top]);
 
@@ -143,7 +144,7 @@ public sealed class DeconvolutionLayerTests
     [Test]
     public void A_given_weight_in_convolution_shape_is_an_error()
     {
-        var layer = new DeconvolutionLayer(Simple(4, 3, p => p.BiasTerm = false));
+        var layer = Layer.ConstructAt(DefinedAt, () => new DeconvolutionLayer(Simple(4, 3, p => p.BiasTerm = false)));
         layer.SetGivenBlobs([new Blob(4, 3, 3, 3)]);
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 3, 5, 5)], [new Blob()]));
@@ -154,7 +155,7 @@ public sealed class DeconvolutionLayerTests
     [Test]
     public void Num_output_not_divisible_by_group_is_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new DeconvolutionLayer(Simple(3, 3, p => p.Group = 2)));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new DeconvolutionLayer(Simple(3, 3, p => p.Group = 2))));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(9,3): layer 'deconv1' (Deconvolution): convolution_param.num_output 3 must be a multiple of group 2"));
     }
@@ -163,7 +164,7 @@ public sealed class DeconvolutionLayerTests
     public void A_pad_that_leaves_no_output_is_an_error()
     {
         // 1 (1 - 1) + 3 - 2 * 2 = -1.
-        var layer = new DeconvolutionLayer(Simple(2, 3, p => p.Pad.Add(2)));
+        var layer = Layer.ConstructAt(DefinedAt, () => new DeconvolutionLayer(Simple(2, 3, p => p.Pad.Add(2))));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(1, 3, 1, 1) { Name = "data" }], [new Blob()]));
 
@@ -178,13 +179,13 @@ public sealed class DeconvolutionLayerTests
         var random = new RandomSource(12);
         var bottom = BlobBuilder.Gaussian(random, 0f, 1f, 8, 50, 8, 8);
         var top = new Blob();
-        var layer = new DeconvolutionLayer(Simple(20, 5, p => p.WeightFiller = new FillerParameter { Type = "gaussian", Std = 0.1f }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new DeconvolutionLayer(Simple(20, 5, p => p.WeightFiller = new FillerParameter { Type = "gaussian", Std = 0.1f })));
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
         BlobBuilder.Gaussian(random, 0f, 1f, top.Shape.ToArray()).Data.CopyTo(top.Diff);
         layer.Backward([top], [true], [bottom]);
 
-        var single = new DeconvolutionLayer(Simple(20, 5));
+        var single = Layer.ConstructAt(DefinedAt, () => new DeconvolutionLayer(Simple(20, 5)));
         single.SetGivenBlobs([layer.Blobs[0], layer.Blobs[1]]);
         for (var n = 0; n < 8; n++)
         {

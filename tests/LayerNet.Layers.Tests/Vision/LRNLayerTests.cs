@@ -12,6 +12,8 @@ namespace LayerNet.Layers.Tests.Vision;
 [TestFixture]
 public sealed class LRNLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 30, 1));
+
     private static LayerParameter Definition(NormRegion region, uint size = 5, float alpha = 1f, float beta = 0.75f, float k = 1f)
     {
         var parameter = new LayerParameter
@@ -20,7 +22,6 @@ public sealed class LRNLayerTests
             Type = "LRN",
             LrnParam = new LRNParameter { NormRegion = region, LocalSize = size, Alpha = alpha, Beta = beta, K = k },
         };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 30, 1));
         return parameter;
     }
 
@@ -77,7 +78,7 @@ public sealed class LRNLayerTests
         // x = [1, 2, 3] over channels, n = 3, alpha = 3, beta = 1, k = 2: s = 2 + (sum of neighbours' squares) = [7, 16, 15].
         var bottom = BlobBuilder.FromValues([1, 3, 1, 1], 1, 2, 3);
         var top = new Blob();
-        var layer = new LRNLayer(Definition(NormRegion.AcrossChannels, size: 3, alpha: 3f, beta: 1f, k: 2f));
+        var layer = Layer.ConstructAt(DefinedAt, () => new LRNLayer(Definition(NormRegion.AcrossChannels, size: 3, alpha: 3f, beta: 1f, k: 2f)));
 
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
@@ -91,7 +92,7 @@ public sealed class LRNLayerTests
         // x = [1 2 3] in one 1x3 channel, a 3x3 window, alpha = 9, beta = 1: s = 1 + (sum of squares in the window) = [6, 15, 14].
         var bottom = BlobBuilder.FromValues([1, 1, 1, 3], 1, 2, 3);
         var top = new Blob();
-        var layer = new LRNLayer(Definition(NormRegion.WithinChannel, size: 3, alpha: 9f, beta: 1f, k: 5f));
+        var layer = Layer.ConstructAt(DefinedAt, () => new LRNLayer(Definition(NormRegion.WithinChannel, size: 3, alpha: 9f, beta: 1f, k: 5f)));
 
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
@@ -109,7 +110,7 @@ public sealed class LRNLayerTests
         var random = new RandomSource(1701);
         var bottom = BlobBuilder.Gaussian(random, 0f, 1f, 2, 7, 3, 3);
         var top = new Blob();
-        var layer = new LRNLayer(Definition(region, size, alpha, beta, k));
+        var layer = Layer.ConstructAt(DefinedAt, () => new LRNLayer(Definition(region, size, alpha, beta, k)));
 
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
@@ -126,7 +127,7 @@ public sealed class LRNLayerTests
     {
         var random = new RandomSource(1702);
         var bottom = BlobBuilder.Gaussian(random, 0f, 1f, 2, 7, 3, 3);
-        var layer = new LRNLayer(Definition(region, size, alpha, beta, k));
+        var layer = Layer.ConstructAt(DefinedAt, () => new LRNLayer(Definition(region, size, alpha, beta, k)));
 
         new GradientChecker(1e-2f, 1e-2f).CheckGradientExhaustive(layer, [bottom], [new Blob()]);
     }
@@ -134,7 +135,7 @@ public sealed class LRNLayerTests
     [Test]
     public void An_even_local_size_is_an_error()
     {
-        var error = Assert.Throws<LayerNetException>(() => new LRNLayer(Definition(NormRegion.AcrossChannels, size: 4)));
+        var error = Assert.Throws<LayerNetException>(() => Layer.ConstructAt(DefinedAt, () => new LRNLayer(Definition(NormRegion.AcrossChannels, size: 4))));
 
         Assert.That(error.Message, Is.EqualTo("net.prototxt(30,1): layer 'norm1' (LRN): lrn_param.local_size must be odd, got 4"));
     }
@@ -142,7 +143,7 @@ public sealed class LRNLayerTests
     [Test]
     public void A_bottom_without_4_axes_is_an_error()
     {
-        var layer = new LRNLayer(Definition(NormRegion.WithinChannel));
+        var layer = Layer.ConstructAt(DefinedAt, () => new LRNLayer(Definition(NormRegion.WithinChannel)));
 
         var error = Assert.Throws<LayerNetException>(() => layer.SetUp([new Blob(2, 7, 3) { Name = "conv1" }], [new Blob()]));
 

@@ -12,12 +12,13 @@ namespace LayerNet.Layers.Tests.Vision;
 [TestFixture]
 public sealed class PoolingLayerTests
 {
+    private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 21, 1));
+
     private static LayerParameter Definition(PoolMethod method, Action<PoolingParameter> configure)
     {
         var p = new PoolingParameter { Pool = method };
         configure(p);
         var parameter = new LayerParameter { Name = "pool1", Type = "Pooling", PoolingParam = p };
-        SourcePositions.Set(parameter, new SourcePosition("net.prototxt", 21, 1));
         return parameter;
     }
 
@@ -61,7 +62,7 @@ public sealed class PoolingLayerTests
     {
         var bottom = SquareInput();
         var top = new Blob();
-        var layer = new PoolingLayer(Definition(PoolMethod.Max, p => p.KernelSize = 2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(PoolMethod.Max, p => p.KernelSize = 2)));
 
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
@@ -76,7 +77,7 @@ public sealed class PoolingLayerTests
         var bottom = SquareInput();
         var top = new Blob();
         var mask = new Blob();
-        var layer = new PoolingLayer(Definition(PoolMethod.Max, p => p.KernelSize = 2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(PoolMethod.Max, p => p.KernelSize = 2)));
 
         layer.SetUp([bottom], [top, mask]);
         layer.Forward([bottom], [top, mask]);
@@ -90,7 +91,7 @@ public sealed class PoolingLayerTests
     {
         var bottom = SquareInput();
         var top = new Blob();
-        var layer = new PoolingLayer(Definition(PoolMethod.Max, p => p.KernelSize = 2));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(PoolMethod.Max, p => p.KernelSize = 2)));
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
         top.Diff.Fill(1f);
@@ -107,7 +108,7 @@ public sealed class PoolingLayerTests
     {
         var bottom = BlobBuilder.FromValues([1, 1, 3, 3], 1, 2, 4, 2, 3, 2, 4, 2, 1);
         var top = new Blob();
-        var layer = new PoolingLayer(Definition(PoolMethod.Max, p => { p.KernelSize = 3; p.Stride = 2; p.Pad = 2; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(PoolMethod.Max, p => { p.KernelSize = 3; p.Stride = 2; p.Pad = 2; })));
 
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
@@ -121,7 +122,7 @@ public sealed class PoolingLayerTests
     {
         var bottom = BlobBuilder.Constant(2f, 1, 1, 3, 3);
         var top = new Blob();
-        var layer = new PoolingLayer(Definition(PoolMethod.Ave, p => { p.KernelSize = 3; p.Pad = 1; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(PoolMethod.Ave, p => { p.KernelSize = 3; p.Pad = 1; })));
 
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
@@ -136,7 +137,7 @@ public sealed class PoolingLayerTests
         // 1 x 3 input, kernel 2, stride 2: ceil((3 - 2) / 2) + 1 = 2 outputs; the second window holds only x[2].
         var bottom = BlobBuilder.FromValues([1, 1, 1, 3], 2, 4, 9);
         var top = new Blob();
-        var layer = new PoolingLayer(Definition(PoolMethod.Ave, p => { p.KernelH = 1; p.KernelW = 2; p.Stride = 2; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(PoolMethod.Ave, p => { p.KernelH = 1; p.KernelW = 2; p.Stride = 2; })));
 
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
@@ -150,7 +151,7 @@ public sealed class PoolingLayerTests
     {
         var bottom = SquareInput();
         var top = new Blob();
-        var layer = new PoolingLayer(Definition(PoolMethod.Max, p => { p.KernelH = kernelH; p.KernelW = kernelW; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(PoolMethod.Max, p => { p.KernelH = kernelH; p.KernelW = kernelW; })));
 
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
@@ -165,7 +166,7 @@ public sealed class PoolingLayerTests
         var random = new RandomSource(1701);
         var bottom = BlobBuilder.Gaussian(random, 0f, 1f, 2, 3, 6, 5);
         var top = new Blob();
-        var layer = new PoolingLayer(Definition(method, p => p.GlobalPooling = true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(method, p => p.GlobalPooling = true)));
 
         layer.SetUp([bottom], [top]);
         layer.Forward([bottom], [top]);
@@ -187,7 +188,7 @@ public sealed class PoolingLayerTests
     {
         // 6 x 5 input, kernel 3, stride 2 (Caffe's TestSetup and TestSetupPadded).
         var top = new Blob();
-        var layer = new PoolingLayer(Definition(PoolMethod.Max, p => { p.KernelSize = 3; p.Stride = 2; p.Pad = pad; p.RoundMode = mode; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(PoolMethod.Max, p => { p.KernelSize = 3; p.Stride = 2; p.Pad = pad; p.RoundMode = mode; })));
 
         layer.SetUp([new Blob(2, 3, 6, 5)], [top]);
 
@@ -199,7 +200,7 @@ public sealed class PoolingLayerTests
     {
         // 5 wide, kernel 2, stride 2, pad 1: ceil(5 / 2) + 1 = 4, but window 3 would start at 5 = in the pad: 3.
         var top = new Blob();
-        var layer = new PoolingLayer(Definition(PoolMethod.Ave, p => { p.KernelSize = 2; p.Stride = 2; p.Pad = 1; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(PoolMethod.Ave, p => { p.KernelSize = 2; p.Stride = 2; p.Pad = 1; })));
 
         layer.SetUp([new Blob(1, 1, 5, 5)], [top]);
 
@@ -221,7 +222,7 @@ public sealed class PoolingLayerTests
     public void Gradient_matches_finite_differences(PoolMethod method, uint kernelH, uint kernelW, uint stride, uint pad)
     {
         var bottom = DistinctValues(1701, 2, 2, 6, 5);
-        var layer = new PoolingLayer(Definition(method, p => { p.KernelH = kernelH; p.KernelW = kernelW; p.Stride = stride; p.Pad = pad; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(method, p => { p.KernelH = kernelH; p.KernelW = kernelW; p.Stride = stride; p.Pad = pad; })));
 
         new GradientChecker(1e-2f, 1e-2f).CheckGradientExhaustive(layer, [bottom], [new Blob()]);
     }
@@ -231,7 +232,7 @@ public sealed class PoolingLayerTests
     public void Global_pooling_gradient_matches_finite_differences(PoolMethod method)
     {
         var bottom = DistinctValues(1702, 2, 2, 4, 3);
-        var layer = new PoolingLayer(Definition(method, p => p.GlobalPooling = true));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(method, p => p.GlobalPooling = true)));
 
         new GradientChecker(1e-2f, 1e-2f).CheckGradientExhaustive(layer, [bottom], [new Blob()]);
     }
@@ -240,7 +241,7 @@ public sealed class PoolingLayerTests
     public void Max_gradient_with_the_mask_top_matches_finite_differences()
     {
         var bottom = DistinctValues(1703, 1, 2, 5, 5);
-        var layer = new PoolingLayer(Definition(PoolMethod.Max, p => { p.KernelSize = 3; p.Stride = 2; p.Pad = 1; }));
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(PoolMethod.Max, p => { p.KernelSize = 3; p.Stride = 2; p.Pad = 1; })));
 
         new GradientChecker(1e-2f, 1e-2f).CheckGradientExhaustive(layer, [bottom], [new Blob(), new Blob()]);
     }
@@ -249,7 +250,7 @@ public sealed class PoolingLayerTests
     {
         var error = Assert.Throws<LayerNetException>(() =>
         {
-            var layer = new PoolingLayer(Definition(method, configure));
+            var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(method, configure)));
             layer.SetUp([bottom ?? new Blob(1, 1, 5, 5)], [.. Enumerable.Range(0, tops).Select(_ => new Blob())]);
         });
         return error.Message;

@@ -124,6 +124,58 @@ public sealed class PluginErrorTests
         AssertOneLineError(result, $"{model}(6,1): layer 'f' (Faulty): forward failed: InvalidOperationException: the faulty layer always fails");
     }
 
+    [Test]
+    public void A_registration_that_throws_its_own_exception_type_names_the_plugin()
+    {
+        var result = RunnerResult.Run("layers", "--plugin", PluginFiles.Throwing);
+
+        AssertOneLineError(result, $"plugin '{PluginFiles.Throwing}': its registration failed: PluginSetupException: the settings file is missing");
+    }
+
+    [Test]
+    public void A_layer_whose_static_constructor_throws_names_the_layer_and_the_plugin()
+    {
+        var model = NetWithOneLayerOfType("StaticFault");
+
+        var result = RunnerResult.Run("forward", "--plugin", PluginFiles.BrokenLayers, "--model", model);
+
+        AssertOneLineError(
+            result,
+            $"{model}(6,1): layer 'b' (StaticFault): cannot create LayerNet.Fixtures.BrokenLayersPlugin.StaticFaultLayer from {PluginFiles.BrokenLayers}: the static constructor of LayerNet.Fixtures.BrokenLayersPlugin.StaticFaultLayer failed: NotImplementedException: the lookup table is not written yet");
+    }
+
+    [Test]
+    public void A_layer_needing_a_service_nobody_registered_names_the_layer_and_the_plugin()
+    {
+        var model = NetWithOneLayerOfType("NeedsService");
+
+        var result = RunnerResult.Run("forward", "--plugin", PluginFiles.BrokenLayers, "--model", model);
+
+        AssertOneLineError(
+            result,
+            $"{model}(6,1): layer 'b' (NeedsService): cannot create LayerNet.Fixtures.BrokenLayersPlugin.NeedsServiceLayer from {PluginFiles.BrokenLayers}: ");
+        Assert.That(result.ErrorLines[0], Does.Contain("LayerNet.Fixtures.BrokenLayersPlugin.IClock"));
+    }
+
+    private string NetWithOneLayerOfType(string type)
+    {
+        var model = Path.Combine(_folder, "net.prototxt");
+        File.WriteAllText(model, $$"""
+            name: "broken"
+            layer {
+              name: "data" type: "DummyData" top: "x"
+              dummy_data_param { shape { dim: 2 dim: 3 } }
+            }
+            layer {
+              name: "b"
+              type: "{{type}}"
+              bottom: "x"
+              top: "y"
+            }
+            """);
+        return model;
+    }
+
     private static void AssertOneLineError(RunnerResult result, string expectedStart)
     {
         Assert.That(result.ExitCode, Is.EqualTo(1), result.Output + result.Error);

@@ -35,6 +35,12 @@ internal static class PluginFiles
     /// <summary>A plugin built against LayerNet.Framework 99.</summary>
     public static string Incompatible => Fixture("IncompatiblePlugin");
 
+    /// <summary>A plugin whose registration throws its own exception type.</summary>
+    public static string Throwing => Fixture("ThrowingPlugin");
+
+    /// <summary>A plugin whose layers cannot be created: a static constructor that throws, a missing service.</summary>
+    public static string BrokenLayers => Fixture("BrokenLayersPlugin");
+
     private static string Fixture(string name) => Built($"tests/Fixtures/{name}", $"LayerNet.Fixtures.{name}.dll");
 
     private static string Built(string project, string file) =>

@@ -1,0 +1,154 @@
+using Caffe;
+using Google.Protobuf;
+using LayerNet.Blobs;
+using LayerNet.Errors;
+using LayerNet.Fillers;
+
+namespace LayerNet.Layers;
+
+/// <summary>
+/// The layer kit: the steps most layers take in <see cref="LayerSetUp"/> and <see cref="Reshape"/>, each with the
+/// standard error text, so a layer states what it needs in one line and every layer reports a mistake alike.
+/// </summary>
+public abstract partial class Layer
+{
+    /// <summary>
+    /// Turns an axis parameter into an index into <paramref name="bottom"/>'s axes, negative values counting from
+    /// the end (Caffe's Blob::CanonicalAxisIndex): -1 is the last axis.
+    /// </summary>
+    /// <param name="axis">The value given in the model file.</param>
+    /// <param name="bottom">The blob whose axes are meant.</param>
+    /// <param name="field">The parameter's name in the error, e.g. <c>softmax_param.axis</c>.</param>
+    /// <returns>The axis, in [0, axis count).</returns>
+    /// <exception cref="LayerNetException">
+    /// The axis is outside [-axis count, axis count): "softmax_param.axis 3 is out of range for bottom 'ip2' of
+    /// shape 2 5 (10); expected -2 &lt;= axis &lt; 2".
+    /// </exception>
+    protected int CanonicalAxis(int axis, Blob bottom, string field) =>
+        CanonicalAxis(axis, bottom, field, bottomIndex: -1, countsFromEnd: true);
+
+    /// <summary>
+    /// <see cref="CanonicalAxis(int, Blob, string)"/> for a layer with several bottoms, whose error names the
+    /// bottom by index too ("for bottom 0 'a'"), or for a legacy unsigned field (<c>concat_dim</c>, <c>slice_dim</c>)
+    /// that does not count from the end.
+    /// </summary>
+    /// <param name="axis">The value given in the model file.</param>
+    /// <param name="bottom">The blob whose axes are meant.</param>
+    /// <param name="field">The parameter's name in the error.</param>
+    /// <param name="bottomIndex">The bottom's index, named in the error; -1 to name the bottom alone.</param>
+    /// <param name="countsFromEnd">False for a field whose negative values are not allowed.</param>
+    /// <returns>The axis, in [0, axis count).</returns>
+    /// <exception cref="LayerNetException">The axis is out of range.</exception>
+    protected int CanonicalAxis(int axis, Blob bottom, string field, int bottomIndex, bool countsFromEnd)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        var count = bottom.AxisCount;
+        var lowest = countsFromEnd ? -count : 0;
+        if (axis < lowest || axis >= count)
+        {
+            var which = bottomIndex < 0 ? $"'{bottom.Name}'" : $"{bottomIndex} '{bottom.Name}'";
+            throw Error($"{field} {axis} is out of range for bottom {which} of shape {bottom.ShapeString}; expected {lowest} <= axis < {count}");
+        }
+
+        return axis < 0 ? axis + count : axis;
+    }
+
+    /// <summary>
+    /// When learnable blobs were given (<see cref="BlobsGiven"/>), checks that there are as many as the layer
+    /// declares; call it before <see cref="LearnableBlob"/>. With none given it does nothing: the layer fills.
+    /// </summary>
+    /// <param name="names">What each blob is, in order (e.g. "weight", "bias"); named in the error.</param>
+    /// <exception cref="LayerNetException">
+    /// The count differs: "expected 2 learnable blobs (weight, bias), the model gives 1".
+    /// </exception>
+    protected void RequireLearnableBlobCount(params ReadOnlySpan<string> names)
+    {
+        if (_blobs.Count > 0 && _blobs.Count != names.Length)
+        {
+            throw Error(names.Length == 0
+                ? $"expected no learnable blobs, the model gives {_blobs.Count}"
+                : $"expected {names.Length} learnable blob{(names.Length == 1 ? string.Empty : "s")} ({string.Join(", ", names)}), the model gives {_blobs.Count}");
+        }
+    }
+
+    /// <summary>
+    /// Declares learnable blob <paramref name="index"/>: when the blobs were given, checks the given one's shape
+    /// (<see cref="RequireBlobShape"/>); otherwise creates it (blobs are created in index order) and fills it with
+    /// the layer's <see cref="Random"/>.
+    /// </summary>
+    /// <param name="index">The blob's place in <see cref="Blobs"/>.</param>
+    /// <param name="what">What the blob is, for the shape error (e.g. "weight").</param>
+    /// <param name="shape">The shape the layer needs.</param>
+    /// <param name="filler">How to fill a new blob; null fills zeros.</param>
+    /// <param name="fillerField">The filler's parameter name, for the filler's error (e.g. "convolution_param.weight_filler").</param>
+    /// <returns>The given or new blob.</returns>
+    /// <exception cref="LayerNetException">The given blob has another shape, or the filler is wrong.</exception>
+    protected Blob LearnableBlob(int index, string what, ReadOnlySpan<int> shape, FillerParameter? filler, string fillerField)
+    {
+        if (index < _blobs.Count)
+        {
+            RequireBlobShape(index, shape, what);
+            return _blobs[index];
+        }
+
+        if (index != _blobs.Count)
+        {
+            throw new InvalidOperationException($"learnable blob {index} ({what}) declared before blob {_blobs.Count}");
+        }
+
+        var blob = AddBlob(shape.ToArray());
+        Fill(blob, filler, fillerField);
+        return blob;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="blob"/> with <paramref name="filler"/> and the layer's <see cref="Random"/>; a wrong
+    /// filler becomes this layer's error, prefixed with <paramref name="fillerField"/>.
+    /// </summary>
+    /// <param name="blob">The blob to fill.</param>
+    /// <param name="filler">The filler; null fills zeros.</param>
+    /// <param name="fillerField">The filler's parameter name (e.g. "bias_param.filler").</param>
+    /// <exception cref="LayerNetException">The filler's type is unknown or its parameters do not fit the blob.</exception>
+    protected void Fill(Blob blob, FillerParameter? filler, string fillerField)
+    {
+        try
+        {
+            new Filler(filler).Fill(blob, Random);
+        }
+        catch (LayerNetException exception)
+        {
+            throw Error($"{fillerField}: {exception.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The layer's parameter message carried by a proto2 extension of <c>LayerParameter</c> (a plugin's or
+    /// LayerNet's own, e.g. <c>softplus_param</c>): the value given in the model file, or a new message holding
+    /// the defaults when the model file gives none.
+    /// </summary>
+    /// <typeparam name="T">The extension's message type.</typeparam>
+    /// <param name="extension">The generated extension field (e.g. <c>SoftplusExtensions.SoftplusParam</c>).</param>
+    /// <returns>The given message, or a default one.</returns>
+    protected T ExtensionParameter<T>(Extension<LayerParameter, T> extension)
+        where T : IMessage<T>, new()
+    {
+        ArgumentNullException.ThrowIfNull(extension);
+        return Parameter.HasExtension(extension) ? Parameter.GetExtension(extension) : new T();
+    }
+
+    /// <summary>
+    /// The layer's parameter message carried by a proto2 extension of <c>LayerParameter</c>, for a layer that
+    /// cannot run on the defaults.
+    /// </summary>
+    /// <typeparam name="T">The extension's message type.</typeparam>
+    /// <param name="extension">The generated extension field.</param>
+    /// <param name="whenMissing">The error when the model file does not give it (e.g. "idx_data_param is required (images, batch_size)").</param>
+    /// <returns>The given message.</returns>
+    /// <exception cref="LayerNetException">The model file does not give the parameter.</exception>
+    protected T RequiredExtensionParameter<T>(Extension<LayerParameter, T> extension, string whenMissing)
+        where T : IMessage<T>, new()
+    {
+        ArgumentNullException.ThrowIfNull(extension);
+        return Parameter.HasExtension(extension) ? Parameter.GetExtension(extension) : throw Error(whenMissing);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace LayerNet.Numerics;
+
+/// <summary>
+/// Kernels over a tensor read as outer x C x inner with one parameter per channel c (Scale, Bias, BatchNorm): each
+/// (o, c) slice of inner values is one run, handled by one <see cref="TensorPrimitives"/> call.
+/// </summary>
+/// <remarks>
+/// Every kernel walks o, then c, in order; an accumulating kernel adds each run's reduction to its channel's total in
+/// that order, so results do not depend on which layer calls it.
+/// </remarks>
+public static class Channelwise
+{
+    /// <summary>y[o, c, i] = x[o, c, i] * a[c]; <paramref name="y"/> may be <paramref name="x"/>.</summary>
+    /// <remarks>With outer O = x.Length / (C inner), C = a.Length.</remarks>
+    /// <param name="x">The input, O x C x inner.</param>
+    /// <param name="a">One factor per channel.</param>
+    /// <param name="inner">The run length.</param>
+    /// <param name="y">The output, the shape of <paramref name="x"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> a, int inner, Span<float> y)
+    {
+        for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == a.Length ? 0 : c + 1)
+        {
+            TensorPrimitives.Multiply(x.Slice(offset, inner), a[c], y.Slice(offset, inner));
+        }
+    }
+
+    /// <summary>y[o, c, i] = x[o, c, i] + b[c]; <paramref name="y"/> may be <paramref name="x"/>.</summary>
+    /// <param name="x">The input, O x C x inner.</param>
+    /// <param name="b">One term per channel.</param>
+    /// <param name="inner">The run length.</param>
+    /// <param name="y">The output, the shape of <paramref name="x"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> b, int inner, Span<float> y)
+    {
+        for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == b.Length ? 0 : c + 1)
+        {
+            TensorPrimitives.Add(x.Slice(offset, inner), b[c], y.Slice(offset, inner));
+        }
+    }
+
+    /// <summary>y[o, c, i] = x[o, c, i] - b[c]; <paramref name="y"/> may be <paramref name="x"/>.</summary>
+    /// <param name="x">The input, O x C x inner.</param>
+    /// <param name="b">One term per channel.</param>
+    /// <param name="inner">The run length.</param>
+    /// <param name="y">The output, the shape of <paramref name="x"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Subtract(ReadOnlySpan<float> x, ReadOnlySpan<float> b, int inner, Span<float> y)
+    {
+        for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == b.Length ? 0 : c + 1)
+        {
+            TensorPrimitives.Subtract(x.Slice(offset, inner), b[c], y.Slice(offset, inner));
+        }
+    }
+
+    /// <summary>y[o, c, i] = x[o, c, i] / d[c]; <paramref name="y"/> may be <paramref name="x"/>.</summary>
+    /// <param name="x">The input, O x C x inner.</param>
+    /// <param name="d">One divisor per channel.</param>
+    /// <param name="inner">The run length.</param>
+    /// <param name="y">The output, the shape of <paramref name="x"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Divide(ReadOnlySpan<float> x, ReadOnlySpan<float> d, int inner, Span<float> y)
+    {
+        for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == d.Length ? 0 : c + 1)
+        {
+            TensorPrimitives.Divide(x.Slice(offset, inner), d[c], y.Slice(offset, inner));
+        }
+    }
+
+    /// <summary>
+    /// The gradient of a per-channel normalisation y = (x - mean) / std over m = O x inner values per channel:
+    /// dx = (dy - sumDy[c] / m - y sumDyY[c] / m) / std[c]; <paramref name="dx"/> may be <paramref name="dy"/>.
+    /// </summary>
+    /// <remarks>Computed per run as t = y (-sumDyY[c] / m) + dy, t -= sumDy[c] / m, dx = t / std[c].</remarks>
+    /// <param name="dy">The output's gradient, O x C x inner.</param>
+    /// <param name="y">The normalised output.</param>
+    /// <param name="sumDy">Per channel, the sum of dy.</param>
+    /// <param name="sumDyY">Per channel, the sum of dy y.</param>
+    /// <param name="std">Per channel, the standard deviation divided by.</param>
+    /// <param name="m">The number of values per channel.</param>
+    /// <param name="inner">The run length.</param>
+    /// <param name="dx">The input's gradient, overwritten.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void NormalizeBackward(
+        ReadOnlySpan<float> dy, ReadOnlySpan<float> y, ReadOnlySpan<float> sumDy, ReadOnlySpan<float> sumDyY, ReadOnlySpan<float> std, int m, int inner, Span<float> dx)
+    {
+        for (int offset = 0, c = 0; offset < dy.Length; offset += inner, c = c + 1 == std.Length ? 0 : c + 1)
+        {
+            var target = dx.Slice(offset, inner);
+            TensorPrimitives.MultiplyAdd(y.Slice(offset, inner), -sumDyY[c] / m, dy.Slice(offset, inner), target);
+            TensorPrimitives.Subtract(target, sumDy[c] / m, target);
+            TensorPrimitives.Divide(target, std[c], target);
+        }
+    }
+
+    /// <summary>sums[c] += sum over o of (sum over i of x[o, c, i]), one run's sum added at a time.</summary>
+    /// <param name="x">The input, O x C x inner.</param>
+    /// <param name="inner">The run length.</param>
+    /// <param name="sums">One total per channel, added to.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddSums(ReadOnlySpan<float> x, int inner, Span<float> sums)
+    {
+        for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == sums.Length ? 0 : c + 1)
+        {
+            sums[c] += TensorPrimitives.Sum(x.Slice(offset, inner));
+        }
+    }
+
+    /// <summary>sums[c] += sum over o of (sum over i of x[o, c, i]^2), one run's sum added at a time.</summary>
+    /// <param name="x">The input, O x C x inner.</param>
+    /// <param name="inner">The run length.</param>
+    /// <param name="sums">One total per channel, added to.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddSumsOfSquares(ReadOnlySpan<float> x, int inner, Span<float> sums)
+    {
+        for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == sums.Length ? 0 : c + 1)
+        {
+            sums[c] += TensorPrimitives.SumOfSquares(x.Slice(offset, inner));
+        }
+    }
+
+    /// <summary>dots[c] += sum over o of (sum over i of x[o, c, i] z[o, c, i]), one run's dot product added at a time.</summary>
+    /// <param name="x">The first input, O x C x inner.</param>
+    /// <param name="z">The second input, the shape of <paramref name="x"/>.</param>
+    /// <param name="inner">The run length.</param>
+    /// <param name="dots">One total per channel, added to.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddDots(ReadOnlySpan<float> x, ReadOnlySpan<float> z, int inner, Span<float> dots)
+    {
+        for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == dots.Length ? 0 : c + 1)
+        {
+            dots[c] += TensorPrimitives.Dot(x.Slice(offset, inner), z.Slice(offset, inner));
+        }
+    }
+}
