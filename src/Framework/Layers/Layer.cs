@@ -23,7 +23,7 @@ public abstract partial class Layer
     // The origin of the layer a factory is constructing on this thread: constructors (and the inner layers they
     // build) raise errors at the definition's place before the net could hand the layer its origin.
     [ThreadStatic]
-    private static Origin t_constructing;
+    private static Origin s_constructing;
 
     private readonly List<Blob> _blobs = [];
     private float[] _lossWeights = [];
@@ -35,7 +35,7 @@ public abstract partial class Layer
         ArgumentNullException.ThrowIfNull(parameter);
         Parameter = parameter;
         Phase = parameter.HasPhase ? parameter.Phase : Caffe.Phase.Train;
-        Origin = t_constructing;
+        Origin = s_constructing;
     }
 
     /// <summary>
@@ -47,8 +47,8 @@ public abstract partial class Layer
         where TLayer : Layer
     {
         ArgumentNullException.ThrowIfNull(construct);
-        var outer = t_constructing;
-        t_constructing = origin;
+        var outer = s_constructing;
+        s_constructing = origin;
         try
         {
             var layer = construct();
@@ -57,7 +57,7 @@ public abstract partial class Layer
         }
         finally
         {
-            t_constructing = outer;
+            s_constructing = outer;
         }
     }
 

@@ -48,7 +48,7 @@ public sealed class LayerFactory
         try
         {
             // CreateInstance, not a compiled CreateFactory: a net builds each layer once, and CreateFactory compiles
-            // an expression tree (System.Linq.Expressions: 2.4 MB of the process and its start-up time).
+            // an expression tree (System.Linq.Expressions, loaded into the process at start-up).
             return Layer.ConstructAt(origin, () => (Layer)ActivatorUtilities.CreateInstance(_services, registration.Implementation, parameter));
         }
         catch (Exception exception) when (exception is not LayerNetException)

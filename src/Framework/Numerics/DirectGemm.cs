@@ -19,41 +19,45 @@ namespace LayerNet.Numerics;
 /// not 512: the same multiply-adds a cycle, 100 = 12 x 8 + 4 wastes less of the last vector than 6 x 16 + 4, and the
 /// tree has one level less.</item>
 /// </list>
-/// The lecture's net's small products (fc2: NT 64 x 10 x 100, NN 64 x 100 x 10, TN 10 x 100 x 64) took 1.7 to 2.3
-/// microseconds through packing, 0.70 to 0.75 times OpenBLAS's speed: packing, transposed write-back and per-call
-/// setup cost as much as the multiply-adds. Here they take 1.3 to 1.5 (0.97 to 1.12 times OpenBLAS), and a call
-/// costs 20 ns where the packed path's cost 70 to 220. With AVX2 they run at 1.05 to 1.7 times OpenBLAS's Haswell
-/// kernel, against 0.6 to 1.0 through packing.
+/// For small products (the lecture's fc2: NT 64 x 10 x 100, NN 64 x 100 x 10, TN 10 x 100 x 64) packing,
+/// transposed write-back and per-call setup cost as much as the multiply-adds; reading in place removes all three.
+/// The figures, and the commands that reproduce them, are in bench/README.md ("Measurements behind the code").
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class DirectGemm
 {
     // Products of at most this many multiply-adds (8.4 M) may come here; larger ones take the packed path, which
-    // splits them over threads from 16.8 M. Measured on one core against the packed path: equal or faster on every NN and
-    // TN shape tried with more than 16 columns, up to 32 M multiply-adds (NN 64 x 1000 x 100: 0.99x, 37 x 65 x 300:
-    // 1.27x, 8 x 8 x 8: 3.7x).
+    // splits them over threads from 16.8 M. Below the line an NN or TN product with more than 16 columns runs at
+    // least as fast here as packed on one core, so the line is set by threading, not by the kernels.
     public const long MaxWork = 1L << 23;
 
     /// <summary>Whether the product runs here, with AVX-512 or with AVX2 (the caller checks which the machine has).</summary>
     public static bool Takes(bool ta, bool tb, int m, int n, int k, bool avx512)
     {
         long work = (long)m * n * k;
-        if ((ta && tb) || work > MaxWork) return false;
+        if ((ta && tb) || work > MaxWork)
+        {
+            return false;
+        }
 
         // NT: each entry of C ends in a reduction (about a cycle), where packing transposes both operands (about 0.4
-        // cycle a float): dot products win where 4 m n <= k (m + n). Measured against packing: 64 x 10 x 100 1.1x,
-        // 10 x 64 x 100 1.3x, 20 x 25 x 576 1.7x, 64 x 100 x 200 (near the line) 0.99x; 64 x 64 x 64 and
-        // 50 x 64 x 80 (0.85x) and 128 x 128 x 16 (0.41x) go to packing. AVX2's
-        // packed NT is slower, so the line is 2 m n there (64 x 64 x 64: 1.16x; 100 x 100 x 20: 0.82x).
-        if (tb) return (avx512 ? 4 : 2) * (long)m * n <= (long)k * (m + n);
+        // cycle a float): dot products win where 4 m n <= k (m + n). AVX2's packed NT path is slower against its dot
+        // tiles, so the line is 2 m n there.
+        if (tb)
+        {
+            return (avx512 ? 4 : 2) * (long)m * n <= (long)k * (m + n);
+        }
 
         // AVX2's tiles have 6 rows, so each block of rows reads all of B again: past 256 KB of B the packed path's
-        // reuse wins (NN 64 x 1000 x 100: 0.96x; NN 130 x 70 x 600, 168 KB: 1.23x).
-        if (!avx512 && (long)k * n > 1 << 16) return false;
+        // reuse of B wins.
+        if (!avx512 && (long)k * n > 1 << 16)
+        {
+            return false;
+        }
 
         // Outer products hold a row of C in whole vectors; with 16 columns or fewer (one vector a row, or a 256-bit
         // one, feeding one multiply-add per broadcast) C^T's tiles in the packed path do better unless the rows are
-        // few too (TN 64 x 10 x 100: 0.73x; NN 100 x 10 x 64: 1.07x).
+        // few too.
         return n > 16 || m <= 16;
     }
 
@@ -63,17 +67,35 @@ internal static unsafe class DirectGemm
     /// </summary>
     public static void Run(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite, bool avx512)
     {
-        if (avx512 && alpha == 1f) Run<Yes, Yes>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
-        else if (avx512) Run<Yes, No>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
-        else if (alpha == 1f) Run<No, Yes>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
-        else Run<No, No>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
+        if (avx512 && alpha == 1f)
+        {
+            Run<Yes, Yes>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
+        }
+        else if (avx512)
+        {
+            Run<Yes, No>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
+        }
+        else if (alpha == 1f)
+        {
+            Run<No, Yes>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
+        }
+        else
+        {
+            Run<No, No>(ta, tb, m, n, k, alpha, a, b, c, overwrite);
+        }
     }
 
     static void Run<TIsa, TOne>(bool ta, bool tb, int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
         where TIsa : struct, IFlag where TOne : struct, IFlag
     {
-        if (tb) Dots<TIsa, TOne>(m, n, k, alpha, a, b, c, overwrite);
-        else Outer<TIsa, TOne>(ta, m, n, k, alpha, a, b, c, overwrite);
+        if (tb)
+        {
+            Dots<TIsa, TOne>(m, n, k, alpha, a, b, c, overwrite);
+        }
+        else
+        {
+            Outer<TIsa, TOne>(ta, m, n, k, alpha, a, b, c, overwrite);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ outer products
@@ -100,8 +122,16 @@ internal static unsafe class DirectGemm
                     C = c + ((long)r0 * n), Ldc = n, Alpha = alpha, Overwrite = overwrite, Chunks = wide8,
                     Mask8 = FirstLanes8(last8), Count8 = last8,
                 };
-                if (wide8 > 0) Rows8<TIsa, TOne, Yes>(rows, ref t);
-                if (done8 == n) continue;
+                if (wide8 > 0)
+                {
+                    Rows8<TIsa, TOne, Yes>(rows, ref t);
+                }
+
+                if (done8 == n)
+                {
+                    continue;
+                }
+
                 t.B += done8; t.C += done8; t.Chunks = 1; t.Mask8 = FirstLanes8(n - done8); t.Count8 = n - done8;
                 Rows8<TIsa, TOne, No>(rows, ref t);
             }
@@ -122,12 +152,26 @@ internal static unsafe class DirectGemm
                 C = c + ((long)r0 * n), Ldc = n, Alpha = alpha, Overwrite = overwrite, Chunks = wide,
                 Mask = FirstLanes(rest > 16 ? rest - 16 : 16),
             };
-            if (wide > 0) OuterRows<TOne, Yes>(rows, ref args);
-            if (done == n) continue;
+            if (wide > 0)
+            {
+                OuterRows<TOne, Yes>(rows, ref args);
+            }
+
+            if (done == n)
+            {
+                continue;
+            }
+
             args.B += done; args.C += done; args.Chunks = 1; args.Mask = FirstLanes(n - done);
             args.Mask8 = FirstLanes8(n - done); args.Count8 = n - done;
-            if (n - done > 8) OuterRows<TOne, No>(rows, ref args);
-            else Rows8<TIsa, TOne, No>(rows, ref args);
+            if (n - done > 8)
+            {
+                OuterRows<TOne, No>(rows, ref args);
+            }
+            else
+            {
+                Rows8<TIsa, TOne, No>(rows, ref args);
+            }
         }
     }
 
@@ -217,44 +261,139 @@ internal static unsafe class DirectGemm
             {
                 Vector512<float> b0, b1 = default;
                 if (wide) { b0 = Vector512.Load(b); b1 = Avx512F.MaskLoad(b + 16, mask, Vector512<float>.Zero); }
-                else b0 = Avx512F.MaskLoad(b, mask, Vector512<float>.Zero);
+                else
+                {
+                    b0 = Avx512F.MaskLoad(b, mask, Vector512<float>.Zero);
+                }
+
                 Vector512<float> x;
-                x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); if (wide) c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
-                if (rows > 1) { x = Vector512.Create(a[rs]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); if (wide) c11 = Avx512F.FusedMultiplyAdd(x, b1, c11); }
-                if (rows > 2) { x = Vector512.Create(a[o2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); if (wide) c21 = Avx512F.FusedMultiplyAdd(x, b1, c21); }
-                if (rows > 3) { x = Vector512.Create(a[o3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); if (wide) c31 = Avx512F.FusedMultiplyAdd(x, b1, c31); }
-                if (rows > 4) { x = Vector512.Create(a[o4]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); if (wide) c41 = Avx512F.FusedMultiplyAdd(x, b1, c41); }
-                if (rows > 5) { x = Vector512.Create(a[o5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); if (wide) c51 = Avx512F.FusedMultiplyAdd(x, b1, c51); }
-                if (rows > 6) { x = Vector512.Create(a[o6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); if (wide) c61 = Avx512F.FusedMultiplyAdd(x, b1, c61); }
-                if (rows > 7) { x = Vector512.Create(a[o7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); if (wide) c71 = Avx512F.FusedMultiplyAdd(x, b1, c71); }
-                if (rows > 8) { x = Vector512.Create(a[o8]); c80 = Avx512F.FusedMultiplyAdd(x, b0, c80); if (wide) c81 = Avx512F.FusedMultiplyAdd(x, b1, c81); }
-                if (rows > 9) { x = Vector512.Create(a[o9]); c90 = Avx512F.FusedMultiplyAdd(x, b0, c90); if (wide) c91 = Avx512F.FusedMultiplyAdd(x, b1, c91); }
-                if (rows > 10) { x = Vector512.Create(a[o10]); ca0 = Avx512F.FusedMultiplyAdd(x, b0, ca0); if (wide) ca1 = Avx512F.FusedMultiplyAdd(x, b1, ca1); }
-                if (rows > 11) { x = Vector512.Create(a[o11]); cb0 = Avx512F.FusedMultiplyAdd(x, b0, cb0); if (wide) cb1 = Avx512F.FusedMultiplyAdd(x, b1, cb1); }
+                x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); if (wide)
+                {
+                    c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+                }
+
+                if (rows > 1) { x = Vector512.Create(a[rs]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); if (wide)
+                    {
+                        c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+                    }
+                }
+                if (rows > 2) { x = Vector512.Create(a[o2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); if (wide)
+                    {
+                        c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+                    }
+                }
+                if (rows > 3) { x = Vector512.Create(a[o3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); if (wide)
+                    {
+                        c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+                    }
+                }
+                if (rows > 4) { x = Vector512.Create(a[o4]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); if (wide)
+                    {
+                        c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+                    }
+                }
+                if (rows > 5) { x = Vector512.Create(a[o5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); if (wide)
+                    {
+                        c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+                    }
+                }
+                if (rows > 6) { x = Vector512.Create(a[o6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); if (wide)
+                    {
+                        c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+                    }
+                }
+                if (rows > 7) { x = Vector512.Create(a[o7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); if (wide)
+                    {
+                        c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+                    }
+                }
+                if (rows > 8) { x = Vector512.Create(a[o8]); c80 = Avx512F.FusedMultiplyAdd(x, b0, c80); if (wide)
+                    {
+                        c81 = Avx512F.FusedMultiplyAdd(x, b1, c81);
+                    }
+                }
+                if (rows > 9) { x = Vector512.Create(a[o9]); c90 = Avx512F.FusedMultiplyAdd(x, b0, c90); if (wide)
+                    {
+                        c91 = Avx512F.FusedMultiplyAdd(x, b1, c91);
+                    }
+                }
+                if (rows > 10) { x = Vector512.Create(a[o10]); ca0 = Avx512F.FusedMultiplyAdd(x, b0, ca0); if (wide)
+                    {
+                        ca1 = Avx512F.FusedMultiplyAdd(x, b1, ca1);
+                    }
+                }
+                if (rows > 11) { x = Vector512.Create(a[o11]); cb0 = Avx512F.FusedMultiplyAdd(x, b0, cb0); if (wide)
+                    {
+                        cb1 = Avx512F.FusedMultiplyAdd(x, b1, cb1);
+                    }
+                }
                 a += ks; b += ldb;
             }
 
             float* c = t.C + (chunk * 32);
             PutRow<TOne, TWide>(c, c00, c01, s, mask, whole, ow);
-            if (rows > 1) PutRow<TOne, TWide>(c + ldc, c10, c11, s, mask, whole, ow);
-            if (rows > 2) PutRow<TOne, TWide>(c + (2 * ldc), c20, c21, s, mask, whole, ow);
-            if (rows > 3) PutRow<TOne, TWide>(c + (3 * ldc), c30, c31, s, mask, whole, ow);
-            if (rows > 4) PutRow<TOne, TWide>(c + (4 * ldc), c40, c41, s, mask, whole, ow);
-            if (rows > 5) PutRow<TOne, TWide>(c + (5 * ldc), c50, c51, s, mask, whole, ow);
-            if (rows > 6) PutRow<TOne, TWide>(c + (6 * ldc), c60, c61, s, mask, whole, ow);
-            if (rows > 7) PutRow<TOne, TWide>(c + (7 * ldc), c70, c71, s, mask, whole, ow);
-            if (rows > 8) PutRow<TOne, TWide>(c + (8 * ldc), c80, c81, s, mask, whole, ow);
-            if (rows > 9) PutRow<TOne, TWide>(c + (9 * ldc), c90, c91, s, mask, whole, ow);
-            if (rows > 10) PutRow<TOne, TWide>(c + (10 * ldc), ca0, ca1, s, mask, whole, ow);
-            if (rows > 11) PutRow<TOne, TWide>(c + (11 * ldc), cb0, cb1, s, mask, whole, ow);
+            if (rows > 1)
+            {
+                PutRow<TOne, TWide>(c + ldc, c10, c11, s, mask, whole, ow);
+            }
+
+            if (rows > 2)
+            {
+                PutRow<TOne, TWide>(c + (2 * ldc), c20, c21, s, mask, whole, ow);
+            }
+
+            if (rows > 3)
+            {
+                PutRow<TOne, TWide>(c + (3 * ldc), c30, c31, s, mask, whole, ow);
+            }
+
+            if (rows > 4)
+            {
+                PutRow<TOne, TWide>(c + (4 * ldc), c40, c41, s, mask, whole, ow);
+            }
+
+            if (rows > 5)
+            {
+                PutRow<TOne, TWide>(c + (5 * ldc), c50, c51, s, mask, whole, ow);
+            }
+
+            if (rows > 6)
+            {
+                PutRow<TOne, TWide>(c + (6 * ldc), c60, c61, s, mask, whole, ow);
+            }
+
+            if (rows > 7)
+            {
+                PutRow<TOne, TWide>(c + (7 * ldc), c70, c71, s, mask, whole, ow);
+            }
+
+            if (rows > 8)
+            {
+                PutRow<TOne, TWide>(c + (8 * ldc), c80, c81, s, mask, whole, ow);
+            }
+
+            if (rows > 9)
+            {
+                PutRow<TOne, TWide>(c + (9 * ldc), c90, c91, s, mask, whole, ow);
+            }
+
+            if (rows > 10)
+            {
+                PutRow<TOne, TWide>(c + (10 * ldc), ca0, ca1, s, mask, whole, ow);
+            }
+
+            if (rows > 11)
+            {
+                PutRow<TOne, TWide>(c + (11 * ldc), cb0, cb1, s, mask, whole, ow);
+            }
         }
     }
 
     // C[r, j..j+16) (or 8 when not wide) of rows r < R += alpha * sum_p A(r, p) * B[p, j..], in 256-bit vectors, for
     // t.Chunks chunks j = 0, 16, ...; the last vector of the last chunk holds t.Count8 columns. The AVX2 kernel (two
     // vectors a row, at most 6 rows: 12 accumulators of 16 registers), and with AVX-512 the one for a last chunk of
-    // at most 8 columns (one vector a row, up to 12 rows): a 256-bit multiply-add costs half a 512-bit one there, so
-    // the last 4 columns of 100 cost half what a masked 512-bit vector did (TN 10 x 100 x 64: 89 -> 98 GFLOP/s).
+    // at most 8 columns (one vector a row, up to 12 rows): a 256-bit multiply-add costs half a 512-bit one, so a
+    // last chunk of a few columns (the last 4 of 100) costs half what a masked 512-bit vector would.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void OuterKernel8<TIsa, TOne, TWide, TR>(ref Tile t)
         where TIsa : struct, IFlag where TOne : struct, IFlag where TWide : struct, IFlag where TR : struct, ICount
@@ -282,35 +421,130 @@ internal static unsafe class DirectGemm
                 // One vector a row: the broadcast goes into the multiply-add (an embedded broadcast with AVX-512).
                 Vector256<float> y0, y1 = default, x;
                 if (wide) { y0 = Vector256.Load(b); y1 = LoadFirst<TIsa>(b + 8, mask); }
-                else y0 = LoadFirst<TIsa>(b, mask);
-                if (wide) { x = Vector256.Create(a[0]); c0 = Fma.MultiplyAdd(x, y0, c0); e0 = Fma.MultiplyAdd(x, y1, e0); } else c0 = Fma.MultiplyAdd(Vector256.Create(a[0]), y0, c0);
-                if (rows > 1) { if (wide) { x = Vector256.Create(a[rs]); c1 = Fma.MultiplyAdd(x, y0, c1); e1 = Fma.MultiplyAdd(x, y1, e1); } else c1 = Fma.MultiplyAdd(Vector256.Create(a[rs]), y0, c1); }
-                if (rows > 2) { if (wide) { x = Vector256.Create(a[o2]); c2 = Fma.MultiplyAdd(x, y0, c2); e2 = Fma.MultiplyAdd(x, y1, e2); } else c2 = Fma.MultiplyAdd(Vector256.Create(a[o2]), y0, c2); }
-                if (rows > 3) { if (wide) { x = Vector256.Create(a[o3]); c3 = Fma.MultiplyAdd(x, y0, c3); e3 = Fma.MultiplyAdd(x, y1, e3); } else c3 = Fma.MultiplyAdd(Vector256.Create(a[o3]), y0, c3); }
-                if (rows > 4) { if (wide) { x = Vector256.Create(a[o4]); c4 = Fma.MultiplyAdd(x, y0, c4); e4 = Fma.MultiplyAdd(x, y1, e4); } else c4 = Fma.MultiplyAdd(Vector256.Create(a[o4]), y0, c4); }
-                if (rows > 5) { if (wide) { x = Vector256.Create(a[o5]); c5 = Fma.MultiplyAdd(x, y0, c5); e5 = Fma.MultiplyAdd(x, y1, e5); } else c5 = Fma.MultiplyAdd(Vector256.Create(a[o5]), y0, c5); }
-                if (rows > 6) { if (wide) { x = Vector256.Create(a[o6]); c6 = Fma.MultiplyAdd(x, y0, c6); e6 = Fma.MultiplyAdd(x, y1, e6); } else c6 = Fma.MultiplyAdd(Vector256.Create(a[o6]), y0, c6); }
-                if (rows > 7) { if (wide) { x = Vector256.Create(a[o7]); c7 = Fma.MultiplyAdd(x, y0, c7); e7 = Fma.MultiplyAdd(x, y1, e7); } else c7 = Fma.MultiplyAdd(Vector256.Create(a[o7]), y0, c7); }
-                if (rows > 8) { if (wide) { x = Vector256.Create(a[o8]); c8 = Fma.MultiplyAdd(x, y0, c8); e8 = Fma.MultiplyAdd(x, y1, e8); } else c8 = Fma.MultiplyAdd(Vector256.Create(a[o8]), y0, c8); }
-                if (rows > 9) { if (wide) { x = Vector256.Create(a[o9]); c9 = Fma.MultiplyAdd(x, y0, c9); e9 = Fma.MultiplyAdd(x, y1, e9); } else c9 = Fma.MultiplyAdd(Vector256.Create(a[o9]), y0, c9); }
-                if (rows > 10) { if (wide) { x = Vector256.Create(a[o10]); ca = Fma.MultiplyAdd(x, y0, ca); ea = Fma.MultiplyAdd(x, y1, ea); } else ca = Fma.MultiplyAdd(Vector256.Create(a[o10]), y0, ca); }
-                if (rows > 11) { if (wide) { x = Vector256.Create(a[o11]); cb = Fma.MultiplyAdd(x, y0, cb); eb = Fma.MultiplyAdd(x, y1, eb); } else cb = Fma.MultiplyAdd(Vector256.Create(a[o11]), y0, cb); }
+                else
+                {
+                    y0 = LoadFirst<TIsa>(b, mask);
+                }
+
+                if (wide) { x = Vector256.Create(a[0]); c0 = Fma.MultiplyAdd(x, y0, c0); e0 = Fma.MultiplyAdd(x, y1, e0); } else
+                {
+                    c0 = Fma.MultiplyAdd(Vector256.Create(a[0]), y0, c0);
+                }
+
+                if (rows > 1) { if (wide) { x = Vector256.Create(a[rs]); c1 = Fma.MultiplyAdd(x, y0, c1); e1 = Fma.MultiplyAdd(x, y1, e1); } else
+                    {
+                        c1 = Fma.MultiplyAdd(Vector256.Create(a[rs]), y0, c1);
+                    }
+                }
+                if (rows > 2) { if (wide) { x = Vector256.Create(a[o2]); c2 = Fma.MultiplyAdd(x, y0, c2); e2 = Fma.MultiplyAdd(x, y1, e2); } else
+                    {
+                        c2 = Fma.MultiplyAdd(Vector256.Create(a[o2]), y0, c2);
+                    }
+                }
+                if (rows > 3) { if (wide) { x = Vector256.Create(a[o3]); c3 = Fma.MultiplyAdd(x, y0, c3); e3 = Fma.MultiplyAdd(x, y1, e3); } else
+                    {
+                        c3 = Fma.MultiplyAdd(Vector256.Create(a[o3]), y0, c3);
+                    }
+                }
+                if (rows > 4) { if (wide) { x = Vector256.Create(a[o4]); c4 = Fma.MultiplyAdd(x, y0, c4); e4 = Fma.MultiplyAdd(x, y1, e4); } else
+                    {
+                        c4 = Fma.MultiplyAdd(Vector256.Create(a[o4]), y0, c4);
+                    }
+                }
+                if (rows > 5) { if (wide) { x = Vector256.Create(a[o5]); c5 = Fma.MultiplyAdd(x, y0, c5); e5 = Fma.MultiplyAdd(x, y1, e5); } else
+                    {
+                        c5 = Fma.MultiplyAdd(Vector256.Create(a[o5]), y0, c5);
+                    }
+                }
+                if (rows > 6) { if (wide) { x = Vector256.Create(a[o6]); c6 = Fma.MultiplyAdd(x, y0, c6); e6 = Fma.MultiplyAdd(x, y1, e6); } else
+                    {
+                        c6 = Fma.MultiplyAdd(Vector256.Create(a[o6]), y0, c6);
+                    }
+                }
+                if (rows > 7) { if (wide) { x = Vector256.Create(a[o7]); c7 = Fma.MultiplyAdd(x, y0, c7); e7 = Fma.MultiplyAdd(x, y1, e7); } else
+                    {
+                        c7 = Fma.MultiplyAdd(Vector256.Create(a[o7]), y0, c7);
+                    }
+                }
+                if (rows > 8) { if (wide) { x = Vector256.Create(a[o8]); c8 = Fma.MultiplyAdd(x, y0, c8); e8 = Fma.MultiplyAdd(x, y1, e8); } else
+                    {
+                        c8 = Fma.MultiplyAdd(Vector256.Create(a[o8]), y0, c8);
+                    }
+                }
+                if (rows > 9) { if (wide) { x = Vector256.Create(a[o9]); c9 = Fma.MultiplyAdd(x, y0, c9); e9 = Fma.MultiplyAdd(x, y1, e9); } else
+                    {
+                        c9 = Fma.MultiplyAdd(Vector256.Create(a[o9]), y0, c9);
+                    }
+                }
+                if (rows > 10) { if (wide) { x = Vector256.Create(a[o10]); ca = Fma.MultiplyAdd(x, y0, ca); ea = Fma.MultiplyAdd(x, y1, ea); } else
+                    {
+                        ca = Fma.MultiplyAdd(Vector256.Create(a[o10]), y0, ca);
+                    }
+                }
+                if (rows > 11) { if (wide) { x = Vector256.Create(a[o11]); cb = Fma.MultiplyAdd(x, y0, cb); eb = Fma.MultiplyAdd(x, y1, eb); } else
+                    {
+                        cb = Fma.MultiplyAdd(Vector256.Create(a[o11]), y0, cb);
+                    }
+                }
                 a += ks; b += ldb;
             }
 
             float* c = t.C + (chunk * 16);
             Put8<TIsa, TOne, TWide>(c, c0, e0, s, mask, count, ow);
-            if (rows > 1) Put8<TIsa, TOne, TWide>(c + ldc, c1, e1, s, mask, count, ow);
-            if (rows > 2) Put8<TIsa, TOne, TWide>(c + (2 * ldc), c2, e2, s, mask, count, ow);
-            if (rows > 3) Put8<TIsa, TOne, TWide>(c + (3 * ldc), c3, e3, s, mask, count, ow);
-            if (rows > 4) Put8<TIsa, TOne, TWide>(c + (4 * ldc), c4, e4, s, mask, count, ow);
-            if (rows > 5) Put8<TIsa, TOne, TWide>(c + (5 * ldc), c5, e5, s, mask, count, ow);
-            if (rows > 6) Put8<TIsa, TOne, TWide>(c + (6 * ldc), c6, e6, s, mask, count, ow);
-            if (rows > 7) Put8<TIsa, TOne, TWide>(c + (7 * ldc), c7, e7, s, mask, count, ow);
-            if (rows > 8) Put8<TIsa, TOne, TWide>(c + (8 * ldc), c8, e8, s, mask, count, ow);
-            if (rows > 9) Put8<TIsa, TOne, TWide>(c + (9 * ldc), c9, e9, s, mask, count, ow);
-            if (rows > 10) Put8<TIsa, TOne, TWide>(c + (10 * ldc), ca, ea, s, mask, count, ow);
-            if (rows > 11) Put8<TIsa, TOne, TWide>(c + (11 * ldc), cb, eb, s, mask, count, ow);
+            if (rows > 1)
+            {
+                Put8<TIsa, TOne, TWide>(c + ldc, c1, e1, s, mask, count, ow);
+            }
+
+            if (rows > 2)
+            {
+                Put8<TIsa, TOne, TWide>(c + (2 * ldc), c2, e2, s, mask, count, ow);
+            }
+
+            if (rows > 3)
+            {
+                Put8<TIsa, TOne, TWide>(c + (3 * ldc), c3, e3, s, mask, count, ow);
+            }
+
+            if (rows > 4)
+            {
+                Put8<TIsa, TOne, TWide>(c + (4 * ldc), c4, e4, s, mask, count, ow);
+            }
+
+            if (rows > 5)
+            {
+                Put8<TIsa, TOne, TWide>(c + (5 * ldc), c5, e5, s, mask, count, ow);
+            }
+
+            if (rows > 6)
+            {
+                Put8<TIsa, TOne, TWide>(c + (6 * ldc), c6, e6, s, mask, count, ow);
+            }
+
+            if (rows > 7)
+            {
+                Put8<TIsa, TOne, TWide>(c + (7 * ldc), c7, e7, s, mask, count, ow);
+            }
+
+            if (rows > 8)
+            {
+                Put8<TIsa, TOne, TWide>(c + (8 * ldc), c8, e8, s, mask, count, ow);
+            }
+
+            if (rows > 9)
+            {
+                Put8<TIsa, TOne, TWide>(c + (9 * ldc), c9, e9, s, mask, count, ow);
+            }
+
+            if (rows > 10)
+            {
+                Put8<TIsa, TOne, TWide>(c + (10 * ldc), ca, ea, s, mask, count, ow);
+            }
+
+            if (rows > 11)
+            {
+                Put8<TIsa, TOne, TWide>(c + (11 * ldc), cb, eb, s, mask, count, ow);
+            }
         }
     }
 
@@ -372,7 +606,10 @@ internal static unsafe class DirectGemm
             part = Sse.MoveHighToLow(part, part);
         }
 
-        if (count == 1) Sse.StoreScalar(p, part);
+        if (count == 1)
+        {
+            Sse.StoreScalar(p, part);
+        }
     }
 
     // A tile's sums x go into C as alpha * x or alpha * x + C, with one rounding as the packed kernels' write-back.
@@ -417,9 +654,9 @@ internal static unsafe class DirectGemm
         where TIsa : struct, IFlag where TOne : struct, IFlag
     {
         // Columns of C (rows of B) in groups of at most 6 (AVX2: 4), as even as possible (10 = 5 + 5); rows of A in
-        // tiles of as many as keep the accumulators at 24 (AVX2: 12) or fewer (5 or 6 columns: 4 rows). 4 x 6, not
-        // 3 x 8: NT 64 x 100 x 1000 98 -> 105 GFLOP/s (10 loads a step, not 11, and 24 KB of B's rows beside A's
-        // where 32 KB filled L1), and LeNet's and the lecture's shapes need fewer kernel instantiations.
+        // tiles of as many as keep the accumulators at 24 (AVX2: 12) or fewer (5 or 6 columns: 4 rows). 4 x 6 rather
+        // than 3 x 8: 10 loads a step, not 11, and B's rows take 24 KB of L1 beside A's rather than all 32 KB; and
+        // LeNet's and the lecture's shapes need fewer kernel instantiations.
         int most = TIsa.Value ? 6 : 4, registers = TIsa.Value ? 24 : 12;
         int groups = (n + most - 1) / most;
         var tail = FirstLanes8(k % 8 == 0 ? 8 : k % 8);
@@ -501,75 +738,241 @@ internal static unsafe class DirectGemm
             {
                 // Each row's last k - full floats, then zeros: its pointer moves to the copy, less p.
                 a0 = Tail<TIsa>(a0 + p, tail + 0, t.Tail) - p;
-                if (rows > 1) a1 = Tail<TIsa>(a1 + p, tail + 8, t.Tail) - p;
-                if (rows > 2) a2 = Tail<TIsa>(a2 + p, tail + 16, t.Tail) - p;
-                if (rows > 3) a3 = Tail<TIsa>(a3 + p, tail + 24, t.Tail) - p;
+                if (rows > 1)
+                {
+                    a1 = Tail<TIsa>(a1 + p, tail + 8, t.Tail) - p;
+                }
+
+                if (rows > 2)
+                {
+                    a2 = Tail<TIsa>(a2 + p, tail + 16, t.Tail) - p;
+                }
+
+                if (rows > 3)
+                {
+                    a3 = Tail<TIsa>(a3 + p, tail + 24, t.Tail) - p;
+                }
+
                 b0 = Tail<TIsa>(b0 + p, tail + 32, t.Tail) - p;
-                if (cols > 1) b1 = Tail<TIsa>(b1 + p, tail + 40, t.Tail) - p;
-                if (cols > 2) b2 = Tail<TIsa>(b2 + p, tail + 48, t.Tail) - p;
-                if (cols > 3) b3 = Tail<TIsa>(b3 + p, tail + 56, t.Tail) - p;
-                if (cols > 4) b4 = Tail<TIsa>(b4 + p, tail + 64, t.Tail) - p;
-                if (cols > 5) b5 = Tail<TIsa>(b5 + p, tail + 72, t.Tail) - p;
-                if (cols > 6) b6 = Tail<TIsa>(b6 + p, tail + 80, t.Tail) - p;
-                if (cols > 7) b7 = Tail<TIsa>(b7 + p, tail + 88, t.Tail) - p;
+                if (cols > 1)
+                {
+                    b1 = Tail<TIsa>(b1 + p, tail + 40, t.Tail) - p;
+                }
+
+                if (cols > 2)
+                {
+                    b2 = Tail<TIsa>(b2 + p, tail + 48, t.Tail) - p;
+                }
+
+                if (cols > 3)
+                {
+                    b3 = Tail<TIsa>(b3 + p, tail + 56, t.Tail) - p;
+                }
+
+                if (cols > 4)
+                {
+                    b4 = Tail<TIsa>(b4 + p, tail + 64, t.Tail) - p;
+                }
+
+                if (cols > 5)
+                {
+                    b5 = Tail<TIsa>(b5 + p, tail + 72, t.Tail) - p;
+                }
+
+                if (cols > 6)
+                {
+                    b6 = Tail<TIsa>(b6 + p, tail + 80, t.Tail) - p;
+                }
+
+                if (cols > 7)
+                {
+                    b7 = Tail<TIsa>(b7 + p, tail + 88, t.Tail) - p;
+                }
             }
 
             x0 = Ld<TIsa>(a0 + p, mask);
-            if (rows > 1) x1 = Ld<TIsa>(a1 + p, mask);
-            if (rows > 2) x2 = Ld<TIsa>(a2 + p, mask);
-            if (rows > 3) x3 = Ld<TIsa>(a3 + p, mask);
+            if (rows > 1)
+            {
+                x1 = Ld<TIsa>(a1 + p, mask);
+            }
+
+            if (rows > 2)
+            {
+                x2 = Ld<TIsa>(a2 + p, mask);
+            }
+
+            if (rows > 3)
+            {
+                x3 = Ld<TIsa>(a3 + p, mask);
+            }
+
             y = Ld<TIsa>(b0 + p, mask);
-            c00 = Fma.MultiplyAdd(x0, y, c00); if (rows > 1) c10 = Fma.MultiplyAdd(x1, y, c10); if (rows > 2) c20 = Fma.MultiplyAdd(x2, y, c20); if (rows > 3) c30 = Fma.MultiplyAdd(x3, y, c30);
+            c00 = Fma.MultiplyAdd(x0, y, c00); if (rows > 1)
+            {
+                c10 = Fma.MultiplyAdd(x1, y, c10);
+            }
+
+            if (rows > 2)
+            {
+                c20 = Fma.MultiplyAdd(x2, y, c20);
+            }
+
+            if (rows > 3)
+            {
+                c30 = Fma.MultiplyAdd(x3, y, c30);
+            }
 
             if (cols > 1)
             {
                 y = Ld<TIsa>(b1 + p, mask);
-                c01 = Fma.MultiplyAdd(x0, y, c01); if (rows > 1) c11 = Fma.MultiplyAdd(x1, y, c11); if (rows > 2) c21 = Fma.MultiplyAdd(x2, y, c21); if (rows > 3) c31 = Fma.MultiplyAdd(x3, y, c31);
+                c01 = Fma.MultiplyAdd(x0, y, c01); if (rows > 1)
+                {
+                    c11 = Fma.MultiplyAdd(x1, y, c11);
+                }
+
+                if (rows > 2)
+                {
+                    c21 = Fma.MultiplyAdd(x2, y, c21);
+                }
+
+                if (rows > 3)
+                {
+                    c31 = Fma.MultiplyAdd(x3, y, c31);
+                }
             }
 
             if (cols > 2)
             {
                 y = Ld<TIsa>(b2 + p, mask);
-                c02 = Fma.MultiplyAdd(x0, y, c02); if (rows > 1) c12 = Fma.MultiplyAdd(x1, y, c12); if (rows > 2) c22 = Fma.MultiplyAdd(x2, y, c22); if (rows > 3) c32 = Fma.MultiplyAdd(x3, y, c32);
+                c02 = Fma.MultiplyAdd(x0, y, c02); if (rows > 1)
+                {
+                    c12 = Fma.MultiplyAdd(x1, y, c12);
+                }
+
+                if (rows > 2)
+                {
+                    c22 = Fma.MultiplyAdd(x2, y, c22);
+                }
+
+                if (rows > 3)
+                {
+                    c32 = Fma.MultiplyAdd(x3, y, c32);
+                }
             }
 
             if (cols > 3)
             {
                 y = Ld<TIsa>(b3 + p, mask);
-                c03 = Fma.MultiplyAdd(x0, y, c03); if (rows > 1) c13 = Fma.MultiplyAdd(x1, y, c13); if (rows > 2) c23 = Fma.MultiplyAdd(x2, y, c23); if (rows > 3) c33 = Fma.MultiplyAdd(x3, y, c33);
+                c03 = Fma.MultiplyAdd(x0, y, c03); if (rows > 1)
+                {
+                    c13 = Fma.MultiplyAdd(x1, y, c13);
+                }
+
+                if (rows > 2)
+                {
+                    c23 = Fma.MultiplyAdd(x2, y, c23);
+                }
+
+                if (rows > 3)
+                {
+                    c33 = Fma.MultiplyAdd(x3, y, c33);
+                }
             }
 
             if (cols > 4)
             {
                 y = Ld<TIsa>(b4 + p, mask);
-                c04 = Fma.MultiplyAdd(x0, y, c04); if (rows > 1) c14 = Fma.MultiplyAdd(x1, y, c14); if (rows > 2) c24 = Fma.MultiplyAdd(x2, y, c24); if (rows > 3) c34 = Fma.MultiplyAdd(x3, y, c34);
+                c04 = Fma.MultiplyAdd(x0, y, c04); if (rows > 1)
+                {
+                    c14 = Fma.MultiplyAdd(x1, y, c14);
+                }
+
+                if (rows > 2)
+                {
+                    c24 = Fma.MultiplyAdd(x2, y, c24);
+                }
+
+                if (rows > 3)
+                {
+                    c34 = Fma.MultiplyAdd(x3, y, c34);
+                }
             }
 
             if (cols > 5)
             {
                 y = Ld<TIsa>(b5 + p, mask);
-                c05 = Fma.MultiplyAdd(x0, y, c05); if (rows > 1) c15 = Fma.MultiplyAdd(x1, y, c15); if (rows > 2) c25 = Fma.MultiplyAdd(x2, y, c25); if (rows > 3) c35 = Fma.MultiplyAdd(x3, y, c35);
+                c05 = Fma.MultiplyAdd(x0, y, c05); if (rows > 1)
+                {
+                    c15 = Fma.MultiplyAdd(x1, y, c15);
+                }
+
+                if (rows > 2)
+                {
+                    c25 = Fma.MultiplyAdd(x2, y, c25);
+                }
+
+                if (rows > 3)
+                {
+                    c35 = Fma.MultiplyAdd(x3, y, c35);
+                }
             }
 
             if (cols > 6)
             {
                 y = Ld<TIsa>(b6 + p, mask);
-                c06 = Fma.MultiplyAdd(x0, y, c06); if (rows > 1) c16 = Fma.MultiplyAdd(x1, y, c16); if (rows > 2) c26 = Fma.MultiplyAdd(x2, y, c26); if (rows > 3) c36 = Fma.MultiplyAdd(x3, y, c36);
+                c06 = Fma.MultiplyAdd(x0, y, c06); if (rows > 1)
+                {
+                    c16 = Fma.MultiplyAdd(x1, y, c16);
+                }
+
+                if (rows > 2)
+                {
+                    c26 = Fma.MultiplyAdd(x2, y, c26);
+                }
+
+                if (rows > 3)
+                {
+                    c36 = Fma.MultiplyAdd(x3, y, c36);
+                }
             }
 
             if (cols > 7)
             {
                 y = Ld<TIsa>(b7 + p, mask);
-                c07 = Fma.MultiplyAdd(x0, y, c07); if (rows > 1) c17 = Fma.MultiplyAdd(x1, y, c17); if (rows > 2) c27 = Fma.MultiplyAdd(x2, y, c27); if (rows > 3) c37 = Fma.MultiplyAdd(x3, y, c37);
+                c07 = Fma.MultiplyAdd(x0, y, c07); if (rows > 1)
+                {
+                    c17 = Fma.MultiplyAdd(x1, y, c17);
+                }
+
+                if (rows > 2)
+                {
+                    c27 = Fma.MultiplyAdd(x2, y, c27);
+                }
+
+                if (rows > 3)
+                {
+                    c37 = Fma.MultiplyAdd(x3, y, c37);
+                }
             }
         }
 
         var s = Vector256.Create(t.Alpha);
         float* c = t.C;
         PutSums<TIsa, TOne, TS>(c, c00, c01, c02, c03, c04, c05, c06, c07, s, t.Columns, t.Overwrite);
-        if (rows > 1) PutSums<TIsa, TOne, TS>(c + t.Ldc, c10, c11, c12, c13, c14, c15, c16, c17, s, t.Columns, t.Overwrite);
-        if (rows > 2) PutSums<TIsa, TOne, TS>(c + (2 * t.Ldc), c20, c21, c22, c23, c24, c25, c26, c27, s, t.Columns, t.Overwrite);
-        if (rows > 3) PutSums<TIsa, TOne, TS>(c + (3 * t.Ldc), c30, c31, c32, c33, c34, c35, c36, c37, s, t.Columns, t.Overwrite);
+        if (rows > 1)
+        {
+            PutSums<TIsa, TOne, TS>(c + t.Ldc, c10, c11, c12, c13, c14, c15, c16, c17, s, t.Columns, t.Overwrite);
+        }
+
+        if (rows > 2)
+        {
+            PutSums<TIsa, TOne, TS>(c + (2 * t.Ldc), c20, c21, c22, c23, c24, c25, c26, c27, s, t.Columns, t.Overwrite);
+        }
+
+        if (rows > 3)
+        {
+            PutSums<TIsa, TOne, TS>(c + (3 * t.Ldc), c30, c31, c32, c33, c34, c35, c36, c37, s, t.Columns, t.Overwrite);
+        }
     }
 
     // A dot kernel's load: with AVX-512 masked (all lanes but in the last, partial 8 of k, and that costs nothing);

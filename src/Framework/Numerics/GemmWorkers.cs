@@ -8,10 +8,9 @@ namespace LayerNet.Numerics;
 /// </summary>
 /// <remarks>
 /// A worker spins for up to <see cref="SpinTime"/> after its last slice before it blocks: training runs its large
-/// products tens of microseconds apart, and waking a blocked thread took about as long as the slice it was given
-/// (measured: the two-layer net's 6.4 M multiply-add products ran no faster on two cores than on one, against 1.3
-/// to 1.5 times faster back to back). The caller spins too while it waits for the other slices, which take about
-/// as long as its own.
+/// products tens of microseconds apart, and waking a blocked thread takes about as long as the slice it is given,
+/// which would cancel the gain of the second core. The caller spins too while it waits for the other slices, which
+/// take about as long as its own.
 /// </remarks>
 internal static unsafe class GemmWorkers
 {
@@ -26,10 +25,10 @@ internal static unsafe class GemmWorkers
     public static int Count => Math.Max(1, Environment.ProcessorCount);
 
     [ThreadStatic]
-    private static bool t_inParallel;
+    private static bool s_inParallel;
 
     /// <summary>True on a thread running a slice (workers, and the caller during <see cref="Run(int, Action{int, int})"/>): work there runs on that thread alone.</summary>
-    public static bool InParallel => t_inParallel;
+    public static bool InParallel => s_inParallel;
 
     /// <summary>
     /// Runs work(i, total) for i in [0, total) on the workers, slice 0 on the caller; total at most <see cref="Count"/>.
@@ -38,9 +37,13 @@ internal static unsafe class GemmWorkers
     /// </summary>
     public static void Run(int total, Action<int, int> work)
     {
-        if (total <= 1 || t_inParallel)
+        if (total <= 1 || s_inParallel)
         {
-            for (int i = 0; i < total; i++) work(i, total);
+            for (int i = 0; i < total; i++)
+            {
+                work(i, total);
+            }
+
             return;
         }
 
@@ -55,7 +58,7 @@ internal static unsafe class GemmWorkers
             }
 
             System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
-            t_inParallel = true;
+            s_inParallel = true;
             try
             {
                 work(0, total);
@@ -68,7 +71,7 @@ internal static unsafe class GemmWorkers
             }
             finally
             {
-                t_inParallel = false;
+                s_inParallel = false;
             }
 
             for (int i = 1; i < total; i++)
@@ -150,7 +153,7 @@ internal static unsafe class GemmWorkers
                 }
 
                 seen = Volatile.Read(ref Posted);
-                t_inParallel = true;
+                s_inParallel = true;
                 if (Managed is { } managed)
                 {
                     try
@@ -194,13 +197,20 @@ internal static unsafe class GemmWorkers
             }
 
             work(0, total, state);
-            for (int i = 1; i < total; i++) workers[i - 1].AwaitCompletion();
+            for (int i = 1; i < total; i++)
+            {
+                workers[i - 1].AwaitCompletion();
+            }
         }
     }
 
     private static Worker[] EnsureWorkers()
     {
-        if (s_workers is { } existing) return existing;
+        if (s_workers is { } existing)
+        {
+            return existing;
+        }
+
         lock (Gate)
         {
             if (s_workers is null)

@@ -178,9 +178,9 @@ public static class Im2Col
     }
 
     // Walks the column rows (channel, kernel offset, output row) and the image runs they come from, for im2col
-    // (Gather) and col2im (Scatter). The 2-D paths run on pointers: LeNet's conv2 copies 4,000 runs of 8 floats per
-    // image each way, where slicing a span and calling a copy for each cost more than the copy itself (measured:
-    // conv2's backward spent two thirds of its time here rather than in its products).
+    // (Gather) and col2im (Scatter). The 2-D paths run on pointers: a convolution like LeNet's conv2 copies
+    // thousands of runs of a few floats per image each way, and slicing a span and calling a copy for each costs
+    // more than the copy itself.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Traverse2D<TDirection>(
         float* imageStart, float* columnStart, int channels, int height, int width, int kernelH, int kernelW,

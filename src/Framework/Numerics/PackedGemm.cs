@@ -27,10 +27,10 @@ internal static unsafe class PackedGemm
     private const int MC = 96;
     private const int NC = 4096;
 
-    // Products below this many multiply-adds (16.8 M) run on the calling thread. The two-layer net's 6.4 M products
-    // ran 11% faster on two cores in steady state, but whole runs came out slower: now and then a 100-iteration
-    // window took four times as long, a thread of the pair waiting for the other to be scheduled again on a
-    // 2-vCPU machine. At this size the handover is small against the product (LeNet's ip1 is 25.6 M).
+    // Products below this many multiply-adds (16.8 M) run on the calling thread. Splitting a smaller product gains
+    // a little in steady state but loses whole runs: on a machine with few cores a thread of the pair now and then
+    // waits for the other to be scheduled again, and that wait is long against the product. At this size the
+    // handover is small against the product (LeNet's ip1 is 25.6 M).
     private const long ParallelThreshold = 1L << 24;
 
     // With at most this many rows of op(A), B (not transposed) is read in place: packing would not pay back.
@@ -109,12 +109,23 @@ internal static unsafe class PackedGemm
         // scales C once; the kernels then only accumulate.
         if (alpha == 0f || k == 0 || m == 0 || n == 0)
         {
-            if (beta == 0f) c.Slice(0, m * n).Clear();
-            else if (beta != 1f) TensorPrimitives.Multiply(c.Slice(0, m * n), beta, c.Slice(0, m * n));
+            if (beta == 0f)
+            {
+                c.Slice(0, m * n).Clear();
+            }
+            else if (beta != 1f)
+            {
+                TensorPrimitives.Multiply(c.Slice(0, m * n), beta, c.Slice(0, m * n));
+            }
+
             return;
         }
 
-        if (beta != 0f && beta != 1f) TensorPrimitives.Multiply(c.Slice(0, m * n), beta, c.Slice(0, m * n));
+        if (beta != 0f && beta != 1f)
+        {
+            TensorPrimitives.Multiply(c.Slice(0, m * n), beta, c.Slice(0, m * n));
+        }
+
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
         {
             if ((Use512 || Use256) && DirectProducts && DirectGemm.Takes(ta, tb, m, n, k, Use512))
@@ -150,7 +161,11 @@ internal static unsafe class PackedGemm
     static double RowTiles(int size)
     {
         int rest = size % MR;
-        if (rest == 0 || !Use512) return (size / MR) + (rest == 0 ? 0 : 1);
+        if (rest == 0 || !Use512)
+        {
+            return (size / MR) + (rest == 0 ? 0 : 1);
+        }
+
         int computed = rest is 11 or 7 or 3 ? rest + 1 : rest + (rest % 2);
         return (size / MR) + (computed / 12.0);
     }
@@ -168,7 +183,10 @@ internal static unsafe class PackedGemm
         int panels = (job.N + NR - 1) / NR;
         int first = panels * index / total, last = panels * (index + 1) / total;
         int n0 = first * NR, n1 = Math.Min(job.N, last * NR);
-        if (n0 < n1) Run(ref job, n0, n1);
+        if (n0 < n1)
+        {
+            Run(ref job, n0, n1);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -177,14 +195,13 @@ internal static unsafe class PackedGemm
         int mr = MR, nr = NR, m = job.M, n = job.N, k = job.K, ldc = job.Ldc;
         bool directB = !job.Tb && m <= DirectRows;
         bool directA = job.Ta;
-        // A not transposed is read in place, a row per pointer (avx512): its 12-row panels were transposed into
-        // the packing buffer before, which cost as much as 15% of a product (NT 64x100x1000: 92 -> 100 GFLOP/s
-        // without it). Only a last panel of fewer rows is packed.
+        // A not transposed is read in place, a row per pointer (avx512): transposing its 12-row panels into the
+        // packing buffer costs a noticeable share of a product. Only a last panel of fewer rows is packed.
         bool rowsA = !job.Ta && Use512;
         // Pinned (they never move) and used from a 64-byte boundary: a 512-bit load that straddles two cache lines
-        // costs two, and an array's own alignment is only 8 or 16 bytes, which made speed depend on where the GC
-        // happened to put the buffers (measured: 36 against 90 GFLOP/s on 64x1000x100). The slack after each
-        // covers the alignment and the spill of PanelTranspose's last store.
+        // costs two, and an array's own alignment is only 8 or 16 bytes, which would make speed depend on where the
+        // GC happens to put the buffers. The slack after each covers the alignment and the spill of PanelTranspose's
+        // last store.
         var packA = s_packA ??= GC.AllocateUninitializedArray<float>((MC * KC) + 64 + 16, pinned: true);
         var packB = s_packB ??= GC.AllocateUninitializedArray<float>((KC * (NC + 64)) + 16, pinned: true);
         fixed (float* rawA = packA) fixed (float* rawB = packB)
@@ -198,13 +215,28 @@ internal static unsafe class PackedGemm
                 {
                     int kc = Math.Min(KC, k - p0);
                     int flags = (job.TransC ? TransposedC : 0) | (job.Overwrite && p0 == 0 ? OverwriteC : 0);
-                    if (!directB) PackB(job.Tb, job.B, n, k, p0, kc, jc, nc, bp, nr);
+                    if (!directB)
+                    {
+                        PackB(job.Tb, job.B, n, k, p0, kc, jc, nc, bp, nr);
+                    }
+
                     for (int ic = 0; ic < m; ic += MC)
                     {
                         int mc = Math.Min(MC, m - ic);
-                        if (rowsA) { if (mc % mr != 0) PackA(false, job.A, m, k, ic + (mc - (mc % mr)), mc % mr, p0, kc, ap, mr); }
-                        else if (!directA) PackA(job.Ta, job.A, m, k, ic, mc, p0, kc, ap, mr);
-                        else if (mc % mr != 0) PackA(true, job.A, m, k, ic + (mc - (mc % mr)), mc % mr, p0, kc, ap, mr);
+                        if (rowsA) { if (mc % mr != 0)
+                            {
+                                PackA(false, job.A, m, k, ic + (mc - (mc % mr)), mc % mr, p0, kc, ap, mr);
+                            }
+                        }
+                        else if (!directA)
+                        {
+                            PackA(job.Ta, job.A, m, k, ic, mc, p0, kc, ap, mr);
+                        }
+                        else if (mc % mr != 0)
+                        {
+                            PackA(true, job.A, m, k, ic + (mc - (mc % mr)), mc % mr, p0, kc, ap, mr);
+                        }
+
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             int nrEff = Math.Min(nr, nc - jr);
@@ -227,8 +259,15 @@ internal static unsafe class PackedGemm
                                 if (rowsA && mrEff == mr)
                                 {
                                     float* rows = job.A + (long)row * k + p0;
-                                    if (nrEff > 16) Kernel12x32Rows(kc, rows, k, bPanel, bStride, cTile, ldc, mrEff, nrEff, job.Alpha, flags);
-                                    else Kernel12x16Rows(kc, rows, k, bPanel, bStride, cTile, ldc, mrEff, nrEff, job.Alpha, flags);
+                                    if (nrEff > 16)
+                                    {
+                                        Kernel12x32Rows(kc, rows, k, bPanel, bStride, cTile, ldc, mrEff, nrEff, job.Alpha, flags);
+                                    }
+                                    else
+                                    {
+                                        Kernel12x16Rows(kc, rows, k, bPanel, bStride, cTile, ldc, mrEff, nrEff, job.Alpha, flags);
+                                    }
+
                                     continue;
                                 }
 
@@ -256,20 +295,32 @@ internal static unsafe class PackedGemm
             {
                 // Rows of A become the panel's columns: a transpose.
                 float* src = a + (long)(ic + ir) * k + p0;
-                if (Use512) PanelTranspose.Rows16(src, k, count, kc, d, mr, mr);
-                else if (Use256) PanelTranspose.Rows8(src, k, count, kc, d, mr, mr);
-                else PanelTranspose.Tail(src, k, count, 0, kc, d, mr, mr);
+                if (Use512)
+                {
+                    PanelTranspose.Rows16(src, k, count, kc, d, mr, mr);
+                }
+                else if (Use256)
+                {
+                    PanelTranspose.Rows8(src, k, count, kc, d, mr, mr);
+                }
+                else
+                {
+                    PanelTranspose.Tail(src, k, count, 0, kc, d, mr, mr);
+                }
             }
             else
             {
-                for (int p = 0; p < kc; p++) CopyRun(a + (long)(p0 + p) * m + ic + ir, count, d + p * mr, mr);
+                for (int p = 0; p < kc; p++)
+                {
+                    CopyRun(a + (long)(p0 + p) * m + ic + ir, count, d + p * mr, mr);
+                }
             }
         }
     }
 
     // dst[0..count) = src[0..count), dst[count..width) = 0. With AVX-512, masked loads and stores (lanes past
-    // count are neither read nor faulted on): an edge panel's rows were copied one float at a time, and a 4-column
-    // panel of 64 rows took longer than the tile it fed.
+    // count are neither read nor faulted on): copied one float at a time, a narrow edge panel would take longer
+    // than the tile it feeds.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void CopyRun(float* src, int count, float* dst, int width)
     {
@@ -278,16 +329,29 @@ internal static unsafe class PackedGemm
             for (int h = 0; h < width; h += 16)
             {
                 var v = Avx512F.MaskLoad(src + h, FirstLanes(count - h), Vector512<float>.Zero);
-                if (width - h >= 16) v.Store(dst + h);
-                else Avx512F.MaskStore(dst + h, FirstLanes(width - h), v);
+                if (width - h >= 16)
+                {
+                    v.Store(dst + h);
+                }
+                else
+                {
+                    Avx512F.MaskStore(dst + h, FirstLanes(width - h), v);
+                }
             }
 
             return;
         }
 
         int i = 0;
-        for (; i < count; i++) dst[i] = src[i];
-        for (; i < width; i++) dst[i] = 0f;
+        for (; i < count; i++)
+        {
+            dst[i] = src[i];
+        }
+
+        for (; i < width; i++)
+        {
+            dst[i] = 0f;
+        }
     }
 
     // A mask of the first n lanes (none for n <= 0, all for n >= 16).
@@ -303,7 +367,10 @@ internal static unsafe class PackedGemm
             float* d = dst + jr * kc;
             if (!tb)
             {
-                for (int p = 0; p < kc; p++) CopyRun(b + (long)(p0 + p) * n + jc + jr, count, d + p * nr, nr);
+                for (int p = 0; p < kc; p++)
+                {
+                    CopyRun(b + (long)(p0 + p) * n + jc + jr, count, d + p * nr, nr);
+                }
             }
             else
             {
@@ -314,9 +381,18 @@ internal static unsafe class PackedGemm
                 {
                     int rows = Math.Clamp(count - h, 0, height);
                     float* s = src + (long)h * k;
-                    if (Use512) PanelTranspose.Rows16(s, k, rows, kc, d + h, nr, height);
-                    else if (Use256) PanelTranspose.Rows8(s, k, rows, kc, d + h, nr, height);
-                    else PanelTranspose.Tail(s, k, rows, 0, kc, d + h, nr, height);
+                    if (Use512)
+                    {
+                        PanelTranspose.Rows16(s, k, rows, kc, d + h, nr, height);
+                    }
+                    else if (Use256)
+                    {
+                        PanelTranspose.Rows8(s, k, rows, kc, d + h, nr, height);
+                    }
+                    else
+                    {
+                        PanelTranspose.Tail(s, k, rows, 0, kc, d + h, nr, height);
+                    }
                 }
             }
         }
@@ -329,34 +405,62 @@ internal static unsafe class PackedGemm
     // C (or C^T) += alpha * the mr x nr tile of A * B; with OverwriteC, = instead of +=.
     static void Kernel(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
-        if (Use512 && nr <= 16) Kernel12x16(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        if (Use512 && nr <= 16)
+        {
+            Kernel12x16(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        }
         else if (Use512 && mr < 12 && mr != 11 && mr != 7 && mr != 3)
         {
             // A last panel of fewer rows, as 8-, 4- and 2-row tiles that waste at most one row: 10 = 8 + 2 computes
-            // 10 rows where the 12-row tile computed 12. The tiles read the same packed panel from their first row.
+            // 10 rows where a 12-row tile would compute 12. The tiles read the same packed panel from their first row.
             int done = 0;
             while (done < mr)
             {
                 int rest = mr - done, rows = rest >= 7 ? 8 : rest >= 3 ? 4 : 2;
                 int count = Math.Min(rows, rest);
                 float* cPart = (flags & TransposedC) != 0 ? c + done : c + (long)done * ldc;
-                if (rows == 8) Kernel8x32(kc, a + done, aStride, b, bStride, cPart, ldc, count, nr, alpha, flags);
-                else if (rows == 4) Kernel4x32(kc, a + done, aStride, b, bStride, cPart, ldc, count, nr, alpha, flags);
-                else Kernel2x32(kc, a + done, aStride, b, bStride, cPart, ldc, count, nr, alpha, flags);
+                if (rows == 8)
+                {
+                    Kernel8x32(kc, a + done, aStride, b, bStride, cPart, ldc, count, nr, alpha, flags);
+                }
+                else if (rows == 4)
+                {
+                    Kernel4x32(kc, a + done, aStride, b, bStride, cPart, ldc, count, nr, alpha, flags);
+                }
+                else
+                {
+                    Kernel2x32(kc, a + done, aStride, b, bStride, cPart, ldc, count, nr, alpha, flags);
+                }
+
                 done += count;
             }
         }
-        else if (Use512 && mr <= 4) Kernel4x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
-        else if (Use512 && mr <= 8) Kernel8x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
-        else if (Use512) Kernel12x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
-        else if (Use256) Kernel6x16(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
-        else KernelPortable(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        else if (Use512 && mr <= 4)
+        {
+            Kernel4x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        }
+        else if (Use512 && mr <= 8)
+        {
+            Kernel8x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        }
+        else if (Use512)
+        {
+            Kernel12x32(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        }
+        else if (Use256)
+        {
+            Kernel6x16(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        }
+        else
+        {
+            KernelPortable(kc, a, aStride, b, bStride, c, ldc, mr, nr, alpha, flags);
+        }
     }
 
     // Adds the first mr x nr entries of a tile stored row by row (width entries a row) to C or, with transC, C^T.
     // Vector loads of the tile, never single floats: reading back single floats just written by vector stores
-    // stalls store forwarding, and that made this loop 60% of the time of a whole AVX2 product (perf, TN
-    // 100x1000x64). Every entry is added with one rounding (fused), as the full tiles' vector write-back does.
+    // stalls store forwarding, enough to make this loop dominate a small AVX2 product. Every entry is added with
+    // one rounding (fused), as the full tiles' vector write-back does.
     static void AddTile(float* t, int width, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
         bool overwrite = (flags & OverwriteC) != 0;
@@ -364,14 +468,30 @@ internal static unsafe class PackedGemm
         {
             // Transpose the tile first (register blocks) so each row of C takes its mr entries as one run.
             float* u = stackalloc float[32 * 16];
-            if (Use512) PanelTranspose.Rows16(t, width, mr, nr, u, 16, 16);
-            else if (Use256) PanelTranspose.Rows8(t, width, mr, nr, u, 16, 8);
-            else PanelTranspose.Tail(t, width, mr, 0, nr, u, 16, 16);
-            for (int j = 0; j < nr; j++) AddRun(u + j * 16, c + (long)j * ldc, mr, alpha, overwrite);
+            if (Use512)
+            {
+                PanelTranspose.Rows16(t, width, mr, nr, u, 16, 16);
+            }
+            else if (Use256)
+            {
+                PanelTranspose.Rows8(t, width, mr, nr, u, 16, 8);
+            }
+            else
+            {
+                PanelTranspose.Tail(t, width, mr, 0, nr, u, 16, 16);
+            }
+
+            for (int j = 0; j < nr; j++)
+            {
+                AddRun(u + j * 16, c + (long)j * ldc, mr, alpha, overwrite);
+            }
         }
         else
         {
-            for (int i = 0; i < mr; i++) AddRun(t + i * width, c + (long)i * ldc, nr, alpha, overwrite);
+            for (int i = 0; i < mr; i++)
+            {
+                AddRun(t + i * width, c + (long)i * ldc, nr, alpha, overwrite);
+            }
         }
     }
 
@@ -382,15 +502,25 @@ internal static unsafe class PackedGemm
         int i = 0;
         if (overwrite)
         {
-            for (; Vector256.IsHardwareAccelerated && i + 8 <= count; i += 8) Vector256.Store(Vector256.Load(v + i) * alpha, c + i);
-            for (; i < count; i++) c[i] = v[i] * alpha;
+            for (; Vector256.IsHardwareAccelerated && i + 8 <= count; i += 8)
+            {
+                Vector256.Store(Vector256.Load(v + i) * alpha, c + i);
+            }
+
+            for (; i < count; i++)
+            {
+                c[i] = v[i] * alpha;
+            }
+
             return;
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
             for (; i + 8 <= count; i += 8)
+            {
                 Vector256.Store(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), Vector256.Create(alpha), Vector256.Load(c + i)), c + i);
+            }
         }
 
         if (Vector128.IsHardwareAccelerated && i + 4 <= count)
@@ -399,11 +529,14 @@ internal static unsafe class PackedGemm
             i += 4;
         }
 
-        for (; i < count; i++) c[i] = MathF.FusedMultiplyAdd(v[i], alpha, c[i]);
+        for (; i < count; i++)
+        {
+            c[i] = MathF.FusedMultiplyAdd(v[i], alpha, c[i]);
+        }
     }
 
     // The shorter tiles for a last panel of at most 8 or 4 rows (LeNet's conv1 has 20 output channels: 12 + 8, where
-    // the 12-row tile wasted a third of its work on the second panel). They read the same 12-row packed panels.
+    // a 12-row tile would waste a third of its work on the second panel). They read the same 12-row packed panels.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void Kernel8x32(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, int mr, int nr, float alpha, int flags)
     {
@@ -430,13 +563,41 @@ internal static unsafe class PackedGemm
         var s = Vector512.Create(alpha);
         if (!transC && nr == 32)
         {
-            Add(c, c00, c01, s, overwrite); if (mr == 1) return;
-            Add(c + ldc, c10, c11, s, overwrite); if (mr == 2) return;
-            Add(c + 2 * ldc, c20, c21, s, overwrite); if (mr == 3) return;
-            Add(c + 3 * ldc, c30, c31, s, overwrite); if (mr == 4) return;
-            Add(c + 4 * ldc, c40, c41, s, overwrite); if (mr == 5) return;
-            Add(c + 5 * ldc, c50, c51, s, overwrite); if (mr == 6) return;
-            Add(c + 6 * ldc, c60, c61, s, overwrite); if (mr == 7) return;
+            Add(c, c00, c01, s, overwrite); if (mr == 1)
+            {
+                return;
+            }
+
+            Add(c + ldc, c10, c11, s, overwrite); if (mr == 2)
+            {
+                return;
+            }
+
+            Add(c + 2 * ldc, c20, c21, s, overwrite); if (mr == 3)
+            {
+                return;
+            }
+
+            Add(c + 3 * ldc, c30, c31, s, overwrite); if (mr == 4)
+            {
+                return;
+            }
+
+            Add(c + 4 * ldc, c40, c41, s, overwrite); if (mr == 5)
+            {
+                return;
+            }
+
+            Add(c + 5 * ldc, c50, c51, s, overwrite); if (mr == 6)
+            {
+                return;
+            }
+
+            Add(c + 6 * ldc, c60, c61, s, overwrite); if (mr == 7)
+            {
+                return;
+            }
+
             Add(c + 7 * ldc, c70, c71, s, overwrite);
             return;
         }
@@ -468,9 +629,21 @@ internal static unsafe class PackedGemm
         var s = Vector512.Create(alpha);
         if (!transC && nr == 32)
         {
-            Add(c, c00, c01, s, overwrite); if (mr == 1) return;
-            Add(c + ldc, c10, c11, s, overwrite); if (mr == 2) return;
-            Add(c + 2 * ldc, c20, c21, s, overwrite); if (mr == 3) return;
+            Add(c, c00, c01, s, overwrite); if (mr == 1)
+            {
+                return;
+            }
+
+            Add(c + ldc, c10, c11, s, overwrite); if (mr == 2)
+            {
+                return;
+            }
+
+            Add(c + 2 * ldc, c20, c21, s, overwrite); if (mr == 3)
+            {
+                return;
+            }
+
             Add(c + 3 * ldc, c30, c31, s, overwrite);
             return;
         }
@@ -497,7 +670,11 @@ internal static unsafe class PackedGemm
         var s = Vector512.Create(alpha);
         if (!transC && nr == 32)
         {
-            Add(c, c00, c01, s, overwrite); if (mr == 1) return;
+            Add(c, c00, c01, s, overwrite); if (mr == 1)
+            {
+                return;
+            }
+
             Add(c + ldc, c10, c11, s, overwrite);
             return;
         }
@@ -546,16 +723,56 @@ internal static unsafe class PackedGemm
         if (!transC && nr == 32)
         {
             // Whole rows: vector stores for the rows there are (a tile at the bottom edge of C).
-            Add(c, c00, c01, s, overwrite); if (mr == 1) return;
-            Add(c + ldc, c10, c11, s, overwrite); if (mr == 2) return;
-            Add(c + 2 * ldc, c20, c21, s, overwrite); if (mr == 3) return;
-            Add(c + 3 * ldc, c30, c31, s, overwrite); if (mr == 4) return;
-            Add(c + 4 * ldc, c40, c41, s, overwrite); if (mr == 5) return;
-            Add(c + 5 * ldc, c50, c51, s, overwrite); if (mr == 6) return;
-            Add(c + 6 * ldc, c60, c61, s, overwrite); if (mr == 7) return;
-            Add(c + 7 * ldc, c70, c71, s, overwrite); if (mr == 8) return;
-            Add(c + 8 * ldc, c80, c81, s, overwrite); if (mr == 9) return;
-            Add(c + 9 * ldc, c90, c91, s, overwrite); if (mr == 10) return;
+            Add(c, c00, c01, s, overwrite); if (mr == 1)
+            {
+                return;
+            }
+
+            Add(c + ldc, c10, c11, s, overwrite); if (mr == 2)
+            {
+                return;
+            }
+
+            Add(c + 2 * ldc, c20, c21, s, overwrite); if (mr == 3)
+            {
+                return;
+            }
+
+            Add(c + 3 * ldc, c30, c31, s, overwrite); if (mr == 4)
+            {
+                return;
+            }
+
+            Add(c + 4 * ldc, c40, c41, s, overwrite); if (mr == 5)
+            {
+                return;
+            }
+
+            Add(c + 5 * ldc, c50, c51, s, overwrite); if (mr == 6)
+            {
+                return;
+            }
+
+            Add(c + 6 * ldc, c60, c61, s, overwrite); if (mr == 7)
+            {
+                return;
+            }
+
+            Add(c + 7 * ldc, c70, c71, s, overwrite); if (mr == 8)
+            {
+                return;
+            }
+
+            Add(c + 8 * ldc, c80, c81, s, overwrite); if (mr == 9)
+            {
+                return;
+            }
+
+            Add(c + 9 * ldc, c90, c91, s, overwrite); if (mr == 10)
+            {
+                return;
+            }
+
             Add(c + 10 * ldc, ca0, ca1, s, overwrite);
             return;
         }
@@ -609,16 +826,56 @@ internal static unsafe class PackedGemm
         if (!transC && nr == 32)
         {
             // Whole rows: vector stores for the rows there are (a tile at the bottom edge of C).
-            Add(c, c00, c01, s, overwrite); if (mr == 1) return;
-            Add(c + ldc, c10, c11, s, overwrite); if (mr == 2) return;
-            Add(c + 2 * ldc, c20, c21, s, overwrite); if (mr == 3) return;
-            Add(c + 3 * ldc, c30, c31, s, overwrite); if (mr == 4) return;
-            Add(c + 4 * ldc, c40, c41, s, overwrite); if (mr == 5) return;
-            Add(c + 5 * ldc, c50, c51, s, overwrite); if (mr == 6) return;
-            Add(c + 6 * ldc, c60, c61, s, overwrite); if (mr == 7) return;
-            Add(c + 7 * ldc, c70, c71, s, overwrite); if (mr == 8) return;
-            Add(c + 8 * ldc, c80, c81, s, overwrite); if (mr == 9) return;
-            Add(c + 9 * ldc, c90, c91, s, overwrite); if (mr == 10) return;
+            Add(c, c00, c01, s, overwrite); if (mr == 1)
+            {
+                return;
+            }
+
+            Add(c + ldc, c10, c11, s, overwrite); if (mr == 2)
+            {
+                return;
+            }
+
+            Add(c + 2 * ldc, c20, c21, s, overwrite); if (mr == 3)
+            {
+                return;
+            }
+
+            Add(c + 3 * ldc, c30, c31, s, overwrite); if (mr == 4)
+            {
+                return;
+            }
+
+            Add(c + 4 * ldc, c40, c41, s, overwrite); if (mr == 5)
+            {
+                return;
+            }
+
+            Add(c + 5 * ldc, c50, c51, s, overwrite); if (mr == 6)
+            {
+                return;
+            }
+
+            Add(c + 6 * ldc, c60, c61, s, overwrite); if (mr == 7)
+            {
+                return;
+            }
+
+            Add(c + 7 * ldc, c70, c71, s, overwrite); if (mr == 8)
+            {
+                return;
+            }
+
+            Add(c + 8 * ldc, c80, c81, s, overwrite); if (mr == 9)
+            {
+                return;
+            }
+
+            Add(c + 9 * ldc, c90, c91, s, overwrite); if (mr == 10)
+            {
+                return;
+            }
+
             Add(c + 10 * ldc, ca0, ca1, s, overwrite);
             return;
         }

@@ -75,21 +75,81 @@ internal static unsafe class PanelTranspose
         var ve = Avx512F.Shuffle4x128(ua, ue, 0xDD); var vf = Avx512F.Shuffle4x128(ub, uf, 0xDD);
 
         // Stage 4: whole columns, stored in column order (a narrower panel's spill is overwritten by the next).
-        Avx512F.Shuffle4x128(v0, v8, 0x88).Store(d); if (columns == 1) return;
-        Avx512F.Shuffle4x128(v1, v9, 0x88).Store(d + dstStride); if (columns == 2) return;
-        Avx512F.Shuffle4x128(v2, va, 0x88).Store(d + (2 * dstStride)); if (columns == 3) return;
-        Avx512F.Shuffle4x128(v3, vb, 0x88).Store(d + (3 * dstStride)); if (columns == 4) return;
-        Avx512F.Shuffle4x128(v4, vc, 0x88).Store(d + (4 * dstStride)); if (columns == 5) return;
-        Avx512F.Shuffle4x128(v5, vd, 0x88).Store(d + (5 * dstStride)); if (columns == 6) return;
-        Avx512F.Shuffle4x128(v6, ve, 0x88).Store(d + (6 * dstStride)); if (columns == 7) return;
-        Avx512F.Shuffle4x128(v7, vf, 0x88).Store(d + (7 * dstStride)); if (columns == 8) return;
-        Avx512F.Shuffle4x128(v0, v8, 0xDD).Store(d + (8 * dstStride)); if (columns == 9) return;
-        Avx512F.Shuffle4x128(v1, v9, 0xDD).Store(d + (9 * dstStride)); if (columns == 10) return;
-        Avx512F.Shuffle4x128(v2, va, 0xDD).Store(d + (10 * dstStride)); if (columns == 11) return;
-        Avx512F.Shuffle4x128(v3, vb, 0xDD).Store(d + (11 * dstStride)); if (columns == 12) return;
-        Avx512F.Shuffle4x128(v4, vc, 0xDD).Store(d + (12 * dstStride)); if (columns == 13) return;
-        Avx512F.Shuffle4x128(v5, vd, 0xDD).Store(d + (13 * dstStride)); if (columns == 14) return;
-        Avx512F.Shuffle4x128(v6, ve, 0xDD).Store(d + (14 * dstStride)); if (columns == 15) return;
+        Avx512F.Shuffle4x128(v0, v8, 0x88).Store(d); if (columns == 1)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v1, v9, 0x88).Store(d + dstStride); if (columns == 2)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v2, va, 0x88).Store(d + (2 * dstStride)); if (columns == 3)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v3, vb, 0x88).Store(d + (3 * dstStride)); if (columns == 4)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v4, vc, 0x88).Store(d + (4 * dstStride)); if (columns == 5)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v5, vd, 0x88).Store(d + (5 * dstStride)); if (columns == 6)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v6, ve, 0x88).Store(d + (6 * dstStride)); if (columns == 7)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v7, vf, 0x88).Store(d + (7 * dstStride)); if (columns == 8)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v0, v8, 0xDD).Store(d + (8 * dstStride)); if (columns == 9)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v1, v9, 0xDD).Store(d + (9 * dstStride)); if (columns == 10)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v2, va, 0xDD).Store(d + (10 * dstStride)); if (columns == 11)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v3, vb, 0xDD).Store(d + (11 * dstStride)); if (columns == 12)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v4, vc, 0xDD).Store(d + (12 * dstStride)); if (columns == 13)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v5, vd, 0xDD).Store(d + (13 * dstStride)); if (columns == 14)
+        {
+            return;
+        }
+
+        Avx512F.Shuffle4x128(v6, ve, 0xDD).Store(d + (14 * dstStride)); if (columns == 15)
+        {
+            return;
+        }
+
         Avx512F.Shuffle4x128(v7, vf, 0xDD).Store(d + (15 * dstStride));
     }
 
@@ -134,8 +194,15 @@ internal static unsafe class PanelTranspose
         {
             float* d = dst + ((long)c * dstStride);
             int r = 0;
-            for (; r < rows; r++) d[r] = src[(r * ld) + c];
-            for (; r < lanes; r++) d[r] = 0f;
+            for (; r < rows; r++)
+            {
+                d[r] = src[(r * ld) + c];
+            }
+
+            for (; r < lanes; r++)
+            {
+                d[r] = 0f;
+            }
         }
     }
 

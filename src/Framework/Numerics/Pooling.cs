@@ -23,8 +23,8 @@ internal readonly record struct PoolGeometry(
 /// window's size clipped to the padded input, as Caffe does.
 /// </summary>
 /// <remarks>
-/// The loops keep the geometry in locals: reading it from the layer's fields inside the innermost loop (they may
-/// change between stores, as far as the compiler knows) made LeNet's first pooling take 4 ms a batch.
+/// The loops keep the geometry in locals: read from the layer's fields inside the innermost loop, it would be
+/// reloaded after every store (the fields may change between stores, as far as the compiler knows).
 /// </remarks>
 internal static class Pooling
 {
@@ -78,10 +78,10 @@ internal static class Pooling
 
     // The 2 x 2, stride 2 windows of one output row whose both columns lie inside the input, 8 at a time: even and
     // odd columns of both input rows deinterleaved into four vectors, compared in Caffe's order (row by row, left
-    // to right, strictly greater wins) with selects instead of branches (a data-dependent branch per window,
-    // mispredicted about once a window, made the scalar loop several times slower). A row whose count is not a
-    // multiple of 8 ends with a step that overlaps the one before (it writes the same values again). Returns how
-    // many outputs it wrote; the scalar loop does the rest (windows that run past the input).
+    // to right, strictly greater wins) with selects instead of branches (a data-dependent branch per window is
+    // mispredicted about once a window). A row whose count is not a multiple of 8 ends with a step that overlaps
+    // the one before (it writes the same values again). Returns how many outputs it wrote; the scalar loop does the
+    // rest (windows that run past the input).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static unsafe int MaxTwoByTwo(ReadOnlySpan<float> plane, int rowStart, int width, Span<float> output, Span<int> indices, int fullWindows)
     {

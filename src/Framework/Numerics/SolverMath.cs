@@ -5,9 +5,9 @@ namespace LayerNet.Numerics;
 
 /// <summary>
 /// The passes a solver makes over every parameter each iteration, fused and written as plain vector loops: the
-/// parameters of a net are the largest arrays it touches per iteration (the two-layer net's first weights are
-/// 400 KB), and TensorPrimitives' in-place forms ran 1.5 to 1.7 times slower than its out-of-place ones at that
-/// size (measured, .NET 10, Zen 4). Each element is rounded exactly as the unfused operations round it.
+/// parameters of a net are the largest arrays it touches per iteration, so each pass over them is paid in memory
+/// traffic, and TensorPrimitives' in-place forms are slower than its out-of-place ones at that size. Each element
+/// is rounded exactly as the unfused operations round it.
 /// </summary>
 public static class SolverMath
 {
