@@ -50,7 +50,24 @@ internal static class GradCheckCommand
                 }
             }
 
-            var checker = new GradientChecker(result.GetValue(step), result.GetValue(threshold), (ulong)Math.Max(0, arguments.Seed(result)))
+            var stepSize = result.GetValue(step);
+            if (!(stepSize > 0f) || !float.IsFinite(stepSize))
+            {
+                throw new LayerNetException($"--step must be a positive number, got {stepSize.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            var limit = result.GetValue(threshold);
+            if (!(limit >= 0) || !double.IsFinite(limit))
+            {
+                throw new LayerNetException($"--threshold must be a number at least 0, got {limit.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (result.GetValue(samples) < 0)
+            {
+                throw new LayerNetException($"--samples must be at least 0 (0 checks every element), got {result.GetValue(samples)}");
+            }
+
+            var checker = new GradientChecker(stepSize, limit, (ulong)Math.Max(0, arguments.Seed(result)))
             {
                 Objective = GradientObjective.RandomProjection,
                 MaxElements = result.GetValue(samples),
