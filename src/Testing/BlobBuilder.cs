@@ -25,28 +25,14 @@ public static class BlobBuilder
     public static Blob Gaussian(RandomSource random, float mean, float std, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(random);
-        var blob = new Blob(shape);
-        var data = blob.Data;
-        for (var i = 0; i < data.Length; i++)
-        {
-            data[i] = random.NextGaussian(mean, std);
-        }
-
-        return blob;
+        return Drawn(shape, () => random.NextGaussian(mean, std));
     }
 
     /// <summary>A blob of the given shape with every value U(min, max), drawn from <paramref name="random"/>.</summary>
     public static Blob Uniform(RandomSource random, float min, float max, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(random);
-        var blob = new Blob(shape);
-        var data = blob.Data;
-        for (var i = 0; i < data.Length; i++)
-        {
-            data[i] = random.NextUniform(min, max);
-        }
-
-        return blob;
+        return Drawn(shape, () => random.NextUniform(min, max));
     }
 
     /// <summary>A blob of the given shape with every value <paramref name="value"/>.</summary>
@@ -54,6 +40,19 @@ public static class BlobBuilder
     {
         var blob = new Blob(shape);
         blob.Data.Fill(value);
+        return blob;
+    }
+
+    // Draws each value in order, so a seed gives the same blob whichever distribution is asked for.
+    private static Blob Drawn(int[] shape, Func<float> draw)
+    {
+        var blob = new Blob(shape);
+        var data = blob.Data;
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = draw();
+        }
+
         return blob;
     }
 }

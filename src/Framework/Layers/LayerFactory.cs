@@ -9,19 +9,12 @@ namespace LayerNet.Layers;
 /// Creates layers by their <c>type</c> string from the registrations in the service provider. The layer's
 /// constructor receives the <see cref="LayerParameter"/> and any registered service it asks for.
 /// </summary>
-public sealed class LayerFactory
+/// <param name="services">The provider the layers' constructors take their services from.</param>
+/// <param name="registrations">Every <see cref="LayerRegistration"/> in the provider; a type name registered twice is a <see cref="LayerNetException"/> naming both sources.</param>
+public sealed class LayerFactory(IServiceProvider services, IEnumerable<LayerRegistration> registrations)
 {
-    private readonly IServiceProvider _services;
-    private readonly RegistrationTable<LayerRegistration> _registrations;
-
-    /// <summary>Creates the factory over every <see cref="LayerRegistration"/> in the provider.</summary>
-    /// <exception cref="LayerNetException">A type name is registered twice (the message names both sources).</exception>
-    public LayerFactory(IServiceProvider services, IEnumerable<LayerRegistration> registrations)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        _services = services;
-        _registrations = RegistrationTable<LayerRegistration>.Of("layer", registrations);
-    }
+    private readonly IServiceProvider _services = services ?? throw new ArgumentNullException(nameof(services));
+    private readonly RegistrationTable<LayerRegistration> _registrations = RegistrationTable<LayerRegistration>.Of("layer", registrations);
 
     /// <summary>Every registered layer type, sorted by name.</summary>
     public IReadOnlyList<LayerRegistration> Registrations => _registrations.Sorted;

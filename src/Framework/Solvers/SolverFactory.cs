@@ -7,19 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LayerNet.Solvers;
 
 /// <summary>Creates solvers by their <c>type</c> from the registrations in the service provider.</summary>
-public sealed class SolverFactory
+/// <param name="services">The provider the solvers' constructors take their services from.</param>
+/// <param name="registrations">Every <see cref="SolverRegistration"/> in the provider; a type name registered twice is a <see cref="LayerNetException"/> naming both sources.</param>
+public sealed class SolverFactory(IServiceProvider services, IEnumerable<SolverRegistration> registrations)
 {
-    private readonly IServiceProvider _services;
-    private readonly RegistrationTable<SolverRegistration> _registrations;
-
-    /// <summary>Creates the factory over every <see cref="SolverRegistration"/> in the provider.</summary>
-    /// <exception cref="LayerNetException">A type name is registered twice (the message names both sources).</exception>
-    public SolverFactory(IServiceProvider services, IEnumerable<SolverRegistration> registrations)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        _services = services;
-        _registrations = RegistrationTable<SolverRegistration>.Of("solver", registrations);
-    }
+    private readonly IServiceProvider _services = services ?? throw new ArgumentNullException(nameof(services));
+    private readonly RegistrationTable<SolverRegistration> _registrations = RegistrationTable<SolverRegistration>.Of("solver", registrations);
 
     /// <summary>Every registered solver type, sorted by name.</summary>
     public IReadOnlyList<SolverRegistration> Registrations => _registrations.Sorted;

@@ -1,10 +1,6 @@
 using System.CommandLine;
 using System.Text;
-using Caffe;
 using LayerNet.Errors;
-using LayerNet.Files;
-using LayerNet.Fillers;
-using LayerNet.Nets;
 using LayerNet.Runner.Drawing;
 
 namespace LayerNet.Runner.Commands;

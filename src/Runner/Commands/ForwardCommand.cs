@@ -1,10 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Caffe;
 using LayerNet.Blobs;
-using LayerNet.Files;
-using LayerNet.Fillers;
 using LayerNet.Layers;
 using LayerNet.Nets;
 

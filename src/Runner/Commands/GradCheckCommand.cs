@@ -1,10 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Caffe;
 using LayerNet.Errors;
-using LayerNet.Files;
-using LayerNet.Fillers;
-using LayerNet.Layers;
 using LayerNet.Nets;
 using LayerNet.Testing;
 

@@ -1,8 +1,4 @@
 using System.CommandLine;
-using Caffe;
-using LayerNet.Files;
-using LayerNet.Fillers;
-using LayerNet.Nets;
 using LayerNet.Solvers;
 
 namespace LayerNet.Runner.Commands;

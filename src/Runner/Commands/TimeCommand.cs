@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Caffe;
-using LayerNet.Files;
-using LayerNet.Fillers;
 using LayerNet.Nets;
 
 namespace LayerNet.Runner.Commands;
