@@ -18,18 +18,12 @@ public sealed class FlattenLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>flatten_param</c>).</summary>
     public FlattenLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))
     {
         var p = parameter.FlattenParam ?? new FlattenParameter();
         _axis = p.Axis;
         _endAxis = p.EndAxis;
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

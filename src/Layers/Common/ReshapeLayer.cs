@@ -26,7 +26,7 @@ public sealed class ReshapeLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>reshape_param</c>).</summary>
     public ReshapeLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))
     {
         var p = parameter.ReshapeParam ?? new ReshapeParameter();
         _axis = p.Axis;
@@ -62,12 +62,6 @@ public sealed class ReshapeLayer : Layer
             }
         }
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -17,15 +17,9 @@ public sealed class SplitLayer : Layer
 {
     /// <summary>Creates the layer from its definition.</summary>
     public SplitLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.AtLeast(1))
     {
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.AtLeast(1);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -18,20 +18,14 @@ public sealed class TanHLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
-        TensorPrimitives.Tanh(bottom[0].Data, top[0].Data);
+    protected override bool BackwardReadsInput => false;
 
     /// <inheritdoc/>
-    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
-    {
-        if (!propagateDown[0])
-        {
-            return;
-        }
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Tanh(x, y);
 
-        ReadOnlySpan<float> y = top[0].Data;
-        ReadOnlySpan<float> dy = top[0].Diff;
-        var dx = bottom[0].Diff;
+    /// <inheritdoc/>
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
         for (var i = 0; i < dx.Length; i++)
         {
             dx[i] = dy[i] * (1f - (y[i] * y[i]));

@@ -44,7 +44,7 @@ public sealed class LRNLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>lrn_param</c>).</summary>
     public LRNLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))
     {
         var p = parameter.LrnParam ?? new LRNParameter();
         if (p.LocalSize % 2 != 1 || p.LocalSize > int.MaxValue / 4)
@@ -64,12 +64,6 @@ public sealed class LRNLayer : Layer
         _k = p.K;
         _acrossChannels = p.NormRegion == LRNParameter.Types.NormRegion.AcrossChannels;
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
