@@ -9,14 +9,9 @@ namespace LayerNet.Layers.Neuron;
 /// <para>Forward: y = |x|.</para>
 /// <para>Backward: dx = dy * sign(x), with sign(0) = 0.</para>
 /// </remarks>
-public sealed class AbsValLayer : NeuronLayer
+/// <param name="parameter">The layer's definition.</param>
+public sealed class AbsValLayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
-    /// <summary>Creates the layer from its definition.</summary>
-    public AbsValLayer(LayerParameter parameter)
-        : base(parameter)
-    {
-    }
-
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {

@@ -11,15 +11,10 @@ namespace LayerNet.Layers.Neuron;
 /// In place, forward keeps the input aside, since backward needs it.
 /// </para>
 /// </remarks>
-public sealed class BNLLLayer : NeuronLayer
+/// <param name="parameter">The layer's definition.</param>
+public sealed class BNLLLayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
     private const float Threshold = 50f;
-
-    /// <summary>Creates the layer from its definition.</summary>
-    public BNLLLayer(LayerParameter parameter)
-        : base(parameter)
-    {
-    }
 
     /// <inheritdoc/>
     protected override void Forward(ReadOnlySpan<float> x, Span<float> y)

@@ -12,16 +12,10 @@ namespace LayerNet.Layers.Neuron;
 /// input is kept aside during forward instead.
 /// </para>
 /// </remarks>
-public sealed class ELULayer : NeuronLayer
+/// <param name="parameter">The layer's definition (<c>elu_param</c>).</param>
+public sealed class ELULayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
-    private readonly float _alpha;
-
-    /// <summary>Creates the layer from its definition (<c>elu_param</c>).</summary>
-    public ELULayer(LayerParameter parameter)
-        : base(parameter)
-    {
-        _alpha = parameter.EluParam?.Alpha ?? 1f;
-    }
+    private readonly float _alpha = parameter.EluParam?.Alpha ?? 1f;
 
     /// <inheritdoc/>
     protected override bool BackwardReadsInput => _alpha < 0f;

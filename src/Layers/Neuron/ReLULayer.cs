@@ -16,16 +16,10 @@ namespace LayerNet.Layers.Neuron;
 /// kept aside during forward instead.
 /// </para>
 /// </remarks>
-public sealed class ReLULayer : NeuronLayer
+/// <param name="parameter">The layer's definition (<c>relu_param</c>).</param>
+public sealed class ReLULayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
-    private readonly float _negativeSlope;
-
-    /// <summary>Creates the layer from its definition (<c>relu_param</c>).</summary>
-    public ReLULayer(LayerParameter parameter)
-        : base(parameter)
-    {
-        _negativeSlope = parameter.ReluParam?.NegativeSlope ?? 0f;
-    }
+    private readonly float _negativeSlope = parameter.ReluParam?.NegativeSlope ?? 0f;
 
     /// <inheritdoc/>
     protected override bool BackwardReadsInput => _negativeSlope < 0f;

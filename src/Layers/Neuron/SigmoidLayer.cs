@@ -10,14 +10,9 @@ namespace LayerNet.Layers.Neuron;
 /// <para>Forward: y = 1 / (1 + exp(-x)).</para>
 /// <para>Backward: dx = dy * y * (1 - y), from the top's data alone, so it holds in place too.</para>
 /// </remarks>
-public sealed class SigmoidLayer : NeuronLayer
+/// <param name="parameter">The layer's definition.</param>
+public sealed class SigmoidLayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
-    /// <summary>Creates the layer from its definition.</summary>
-    public SigmoidLayer(LayerParameter parameter)
-        : base(parameter)
-    {
-    }
-
     /// <inheritdoc/>
     protected override bool BackwardReadsInput => false;
 

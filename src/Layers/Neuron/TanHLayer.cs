@@ -9,14 +9,9 @@ namespace LayerNet.Layers.Neuron;
 /// <para>Forward: y = tanh(x).</para>
 /// <para>Backward: dx = dy * (1 - y^2), from the top's data alone, so it holds in place too.</para>
 /// </remarks>
-public sealed class TanHLayer : NeuronLayer
+/// <param name="parameter">The layer's definition.</param>
+public sealed class TanHLayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
-    /// <summary>Creates the layer from its definition.</summary>
-    public TanHLayer(LayerParameter parameter)
-        : base(parameter)
-    {
-    }
-
     /// <inheritdoc/>
     protected override bool BackwardReadsInput => false;
 
