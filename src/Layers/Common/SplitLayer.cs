@@ -26,10 +26,7 @@ public sealed class SplitLayer : Layer
     {
         for (var i = 0; i < top.Count; i++)
         {
-            if (ReferenceEquals(top[i], bottom[0]))
-            {
-                throw Error($"top {i} '{top[i].Name}' is the bottom; Split does not work in place");
-            }
+            RequireOutOfPlace(bottom[0], top[i], i);
 
             top[i].ReshapeLike(bottom[0]);
         }
