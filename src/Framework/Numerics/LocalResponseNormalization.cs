@@ -75,20 +75,9 @@ public static class LocalResponseNormalization
     /// <param name="accumulator">Working space of plane values.</param>
     /// <param name="product">Working space of plane values.</param>
     public static void AcrossChannelsBackward(
-        ReadOnlySpan<float> x,
-        ReadOnlySpan<float> y,
-        ReadOnlySpan<float> dy,
-        ReadOnlySpan<float> scale,
-        Span<float> dx,
-        int num,
-        int channels,
-        int plane,
-        int size,
-        float alpha,
-        float beta,
-        Span<float> padded,
-        Span<float> accumulator,
-        Span<float> product)
+        ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> scale, Span<float> dx,
+        int num, int channels, int plane, int size, float alpha, float beta,
+        Span<float> padded, Span<float> accumulator, Span<float> product)
     {
         ScaleGradient(dy, scale, beta, dx);
         var itemSize = channels * plane;
@@ -169,20 +158,9 @@ public static class LocalResponseNormalization
     /// <param name="sums">Working space of height x width values.</param>
     /// <param name="product">Working space of height x width values.</param>
     public static void WithinChannelBackward(
-        ReadOnlySpan<float> x,
-        ReadOnlySpan<float> y,
-        ReadOnlySpan<float> dy,
-        ReadOnlySpan<float> scale,
-        Span<float> dx,
-        int planes,
-        int height,
-        int width,
-        int size,
-        float alpha,
-        float beta,
-        Span<float> ratio,
-        Span<float> sums,
-        Span<float> product)
+        ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> scale, Span<float> dx,
+        int planes, int height, int width, int size, float alpha, float beta,
+        Span<float> ratio, Span<float> sums, Span<float> product)
     {
         ScaleGradient(dy, scale, beta, dx);
         var plane = height * width;
