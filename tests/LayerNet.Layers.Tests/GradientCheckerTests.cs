@@ -64,11 +64,11 @@ public sealed class GradientCheckerTests
     /// <summary>y = 2x, with a backward that forgets the factor 2.</summary>
     private sealed class HalfGradientScaleLayer(LayerParameter parameter) : NeuronLayer(parameter)
     {
-        protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
-            System.Numerics.Tensors.TensorPrimitives.Multiply(bottom[0].Data, 2f, top[0].Data);
+        protected override void Forward(ReadOnlySpan<float> x, Span<float> y) =>
+            System.Numerics.Tensors.TensorPrimitives.Multiply(x, 2f, y);
 
-        protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom) =>
-            top[0].Diff.CopyTo(bottom[0].Diff);
+        protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+            dy.CopyTo(dx);
     }
 
     /// <summary>y = w x with a learnable scalar w, whose gradient backward never computes.</summary>
@@ -76,10 +76,10 @@ public sealed class GradientCheckerTests
     {
         protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => AddBlob(1).Data[0] = 3f;
 
-        protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
-            System.Numerics.Tensors.TensorPrimitives.Multiply(bottom[0].Data, Blobs[0].Data[0], top[0].Data);
+        protected override void Forward(ReadOnlySpan<float> x, Span<float> y) =>
+            System.Numerics.Tensors.TensorPrimitives.Multiply(x, Blobs[0].Data[0], y);
 
-        protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom) =>
-            System.Numerics.Tensors.TensorPrimitives.Multiply(top[0].Diff, Blobs[0].Data[0], bottom[0].Diff);
+        protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+            System.Numerics.Tensors.TensorPrimitives.Multiply(dy, Blobs[0].Data[0], dx);
     }
 }

@@ -13,7 +13,7 @@ namespace LayerNet.Samples.Softplus;
 /// <para>Forward: y = log(1 + exp(beta x)) / beta, and y = x where beta x &gt; threshold (the linear region).</para>
 /// <para>Backward: dx = dy * sigmoid(beta x), and dx = dy in the linear region.</para>
 /// <para>
-/// The gradient needs x, which an in-place forward overwrites; in place, the layer keeps a copy of its input
+/// The gradient needs x, which an in-place forward overwrites; in place, NeuronLayer keeps a copy of the input
 /// (Caffe's PReLU does the same). The threshold's per-element branch has no <c>TensorPrimitives</c> form, so both
 /// passes are one plain element-wise loop; the softplus is computed in double as max(t, 0) + log(1 + exp(-|t|)),
 /// which never overflows whatever the threshold and keeps tiny outputs (x = -30 gives 9.36e-14, not 0).
@@ -23,7 +23,6 @@ public sealed class SoftplusLayer : NeuronLayer
 {
     private float _beta;
     private float _threshold;
-    private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer from its definition (<c>softplus_param</c>).</summary>
     public SoftplusLayer(LayerParameter parameter)
@@ -56,18 +55,8 @@ public sealed class SoftplusLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        base.ReshapeCore(bottom, top);
-        _input.Reshape(bottom[0], top[0]);
-    }
-
-    /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        _input.Save(bottom[0]);
-        ReadOnlySpan<float> x = bottom[0].Data;
-        var y = top[0].Data;
         double beta = _beta;
         for (var i = 0; i < y.Length; i++)
         {
@@ -84,16 +73,8 @@ public sealed class SoftplusLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        if (!propagateDown[0])
-        {
-            return;
-        }
-
-        var x = _input.Values(bottom[0]);
-        ReadOnlySpan<float> dy = top[0].Diff;
-        var dx = bottom[0].Diff;
         double beta = _beta;
         for (var i = 0; i < dx.Length; i++)
         {

@@ -54,6 +54,24 @@ public abstract partial class Layer
     }
 
     /// <summary>
+    /// Refuses to run in place: for a layer whose top cannot be its bottom (it shares the bottom's storage, or its
+    /// gradient needs what the top would overwrite). Call it from <see cref="ReshapeCore"/>.
+    /// </summary>
+    /// <param name="bottom">The bottom.</param>
+    /// <param name="top">A top.</param>
+    /// <param name="topIndex">The top's index, named in the error; -1 (the default) for a layer with one top.</param>
+    /// <exception cref="LayerNetException">The top is the bottom: "top 'data' is the bottom; Flatten does not work in place".</exception>
+    protected void RequireOutOfPlace(Blob bottom, Blob top, int topIndex = -1)
+    {
+        ArgumentNullException.ThrowIfNull(top);
+        if (ReferenceEquals(bottom, top))
+        {
+            var which = topIndex < 0 ? $"'{top.Name}'" : $"{topIndex} '{top.Name}'";
+            throw Error($"top {which} is the bottom; {Type} does not work in place");
+        }
+    }
+
+    /// <summary>
     /// When learnable blobs were given (<see cref="BlobsGiven"/>), checks that there are as many as the layer
     /// declares; call it before <see cref="LearnableBlob"/>. With none given it does nothing: the layer fills.
     /// </summary>

@@ -29,10 +29,25 @@ public abstract partial class Layer
     private float[] _lossWeights = [];
     private bool[] _paramPropagateDown = [];
 
-    /// <summary>Creates a layer from its definition.</summary>
+    /// <summary>Creates a layer from its definition that takes any number of bottoms and tops.</summary>
     protected Layer(LayerParameter parameter)
+        : this(parameter, BlobArity.Any, BlobArity.Any)
+    {
+    }
+
+    /// <summary>
+    /// Creates a layer from its definition, stating in one line how many bottoms and tops it takes, e.g.
+    /// <c>: base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))</c>; <see cref="SetUp"/> checks
+    /// them and produces the error text.
+    /// </summary>
+    /// <param name="parameter">The layer's definition.</param>
+    /// <param name="bottoms">How many bottom blobs the layer takes.</param>
+    /// <param name="tops">How many top blobs the layer produces.</param>
+    protected Layer(LayerParameter parameter, BlobArity bottoms, BlobArity tops)
     {
         ArgumentNullException.ThrowIfNull(parameter);
+        BottomArity = bottoms;
+        TopArity = tops;
         Parameter = parameter;
         Phase = parameter.HasPhase ? parameter.Phase : Caffe.Phase.Train;
         Origin = s_constructing;
@@ -82,11 +97,11 @@ public abstract partial class Layer
     /// <summary>The learnable blobs (weights, biases), in Caffe's order.</summary>
     public IReadOnlyList<Blob> Blobs => _blobs;
 
-    /// <summary>How many bottom blobs this layer takes. Override in one line, e.g. <c>BlobArity.Exactly(1)</c>.</summary>
-    protected virtual BlobArity BottomArity => BlobArity.Any;
+    /// <summary>How many bottom blobs this layer takes, as given to the constructor.</summary>
+    protected BlobArity BottomArity { get; }
 
-    /// <summary>How many top blobs this layer produces.</summary>
-    protected virtual BlobArity TopArity => BlobArity.Any;
+    /// <summary>How many top blobs this layer produces, as given to the constructor.</summary>
+    protected BlobArity TopArity { get; }
 
     /// <summary>True when the layer needs as many tops as bottoms (Caffe's EqualNumBottomTopBlobs).</summary>
     protected virtual bool EqualBottomTopCount => false;

@@ -12,15 +12,17 @@ public abstract class LossLayer : Layer
 {
     /// <summary>Creates the layer from its definition.</summary>
     protected LossLayer(LayerParameter parameter)
-        : base(parameter)
+        : this(parameter, BlobArity.Exactly(1))
     {
     }
 
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(2);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
+    /// <summary>Creates the layer from its definition, for a loss that also offers other tops (e.g. the probabilities).</summary>
+    /// <param name="parameter">The layer's definition.</param>
+    /// <param name="tops">How many tops: the loss first.</param>
+    protected LossLayer(LayerParameter parameter, BlobArity tops)
+        : base(parameter, BlobArity.Exactly(2), tops)
+    {
+    }
 
     /// <inheritdoc/>
     protected override bool IsLoss => true;

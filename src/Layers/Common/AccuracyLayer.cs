@@ -37,7 +37,7 @@ public sealed class AccuracyLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>accuracy_param</c>).</summary>
     public AccuracyLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(2), tops: BlobArity.Between(1, 2))
     {
         var p = parameter.AccuracyParam ?? new AccuracyParameter();
         if (p.TopK == 0 || p.TopK > int.MaxValue)
@@ -50,12 +50,6 @@ public sealed class AccuracyLayer : Layer
         _hasIgnoreLabel = p.HasIgnoreLabel;
         _ignoreLabel = p.IgnoreLabel;
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(2);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Between(1, 2);
 
     /// <inheritdoc/>
     public override bool HasBackward => false;

@@ -31,7 +31,7 @@ public sealed class ArgMaxLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>argmax_param</c>).</summary>
     public ArgMaxLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))
     {
         var p = parameter.ArgmaxParam ?? new ArgMaxParameter();
         if (p.TopK == 0 || p.TopK > int.MaxValue)
@@ -44,12 +44,6 @@ public sealed class ArgMaxLayer : Layer
         _hasAxis = p.HasAxis;
         _axis = p.Axis;
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     public override bool HasBackward => false;

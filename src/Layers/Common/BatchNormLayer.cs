@@ -48,18 +48,12 @@ public sealed class BatchNormLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>batch_norm_param</c>).</summary>
     public BatchNormLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))
     {
         var p = parameter.BatchNormParam ?? new BatchNormParameter();
         _movingAverageFraction = p.MovingAverageFraction;
         _eps = p.Eps;
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <summary>True when the layer normalises with the stored statistics rather than the batch's.</summary>
     public bool UsesGlobalStats => _useGlobalStats;

@@ -28,7 +28,7 @@ public sealed class BiasLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>bias_param</c>).</summary>
     public BiasLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Between(1, 2), tops: BlobArity.Exactly(1))
     {
         var p = parameter.BiasParam ?? new BiasParameter();
         _axis = p.Axis;
@@ -38,12 +38,6 @@ public sealed class BiasLayer : Layer
             throw Error($"bias_param.num_axes {_numAxes} is invalid; expected a count of axes, or -1 for all axes from bias_param.axis on");
         }
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Between(1, 2);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

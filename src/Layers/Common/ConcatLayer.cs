@@ -25,7 +25,7 @@ public sealed class ConcatLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>concat_param</c>).</summary>
     public ConcatLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.AtLeast(1), tops: BlobArity.Exactly(1))
     {
         var p = parameter.ConcatParam ?? new ConcatParameter();
         if (p.HasAxis && p.HasConcatDim)
@@ -41,12 +41,6 @@ public sealed class ConcatLayer : Layer
 
         _axisParameter = _legacyDim ? (int)p.ConcatDim : p.Axis;
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.AtLeast(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

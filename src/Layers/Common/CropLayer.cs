@@ -27,7 +27,7 @@ public sealed class CropLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>crop_param</c>).</summary>
     public CropLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(2), tops: BlobArity.Exactly(1))
     {
         var p = parameter.CropParam ?? new CropParameter();
         _axisParameter = p.Axis;
@@ -42,12 +42,6 @@ public sealed class CropLayer : Layer
             _offsetParameter[i] = (int)p.Offset[i];
         }
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(2);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     public override bool AllowForceBackward(int bottomIndex) => bottomIndex == 0;

@@ -33,7 +33,7 @@ public sealed class EltwiseLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>eltwise_param</c>).</summary>
     public EltwiseLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.AtLeast(2), tops: BlobArity.Exactly(1))
     {
         var p = parameter.EltwiseParam ?? new EltwiseParameter();
         _operation = p.Operation;
@@ -48,12 +48,6 @@ public sealed class EltwiseLayer : Layer
             throw Error("eltwise_param.coeff is only for operation SUM; PROD takes no coefficients");
         }
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.AtLeast(2);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -34,7 +34,7 @@ public sealed class EmbedLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>embed_param</c>).</summary>
     public EmbedLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))
     {
         var p = parameter.EmbedParam ?? new EmbedParameter();
         if (p.NumOutput == 0 || p.NumOutput > int.MaxValue)
@@ -51,12 +51,6 @@ public sealed class EmbedLayer : Layer
         _inputDimension = (int)p.InputDim;
         _biasTerm = p.BiasTerm;
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     public override bool AllowForceBackward(int bottomIndex) => false;

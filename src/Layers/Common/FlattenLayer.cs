@@ -11,7 +11,7 @@ namespace LayerNet.Layers.Common;
 /// Forward: y = x; backward: dx = dy. Nothing is copied: the top shares the bottom's data and diff storage, so the
 /// layer cannot work in place.
 /// </remarks>
-public sealed class FlattenLayer : Layer
+public sealed class FlattenLayer : ViewLayer
 {
     private readonly int _axis;
     private readonly int _endAxis;
@@ -26,20 +26,8 @@ public sealed class FlattenLayer : Layer
     }
 
     /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override int[] TopShape(Blob input)
     {
-        var input = bottom[0];
-        if (ReferenceEquals(input, top[0]))
-        {
-            throw Error($"top '{top[0].Name}' is the bottom; Flatten does not work in place");
-        }
-
         var start = CanonicalAxis(_axis, input, "flatten_param.axis");
         var end = CanonicalAxis(_endAxis, input, "flatten_param.end_axis");
         if (end < start)
@@ -59,20 +47,6 @@ public sealed class FlattenLayer : Layer
             shape[i - (end - start)] = input.Shape[i];
         }
 
-        top[0].Reshape(shape);
-        Share(input, top[0]);
-    }
-
-    /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        // Shared again: the bottom's storage may have been replaced since Reshape (Caffe reshapes before every forward).
-        Share(bottom[0], top[0]);
-    }
-
-    private static void Share(Blob bottom, Blob top)
-    {
-        top.ShareData(bottom);
-        top.ShareDiff(bottom);
+        return shape;
     }
 }

@@ -33,7 +33,7 @@ public sealed class InnerProductLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>inner_product_param</c>).</summary>
     public InnerProductLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))
     {
         var p = parameter.InnerProductParam ?? new InnerProductParameter();
         if (p.NumOutput == 0)
@@ -51,12 +51,6 @@ public sealed class InnerProductLayer : Layer
         _transpose = p.Transpose;
         _axis = p.Axis;
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

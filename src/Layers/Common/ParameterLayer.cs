@@ -8,14 +8,8 @@ namespace LayerNet.Layers.Common;
 /// the model file gives <c>blobs</c>). The top shares the blob's data and diff, so the gradient reaching the top
 /// is the parameter's gradient: forward y = p; backward dL/dp = dL/dy.
 /// </summary>
-public sealed class ParameterLayer(LayerParameter parameter) : Layer(parameter)
+public sealed class ParameterLayer(LayerParameter parameter) : Layer(parameter, bottoms: BlobArity.Exactly(0), tops: BlobArity.Exactly(1))
 {
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(0);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
-
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {

@@ -27,7 +27,7 @@ public sealed class ReductionLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>reduction_param</c>).</summary>
     public ReductionLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))
     {
         var p = parameter.ReductionParam ?? new ReductionParameter();
         _operation = p.Operation;
@@ -39,12 +39,6 @@ public sealed class ReductionLayer : Layer
         _axisParameter = p.Axis;
         _coeffParameter = p.Coeff;
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

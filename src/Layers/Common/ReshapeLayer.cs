@@ -16,7 +16,7 @@ namespace LayerNet.Layers.Common;
 /// </para>
 /// <para>Forward: y = x; backward: dx = dy.</para>
 /// </remarks>
-public sealed class ReshapeLayer : Layer
+public sealed class ReshapeLayer : ViewLayer
 {
     private readonly int _axis;
     private readonly int _numAxes;
@@ -64,20 +64,8 @@ public sealed class ReshapeLayer : Layer
     }
 
     /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override int[] TopShape(Blob input)
     {
-        var input = bottom[0];
-        if (ReferenceEquals(input, top[0]))
-        {
-            throw Error($"top '{top[0].Name}' is the bottom; Reshape does not work in place");
-        }
-
         var axes = input.AxisCount;
 
         // Here -1 is the position after the last axis, so the new axes can be appended.
@@ -143,20 +131,6 @@ public sealed class ReshapeLayer : Layer
             throw Error($"the new shape {Blob.FormatShape(shape)} has {count} elements but bottom '{input.Name}' of shape {input.ShapeString} has {input.Count}; the counts must match");
         }
 
-        top[0].Reshape(shape);
-        Share(input, top[0]);
-    }
-
-    /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        // Shared again: the bottom's storage may have been replaced since Reshape (Caffe reshapes before every forward).
-        Share(bottom[0], top[0]);
-    }
-
-    private static void Share(Blob bottom, Blob top)
-    {
-        top.ShareData(bottom);
-        top.ShareDiff(bottom);
+        return shape;
     }
 }

@@ -32,7 +32,7 @@ public sealed class ScaleLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>scale_param</c>).</summary>
     public ScaleLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Between(1, 2), tops: BlobArity.Exactly(1))
     {
         var p = parameter.ScaleParam ?? new ScaleParameter();
         _axis = p.Axis;
@@ -43,12 +43,6 @@ public sealed class ScaleLayer : Layer
             throw Error($"scale_param.num_axes {_numAxes} is invalid; expected a count of axes, or -1 for all axes from scale_param.axis on");
         }
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Between(1, 2);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -14,15 +14,9 @@ public sealed class SilenceLayer : Layer
 {
     /// <summary>Creates the layer from its definition.</summary>
     public SilenceLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.AtLeast(1), tops: BlobArity.Exactly(0))
     {
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.AtLeast(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(0);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -27,7 +27,7 @@ public sealed class SliceLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>slice_param</c>).</summary>
     public SliceLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.AtLeast(1))
     {
         var p = parameter.SliceParam ?? new SliceParameter();
         if (p.HasAxis && p.HasSliceDim)
@@ -56,12 +56,6 @@ public sealed class SliceLayer : Layer
             previous = point;
         }
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.AtLeast(1);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -26,16 +26,10 @@ public sealed class SoftmaxLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>softmax_param</c>).</summary>
     public SoftmaxLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))
     {
         _axis = (parameter.SoftmaxParam ?? new SoftmaxParameter()).Axis;
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

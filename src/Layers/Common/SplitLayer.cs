@@ -17,25 +17,16 @@ public sealed class SplitLayer : Layer
 {
     /// <summary>Creates the layer from its definition.</summary>
     public SplitLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.AtLeast(1))
     {
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.AtLeast(1);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         for (var i = 0; i < top.Count; i++)
         {
-            if (ReferenceEquals(top[i], bottom[0]))
-            {
-                throw Error($"top {i} '{top[i].Name}' is the bottom; Split does not work in place");
-            }
+            RequireOutOfPlace(bottom[0], top[i], i);
 
             top[i].ReshapeLike(bottom[0]);
         }

@@ -22,7 +22,7 @@ public sealed class TileLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>tile_param</c>).</summary>
     public TileLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))
     {
         var p = parameter.TileParam ?? new TileParameter();
         if (!p.HasTiles)
@@ -38,12 +38,6 @@ public sealed class TileLayer : Layer
         _axisParameter = p.Axis;
         _tiles = p.Tiles;
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -26,15 +26,9 @@ public sealed class DummyDataLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>dummy_data_param</c>).</summary>
     public DummyDataLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(0), tops: BlobArity.AtLeast(1))
     {
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(0);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.AtLeast(1);
 
     /// <inheritdoc/>
     public override bool HasBackward => false;

@@ -45,15 +45,9 @@ public sealed class HDF5DataLayer : Layer
 
     /// <summary>Creates the layer from its definition.</summary>
     public HDF5DataLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(0), tops: BlobArity.AtLeast(1))
     {
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(0);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.AtLeast(1);
 
     /// <inheritdoc/>
     public override bool HasBackward => false;

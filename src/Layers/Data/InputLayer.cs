@@ -17,15 +17,9 @@ public sealed class InputLayer : Layer
 {
     /// <summary>Creates the layer from its definition (<c>input_param</c>).</summary>
     public InputLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(0), tops: BlobArity.AtLeast(1))
     {
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(0);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.AtLeast(1);
 
     /// <inheritdoc/>
     public override bool HasBackward => false;

@@ -32,15 +32,9 @@ public sealed class MemoryDataLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>memory_data_param</c>).</summary>
     public MemoryDataLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(0), tops: BlobArity.Exactly(2))
     {
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(0);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Exactly(2);
 
     /// <inheritdoc/>
     public override bool HasBackward => false;

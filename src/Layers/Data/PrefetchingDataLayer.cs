@@ -46,15 +46,9 @@ public abstract class PrefetchingDataLayer : Layer, IDisposable
 
     /// <summary>Creates the layer from its definition.</summary>
     protected PrefetchingDataLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(0), tops: BlobArity.Between(1, 2))
     {
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(0);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Between(1, 2);
 
     /// <inheritdoc/>
     public override bool HasBackward => false;

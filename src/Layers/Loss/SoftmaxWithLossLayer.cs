@@ -49,7 +49,7 @@ public sealed class SoftmaxWithLossLayer : LossLayer
 
     /// <summary>Creates the layer from its definition (<c>softmax_param</c>, <c>loss_param</c>).</summary>
     public SoftmaxWithLossLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, tops: BlobArity.Between(1, 2))
     {
         _normalization = LossNormalization.Resolve(this, LossParameter.Types.NormalizationMode.Valid);
         var loss = parameter.LossParam;
@@ -68,9 +68,6 @@ public sealed class SoftmaxWithLossLayer : LossLayer
         _probability.Name = $"{parameter.Name}[probability]";
         _softmaxTop = [_probability];
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.Between(1, 2);
 
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -9,14 +9,9 @@ namespace LayerNet.Layers.Neuron;
 /// <para>Forward: y = |x|.</para>
 /// <para>Backward: dx = dy * sign(x), with sign(0) = 0.</para>
 /// </remarks>
-public sealed class AbsValLayer : NeuronLayer
+/// <param name="parameter">The layer's definition.</param>
+public sealed class AbsValLayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
-    /// <summary>Creates the layer from its definition.</summary>
-    public AbsValLayer(LayerParameter parameter)
-        : base(parameter)
-    {
-    }
-
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
@@ -27,20 +22,14 @@ public sealed class AbsValLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
-        TensorPrimitives.Abs(bottom[0].Data, top[0].Data);
+    protected override bool BackwardReadsInput => false; // never in place: x is the bottom's own data
 
     /// <inheritdoc/>
-    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
-    {
-        if (!propagateDown[0])
-        {
-            return;
-        }
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Abs(x, y);
 
-        ReadOnlySpan<float> x = bottom[0].Data;
-        ReadOnlySpan<float> dy = top[0].Diff;
-        var dx = bottom[0].Diff;
+    /// <inheritdoc/>
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
         for (var i = 0; i < dx.Length; i++)
         {
             dx[i] = x[i] > 0f ? dy[i] : x[i] < 0f ? -dy[i] : 0f;

@@ -11,30 +11,14 @@ namespace LayerNet.Layers.Neuron;
 /// In place, forward keeps the input aside, since backward needs it.
 /// </para>
 /// </remarks>
-public sealed class BNLLLayer : NeuronLayer
+/// <param name="parameter">The layer's definition.</param>
+public sealed class BNLLLayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
     private const float Threshold = 50f;
-    private readonly SavedInput _input = new();
-
-    /// <summary>Creates the layer from its definition.</summary>
-    public BNLLLayer(LayerParameter parameter)
-        : base(parameter)
-    {
-    }
 
     /// <inheritdoc/>
-    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        base.ReshapeCore(bottom, top);
-        _input.Reshape(bottom[0], top[0]);
-    }
-
-    /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        _input.Save(bottom[0]);
-        ReadOnlySpan<float> x = bottom[0].Data;
-        var y = top[0].Data;
         for (var i = 0; i < y.Length; i++)
         {
             y[i] = MathF.Max(x[i], 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x[i])));
@@ -42,16 +26,8 @@ public sealed class BNLLLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        if (!propagateDown[0])
-        {
-            return;
-        }
-
-        var x = _input.Values(bottom[0]);
-        ReadOnlySpan<float> dy = top[0].Diff;
-        var dx = bottom[0].Diff;
         for (var i = 0; i < dx.Length; i++)
         {
             var e = MathF.Exp(MathF.Min(x[i], Threshold));

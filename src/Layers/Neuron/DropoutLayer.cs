@@ -47,13 +47,16 @@ public sealed class DropoutLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override bool BackwardReadsInput => false;
+
+    /// <inheritdoc/>
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
         if (Phase != Phase.Train)
         {
-            if (!ReferenceEquals(bottom[0], top[0]))
+            if (!x.Overlaps(y))
             {
-                bottom[0].Data.CopyTo(top[0].Data);
+                x.CopyTo(y);
             }
 
             return;
@@ -67,27 +70,22 @@ public sealed class DropoutLayer : NeuronLayer
             mask[i] = random.NextBernoulli(keep) ? _scale : 0f;
         }
 
-        TensorPrimitives.Multiply(bottom[0].Data, mask, top[0].Data);
+        TensorPrimitives.Multiply(x, mask, y);
     }
 
     /// <inheritdoc/>
-    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        if (!propagateDown[0])
-        {
-            return;
-        }
-
         if (Phase != Phase.Train)
         {
-            if (!ReferenceEquals(bottom[0], top[0]))
+            if (!dy.Overlaps(dx))
             {
-                top[0].Diff.CopyTo(bottom[0].Diff);
+                dy.CopyTo(dx);
             }
 
             return;
         }
 
-        TensorPrimitives.Multiply(top[0].Diff, _mask, bottom[0].Diff);
+        TensorPrimitives.Multiply(dy, _mask, dx);
     }
 }

@@ -12,31 +12,17 @@ namespace LayerNet.Layers.Neuron;
 /// input is kept aside during forward instead.
 /// </para>
 /// </remarks>
-public sealed class ELULayer : NeuronLayer
+/// <param name="parameter">The layer's definition (<c>elu_param</c>).</param>
+public sealed class ELULayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
-    private readonly float _alpha;
-    private readonly SavedInput _input = new();
-
-    /// <summary>Creates the layer from its definition (<c>elu_param</c>).</summary>
-    public ELULayer(LayerParameter parameter)
-        : base(parameter)
-    {
-        _alpha = parameter.EluParam?.Alpha ?? 1f;
-    }
+    private readonly float _alpha = parameter.EluParam?.Alpha ?? 1f;
 
     /// <inheritdoc/>
-    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        base.ReshapeCore(bottom, top);
-        _input.Reshape(bottom[0], top[0], needed: _alpha < 0f);
-    }
+    protected override bool BackwardReadsInput => _alpha < 0f;
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        _input.Save(bottom[0]);
-        ReadOnlySpan<float> x = bottom[0].Data;
-        var y = top[0].Data;
         for (var i = 0; i < y.Length; i++)
         {
             y[i] = x[i] > 0f ? x[i] : _alpha * (MathF.Exp(x[i]) - 1f);
@@ -44,17 +30,8 @@ public sealed class ELULayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        if (!propagateDown[0])
-        {
-            return;
-        }
-
-        var x = _input.Values(bottom[0]);
-        ReadOnlySpan<float> y = top[0].Data;
-        ReadOnlySpan<float> dy = top[0].Diff;
-        var dx = bottom[0].Diff;
         for (var i = 0; i < dx.Length; i++)
         {
             dx[i] = x[i] > 0f ? dy[i] : dy[i] * (y[i] + _alpha);

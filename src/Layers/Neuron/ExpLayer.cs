@@ -34,16 +34,18 @@ public sealed class ExpLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override bool BackwardReadsInput => false;
+
+    /// <inheritdoc/>
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        var y = top[0].Data;
         if (_innerScale == 1f)
         {
-            TensorPrimitives.Exp(bottom[0].Data, y);
+            TensorPrimitives.Exp(x, y);
         }
         else
         {
-            TensorPrimitives.Multiply(bottom[0].Data, _innerScale, y);
+            TensorPrimitives.Multiply(x, _innerScale, y);
             TensorPrimitives.Exp(y, y);
         }
 
@@ -54,15 +56,9 @@ public sealed class ExpLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        if (!propagateDown[0])
-        {
-            return;
-        }
-
-        var dx = bottom[0].Diff;
-        TensorPrimitives.Multiply(top[0].Diff, top[0].Data, dx);
+        TensorPrimitives.Multiply(dy, y, dx);
         if (_innerScale != 1f)
         {
             TensorPrimitives.Multiply(dx, _innerScale, dx);

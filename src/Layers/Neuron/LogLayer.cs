@@ -22,7 +22,6 @@ public sealed class LogLayer : NeuronLayer
     private readonly float _shift;
     private readonly float _baseScale;
     private readonly float _backwardScale;
-    private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer from its definition (<c>log_param</c>); a base that is not positive (other than -1) or is 1 is an error.</summary>
     public LogLayer(LayerParameter parameter)
@@ -41,24 +40,15 @@ public sealed class LogLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        base.ReshapeCore(bottom, top);
-        _input.Reshape(bottom[0], top[0]);
-    }
-
-    /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        _input.Save(bottom[0]);
-        var y = top[0].Data;
         if (_scale == 1f && _shift == 0f)
         {
-            TensorPrimitives.Log(bottom[0].Data, y);
+            TensorPrimitives.Log(x, y);
         }
         else
         {
-            TensorPrimitives.Multiply(bottom[0].Data, _scale, y);
+            TensorPrimitives.Multiply(x, _scale, y);
             TensorPrimitives.Add(y, _shift, y);
             TensorPrimitives.Log(y, y);
         }
@@ -70,16 +60,8 @@ public sealed class LogLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        if (!propagateDown[0])
-        {
-            return;
-        }
-
-        var x = _input.Values(bottom[0]);
-        ReadOnlySpan<float> dy = top[0].Diff;
-        var dx = bottom[0].Diff;
         for (var i = 0; i < dx.Length; i++)
         {
             dx[i] = dy[i] * _backwardScale / (_shift + (_scale * x[i]));

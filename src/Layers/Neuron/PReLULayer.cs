@@ -25,7 +25,6 @@ namespace LayerNet.Layers.Neuron;
 public sealed class PReLULayer : NeuronLayer
 {
     private readonly bool _channelShared;
-    private readonly SavedInput _input = new();
     private int _channels;
     private int _items;
     private int _inner;
@@ -78,39 +77,19 @@ public sealed class PReLULayer : NeuronLayer
         _channels = input.Shape[1];
         _items = input.Shape[0];
         _inner = input.CountFrom(2);
-        _input.Reshape(input, top[0]);
     }
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        _input.Save(bottom[0]);
-        ReadOnlySpan<float> x = bottom[0].Data;
-        var y = top[0].Data;
-        ReadOnlySpan<float> slopes = Blobs[0].Data;
-        var i = 0;
-        for (var n = 0; n < _items; n++)
-        {
-            for (var c = 0; c < _channels; c++)
-            {
-                var slope = slopes[_channelShared ? 0 : c];
-                for (var end = i + _inner; i < end; i++)
-                {
-                    y[i] = x[i] > 0f ? x[i] : slope * x[i];
-                }
-            }
-        }
-    }
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => ScaleNonPositive(x, x, y);
 
     /// <inheritdoc/>
     protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        var x = _input.Values(bottom[0]);
-        ReadOnlySpan<float> dy = top[0].Diff;
-
-        // The slope gradient first: in place, dx below overwrites dy.
+        // The slope gradient first: in place, dx (the base's Backward) overwrites dy.
         if (ParamPropagateDown(0))
         {
+            var x = ForwardInput(bottom[0]);
+            ReadOnlySpan<float> dy = top[0].Diff;
             var slopeDiff = Blobs[0].Diff;
             var i = 0;
             for (var n = 0; n < _items; n++)
@@ -131,20 +110,29 @@ public sealed class PReLULayer : NeuronLayer
             }
         }
 
-        if (propagateDown[0])
+        base.BackwardCore(top, propagateDown, bottom);
+    }
+
+    /// <inheritdoc/>
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        ScaleNonPositive(x, dy, dx);
+
+    /// <summary>
+    /// result = value where x &gt; 0, slope_c * value elsewhere: forward with value = x, backward with value = dy. Reads
+    /// each value before it writes the result at the same index, so result may be value (in place).
+    /// </summary>
+    private void ScaleNonPositive(ReadOnlySpan<float> x, ReadOnlySpan<float> value, Span<float> result)
+    {
+        ReadOnlySpan<float> slopes = Blobs[0].Data;
+        var i = 0;
+        for (var n = 0; n < _items; n++)
         {
-            ReadOnlySpan<float> slopes = Blobs[0].Data;
-            var dx = bottom[0].Diff;
-            var i = 0;
-            for (var n = 0; n < _items; n++)
+            for (var c = 0; c < _channels; c++)
             {
-                for (var c = 0; c < _channels; c++)
+                var slope = slopes[_channelShared ? 0 : c];
+                for (var end = i + _inner; i < end; i++)
                 {
-                    var slope = slopes[_channelShared ? 0 : c];
-                    for (var end = i + _inner; i < end; i++)
-                    {
-                        dx[i] = x[i] > 0f ? dy[i] : slope * dy[i];
-                    }
+                    result[i] = x[i] > 0f ? value[i] : slope * value[i];
                 }
             }
         }

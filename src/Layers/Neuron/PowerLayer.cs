@@ -22,7 +22,6 @@ public sealed class PowerLayer : NeuronLayer
     private readonly float _scale;
     private readonly float _shift;
     private readonly float _diffScale;
-    private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer from its definition (<c>power_param</c>).</summary>
     public PowerLayer(LayerParameter parameter)
@@ -38,24 +37,18 @@ public sealed class PowerLayer : NeuronLayer
     private bool GradientIsConstant => _diffScale == 0f || _power == 1f;
 
     /// <inheritdoc/>
-    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        base.ReshapeCore(bottom, top);
-        _input.Reshape(bottom[0], top[0], needed: !GradientIsConstant);
-    }
+    protected override bool BackwardReadsInput => !GradientIsConstant;
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        var y = top[0].Data;
         if (_diffScale == 0f)
         {
             y.Fill(_power == 0f ? 1f : MathF.Pow(_shift, _power));
             return;
         }
 
-        _input.Save(bottom[0]);
-        TensorPrimitives.Multiply(bottom[0].Data, _scale, y);
+        TensorPrimitives.Multiply(x, _scale, y);
         TensorPrimitives.Add(y, _shift, y);
         if (_power != 1f)
         {
@@ -64,22 +57,14 @@ public sealed class PowerLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        if (!propagateDown[0])
-        {
-            return;
-        }
-
-        ReadOnlySpan<float> dy = top[0].Diff;
-        var dx = bottom[0].Diff;
         if (GradientIsConstant)
         {
             TensorPrimitives.Multiply(dy, _diffScale, dx);
             return;
         }
 
-        var x = _input.Values(bottom[0]);
         if (_power == 2f)
         {
             for (var i = 0; i < dx.Length; i++)

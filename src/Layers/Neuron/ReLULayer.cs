@@ -16,31 +16,17 @@ namespace LayerNet.Layers.Neuron;
 /// kept aside during forward instead.
 /// </para>
 /// </remarks>
-public sealed class ReLULayer : NeuronLayer
+/// <param name="parameter">The layer's definition (<c>relu_param</c>).</param>
+public sealed class ReLULayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
-    private readonly float _negativeSlope;
-    private readonly SavedInput _input = new();
-
-    /// <summary>Creates the layer from its definition (<c>relu_param</c>).</summary>
-    public ReLULayer(LayerParameter parameter)
-        : base(parameter)
-    {
-        _negativeSlope = parameter.ReluParam?.NegativeSlope ?? 0f;
-    }
+    private readonly float _negativeSlope = parameter.ReluParam?.NegativeSlope ?? 0f;
 
     /// <inheritdoc/>
-    protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        base.ReshapeCore(bottom, top);
-        _input.Reshape(bottom[0], top[0], needed: _negativeSlope < 0f);
-    }
+    protected override bool BackwardReadsInput => _negativeSlope < 0f;
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        _input.Save(bottom[0]);
-        ReadOnlySpan<float> x = bottom[0].Data;
-        var y = top[0].Data;
         if (_negativeSlope == 0f)
         {
             TensorPrimitives.Max(x, 0f, y);
@@ -54,16 +40,8 @@ public sealed class ReLULayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        if (!propagateDown[0])
-        {
-            return;
-        }
-
-        var x = _input.Values(bottom[0]);
-        ReadOnlySpan<float> dy = top[0].Diff;
-        var dx = bottom[0].Diff;
         for (var i = 0; i < dx.Length; i++)
         {
             dx[i] = x[i] > 0f ? dy[i] : _negativeSlope * dy[i];

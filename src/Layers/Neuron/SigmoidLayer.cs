@@ -10,31 +10,20 @@ namespace LayerNet.Layers.Neuron;
 /// <para>Forward: y = 1 / (1 + exp(-x)).</para>
 /// <para>Backward: dx = dy * y * (1 - y), from the top's data alone, so it holds in place too.</para>
 /// </remarks>
-public sealed class SigmoidLayer : NeuronLayer
+/// <param name="parameter">The layer's definition.</param>
+public sealed class SigmoidLayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
-    /// <summary>Creates the layer from its definition.</summary>
-    public SigmoidLayer(LayerParameter parameter)
-        : base(parameter)
-    {
-    }
+    /// <inheritdoc/>
+    protected override bool BackwardReadsInput => false;
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
-        Activations.Sigmoid(bottom[0].Data, top[0].Data);
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => Activations.Sigmoid(x, y);
 
     /// <inheritdoc/>
-    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        if (!propagateDown[0])
-        {
-            return;
-        }
-
-        ReadOnlySpan<float> y = top[0].Data;
-        var dx = bottom[0].Diff;
-
         // dx = dy * y, then dx = -(y - 1) * dx. Each step reads dy (or dx) at the index it writes, so dx may be dy (in place).
-        TensorPrimitives.Multiply(top[0].Diff, y, dx);
+        TensorPrimitives.Multiply(dy, y, dx);
         TensorPrimitives.AddMultiply(y, -1f, dx, dx);
         TensorPrimitives.Negate(dx, dx);
     }

@@ -9,29 +9,18 @@ namespace LayerNet.Layers.Neuron;
 /// <para>Forward: y = tanh(x).</para>
 /// <para>Backward: dx = dy * (1 - y^2), from the top's data alone, so it holds in place too.</para>
 /// </remarks>
-public sealed class TanHLayer : NeuronLayer
+/// <param name="parameter">The layer's definition.</param>
+public sealed class TanHLayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
-    /// <summary>Creates the layer from its definition.</summary>
-    public TanHLayer(LayerParameter parameter)
-        : base(parameter)
-    {
-    }
+    /// <inheritdoc/>
+    protected override bool BackwardReadsInput => false;
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
-        TensorPrimitives.Tanh(bottom[0].Data, top[0].Data);
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Tanh(x, y);
 
     /// <inheritdoc/>
-    protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        if (!propagateDown[0])
-        {
-            return;
-        }
-
-        ReadOnlySpan<float> y = top[0].Data;
-        ReadOnlySpan<float> dy = top[0].Diff;
-        var dx = bottom[0].Diff;
         for (var i = 0; i < dx.Length; i++)
         {
             dx[i] = dy[i] * (1f - (y[i] * y[i]));

@@ -60,7 +60,7 @@ public abstract class BaseConvolutionLayer : Layer
     /// <param name="parameter">The layer's definition.</param>
     /// <param name="reverseDimensions">True for a deconvolution: the convolution maps the top to the bottom.</param>
     protected BaseConvolutionLayer(LayerParameter parameter, bool reverseDimensions)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.AtLeast(1), tops: BlobArity.AtLeast(1))
     {
         var p = parameter.ConvolutionParam ?? new ConvolutionParameter();
         if (p.NumOutput == 0)
@@ -88,12 +88,6 @@ public abstract class BaseConvolutionLayer : Layer
         BiasTerm = p.BiasTerm;
         _reverseDimensions = reverseDimensions;
     }
-
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.AtLeast(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => BlobArity.AtLeast(1);
 
     /// <inheritdoc/>
     protected override bool EqualBottomTopCount => true;

@@ -45,7 +45,7 @@ public sealed class PoolingLayer : Layer
 
     /// <summary>Creates the layer from its definition (<c>pooling_param</c>).</summary>
     public PoolingLayer(LayerParameter parameter)
-        : base(parameter)
+        : base(parameter, bottoms: BlobArity.Exactly(1), tops: Tops(parameter))
     {
         var p = parameter.PoolingParam ?? new PoolingParameter();
         _method = p.Pool;
@@ -108,11 +108,9 @@ public sealed class PoolingLayer : Layer
         }
     }
 
-    /// <inheritdoc/>
-    protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-    /// <inheritdoc/>
-    protected override BlobArity TopArity => _method == PoolingParameter.Types.PoolMethod.Max ? BlobArity.Between(1, 2) : BlobArity.Exactly(1);
+    // MAX (the default) may give a second top: the argmax.
+    private static BlobArity Tops(LayerParameter parameter) =>
+        parameter?.PoolingParam?.Pool is null or PoolingParameter.Types.PoolMethod.Max ? BlobArity.Between(1, 2) : BlobArity.Exactly(1);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -1,5 +1,4 @@
 using Caffe;
-using LayerNet.Blobs;
 using LayerNet.Layers;
 
 namespace LayerNet.Fixtures.BrokenLayersPlugin;
@@ -15,5 +14,8 @@ public sealed class NeedsServiceLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => bottom[0].Data.CopyTo(top[0].Data);
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => x.CopyTo(y);
+
+    /// <inheritdoc/>
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => dy.CopyTo(dx);
 }

@@ -1,5 +1,4 @@
 using Caffe;
-using LayerNet.Blobs;
 using LayerNet.Layers;
 
 namespace LayerNet.Fixtures.BrokenLayersPlugin;
@@ -25,5 +24,8 @@ public sealed class StaticFaultLayer : NeuronLayer
     private static float[] Load() => throw new NotImplementedException("the lookup table is not written yet");
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => top[0].Data.Fill(TableSize);
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => y.Fill(TableSize);
+
+    /// <inheritdoc/>
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => dy.CopyTo(dx);
 }

@@ -1,5 +1,4 @@
 using Caffe;
-using LayerNet.Blobs;
 using LayerNet.Layers;
 
 namespace LayerNet.Fixtures.FaultyPlugin;
@@ -14,6 +13,9 @@ public sealed class FaultyLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) =>
         throw new InvalidOperationException("the faulty layer always fails");
+
+    /// <inheritdoc/>
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => dy.CopyTo(dx);
 }

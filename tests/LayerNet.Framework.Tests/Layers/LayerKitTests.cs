@@ -148,6 +148,21 @@ public sealed class LayerKitTests
         Assert.That(error.Message, Is.EqualTo("layer 'kit' (Kit): idx_data_param is required"));
     }
 
+    [Test]
+    public void RequireOutOfPlace_accepts_another_top_and_refuses_the_bottom_with_the_standard_error()
+    {
+        var layer = new KitLayer();
+        var data = new Blob(2) { Name = "data" };
+
+        Assert.That(() => layer.OutOfPlace(data, new Blob(2) { Name = "out" }), Throws.Nothing);
+        Assert.That(
+            Assert.Throws<LayerNetException>(() => layer.OutOfPlace(data, data))!.Message,
+            Is.EqualTo("layer 'kit' (Kit): top 'data' is the bottom; Kit does not work in place"));
+        Assert.That(
+            Assert.Throws<LayerNetException>(() => layer.OutOfPlace(data, data, 1))!.Message,
+            Is.EqualTo("layer 'kit' (Kit): top 1 'data' is the bottom; Kit does not work in place"));
+    }
+
     private sealed class KitLayer(LayerParameter parameter) : Layer(parameter)
     {
         public KitLayer()
@@ -166,6 +181,8 @@ public sealed class LayerKitTests
             LearnableBlob(0, "weight", weightShape, weightFiller, "kit_param.weight_filler");
             LearnableBlob(1, "bias", [weightShape[0]], null, "kit_param.bias_filler");
         }
+
+        public void OutOfPlace(Blob bottom, Blob top, int topIndex = -1) => RequireOutOfPlace(bottom, top, topIndex);
 
         public IdxDataParameter Extension() => ExtensionParameter(LayernetExtensions.IdxDataParam);
 

@@ -16,13 +16,9 @@ public sealed class LayerRegistrationTests
     }
 
     /// <summary>A plugin-style layer: y = factor * x, the factor from a registered service.</summary>
-    public sealed class ScaleLayer(LayerParameter parameter, Scale scale) : Layer(parameter)
+    public sealed class ScaleLayer(LayerParameter parameter, Scale scale) : Layer(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))
     {
         public float Factor { get; } = scale.Factor;
-
-        protected override BlobArity BottomArity => BlobArity.Exactly(1);
-
-        protected override BlobArity TopArity => BlobArity.Exactly(1);
 
         protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => top[0].ReshapeLike(bottom[0]);
 
