@@ -28,12 +28,15 @@ public sealed class PrototxtReader
     /// <summary>Creates a reader that knows the given extension fields.</summary>
     /// <param name="extensions">
     /// Extension fields (generated, <see cref="FieldDescriptor.IsExtension"/>) the text may set, such as a plugin's
-    /// <c>my_param</c> extending <c>caffe.LayerParameter</c>; null for none.
+    /// <c>my_param</c> extending <c>caffe.LayerParameter</c>. Given explicitly, empty for none: a reader that knows no
+    /// plugin is a choice a caller states (<c>ParameterExtensions.None.Reader</c>), never a default; the schema's
+    /// reader is <c>ParameterExtensions.Reader</c>.
     /// </param>
     /// <exception cref="ArgumentException">A field is not an extension, or has no generated code to set it with.</exception>
-    public PrototxtReader(IEnumerable<FieldDescriptor>? extensions = null)
+    public PrototxtReader(IEnumerable<FieldDescriptor> extensions)
     {
-        foreach (var extension in extensions ?? [])
+        ArgumentNullException.ThrowIfNull(extensions);
+        foreach (var extension in extensions)
         {
             ArgumentNullException.ThrowIfNull(extension, nameof(extensions));
             if (!extension.IsExtension)

@@ -1,4 +1,5 @@
 using Caffe;
+using LayerNet.Plugins;
 using LayerNet.Errors;
 using LayerNet.Framework.Tests.Nets;
 using LayerNet.Text;
@@ -10,7 +11,7 @@ public sealed class LayerFactoryTests
     [Test]
     public void An_unknown_type_names_the_layer_the_place_the_nearest_type_and_all_registered_types()
     {
-        var (net, source) = new PrototxtReader().ParseDocument<NetParameter>("name: \"n\"\nlayer { name: \"ip1\" type: \"InnerProdcut\" }\n", "net.prototxt");
+        var (net, source) = ParameterExtensions.None.Reader.ParseDocument<NetParameter>("name: \"n\"\nlayer { name: \"ip1\" type: \"InnerProdcut\" }\n", "net.prototxt");
         var origin = Origin.At(source.Child(NetParameter.LayerFieldNumber, 0)!.Position);
 
         var error = Assert.Throws<LayerNetException>(() => TestNets.Factory.Create(net.Layer[0], origin));

@@ -1,4 +1,5 @@
 using Caffe;
+using LayerNet.Plugins;
 using LayerNet.Blobs;
 using LayerNet.Errors;
 using LayerNet.Framework.Tests.Nets;
@@ -9,11 +10,11 @@ namespace LayerNet.Framework.Tests.Layers;
 
 public sealed class LayerTests
 {
-    private static LayerParameter Parse(string text) => new PrototxtReader().Parse<LayerParameter>(text, "layer.prototxt");
+    private static LayerParameter Parse(string text) => ParameterExtensions.None.Reader.Parse<LayerParameter>(text, "layer.prototxt");
 
     private static Layer Create(string text)
     {
-        var (parameter, source) = new PrototxtReader().ParseDocument<LayerParameter>(text, "layer.prototxt");
+        var (parameter, source) = ParameterExtensions.None.Reader.ParseDocument<LayerParameter>(text, "layer.prototxt");
         return TestNets.Factory.Create(parameter, Origin.At(source.Position));
     }
 
@@ -104,7 +105,7 @@ public sealed class LayerTests
     [Test]
     public void Error_names_the_layer_its_type_and_its_place()
     {
-        var (net, source) = new PrototxtReader().ParseDocument<NetParameter>("\n\n  layer { name: \"ip1\" type: \"Sigmoid\" }\n", "net.prototxt");
+        var (net, source) = ParameterExtensions.None.Reader.ParseDocument<NetParameter>("\n\n  layer { name: \"ip1\" type: \"Sigmoid\" }\n", "net.prototxt");
         var layer = TestNets.Factory.Create(net.Layer[0], Origin.At(source.Child(NetParameter.LayerFieldNumber, 0)!.Position));
 
         var error = layer.Error("something is wrong");

@@ -13,7 +13,7 @@ public sealed class CaffeTwoLayerTests
     public void The_first_forward_pass_from_Caffes_initial_weights_gives_Caffes_loss()
     {
         // The HDF5 source list data.txt is relative; the layer finds it beside the model file.
-        var parameter = new PrototxtReader().ReadDocument<NetParameter>(Fixtures.File("caffe", "two_layer", "net.prototxt"));
+        var parameter = ParameterExtensions.None.Reader.ReadDocument<NetParameter>(Fixtures.File("caffe", "two_layer", "net.prototxt"));
         var net = TestNets.Build(parameter, new NetState { Phase = Phase.Train });
         net.CopyTrainedLayersFrom(MessageFile.ReadBinary<NetParameter>(Fixtures.File("caffe", "two_layer", "init_iter_0.caffemodel"), ParameterExtensions.None), "init_iter_0.caffemodel");
 

@@ -1,4 +1,5 @@
 using Caffe;
+using LayerNet.Plugins;
 using LayerNet.Nets;
 using LayerNet.Testing;
 using LayerNet.Text;
@@ -12,7 +13,7 @@ public sealed class LectureTests
 
     private static Net RunForwardBackward(string file)
     {
-        var parameter = new PrototxtReader().ReadDocument<NetParameter>(Fixtures.InRepository("models", "lecture", file)).Message;
+        var parameter = ParameterExtensions.None.Reader.ReadDocument<NetParameter>(Fixtures.InRepository("models", "lecture", file)).Message;
         parameter.ForceBackward = true;
         var net = TestNets.Build(parameter, new NetState { Phase = Phase.Train });
         net.ForwardBackward();
@@ -35,7 +36,7 @@ public sealed class LectureTests
     [Test]
     public void The_circuit_reports_f_as_its_loss()
     {
-        var parameter = new PrototxtReader().ReadDocument<NetParameter>(Fixtures.InRepository("models", "lecture", "circuit.prototxt")).Message;
+        var parameter = ParameterExtensions.None.Reader.ReadDocument<NetParameter>(Fixtures.InRepository("models", "lecture", "circuit.prototxt")).Message;
         var net = TestNets.Build(parameter, new NetState { Phase = Phase.Train });
 
         Assert.That(net.Forward(), Is.EqualTo(-12).Within(Printed));

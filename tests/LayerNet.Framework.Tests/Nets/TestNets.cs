@@ -20,7 +20,7 @@ internal static class TestNets
     public static LayerFactory Factory => SharedFactory.Value;
 
     /// <summary>Reads model text as if it were the file net.prototxt, with where its layers are.</summary>
-    public static TextDocument<NetParameter> Parse(string text) => new PrototxtReader().ParseDocument<NetParameter>(text, FileName);
+    public static TextDocument<NetParameter> Parse(string text) => ParameterExtensions.None.Reader.ParseDocument<NetParameter>(text, FileName);
 
     /// <summary>Builds a net from model text.</summary>
     public static Net Build(string text, Phase phase = Phase.Train, ulong seed = 0) =>

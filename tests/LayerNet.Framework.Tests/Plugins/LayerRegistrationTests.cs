@@ -64,7 +64,7 @@ public sealed class LayerRegistrationTests
         services.AddSingleton(new Scale());
         services.AddLayerNet().AddStandardLayers().AddLayer<ScaleLayer>("Scale2");
         var factory = services.BuildServiceProvider().GetRequiredService<LayerFactory>();
-        var parameter = new LayerNet.Text.PrototxtReader().Parse<NetParameter>("""
+        var parameter = LayerNet.Plugins.ParameterExtensions.None.Reader.Parse<NetParameter>("""
             layer { name: "data" type: "DummyData" top: "x" dummy_data_param { shape { dim: 2 } data_filler { value: 2 } } }
             layer { name: "scale" type: "Scale2" bottom: "x" top: "y" }
             """, "net.prototxt");

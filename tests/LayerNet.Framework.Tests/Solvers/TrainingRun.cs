@@ -31,15 +31,15 @@ internal static partial class TrainingRun
 
     /// <summary>Reads a solver prototxt, with where its messages are (for errors and for the folder of nets written in it).</summary>
     public static TextDocument<SolverParameter> ReadSolver(string path) =>
-        new PrototxtReader().ParseDocument<SolverParameter>(File.ReadAllText(path), path);
+        ParameterExtensions.None.Reader.ParseDocument<SolverParameter>(File.ReadAllText(path), path);
 
     /// <summary>Parses solver prototxt text as if it were the file <paramref name="path"/>.</summary>
     public static SolverParameter ParseSolver(string text, string path = "solver.prototxt") =>
-        new PrototxtReader().Parse<SolverParameter>(text, path);
+        ParameterExtensions.None.Reader.Parse<SolverParameter>(text, path);
 
     /// <summary>Parses net prototxt text as if it were the file <paramref name="path"/>.</summary>
     public static NetParameter ParseNet(string text, string path = "net.prototxt") =>
-        new PrototxtReader().Parse<NetParameter>(text, path);
+        ParameterExtensions.None.Reader.Parse<NetParameter>(text, path);
 
     /// <summary>Creates the solver a parameter describes, logging into <paramref name="log"/> when given.</summary>
     public static Solver Create(SolverParameter parameter, string? solverFile = null, TextWriter? log = null) =>

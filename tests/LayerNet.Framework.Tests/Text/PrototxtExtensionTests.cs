@@ -71,7 +71,7 @@ public sealed class PrototxtExtensionTests
     [Test]
     public void An_extension_the_reader_was_not_given_is_unknown()
     {
-        var error = Assert.Throws<LayerNetException>(() => new PrototxtReader().Parse<LayerParameter>("[layernet.test.priority]: 1"))!;
+        var error = Assert.Throws<LayerNetException>(() => ParameterExtensions.None.Reader.Parse<LayerParameter>("[layernet.test.priority]: 1"))!;
 
         Assert.That(error.Message, Is.EqualTo("(1,1): unknown extension '[layernet.test.priority]' for caffe.LayerParameter; no extensions of it are registered with the reader"));
     }

@@ -35,7 +35,7 @@ public sealed class PrototxtFixtureTests
     [TestCaseSource(nameof(CaffeFiles))]
     public void Reading_gives_the_bytes_protoc_gave(string file, string typeName)
     {
-        var message = new PrototxtReader().ReadDocument(DescriptorOf(typeName), Fixtures.File("caffe-prototxt", file)).Message;
+        var message = ParameterExtensions.None.Reader.ReadDocument(DescriptorOf(typeName), Fixtures.File("caffe-prototxt", file)).Message;
 
         var expected = File.ReadAllBytes(Fixtures.File("caffe-prototxt", Path.ChangeExtension(file, ".pb")));
         Assert.That(message.ToByteArray(), Is.EqualTo(expected));
@@ -45,7 +45,7 @@ public sealed class PrototxtFixtureTests
     public void Writing_and_reading_back_gives_an_equal_message(string file, string typeName)
     {
         var descriptor = DescriptorOf(typeName);
-        var reader = new PrototxtReader();
+        var reader = ParameterExtensions.None.Reader;
         var message = reader.ReadDocument(descriptor, Fixtures.File("caffe-prototxt", file)).Message;
 
         var text = PrototxtWriter.Write(message, ParameterExtensions.None);

@@ -1,4 +1,5 @@
 using Caffe;
+using LayerNet.Plugins;
 using LayerNet.Errors;
 using LayerNet.Text;
 
@@ -7,7 +8,7 @@ namespace LayerNet.Framework.Tests.Text;
 /// <summary>Every mistake raises a LayerNetException at file(line,col) with a message that says what to change.</summary>
 public sealed class PrototxtReaderErrorTests
 {
-    private static readonly PrototxtReader Reader = new();
+    private static readonly PrototxtReader Reader = ParameterExtensions.None.Reader;
 
     private static LayerNetException ErrorReading<T>(string text)
         where T : Google.Protobuf.IMessage<T>, new() =>

@@ -1,5 +1,6 @@
 using Caffe;
 using Google.Protobuf;
+using LayerNet.Plugins;
 using LayerNet.Errors;
 using LayerNet.Text;
 
@@ -8,7 +9,7 @@ namespace LayerNet.Framework.Tests.Text;
 /// <summary>Everything protoc's text parser accepts, the reader accepts, with the value protoc gives.</summary>
 public sealed class PrototxtReaderSyntaxTests
 {
-    private static readonly PrototxtReader Reader = new();
+    private static readonly PrototxtReader Reader = ParameterExtensions.None.Reader;
 
     private static AllTypes Read(string text) => Reader.Parse<AllTypes>(text);
 

@@ -8,7 +8,7 @@ namespace LayerNet.Framework.Tests.Text;
 /// <summary>The writer prints protoc's style, and whatever it prints reads back as an equal message.</summary>
 public sealed class PrototxtWriterTests
 {
-    private static readonly PrototxtReader Reader = new();
+    private static readonly PrototxtReader Reader = ParameterExtensions.None.Reader;
 
     private static void AssertRoundTrip(AllTypes message) =>
         Assert.That(Reader.Parse<AllTypes>(PrototxtWriter.Write(message, ParameterExtensions.None)), Is.EqualTo(message));

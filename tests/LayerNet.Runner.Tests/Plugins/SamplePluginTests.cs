@@ -153,7 +153,7 @@ public sealed class SamplePluginTests
         var (reader, _) = ReaderWithPlugin();
         Assert.That(reader, Is.Not.Null);
 
-        var error = Assert.Throws<LayerNetException>(() => new PrototxtReader().Parse<NetParameter>("""layer { name: "sp" type: "Softplus" softplus_param { beta: 2 } }""", "net.prototxt"));
+        var error = Assert.Throws<LayerNetException>(() => ParameterExtensions.None.Reader.Parse<NetParameter>("""layer { name: "sp" type: "Softplus" softplus_param { beta: 2 } }""", "net.prototxt"));
 
         Assert.That(error.Message, Does.StartWith("net.prototxt(1,37):"));
     }
