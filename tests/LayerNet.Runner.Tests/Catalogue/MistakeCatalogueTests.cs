@@ -279,6 +279,26 @@ public sealed class MistakeCatalogueTests
         AssertMistake(run, $"layer type 'InnerProduct' is registered twice: by built in (LayerNet.Layers.Common.InnerProductLayer) and by {PluginFiles.Clashing} (LayerNet.Fixtures.ClashingPlugin.OtherInnerProductLayer)");
     }
 
+    [Test]
+    public void A_plugin_whose_registration_throws()
+    {
+        var run = Run("layers", "--plugin", PluginFiles.Throwing);
+
+        AssertMistake(run, $"plugin '{PluginFiles.Throwing}': its registration failed: PluginSetupException: the settings file is missing");
+    }
+
+    [Test]
+    public void A_plugin_layer_whose_static_constructor_throws()
+    {
+        WriteNet("static_fault.prototxt", "type: \"Sigmoid\"", "type: \"StaticFault\"");
+
+        var run = Run("forward", "--plugin", PluginFiles.BrokenLayers, "--model", "static_fault.prototxt");
+
+        AssertMistake(
+            run,
+            $"static_fault.prototxt(22,1): layer 'sig' (StaticFault): cannot create LayerNet.Fixtures.BrokenLayersPlugin.StaticFaultLayer from {PluginFiles.BrokenLayers}: the static constructor of LayerNet.Fixtures.BrokenLayersPlugin.StaticFaultLayer failed: NotImplementedException: the lookup table is not written yet");
+    }
+
     private CommandRun Run(params string[] args) => RunnerProcess.Run(_folder.Path, args);
 
     /// <summary>Writes net.prototxt's text with one replacement (which must apply) under <paramref name="name"/>.</summary>
