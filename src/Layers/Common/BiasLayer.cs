@@ -54,18 +54,7 @@ public sealed class BiasLayer : Layer
 
         var input = bottom[0];
         var axis = CanonicalAxis(_axis, input, "bias_param.axis");
-        var end = _numAxes == -1 ? input.AxisCount : axis + _numAxes;
-        if (end > input.AxisCount)
-        {
-            throw Error($"the bias would cover axes {axis} to {end - 1} of bottom '{input.Name}', which has shape {input.ShapeString}; axis + num_axes must be at most {input.AxisCount}");
-        }
-
-        var shape = new int[end - axis];
-        for (var i = 0; i < shape.Length; i++)
-        {
-            shape[i] = input.Shape[axis + i];
-        }
-
+        var shape = AxisShapes.Covered(this, input, axis, _numAxes, "bias");
         RequireLearnableBlobCount("bias");
         LearnableBlob(0, "bias", shape, (Parameter.BiasParam ?? new BiasParameter()).Filler, "bias_param.filler");
     }

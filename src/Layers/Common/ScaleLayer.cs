@@ -77,7 +77,7 @@ public sealed class ScaleLayer : Layer
         // A scalar scale multiplies every element whatever the axis: read it at axis 0.
         var axis = scale.AxisCount == 0 ? 0 : CanonicalAxis(_axis, input, "scale_param.axis");
         RequireCovered(input, scale, axis, bottom.Count > 1 ? $"bottom 1 '{scale.Name}'" : "the scale blob");
-        if (_biasTerm && !SameShape(Blobs[_biasIndex], scale))
+        if (_biasTerm && !AxisShapes.SameShape(Blobs[_biasIndex], scale))
         {
             throw Error($"the bias blob has shape {Blobs[_biasIndex].ShapeString}; it must have the scale's shape {scale.ShapeString}");
         }
@@ -132,24 +132,6 @@ public sealed class ScaleLayer : Layer
         }
     }
 
-    private static bool SameShape(Blob a, Blob b)
-    {
-        if (a.AxisCount != b.AxisCount)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < a.AxisCount; i++)
-        {
-            if (a.Shape[i] != b.Shape[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     // With two bottoms the scale is bottom 1, not a learnable blob.
     private string[] BlobNames(bool learnedScale) =>
         (learnedScale, _biasTerm) switch
@@ -163,19 +145,7 @@ public sealed class ScaleLayer : Layer
     private int[] ParameterShape(Blob input, int numAxes)
     {
         var axis = CanonicalAxis(_axis, input, "scale_param.axis");
-        var end = numAxes == -1 ? input.AxisCount : axis + numAxes;
-        if (end > input.AxisCount)
-        {
-            throw Error($"the scale would cover axes {axis} to {end - 1} of bottom '{input.Name}', which has shape {input.ShapeString}; axis + num_axes must be at most {input.AxisCount}");
-        }
-
-        var shape = new int[end - axis];
-        for (var i = 0; i < shape.Length; i++)
-        {
-            shape[i] = input.Shape[axis + i];
-        }
-
-        return shape;
+        return AxisShapes.Covered(this, input, axis, numAxes, "scale");
     }
 
     private void RequireCovered(Blob input, Blob scale, int axis, string what)
