@@ -50,4 +50,28 @@ internal static class AxisShapes
 
         return shape;
     }
+
+    /// <summary>
+    /// Checks that <paramref name="parameter"/>'s axes match <paramref name="input"/>'s from <paramref name="axis"/> on.
+    /// </summary>
+    /// <param name="layer">The layer, for the error.</param>
+    /// <param name="input">Bottom 0.</param>
+    /// <param name="parameter">The bias or scale: bottom 1, or the learnable blob.</param>
+    /// <param name="axis">The first covered axis of <paramref name="input"/>.</param>
+    /// <param name="isBottom">Whether <paramref name="parameter"/> is bottom 1 (named so in the error).</param>
+    /// <param name="what">The parameter ("bias", "scale"), named in the error when it is the learnable blob.</param>
+    public static void RequireCovered(Layer layer, Blob input, Blob parameter, int axis, bool isBottom, string what)
+    {
+        var fits = input.AxisCount >= axis + parameter.AxisCount;
+        for (var i = 0; fits && i < parameter.AxisCount; i++)
+        {
+            fits = input.Shape[axis + i] == parameter.Shape[i];
+        }
+
+        if (!fits)
+        {
+            var which = isBottom ? $"bottom 1 '{parameter.Name}'" : $"the {what} blob";
+            throw layer.Error($"{which} has shape {parameter.ShapeString}, which does not match bottom 0 '{input.Name}' of shape {input.ShapeString} from axis {axis} on");
+        }
+    }
 }

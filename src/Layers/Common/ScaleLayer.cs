@@ -76,7 +76,7 @@ public sealed class ScaleLayer : Layer
 
         // A scalar scale multiplies every element whatever the axis: read it at axis 0.
         var axis = scale.AxisCount == 0 ? 0 : CanonicalAxis(_axis, input, "scale_param.axis");
-        RequireCovered(input, scale, axis, bottom.Count > 1 ? $"bottom 1 '{scale.Name}'" : "the scale blob");
+        AxisShapes.RequireCovered(this, input, scale, axis, isBottom: bottom.Count > 1, "scale");
         if (_biasTerm && !AxisShapes.SameShape(Blobs[_biasIndex], scale))
         {
             throw Error($"the bias blob has shape {Blobs[_biasIndex].ShapeString}; it must have the scale's shape {scale.ShapeString}");
@@ -146,19 +146,5 @@ public sealed class ScaleLayer : Layer
     {
         var axis = CanonicalAxis(_axis, input, "scale_param.axis");
         return AxisShapes.Covered(this, input, axis, numAxes, "scale");
-    }
-
-    private void RequireCovered(Blob input, Blob scale, int axis, string what)
-    {
-        var fits = input.AxisCount >= axis + scale.AxisCount;
-        for (var i = 0; fits && i < scale.AxisCount; i++)
-        {
-            fits = input.Shape[axis + i] == scale.Shape[i];
-        }
-
-        if (!fits)
-        {
-            throw Error($"{what} has shape {scale.ShapeString}, which does not match bottom 0 '{input.Name}' of shape {input.ShapeString} from axis {axis} on");
-        }
     }
 }
