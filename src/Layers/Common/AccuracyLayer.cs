@@ -30,9 +30,7 @@ public sealed class AccuracyLayer : Layer
     private readonly int _axis;
     private readonly bool _hasIgnoreLabel;
     private readonly int _ignoreLabel;
-    private int _outer;
-    private int _classes;
-    private int _inner;
+    private LabelGrid _grid;
     private float[] _classCounts = [];
 
     /// <summary>Creates the layer from its definition (<c>accuracy_param</c>).</summary>
@@ -62,26 +60,25 @@ public sealed class AccuracyLayer : Layer
     {
         var scores = bottom[0];
         var axis = CanonicalAxis(_axis, scores, "accuracy_param.axis");
-        _outer = scores.CountRange(0, axis);
-        _classes = scores.Shape[axis];
-        _inner = scores.CountFrom(axis + 1);
-        if (bottom[1].Count != _outer * _inner)
+        var grid = LabelGrid.Around(scores, axis, _hasIgnoreLabel, _ignoreLabel);
+        _grid = grid;
+        if (bottom[1].Count != grid.Positions)
         {
-            throw Error($"bottom '{bottom[1].Name}' ({bottom[1].ShapeString}) must hold one label per position of '{scores.Name}' ({scores.ShapeString}) around axis {axis}: {_outer} x {_inner} = {_outer * _inner} labels, each in [0, {_classes})");
+            throw Error($"bottom '{bottom[1].Name}' ({bottom[1].ShapeString}) must hold one label per position of '{scores.Name}' ({scores.ShapeString}) around axis {axis}: {grid.Outer} x {grid.Inner} = {grid.Positions} labels, each in [0, {grid.Classes})");
         }
 
-        if (_topK > _classes)
+        if (_topK > grid.Classes)
         {
-            throw Error($"accuracy_param.top_k {_topK} exceeds the {_classes} classes of bottom '{scores.Name}' ({scores.ShapeString}) on axis {axis}");
+            throw Error($"accuracy_param.top_k {_topK} exceeds the {grid.Classes} classes of bottom '{scores.Name}' ({scores.ShapeString}) on axis {axis}");
         }
 
         top[0].Reshape([]);
         if (top.Count > 1)
         {
-            top[1].Reshape([_classes]);
-            if (_classCounts.Length < _classes)
+            top[1].Reshape([grid.Classes]);
+            if (_classCounts.Length < grid.Classes)
             {
-                _classCounts = new float[_classes];
+                _classCounts = new float[grid.Classes];
             }
         }
     }
@@ -93,61 +90,48 @@ public sealed class AccuracyLayer : Layer
         ReadOnlySpan<float> labels = bottom[1].Data;
         var perClass = top.Count > 1;
         var classHits = perClass ? top[1].Data : [];
-        var classCounts = perClass ? _classCounts.AsSpan(0, _classes) : [];
+        var classCounts = perClass ? _classCounts.AsSpan(0, _grid.Classes) : [];
         classHits.Clear();
         classCounts.Clear();
-        var dimension = _classes * _inner;
+        var classes = _grid.Classes;
+        var inner = _grid.Inner;
         var hits = 0;
         var counted = 0;
-        var badLabel = false;
-        for (var i = 0; i < _outer; i++)
+        var walk = _grid.Walk(labels);
+        while (walk.MoveNextCounted())
         {
-            for (var j = 0; j < _inner; j++)
+            var label = walk.Label;
+            var at = walk.At;
+            var truth = scores[walk.Truth];
+
+            // Count the classes scoring at least the true one (itself included), stopping once k are found.
+            var atLeast = 0;
+            for (var c = 0; c < classes && atLeast <= _topK; c++)
             {
-                var label = (int)labels[(i * _inner) + j];
-                if (_hasIgnoreLabel && label == _ignoreLabel)
+                if (scores[at + (c * inner)] >= truth)
                 {
-                    continue;
+                    atLeast++;
                 }
+            }
 
-                if ((uint)label >= (uint)_classes)
-                {
-                    badLabel = true;
-                    continue;
-                }
-
-                var at = (i * dimension) + j;
-                var truth = scores[at + (label * _inner)];
-
-                // Count the classes scoring at least the true one (itself included), stopping once k are found.
-                var atLeast = 0;
-                for (var c = 0; c < _classes && atLeast <= _topK; c++)
-                {
-                    if (scores[at + (c * _inner)] >= truth)
-                    {
-                        atLeast++;
-                    }
-                }
-
-                if (atLeast <= _topK)
-                {
-                    hits++;
-                    if (perClass)
-                    {
-                        classHits[label]++;
-                    }
-                }
-
+            if (atLeast <= _topK)
+            {
+                hits++;
                 if (perClass)
                 {
-                    classCounts[label]++;
+                    classHits[label]++;
                 }
-
-                counted++;
             }
+
+            if (perClass)
+            {
+                classCounts[label]++;
+            }
+
+            counted++;
         }
 
-        top[0].Data[0] = badLabel ? float.NaN : counted == 0 ? 0f : (float)hits / counted;
+        top[0].Data[0] = walk.SawBadLabel ? float.NaN : counted == 0 ? 0f : (float)hits / counted;
         for (var c = 0; c < classCounts.Length; c++)
         {
             classHits[c] = classCounts[c] == 0f ? 0f : classHits[c] / classCounts[c];

@@ -54,18 +54,7 @@ public sealed class BiasLayer : Layer
 
         var input = bottom[0];
         var axis = CanonicalAxis(_axis, input, "bias_param.axis");
-        var end = _numAxes == -1 ? input.AxisCount : axis + _numAxes;
-        if (end > input.AxisCount)
-        {
-            throw Error($"the bias would cover axes {axis} to {end - 1} of bottom '{input.Name}', which has shape {input.ShapeString}; axis + num_axes must be at most {input.AxisCount}");
-        }
-
-        var shape = new int[end - axis];
-        for (var i = 0; i < shape.Length; i++)
-        {
-            shape[i] = input.Shape[axis + i];
-        }
-
+        var shape = AxisShapes.Covered(this, input, axis, _numAxes, "bias");
         RequireLearnableBlobCount("bias");
         LearnableBlob(0, "bias", shape, (Parameter.BiasParam ?? new BiasParameter()).Filler, "bias_param.filler");
     }
@@ -78,18 +67,7 @@ public sealed class BiasLayer : Layer
 
         // A scalar bias is added to every element whatever the axis: read it at axis 0.
         var axis = bias.AxisCount == 0 ? 0 : CanonicalAxis(_axis, input, "bias_param.axis");
-        var fits = input.AxisCount >= axis + bias.AxisCount;
-        for (var i = 0; fits && i < bias.AxisCount; i++)
-        {
-            fits = input.Shape[axis + i] == bias.Shape[i];
-        }
-
-        if (!fits)
-        {
-            var what = bottom.Count > 1 ? $"bottom 1 '{bias.Name}'" : "the bias blob";
-            throw Error($"{what} has shape {bias.ShapeString}, which does not match bottom 0 '{input.Name}' of shape {input.ShapeString} from axis {axis} on");
-        }
-
+        AxisShapes.RequireCovered(this, input, bias, axis, isBottom: bottom.Count > 1, "bias");
         _inner = input.CountFrom(axis + bias.AxisCount);
         if (!ReferenceEquals(input, top[0]))
         {

@@ -28,18 +28,7 @@ public sealed class ConcatLayer : Layer
         : base(parameter, bottoms: BlobArity.AtLeast(1), tops: BlobArity.Exactly(1))
     {
         var p = parameter.ConcatParam ?? new ConcatParameter();
-        if (p.HasAxis && p.HasConcatDim)
-        {
-            throw Error("give concat_param.axis or the legacy concat_param.concat_dim, not both");
-        }
-
-        _legacyDim = p.HasConcatDim;
-        if (_legacyDim && p.ConcatDim > int.MaxValue)
-        {
-            throw Error($"concat_param.concat_dim {p.ConcatDim} is out of range");
-        }
-
-        _axisParameter = _legacyDim ? (int)p.ConcatDim : p.Axis;
+        (_axisParameter, _legacyDim) = AxisPieces.AxisParameter(this, "concat_param", p.HasAxis, p.Axis, "concat_dim", p.HasConcatDim, p.ConcatDim);
     }
 
     /// <inheritdoc/>
@@ -50,11 +39,7 @@ public sealed class ConcatLayer : Layer
 
         // concat_dim is unsigned: it does not count from the end.
         _axis = CanonicalAxis(_axisParameter, first, _legacyDim ? "concat_param.concat_dim" : "concat_param.axis", bottomIndex: 0, countsFromEnd: !_legacyDim);
-        var shape = new int[axes];
-        for (var j = 0; j < axes; j++)
-        {
-            shape[j] = first.Shape[j];
-        }
+        int[] shape = [.. first.Shape];
 
         for (var i = 1; i < bottom.Count; i++)
         {
@@ -78,7 +63,7 @@ public sealed class ConcatLayer : Layer
         _inner = first.CountFrom(_axis + 1);
         if (bottom.Count == 1)
         {
-            Share(bottom[0], top[0]);
+            AxisPieces.Share(bottom[0], top[0]);
         }
     }
 
@@ -87,24 +72,11 @@ public sealed class ConcatLayer : Layer
     {
         if (bottom.Count == 1)
         {
-            Share(bottom[0], top[0]);
+            AxisPieces.Share(bottom[0], top[0]);
             return;
         }
 
-        var y = top[0].Data;
-        var topRow = top[0].Shape[_axis] * _inner;
-        var offset = 0;
-        for (var i = 0; i < bottom.Count; i++)
-        {
-            ReadOnlySpan<float> x = bottom[i].Data;
-            var row = bottom[i].Shape[_axis] * _inner;
-            for (var o = 0; o < _outer; o++)
-            {
-                x.Slice(o * row, row).CopyTo(y.Slice((o * topRow) + offset, row));
-            }
-
-            offset += row;
-        }
+        AxisPieces.Join(bottom, top[0], _axis, _outer, _inner, gradients: false);
     }
 
     /// <inheritdoc/>
@@ -115,28 +87,6 @@ public sealed class ConcatLayer : Layer
             return;
         }
 
-        ReadOnlySpan<float> dy = top[0].Diff;
-        var topRow = top[0].Shape[_axis] * _inner;
-        var offset = 0;
-        for (var i = 0; i < bottom.Count; i++)
-        {
-            var row = bottom[i].Shape[_axis] * _inner;
-            if (propagateDown[i])
-            {
-                var dx = bottom[i].Diff;
-                for (var o = 0; o < _outer; o++)
-                {
-                    dy.Slice((o * topRow) + offset, row).CopyTo(dx.Slice(o * row, row));
-                }
-            }
-
-            offset += row;
-        }
-    }
-
-    private static void Share(Blob bottom, Blob top)
-    {
-        top.ShareData(bottom);
-        top.ShareDiff(bottom);
+        AxisPieces.Split(top[0], bottom, _axis, _outer, _inner, gradients: true, propagateDown);
     }
 }

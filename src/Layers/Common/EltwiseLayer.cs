@@ -68,7 +68,7 @@ public sealed class EltwiseLayer : Layer
     {
         for (var i = 1; i < bottom.Count; i++)
         {
-            if (!SameShape(bottom[0], bottom[i]))
+            if (!AxisShapes.SameShape(bottom[0], bottom[i]))
             {
                 throw Error($"all bottoms must have the same shape: bottom 0 '{bottom[0].Name}' is {bottom[0].ShapeString}, bottom {i} '{bottom[i].Name}' is {bottom[i].ShapeString}");
             }
@@ -166,24 +166,6 @@ public sealed class EltwiseLayer : Layer
                     break;
             }
         }
-    }
-
-    private static bool SameShape(Blob a, Blob b)
-    {
-        if (a.AxisCount != b.AxisCount)
-        {
-            return false;
-        }
-
-        for (var axis = 0; axis < a.AxisCount; axis++)
-        {
-            if (a.Shape[axis] != b.Shape[axis])
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private void ForwardMax(IReadOnlyList<Blob> bottom, Span<float> output)

@@ -76,8 +76,8 @@ public sealed class ScaleLayer : Layer
 
         // A scalar scale multiplies every element whatever the axis: read it at axis 0.
         var axis = scale.AxisCount == 0 ? 0 : CanonicalAxis(_axis, input, "scale_param.axis");
-        RequireCovered(input, scale, axis, bottom.Count > 1 ? $"bottom 1 '{scale.Name}'" : "the scale blob");
-        if (_biasTerm && !SameShape(Blobs[_biasIndex], scale))
+        AxisShapes.RequireCovered(this, input, scale, axis, isBottom: bottom.Count > 1, "scale");
+        if (_biasTerm && !AxisShapes.SameShape(Blobs[_biasIndex], scale))
         {
             throw Error($"the bias blob has shape {Blobs[_biasIndex].ShapeString}; it must have the scale's shape {scale.ShapeString}");
         }
@@ -132,24 +132,6 @@ public sealed class ScaleLayer : Layer
         }
     }
 
-    private static bool SameShape(Blob a, Blob b)
-    {
-        if (a.AxisCount != b.AxisCount)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < a.AxisCount; i++)
-        {
-            if (a.Shape[i] != b.Shape[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     // With two bottoms the scale is bottom 1, not a learnable blob.
     private string[] BlobNames(bool learnedScale) =>
         (learnedScale, _biasTerm) switch
@@ -163,32 +145,6 @@ public sealed class ScaleLayer : Layer
     private int[] ParameterShape(Blob input, int numAxes)
     {
         var axis = CanonicalAxis(_axis, input, "scale_param.axis");
-        var end = numAxes == -1 ? input.AxisCount : axis + numAxes;
-        if (end > input.AxisCount)
-        {
-            throw Error($"the scale would cover axes {axis} to {end - 1} of bottom '{input.Name}', which has shape {input.ShapeString}; axis + num_axes must be at most {input.AxisCount}");
-        }
-
-        var shape = new int[end - axis];
-        for (var i = 0; i < shape.Length; i++)
-        {
-            shape[i] = input.Shape[axis + i];
-        }
-
-        return shape;
-    }
-
-    private void RequireCovered(Blob input, Blob scale, int axis, string what)
-    {
-        var fits = input.AxisCount >= axis + scale.AxisCount;
-        for (var i = 0; fits && i < scale.AxisCount; i++)
-        {
-            fits = input.Shape[axis + i] == scale.Shape[i];
-        }
-
-        if (!fits)
-        {
-            throw Error($"{what} has shape {scale.ShapeString}, which does not match bottom 0 '{input.Name}' of shape {input.ShapeString} from axis {axis} on");
-        }
+        return AxisShapes.Covered(this, input, axis, numAxes, "scale");
     }
 }

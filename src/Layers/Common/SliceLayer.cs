@@ -30,18 +30,7 @@ public sealed class SliceLayer : Layer
         : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.AtLeast(1))
     {
         var p = parameter.SliceParam ?? new SliceParameter();
-        if (p.HasAxis && p.HasSliceDim)
-        {
-            throw Error("give slice_param.axis or the legacy slice_param.slice_dim, not both");
-        }
-
-        _legacyDim = p.HasSliceDim;
-        if (_legacyDim && p.SliceDim > int.MaxValue)
-        {
-            throw Error($"slice_param.slice_dim {p.SliceDim} is out of range");
-        }
-
-        _axisParameter = _legacyDim ? (int)p.SliceDim : p.Axis;
+        (_axisParameter, _legacyDim) = AxisPieces.AxisParameter(this, "slice_param", p.HasAxis, p.Axis, "slice_dim", p.HasSliceDim, p.SliceDim);
         _slicePoints = new int[p.SlicePoint.Count];
         var previous = 0L;
         for (var i = 0; i < _slicePoints.Length; i++)
@@ -61,7 +50,6 @@ public sealed class SliceLayer : Layer
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         var input = bottom[0];
-        var axes = input.AxisCount;
 
         // slice_dim is unsigned: it does not count from the end.
         _axis = CanonicalAxis(_axisParameter, input, _legacyDim ? "slice_param.slice_dim" : "slice_param.axis", bottomIndex: -1, countsFromEnd: !_legacyDim);
@@ -83,11 +71,7 @@ public sealed class SliceLayer : Layer
             throw Error($"axis {_axis} of bottom '{input.Name}' ({input.ShapeString}) has size {size}, which {top.Count} tops cannot share equally; give slice_param.slice_point");
         }
 
-        var shape = new int[axes];
-        for (var j = 0; j < axes; j++)
-        {
-            shape[j] = input.Shape[j];
-        }
+        int[] shape = [.. input.Shape];
 
         for (var i = 0; i < top.Count; i++)
         {
@@ -99,7 +83,7 @@ public sealed class SliceLayer : Layer
         _inner = input.CountFrom(_axis + 1);
         if (top.Count == 1)
         {
-            Share(input, top[0]);
+            AxisPieces.Share(input, top[0]);
         }
     }
 
@@ -108,24 +92,11 @@ public sealed class SliceLayer : Layer
     {
         if (top.Count == 1)
         {
-            Share(bottom[0], top[0]);
+            AxisPieces.Share(bottom[0], top[0]);
             return;
         }
 
-        ReadOnlySpan<float> x = bottom[0].Data;
-        var bottomRow = bottom[0].Shape[_axis] * _inner;
-        var offset = 0;
-        for (var i = 0; i < top.Count; i++)
-        {
-            var y = top[i].Data;
-            var row = top[i].Shape[_axis] * _inner;
-            for (var o = 0; o < _outer; o++)
-            {
-                x.Slice((o * bottomRow) + offset, row).CopyTo(y.Slice(o * row, row));
-            }
-
-            offset += row;
-        }
+        AxisPieces.Split(bottom[0], top, _axis, _outer, _inner, gradients: false, wanted: null);
     }
 
     /// <inheritdoc/>
@@ -136,29 +107,10 @@ public sealed class SliceLayer : Layer
             return;
         }
 
-        var dx = bottom[0].Diff;
-        var bottomRow = bottom[0].Shape[_axis] * _inner;
-        var offset = 0;
-        for (var i = 0; i < top.Count; i++)
-        {
-            ReadOnlySpan<float> dy = top[i].Diff;
-            var row = top[i].Shape[_axis] * _inner;
-            for (var o = 0; o < _outer; o++)
-            {
-                dy.Slice(o * row, row).CopyTo(dx.Slice((o * bottomRow) + offset, row));
-            }
-
-            offset += row;
-        }
+        AxisPieces.Join(top, bottom[0], _axis, _outer, _inner, gradients: true);
     }
 
     private int SliceStart(int top) => top == 0 ? 0 : _slicePoints[top - 1];
 
     private int SliceEnd(int top, int size) => top == _slicePoints.Length ? size : _slicePoints[top];
-
-    private static void Share(Blob bottom, Blob top)
-    {
-        top.ShareData(bottom);
-        top.ShareDiff(bottom);
-    }
 }

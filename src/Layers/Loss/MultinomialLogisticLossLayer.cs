@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Layers.Common;
 
 namespace LayerNet.Layers.Loss;
 
@@ -25,6 +26,8 @@ public sealed class MultinomialLogisticLossLayer : LossLayer
 {
     private const float LogThreshold = 1e-20f;
 
+    private LabelGrid _grid;
+
     /// <summary>Creates the layer from its definition.</summary>
     public MultinomialLogisticLossLayer(LayerParameter parameter)
         : base(parameter)
@@ -40,6 +43,9 @@ public sealed class MultinomialLogisticLossLayer : LossLayer
         {
             throw Error($"bottom '{bottom[1].Name}' ({bottom[1].ShapeString}) must hold one label per item of '{bottom[0].Name}' ({bottom[0].ShapeString}): {items} labels");
         }
+
+        // Each item is one position whose classes are its C consecutive probabilities; no label is ignored.
+        _grid = new LabelGrid(items, items == 0 ? 0 : bottom[0].Count / items, Inner: 1, HasIgnoreLabel: false, IgnoreLabel: 0);
     }
 
     /// <inheritdoc/>
@@ -47,22 +53,19 @@ public sealed class MultinomialLogisticLossLayer : LossLayer
     {
         ReadOnlySpan<float> probability = bottom[0].Data;
         ReadOnlySpan<float> labels = bottom[1].Data;
-        var items = bottom[0].Shape[0];
-        var classes = items == 0 ? 0 : probability.Length / items;
         var loss = 0f;
-        for (var n = 0; n < items; n++)
+        var walk = _grid.Walk(labels);
+        while (walk.MoveNextCounted())
         {
-            var label = (int)labels[n];
-            if ((uint)label >= (uint)classes)
-            {
-                loss = float.NaN;
-                continue;
-            }
-
-            loss -= MathF.Log(MathF.Max(probability[(n * classes) + label], LogThreshold));
+            loss -= MathF.Log(MathF.Max(probability[walk.Truth], LogThreshold));
         }
 
-        top[0].Data[0] = loss / items;
+        if (walk.SawBadLabel)
+        {
+            loss = float.NaN;
+        }
+
+        top[0].Data[0] = loss / _grid.Outer;
     }
 
     /// <inheritdoc/>
@@ -76,18 +79,12 @@ public sealed class MultinomialLogisticLossLayer : LossLayer
         ReadOnlySpan<float> probability = bottom[0].Data;
         ReadOnlySpan<float> labels = bottom[1].Data;
         var diff = bottom[0].Diff;
-        var items = bottom[0].Shape[0];
-        var classes = items == 0 ? 0 : probability.Length / items;
         diff.Clear();
-        var scale = -top[0].Diff[0] / items;
-        for (var n = 0; n < items; n++)
+        var scale = -top[0].Diff[0] / _grid.Outer;
+        var walk = _grid.Walk(labels);
+        while (walk.MoveNextCounted())
         {
-            var label = (int)labels[n];
-            if ((uint)label < (uint)classes)
-            {
-                var at = (n * classes) + label;
-                diff[at] = scale / MathF.Max(probability[at], LogThreshold);
-            }
+            diff[walk.Truth] = scale / MathF.Max(probability[walk.Truth], LogThreshold);
         }
     }
 }

@@ -42,9 +42,7 @@ public sealed class SoftmaxWithLossLayer : LossLayer
     private readonly Blob _probability = new();
     private readonly Blob[] _softmaxBottom = new Blob[1];
     private readonly Blob[] _softmaxTop;
-    private int _outer;
-    private int _classes;
-    private int _inner;
+    private LabelGrid _grid;
     private float _normalizer = 1f;
 
     /// <summary>Creates the layer from its definition (<c>softmax_param</c>, <c>loss_param</c>).</summary>
@@ -85,12 +83,11 @@ public sealed class SoftmaxWithLossLayer : LossLayer
         _softmax.Reshape(_softmaxBottom, _softmaxTop);
         var scores = bottom[0];
         var axis = scores.CanonicalAxis((Parameter.SoftmaxParam ?? new SoftmaxParameter()).Axis);
-        _outer = scores.CountRange(0, axis);
-        _classes = scores.Shape[axis];
-        _inner = scores.CountFrom(axis + 1);
-        if (bottom[1].Count != _outer * _inner)
+        var grid = LabelGrid.Around(scores, axis, _hasIgnoreLabel, _ignoreLabel);
+        _grid = grid;
+        if (bottom[1].Count != grid.Positions)
         {
-            throw Error($"bottom '{bottom[1].Name}' ({bottom[1].ShapeString}) must hold one label per position of '{scores.Name}' ({scores.ShapeString}) around the softmax axis {axis}: {_outer} x {_inner} = {_outer * _inner} labels, each in [0, {_classes})");
+            throw Error($"bottom '{bottom[1].Name}' ({bottom[1].ShapeString}) must hold one label per position of '{scores.Name}' ({scores.ShapeString}) around the softmax axis {axis}: {grid.Outer} x {grid.Inner} = {grid.Positions} labels, each in [0, {grid.Classes})");
         }
 
         if (top.Count > 1)
@@ -105,31 +102,21 @@ public sealed class SoftmaxWithLossLayer : LossLayer
         _softmax.Forward(_softmaxBottom, _softmaxTop);
         ReadOnlySpan<float> probability = _probability.Data;
         ReadOnlySpan<float> labels = bottom[1].Data;
-        var dimension = _classes * _inner;
         var loss = 0f;
         var valid = 0;
-        for (var i = 0; i < _outer; i++)
+        var walk = _grid.Walk(labels);
+        while (walk.MoveNextCounted())
         {
-            for (var j = 0; j < _inner; j++)
-            {
-                var label = (int)labels[(i * _inner) + j];
-                if (_hasIgnoreLabel && label == _ignoreLabel)
-                {
-                    continue;
-                }
-
-                if ((uint)label >= (uint)_classes)
-                {
-                    loss = float.NaN;
-                    continue;
-                }
-
-                loss -= MathF.Log(MathF.Max(probability[(i * dimension) + (label * _inner) + j], SmallestProbability));
-                valid++;
-            }
+            loss -= MathF.Log(MathF.Max(probability[walk.Truth], SmallestProbability));
+            valid++;
         }
 
-        _normalizer = LossNormalization.Normalizer(_normalization, _outer, _inner, valid);
+        if (walk.SawBadLabel)
+        {
+            loss = float.NaN;
+        }
+
+        _normalizer = LossNormalization.Normalizer(_normalization, _grid.Outer, _grid.Inner, valid);
         top[0].Data[0] = loss / _normalizer;
         if (top.Count > 1)
         {
@@ -148,24 +135,18 @@ public sealed class SoftmaxWithLossLayer : LossLayer
         var diff = bottom[0].Diff;
         _probability.Data.CopyTo(diff);
         ReadOnlySpan<float> labels = bottom[1].Data;
-        var dimension = _classes * _inner;
-        for (var i = 0; i < _outer; i++)
+        var walk = _grid.Walk(labels);
+        while (walk.MoveNext())
         {
-            for (var j = 0; j < _inner; j++)
+            if (walk.Counts)
             {
-                var label = (int)labels[(i * _inner) + j];
-                var at = (i * dimension) + j;
-                if ((_hasIgnoreLabel && label == _ignoreLabel) || (uint)label >= (uint)_classes)
-                {
-                    for (var c = 0; c < _classes; c++)
-                    {
-                        diff[at + (c * _inner)] = 0f;
-                    }
-                }
-                else
-                {
-                    diff[at + (label * _inner)] -= 1f;
-                }
+                diff[walk.Truth] -= 1f;
+                continue;
+            }
+
+            for (var c = 0; c < _grid.Classes; c++)
+            {
+                diff[walk.At + (c * _grid.Inner)] = 0f;
             }
         }
 
