@@ -72,6 +72,36 @@ public abstract partial class Layer
     }
 
     /// <summary>
+    /// Requires an image batch: a bottom of 4 axes (num, channels, height, width), as Caffe's spatial layers
+    /// (pooling, LRN) do. Call it from <see cref="ReshapeCore"/>.
+    /// </summary>
+    /// <param name="bottom">The bottom.</param>
+    /// <param name="what">What needs it, as the error names it (e.g. "pooling", "LRN").</param>
+    /// <exception cref="LayerNetException">"bottom 'x' has shape 2 3 (6); pooling needs 4 axes (num, channels, height, width)".</exception>
+    protected void RequireImageAxes(Blob bottom, string what)
+    {
+        ArgumentNullException.ThrowIfNull(bottom);
+        if (bottom.AxisCount != 4)
+        {
+            throw Error($"bottom '{bottom.Name}' has shape {bottom.ShapeString}; {what} needs 4 axes (num, channels, height, width)");
+        }
+    }
+
+    /// <summary>A count the model file gives that must be at least 1 (a <c>top_k</c>), as an <see cref="int"/>.</summary>
+    /// <param name="value">The value given.</param>
+    /// <param name="field">The field, as the error names it (e.g. "accuracy_param.top_k").</param>
+    /// <exception cref="LayerNetException">"accuracy_param.top_k 0 is out of range; expected at least 1".</exception>
+    protected int PositiveCount(uint value, string field)
+    {
+        if (value == 0 || value > int.MaxValue)
+        {
+            throw Error($"{field} {value} is out of range; expected at least 1");
+        }
+
+        return (int)value;
+    }
+
+    /// <summary>
     /// When learnable blobs were given (<see cref="BlobsGiven"/>), checks that there are as many as the layer
     /// declares; call it before <see cref="LearnableBlob"/>. With none given it does nothing: the layer fills.
     /// </summary>

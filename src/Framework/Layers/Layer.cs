@@ -116,10 +116,11 @@ public abstract partial class Layer
     public int MinimumTopCount => TopArity.Minimum;
 
     /// <summary>
-    /// Whether a bottom may receive a gradient. False for inputs that cannot (e.g. labels); the net asks
-    /// this before deciding which blobs need backward (Caffe's AllowForceBackward).
+    /// Whether a bottom may receive a gradient. False for inputs that cannot (e.g. labels), and for every bottom of a
+    /// layer without a backward pass (the default follows <see cref="HasBackward"/>); the net asks this before
+    /// deciding which blobs need backward (Caffe's AllowForceBackward).
     /// </summary>
-    public virtual bool AllowForceBackward(int bottomIndex) => true;
+    public virtual bool AllowForceBackward(int bottomIndex) => HasBackward;
 
     /// <summary>True for a loss layer: its first top gets loss weight 1 unless the model file says otherwise.</summary>
     protected virtual bool IsLoss => false;

@@ -38,12 +38,7 @@ public sealed class AccuracyLayer : Layer
         : base(parameter, bottoms: BlobArity.Exactly(2), tops: BlobArity.Between(1, 2))
     {
         var p = parameter.AccuracyParam ?? new AccuracyParameter();
-        if (p.TopK == 0 || p.TopK > int.MaxValue)
-        {
-            throw Error($"accuracy_param.top_k {p.TopK} is out of range; expected at least 1");
-        }
-
-        _topK = (int)p.TopK;
+        _topK = PositiveCount(p.TopK, "accuracy_param.top_k");
         _axis = p.Axis;
         _hasIgnoreLabel = p.HasIgnoreLabel;
         _ignoreLabel = p.IgnoreLabel;
@@ -51,9 +46,6 @@ public sealed class AccuracyLayer : Layer
 
     /// <inheritdoc/>
     public override bool HasBackward => false;
-
-    /// <inheritdoc/>
-    public override bool AllowForceBackward(int bottomIndex) => false;
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -34,12 +34,7 @@ public sealed class ArgMaxLayer : Layer
         : base(parameter, bottoms: BlobArity.Exactly(1), tops: BlobArity.Exactly(1))
     {
         var p = parameter.ArgmaxParam ?? new ArgMaxParameter();
-        if (p.TopK == 0 || p.TopK > int.MaxValue)
-        {
-            throw Error($"argmax_param.top_k {p.TopK} is out of range; expected at least 1");
-        }
-
-        _topK = (int)p.TopK;
+        _topK = PositiveCount(p.TopK, "argmax_param.top_k");
         _outMaxValue = p.OutMaxVal;
         _hasAxis = p.HasAxis;
         _axis = p.Axis;
@@ -47,9 +42,6 @@ public sealed class ArgMaxLayer : Layer
 
     /// <inheritdoc/>
     public override bool HasBackward => false;
-
-    /// <inheritdoc/>
-    public override bool AllowForceBackward(int bottomIndex) => false;
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

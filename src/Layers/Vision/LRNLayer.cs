@@ -66,10 +66,7 @@ public sealed class LRNLayer : Layer
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         var input = bottom[0];
-        if (input.AxisCount != 4)
-        {
-            throw Error($"bottom '{input.Name}' has shape {input.ShapeString}; LRN needs 4 axes (num, channels, height, width)");
-        }
+        RequireImageAxes(input, "LRN");
 
         _num = input.Num;
         _channels = input.Channels;

@@ -116,10 +116,7 @@ public sealed class PoolingLayer : Layer
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         var input = bottom[0];
-        if (input.AxisCount != 4)
-        {
-            throw Error($"bottom '{input.Name}' has shape {input.ShapeString}; pooling needs 4 axes (num, channels, height, width)");
-        }
+        RequireImageAxes(input, "pooling");
 
         _height = input.Height;
         _width = input.Width;

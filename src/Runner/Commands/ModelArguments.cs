@@ -16,13 +16,20 @@ internal sealed class ModelArguments
     private readonly Option<string>? _phase;
     private readonly Option<string[]>? _inputs;
     private readonly Option<long>? _seed;
+    private readonly Option<int>? _iterations;
 
     /// <summary>Declares <c>--model</c> and, as the command wants them, the other options.</summary>
     /// <param name="defaultPhase">The default of <c>--phase</c> ("train" or "test"); null for a command without the option (it runs TEST).</param>
     /// <param name="weights">Whether the command takes <c>--weights</c>.</param>
     /// <param name="inputs">Whether the command takes <c>--input NAME=v1,v2,...</c> and <c>--seed</c>.</param>
-    public ModelArguments(string? defaultPhase, bool weights, bool inputs)
+    /// <param name="iterations">What <c>--iterations</c> counts ("batches", "timed iterations"), default 50 as Caffe; null for none.</param>
+    public ModelArguments(string? defaultPhase, bool weights, bool inputs, string? iterations = null)
     {
+        if (iterations is not null)
+        {
+            _iterations = new Option<int>("--iterations") { Description = $"Number of {iterations} (default 50, as Caffe).", DefaultValueFactory = _ => 50 };
+        }
+
         if (weights)
         {
             _weights = new Option<string?>("--weights") { Description = "Trained weights (.caffemodel); a comma-separated list is applied in order." };
@@ -45,13 +52,21 @@ internal sealed class ModelArguments
     public void AddTo(Command command)
     {
         command.Options.Add(_model);
-        foreach (var option in new Option?[] { _weights, _phase, _inputs, _seed })
+        foreach (var option in new Option?[] { _weights, _phase, _inputs, _seed, _iterations })
         {
             if (option is not null)
             {
                 command.Options.Add(option);
             }
         }
+    }
+
+    /// <summary>The <c>--iterations</c> given, at least 1.</summary>
+    /// <exception cref="Errors.LayerNetException">Fewer than 1.</exception>
+    public int Iterations(ParseResult result)
+    {
+        var count = _iterations is null ? 0 : result.GetValue(_iterations);
+        return count >= 1 ? count : throw new Errors.LayerNetException($"--iterations must be at least 1, got {count}");
     }
 
     /// <summary>The <c>--seed</c> given (0 when the command has none).</summary>

@@ -11,26 +11,17 @@ internal static class TestCommand
 {
     public static Command Create(RunnerEnvironment environment)
     {
-        var iterations = new Option<int>("--iterations") { Description = "Number of batches (default 50, as Caffe).", DefaultValueFactory = _ => 50 };
-        var arguments = new ModelArguments(defaultPhase: null, weights: true, inputs: false);
+        var arguments = new ModelArguments(defaultPhase: null, weights: true, inputs: false, iterations: "batches");
         var command = new Command("test", """
             Score a trained net: the mean of each net output over N batches, as `caffe test`.
 
             Examples:
               layernet test --model lenet_train_test.prototxt --weights lenet_iter_2000.caffemodel --iterations 100
-            """)
-        {
-            iterations,
-        };
+            """);
         arguments.AddTo(command);
         command.SetAction(result =>
         {
-            var count = result.GetValue(iterations);
-            if (count < 1)
-            {
-                throw new Errors.LayerNetException($"--iterations must be at least 1, got {count}");
-            }
-
+            var count = arguments.Iterations(result);
             using var services = environment.BuildServices(result);
             var net = arguments.Build(result, services);
             var sums = new List<double>();

@@ -13,27 +13,18 @@ internal static class TimeCommand
 {
     public static Command Create(RunnerEnvironment environment)
     {
-        var iterations = new Option<int>("--iterations") { Description = "Number of timed iterations (default 50, as Caffe).", DefaultValueFactory = _ => 50 };
-        var arguments = new ModelArguments(defaultPhase: "train", weights: false, inputs: false);
+        var arguments = new ModelArguments(defaultPhase: "train", weights: false, inputs: false, iterations: "timed iterations");
         var command = new Command("time", """
             Time each layer's forward and backward pass, as `caffe time`.
 
             Examples:
               layernet time --model models/two_layer/net.prototxt
               layernet time --model lenet_train_test.prototxt --iterations 100
-            """)
-        {
-            iterations,
-        };
+            """);
         arguments.AddTo(command);
         command.SetAction(result =>
         {
-            var count = result.GetValue(iterations);
-            if (count < 1)
-            {
-                throw new Errors.LayerNetException($"--iterations must be at least 1, got {count}");
-            }
-
+            var count = arguments.Iterations(result);
             using var services = environment.BuildServices(result);
             var net = arguments.Build(result, services);
             Run(environment.Output, net, count);

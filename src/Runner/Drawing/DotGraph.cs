@@ -78,63 +78,43 @@ internal sealed class DotGraph
     /// A DOT quoted string: <c>"</c> and <c>\</c> escaped (a backslash would otherwise start one of DOT's label
     /// escapes such as <c>\N</c>), line breaks as <c>\n</c> (centered lines in a label).
     /// </summary>
-    public static string Quote(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var builder = new StringBuilder(text.Length + 2);
-        builder.Append('"');
-        foreach (var c in text)
+    public static string Quote(string text) =>
+        "\"" + Escape(text, c => c switch
         {
-            switch (c)
-            {
-                case '"':
-                    builder.Append("\\\"");
-                    break;
-                case '\\':
-                    builder.Append("\\\\");
-                    break;
-                case '\n':
-                    builder.Append("\\n");
-                    break;
-                case '\r':
-                    break;
-                default:
-                    builder.Append(char.IsControl(c) ? ' ' : c);
-                    break;
-            }
-        }
-
-        return builder.Append('"').ToString();
-    }
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => string.Empty,
+            _ when char.IsControl(c) => " ",
+            _ => null,
+        }) + "\"";
 
     /// <summary>Text for an HTML-like label: <c>&amp; &lt; &gt; "</c> as entities, control characters dropped.</summary>
-    public static string Html(string text)
+    public static string Html(string text) =>
+        Escape(text, c => c switch
+        {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            _ when char.IsControl(c) => string.Empty,
+            _ => null,
+        });
+
+    // Each character as itself, or as what the replacement gives for it (null: keep it).
+    private static string Escape(string text, Func<char, string?> replacement)
     {
         ArgumentNullException.ThrowIfNull(text);
         var builder = new StringBuilder(text.Length);
         foreach (var c in text)
         {
-            switch (c)
+            if (replacement(c) is { } replaced)
             {
-                case '&':
-                    builder.Append("&amp;");
-                    break;
-                case '<':
-                    builder.Append("&lt;");
-                    break;
-                case '>':
-                    builder.Append("&gt;");
-                    break;
-                case '"':
-                    builder.Append("&quot;");
-                    break;
-                default:
-                    if (!char.IsControl(c))
-                    {
-                        builder.Append(c);
-                    }
-
-                    break;
+                builder.Append(replaced);
+            }
+            else
+            {
+                builder.Append(c);
             }
         }
 
