@@ -72,6 +72,42 @@ public abstract partial class Layer
     }
 
     /// <summary>
+    /// The full path of a file (or folder) this layer's definition names, resolved as Caffe resolves it (against the
+    /// working folder) and then against <paramref name="folder"/>: by default the folder of the model file the layer
+    /// was defined in (its <see cref="Origin"/>), so a model runs from its own folder or from anywhere else.
+    /// </summary>
+    /// <param name="path">The path as the model file gives it.</param>
+    /// <param name="description">What it is, as the error names it (e.g. "data_param.source 'train_lmdb'").</param>
+    /// <param name="folder">The folder to try after the working folder; null for the model file's.</param>
+    /// <param name="folderAllowed">True when a folder is what the layer wants (an LMDB).</param>
+    /// <exception cref="LayerNetException">It exists in neither place: "... not found (tried '...' and '...')".</exception>
+    public string ResolvePath(string path, string description, string? folder = null, bool folderAllowed = false)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var fromWorkingDirectory = Path.GetFullPath(path);
+        if (Exists(fromWorkingDirectory, folderAllowed))
+        {
+            return fromWorkingDirectory;
+        }
+
+        folder ??= Origin.Folder;
+        if (Path.IsPathRooted(path) || folder is null)
+        {
+            throw Error($"{description} not found (tried '{fromWorkingDirectory}')");
+        }
+
+        var fromFolder = Path.GetFullPath(Path.Combine(folder, path));
+        if (Exists(fromFolder, folderAllowed))
+        {
+            return fromFolder;
+        }
+
+        throw Error($"{description} not found (tried '{fromWorkingDirectory}' and '{fromFolder}')");
+
+        static bool Exists(string candidate, bool folderAllowed) => File.Exists(candidate) || (folderAllowed && Directory.Exists(candidate));
+    }
+
+    /// <summary>
     /// Requires an image batch: a bottom of 4 axes (num, channels, height, width), as Caffe's spatial layers
     /// (pooling, LRN) do. Call it from <see cref="ReshapeCore"/>.
     /// </summary>

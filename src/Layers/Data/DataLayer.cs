@@ -69,7 +69,7 @@ public sealed class DataLayer : PrefetchingDataLayer
             throw Error("data_param.source is required: the LMDB database folder");
         }
 
-        _source = ModelFilePath.Resolve(this, parameter.Source, $"data_param.source '{parameter.Source}'", folderAllowed: true);
+        _source = ResolvePath(parameter.Source, $"data_param.source '{parameter.Source}'", folderAllowed: true);
         _database = Open(_source);
         try
         {

@@ -78,7 +78,7 @@ public sealed class DataTransformer
         _meanValues = [.. parameter.MeanValue];
         if (parameter.HasMeanFile)
         {
-            var path = ModelFilePath.Resolve(layer, parameter.MeanFile, $"transform_param.mean_file '{parameter.MeanFile}'");
+            var path = layer.ResolvePath(parameter.MeanFile, $"transform_param.mean_file '{parameter.MeanFile}'");
             BlobProto proto;
             try
             {

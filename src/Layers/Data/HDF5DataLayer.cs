@@ -85,8 +85,7 @@ public sealed class HDF5DataLayer : Layer
 
         _batchSize = (int)parameter.BatchSize;
         _shuffle = parameter.Shuffle;
-        var modelFolder = Position is { File: { Length: > 0 } modelFile } ? Path.GetDirectoryName(Path.GetFullPath(modelFile)) : null;
-        var sourcePath = Resolve(parameter.Source, modelFolder, $"source list '{parameter.Source}'");
+        var sourcePath = ResolvePath(parameter.Source, $"source list '{parameter.Source}'");
         _files = ReadFileList(sourcePath);
 
         var names = new string[top.Count];
@@ -204,32 +203,6 @@ public sealed class HDF5DataLayer : Layer
         return max;
     }
 
-    /// <summary>
-    /// A path as given (relative to the working directory, as Caffe opens it), else relative to
-    /// <paramref name="folder"/>; the error names every place tried.
-    /// </summary>
-    private string Resolve(string path, string? folder, string description)
-    {
-        var fromWorkingDirectory = Path.GetFullPath(path);
-        if (File.Exists(fromWorkingDirectory))
-        {
-            return fromWorkingDirectory;
-        }
-
-        if (Path.IsPathRooted(path) || folder is null)
-        {
-            throw Error($"{description} not found (tried '{fromWorkingDirectory}')");
-        }
-
-        var fromFolder = Path.GetFullPath(Path.Combine(folder, path));
-        if (File.Exists(fromFolder))
-        {
-            return fromFolder;
-        }
-
-        throw Error($"{description} not found (tried '{fromWorkingDirectory}' and '{fromFolder}')");
-    }
-
     private string[] ReadFileList(string sourcePath)
     {
         string[] lines;
@@ -249,7 +222,7 @@ public sealed class HDF5DataLayer : Layer
             var entry = line.Trim();
             if (entry.Length > 0)
             {
-                files.Add(Resolve(entry, folder, $"HDF5 file '{entry}' (listed in '{sourcePath}')"));
+                files.Add(ResolvePath(entry, $"HDF5 file '{entry}' (listed in '{sourcePath}')", folder));
             }
         }
 

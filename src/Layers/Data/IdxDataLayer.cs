@@ -140,7 +140,7 @@ public sealed class IdxDataLayer : PrefetchingDataLayer
 
     private IdxFile Read(string path, string description)
     {
-        var resolved = ModelFilePath.Resolve(this, path, $"{description} '{path}'");
+        var resolved = ResolvePath(path, $"{description} '{path}'");
         try
         {
             return IdxFile.Read(resolved);

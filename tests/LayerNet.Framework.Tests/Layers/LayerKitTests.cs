@@ -30,6 +30,36 @@ public sealed class LayerKitTests
     }
 
     [Test]
+    public void ResolvePath_tries_the_working_folder_then_the_model_files_folder()
+    {
+        var folder = Directory.CreateTempSubdirectory("layernet-kit-").FullName;
+        try
+        {
+            var name = $"kit-{Guid.NewGuid():N}.txt";
+            File.WriteAllText(Path.Combine(folder, name), "x");
+            var layer = new KitLayer { Origin = Origin.At(new SourcePosition(Path.Combine(folder, "net.prototxt"), 3, 1)) };
+
+            Assert.That(layer.ResolvePath(name, "kit_param.source"), Is.EqualTo(Path.Combine(folder, name)));
+            var error = Assert.Throws<LayerNetException>(() => layer.ResolvePath("missing.txt", "kit_param.source 'missing.txt'"));
+            Assert.That(
+                error.Message,
+                Is.EqualTo($"{Path.Combine(folder, "net.prototxt")}(3,1): layer 'kit' (Kit): kit_param.source 'missing.txt' not found (tried '{Path.GetFullPath("missing.txt")}' and '{Path.Combine(folder, "missing.txt")}')"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Test]
+    public void ResolvePath_without_an_origin_tries_the_working_folder_alone()
+    {
+        var error = Assert.Throws<LayerNetException>(() => new KitLayer().ResolvePath("missing.txt", "kit_param.source 'missing.txt'"));
+
+        Assert.That(error.Message, Is.EqualTo($"layer 'kit' (Kit): kit_param.source 'missing.txt' not found (tried '{Path.GetFullPath("missing.txt")}')"));
+    }
+
+    [Test]
     public void CanonicalAxis_for_an_unsigned_field_names_the_bottom_index_and_refuses_negative_axes()
     {
         var layer = new KitLayer();
