@@ -27,4 +27,18 @@ internal sealed class ExtensionScope
 
         list.Add(extension);
     }
+
+    /// <summary>The extension with field number <paramref name="number"/>, or null.</summary>
+    public FieldDescriptor? FindByNumber(int number)
+    {
+        foreach (var extension in ByFullName.Values)
+        {
+            if (extension.FieldNumber == number)
+            {
+                return extension;
+            }
+        }
+
+        return null;
+    }
 }

@@ -120,6 +120,17 @@ internal sealed class PrototxtParser
             field = FindField(descriptor, nameToken);
             displayName = nameToken.Text;
         }
+        else if (nameToken.Kind == PrototxtTokenKind.Integer && UnknownFieldNumber(descriptor, nameToken) is { } number)
+        {
+            // A field the schema does not know, by number, as protoc prints an unknown field of a binary message.
+            _tokenizer.Advance();
+            var bytes = new MemoryStream();
+            var output = new CodedOutputStream(bytes);
+            ParseUnknownField(output, number, nameToken.Text);
+            output.Flush();
+            message.MergeFrom(bytes.ToArray());
+            return;
+        }
         else
         {
             throw Error(nameToken.Kind == PrototxtTokenKind.End
@@ -185,6 +196,108 @@ internal sealed class PrototxtParser
             else
             {
                 field.Accessor.SetValue(message, ReadScalar(field, displayName));
+            }
+        }
+
+        if (!TryConsume(';'))
+        {
+            TryConsume(',');
+        }
+    }
+
+    // A field number in range that names no field (nor a known extension) of the message: an unknown field.
+    private int? UnknownFieldNumber(MessageDescriptor? descriptor, PrototxtToken token)
+    {
+        if (ParseInteger(token) is not { } value || value is < 1 or > 536_870_911)
+        {
+            return null;
+        }
+
+        var number = (int)value;
+        if (descriptor is not null
+            && (descriptor.FindFieldByNumber(number) is not null
+                || (_extensions.TryGetValue(descriptor, out var scope) && scope.FindByNumber(number) is not null)))
+        {
+            return null;
+        }
+
+        return number;
+    }
+
+    // `N: 123` (varint), `N: 0x0000007b` (fixed32, eight hex digits), `N: 0x...` (fixed64, sixteen), `N: "bytes"`
+    // (length-delimited), or `N { ... }` (length-delimited fields, themselves unknown): what the writer prints.
+    private void ParseUnknownField(CodedOutputStream output, int number, string name)
+    {
+        TryConsume(':');
+        if (Current.IsSymbol('{') || Current.IsSymbol('<'))
+        {
+            var open = Current;
+            var closing = open.Text[0] == '<' ? '>' : '}';
+            _tokenizer.Advance();
+            if (_depth >= MaxDepth)
+            {
+                throw Error($"messages nest deeper than {MaxDepth} levels");
+            }
+
+            _depth++;
+            var inner = new MemoryStream();
+            var innerOutput = new CodedOutputStream(inner);
+            while (!TryConsume(closing))
+            {
+                if (Current.Kind != PrototxtTokenKind.Integer || UnknownFieldNumber(null, Current) is not { } innerNumber)
+                {
+                    throw Error(Current.Kind == PrototxtTokenKind.End
+                        ? $"unexpected end of file: expected '{closing}' to close unknown field {name} opened at ({open.Position.Line},{open.Position.Column})"
+                        : $"expected a field number inside unknown field {name}, found {Current.Describe()}");
+                }
+
+                var innerName = Current.Text;
+                _tokenizer.Advance();
+                ParseUnknownField(innerOutput, innerNumber, innerName);
+            }
+
+            _depth--;
+            innerOutput.Flush();
+            output.WriteTag(number, WireFormat.WireType.LengthDelimited);
+            output.WriteBytes(ByteString.CopyFrom(inner.ToArray()));
+        }
+        else if (Current.Kind == PrototxtTokenKind.String)
+        {
+            var bytes = new List<byte>();
+            while (Current.Kind == PrototxtTokenKind.String)
+            {
+                bytes.AddRange(Current.StringBytes ?? Encoding.UTF8.GetBytes(Current.Text));
+                _tokenizer.Advance();
+            }
+
+            output.WriteTag(number, WireFormat.WireType.LengthDelimited);
+            output.WriteBytes(ByteString.CopyFrom([.. bytes]));
+        }
+        else
+        {
+            var negative = TryConsume('-');
+            var token = Current;
+            if (token.Kind != PrototxtTokenKind.Integer || ParseInteger(token) is not { } value)
+            {
+                throw Error($"expected a number, a string or '{{' for unknown field {name}, found {Current.Describe()}");
+            }
+
+            _tokenizer.Advance();
+            var hexDigits = token.Text.Length > 2 && (token.Text[1] | 0x20) == 'x' ? token.Text.Length - 2 : 0;
+            if (!negative && hexDigits == 8 && value <= uint.MaxValue)
+            {
+                output.WriteTag(number, WireFormat.WireType.Fixed32);
+                output.WriteFixed32((uint)value);
+            }
+            else if (!negative && hexDigits == 16)
+            {
+                output.WriteTag(number, WireFormat.WireType.Fixed64);
+                output.WriteFixed64(value);
+            }
+            else
+            {
+                output.WriteTag(number, WireFormat.WireType.Varint);
+                output.WriteUInt64(negative ? unchecked(0UL - value) : value);
             }
         }
 

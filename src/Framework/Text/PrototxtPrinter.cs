@@ -44,6 +44,103 @@ internal sealed class PrototxtPrinter
         {
             WriteExtension(message, extensions[next++], indent);
         }
+
+        if (UnknownFields(message) is { Length: > 0 } unknown)
+        {
+            WriteUnknownFields(unknown, indent);
+        }
+    }
+
+    // Fields the schema does not know (a fork's field in a .caffemodel, MTCNN's `loss_param { 4: 4 }`), kept by the
+    // binary reader in the message's unknown field set; read back as their wire bytes.
+    private static byte[]? UnknownFields(IMessage message)
+    {
+        var field = UnknownFieldSetFields.GetOrAdd(
+            message.GetType(),
+            type => type.GetField("_unknownFields", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic));
+        if (field?.GetValue(message) is not UnknownFieldSet set)
+        {
+            return null;
+        }
+
+        var bytes = new byte[set.CalculateSize()];
+        var output = new CodedOutputStream(bytes);
+        set.WriteTo(output);
+        output.Flush();
+        return bytes;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.FieldInfo?> UnknownFieldSetFields = new();
+
+    // As protoc's TextFormat prints unknown fields: by number; varints in decimal, fixed32/fixed64 as 0x%08x/0x%016x,
+    // length-delimited bytes as a nested `N { }` when they parse as fields, otherwise as a quoted string.
+    private void WriteUnknownFields(ReadOnlySpan<byte> bytes, int indent)
+    {
+        var input = new CodedInputStream(bytes.ToArray());
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            var number = WireFormat.GetTagFieldNumber(tag).ToString(CultureInfo.InvariantCulture);
+            switch (WireFormat.GetTagWireType(tag))
+            {
+                case WireFormat.WireType.Varint:
+                    Indent(indent).Append(number).Append(": ").Append(input.ReadUInt64().ToString(CultureInfo.InvariantCulture)).Append('\n');
+                    break;
+                case WireFormat.WireType.Fixed32:
+                    Indent(indent).Append(number).Append(": 0x").Append(input.ReadFixed32().ToString("x8", CultureInfo.InvariantCulture)).Append('\n');
+                    break;
+                case WireFormat.WireType.Fixed64:
+                    Indent(indent).Append(number).Append(": 0x").Append(input.ReadFixed64().ToString("x16", CultureInfo.InvariantCulture)).Append('\n');
+                    break;
+                case WireFormat.WireType.LengthDelimited:
+                    var content = input.ReadBytes().ToByteArray();
+                    if (content.Length > 0 && IsFieldSequence(content))
+                    {
+                        Indent(indent).Append(number).Append(" {\n");
+                        WriteUnknownFields(content, indent + 1);
+                        Indent(indent).Append("}\n");
+                    }
+                    else
+                    {
+                        Indent(indent).Append(number).Append(": ");
+                        WriteQuoted(content);
+                        _output.Append('\n');
+                    }
+
+                    break;
+                default:
+                    // A group: its fields follow, up to the matching end tag.
+                    input.SkipLastField();
+                    break;
+            }
+        }
+    }
+
+    // Whether bytes read as a whole sequence of well-formed fields (protoc's test before printing them as a message).
+    private static bool IsFieldSequence(byte[] bytes)
+    {
+        try
+        {
+            var input = new CodedInputStream(bytes);
+            uint tag;
+            while ((tag = input.ReadTag()) != 0)
+            {
+                if (WireFormat.GetTagFieldNumber(tag) < 1
+                    || WireFormat.GetTagWireType(tag) is not (WireFormat.WireType.Varint or WireFormat.WireType.Fixed32
+                        or WireFormat.WireType.Fixed64 or WireFormat.WireType.LengthDelimited))
+                {
+                    return false;
+                }
+
+                input.SkipLastField();
+            }
+
+            return true;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return false;
+        }
     }
 
     private void WriteExtension(IMessage message, FieldDescriptor extension, int indent)
