@@ -1,3 +1,4 @@
+using System.Globalization;
 using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Errors;
@@ -26,7 +27,10 @@ public sealed class Filler
 
     private readonly FillerParameter _parameter;
 
-    /// <summary>Creates a filler; an unknown type is an error listing the known ones.</summary>
+    /// <summary>
+    /// Creates a filler; an unknown type is an error listing the known ones, and so is a gaussian's negative
+    /// <c>std</c> ("std -1 is negative") or a uniform's <c>min</c> above its <c>max</c> ("min 1 is above max 0").
+    /// </summary>
     public Filler(FillerParameter? parameter)
     {
         _parameter = parameter ?? new FillerParameter();
@@ -35,6 +39,18 @@ public sealed class Filler
             var nearest = NearestName.Find(_parameter.Type, Types);
             throw new LayerNetException(
                 $"unknown filler type '{_parameter.Type}'{(nearest is null ? string.Empty : $"; did you mean '{nearest}'?")} Known fillers: {string.Join(", ", Types)}");
+        }
+
+        // Caffe only CHECKs these when it draws (caffe_rng_gaussian, caffe_rng_uniform); a negative std would give
+        // the same values as its absolute value, silently.
+        if (_parameter.Type == "gaussian" && _parameter.Std < 0f)
+        {
+            throw new LayerNetException(string.Create(CultureInfo.InvariantCulture, $"std {_parameter.Std} is negative"));
+        }
+
+        if (_parameter.Type == "uniform" && _parameter.Min > _parameter.Max)
+        {
+            throw new LayerNetException(string.Create(CultureInfo.InvariantCulture, $"min {_parameter.Min} is above max {_parameter.Max}"));
         }
     }
 

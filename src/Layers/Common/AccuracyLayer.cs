@@ -20,8 +20,8 @@ namespace LayerNet.Layers.Common;
 /// </para>
 /// <para>
 /// No backward: the accuracy is not differentiable, and neither bottom may be forced to backward. A label outside
-/// [0, C) that is not the ignore label is only seen in forward, where nothing may throw: it makes the accuracy NaN
-/// (so the test output shows it) and counts for no class.
+/// [0, C) (a negative one included) that is not the ignore label is only seen in forward, which then stops with an
+/// error naming the layer, the item and the label: Caffe only DCHECKs it.
 /// </para>
 /// </remarks>
 public sealed class AccuracyLayer : Layer
@@ -123,7 +123,12 @@ public sealed class AccuracyLayer : Layer
             counted++;
         }
 
-        top[0].Data[0] = walk.SawBadLabel ? float.NaN : counted == 0 ? 0f : (float)hits / counted;
+        if (walk.SawBadLabel)
+        {
+            throw Error(_grid.BadLabel(labels)!);
+        }
+
+        top[0].Data[0] = counted == 0 ? 0f : (float)hits / counted;
         for (var c = 0; c < classCounts.Length; c++)
         {
             classHits[c] = classCounts[c] == 0f ? 0f : classHits[c] / classCounts[c];

@@ -23,6 +23,10 @@ namespace LayerNet.Layers.Common;
 /// MAX: forward y = max_i x_i, remembering which bottom won (ties: bottom 1 over bottom 0, then the
 /// earliest); backward dx_i = dy where bottom i won, 0 elsewhere. Coefficients are ignored, as in Caffe.
 /// </para>
+/// <para>
+/// Not in place, whatever the operation: a top that is one of the bottoms is an error at set-up (Caffe computes
+/// wrong values silently: SUM clears the top before reading the bottoms, PROD and MAX get wrong gradients).
+/// </para>
 /// </remarks>
 public sealed class EltwiseLayer : Layer
 {
@@ -72,6 +76,14 @@ public sealed class EltwiseLayer : Layer
             {
                 throw Error($"all bottoms must have the same shape: bottom 0 '{bottom[0].Name}' is {bottom[0].ShapeString}, bottom {i} '{bottom[i].Name}' is {bottom[i].ShapeString}");
             }
+        }
+
+        // No operation works in place: SUM clears the top before reading the bottoms, PROD's gradient needs every
+        // input and the output, MAX's backward overwrites the top's gradient while it still reads it. Caffe computes
+        // wrong values silently; here a top that is one of the bottoms is an error.
+        for (var i = 0; i < bottom.Count; i++)
+        {
+            RequireOutOfPlace(bottom[i], top[0]);
         }
 
         top[0].ReshapeLike(bottom[0]);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Numerics;
@@ -20,8 +21,8 @@ namespace LayerNet.Layers.Common;
 /// it may not be forced to backward.
 /// </para>
 /// <para>
-/// An index outside [0, K) is only seen in forward, where nothing may throw: its row reads as zeros (plus the bias)
-/// and it adds nothing to dW.
+/// An index that is not an integer in [0, K) is only seen in forward, which then stops with an error naming the
+/// layer, the item and the value: Caffe only DCHECKs it.
 /// </para>
 /// </remarks>
 public sealed class EmbedLayer : Layer
@@ -100,18 +101,24 @@ public sealed class EmbedLayer : Layer
         ReadOnlySpan<float> indices = bottom[0].Data;
         ReadOnlySpan<float> weight = Blobs[0].Data;
         var output = top[0].Data;
+        var allValid = true;
         for (var m = 0; m < _items; m++)
         {
             var row = output.Slice(m * _outputs, _outputs);
             var index = (int)indices[m];
-            if ((uint)index < (uint)_inputDimension)
+            if ((uint)index < (uint)_inputDimension && index == indices[m])
             {
                 weight.Slice(index * _outputs, _outputs).CopyTo(row);
             }
             else
             {
-                row.Clear();
+                allValid = false;
             }
+        }
+
+        if (!allValid)
+        {
+            throw Error(BadIndex(bottom[0]));
         }
 
         if (_biasTerm)
@@ -119,6 +126,29 @@ public sealed class EmbedLayer : Layer
             // y += 1 b^T: a rank-one update adding the bias to every row.
             Blas.Gemm(false, false, _items, _outputs, 1, 1f, _biasMultiplier.AsSpan(0, _items), Blobs[1].Data, 1f, output);
         }
+    }
+
+    // The error for the first index that is not an integer in [0, input_dim), looked for after forward's loop.
+    private string BadIndex(Blob input)
+    {
+        ReadOnlySpan<float> indices = input.Data;
+        var perItem = input.AxisCount == 0 || input.Shape[0] == 0 ? 1 : _items / input.Shape[0];
+        for (var m = 0; m < _items; m++)
+        {
+            var value = indices[m];
+            var index = (int)value;
+            if ((uint)index < (uint)_inputDimension && index == value)
+            {
+                continue;
+            }
+
+            var problem = float.IsFinite(value) && MathF.Truncate(value) != value ? "is not an integer" : "is out of range";
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"index {value} of {LabelGrid.Item(m, perItem)} {problem}; expected an integer from 0 to {_inputDimension - 1} (embed_param.input_dim {_inputDimension})");
+        }
+
+        return string.Empty;
     }
 
     /// <inheritdoc/>

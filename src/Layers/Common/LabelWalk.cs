@@ -3,7 +3,8 @@ namespace LayerNet.Layers.Common;
 /// <summary>
 /// A walk over the labelled positions of a <see cref="LabelGrid"/>, in Caffe's order (outer, then inner): at each
 /// position the label, where its scores start, and whether it counts. Allocates nothing; a label outside
-/// [0, classes) is remembered (<see cref="SawBadLabel"/>), since nothing may throw in forward.
+/// [0, classes) is remembered (<see cref="SawBadLabel"/>), so that the loop itself never throws: the layer throws
+/// after it, naming the first offender (<see cref="LabelGrid.BadLabel"/>).
 /// </summary>
 internal ref struct LabelWalk
 {

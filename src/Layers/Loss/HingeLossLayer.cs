@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Layers.Common;
 
 namespace LayerNet.Layers.Loss;
 
@@ -15,8 +16,8 @@ namespace LayerNet.Layers.Loss;
 /// </para>
 /// <para>
 /// Backward, with w the top's gradient (the loss weight): dx(n, k) = -t(n, k) [h(n, k) &gt; 0] w / N (L1) or
-/// dx(n, k) = -2 t(n, k) h(n, k) w / N (L2). The labels get no gradient. A label outside [0, K) counts every
-/// class of its item as wrong.
+/// dx(n, k) = -2 t(n, k) h(n, k) w / N (L2). The labels get no gradient. A label outside [0, K) stops forward with
+/// an error naming the layer, the item and the label (Caffe does not check it).
 /// </para>
 /// </remarks>
 public sealed class HingeLossLayer : LossLayer
@@ -60,7 +61,13 @@ public sealed class HingeLossLayer : LossLayer
 
         // h = max(0, 1 - t x): negate the true class's score, then h = max(0, 1 + score).
         scores.Data.CopyTo(hinge);
-        NegateTrueClass(hinge, bottom[1].Data, items);
+        ReadOnlySpan<float> labels = bottom[1].Data;
+        if (!NegateTrueClass(hinge, labels, items))
+        {
+            var classes = items == 0 ? 0 : scores.Count / items;
+            throw Error(new LabelGrid(items, classes, Inner: 1, HasIgnoreLabel: false, IgnoreLabel: 0).BadLabel(labels)!);
+        }
+
         TensorPrimitives.Add(hinge, 1f, hinge);
         TensorPrimitives.Max(hinge, 0f, hinge);
         var sum = _norm == HingeLossParameter.Types.Norm.L2 ? TensorPrimitives.Dot(hinge, hinge) : TensorPrimitives.Sum(hinge);
@@ -93,21 +100,29 @@ public sealed class HingeLossLayer : LossLayer
             }
         }
 
-        // dh/dx = -t: +1 for the wrong classes, -1 for the true one.
-        NegateTrueClass(diff, bottom[1].Data, items);
+        // dh/dx = -t: +1 for the wrong classes, -1 for the true one (forward has checked the labels).
+        _ = NegateTrueClass(diff, bottom[1].Data, items);
     }
 
-    private static void NegateTrueClass(Span<float> values, ReadOnlySpan<float> labels, int items)
+    // Negates each item's true-class value; false when some label is outside [0, classes) (it matches no class: the
+    // loop only remembers it, forward throws after).
+    private static bool NegateTrueClass(Span<float> values, ReadOnlySpan<float> labels, int items)
     {
         var classes = items == 0 ? 0 : values.Length / items;
+        var allInRange = true;
         for (var n = 0; n < items; n++)
         {
-            // Labels are data, not definition: a bad one cannot raise here (no exceptions in forward), so it matches no class.
             var label = (int)labels[n];
             if ((uint)label < (uint)classes)
             {
                 values[(n * classes) + label] = -values[(n * classes) + label];
             }
+            else
+            {
+                allInRange = false;
+            }
         }
+
+        return allInRange;
     }
 }

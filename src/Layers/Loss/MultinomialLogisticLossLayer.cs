@@ -18,8 +18,8 @@ namespace LayerNet.Layers.Loss;
 /// every other class. The labels get no gradient.
 /// </para>
 /// <para>
-/// A label outside [0, C) is only seen in forward, where nothing may throw: it makes the loss NaN (so the run shows
-/// it at once) and contributes no gradient.
+/// A label outside [0, C) is only seen in forward, which then stops with an error naming the layer, the item and
+/// the label: Caffe only DCHECKs it.
 /// </para>
 /// </remarks>
 public sealed class MultinomialLogisticLossLayer : LossLayer
@@ -62,7 +62,7 @@ public sealed class MultinomialLogisticLossLayer : LossLayer
 
         if (walk.SawBadLabel)
         {
-            loss = float.NaN;
+            throw Error(_grid.BadLabel(labels)!);
         }
 
         top[0].Data[0] = loss / _grid.Outer;

@@ -26,8 +26,8 @@ namespace LayerNet.Layers.Loss;
 /// positions. The labels get no gradient.
 /// </para>
 /// <para>
-/// A label outside [0, C) that is not the ignore label is only seen in forward, where nothing may throw: it makes
-/// the loss NaN (so the run shows it at once) and contributes no gradient and no count.
+/// A label outside [0, C) that is not the ignore label is only seen in forward, which then stops with an error naming
+/// the layer, the item and the label (in train and test alike): Caffe only DCHECKs it.
 /// </para>
 /// </remarks>
 public sealed class SoftmaxWithLossLayer : LossLayer
@@ -113,7 +113,7 @@ public sealed class SoftmaxWithLossLayer : LossLayer
 
         if (walk.SawBadLabel)
         {
-            loss = float.NaN;
+            throw Error(_grid.BadLabel(labels)!);
         }
 
         _normalizer = LossNormalization.Normalizer(_normalization, _grid.Outer, _grid.Inner, valid);

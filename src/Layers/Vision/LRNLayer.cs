@@ -23,6 +23,10 @@ namespace LayerNet.Layers.Vision;
 /// shift 1 here, so <c>k</c> is not used); y = x s^-beta.
 /// Backward: dx = dy s^-beta - (2 alpha beta / n^2) x * sum over the spatial window of (dy y / s).
 /// </para>
+/// <para>
+/// Not in place: backward needs both x and y, so a top that is the bottom is an error at set-up (Caffe computes a
+/// wrong gradient silently).
+/// </para>
 /// </remarks>
 public sealed class LRNLayer : Layer
 {
@@ -67,6 +71,9 @@ public sealed class LRNLayer : Layer
     {
         var input = bottom[0];
         RequireImageAxes(input, "LRN");
+
+        // Backward needs both the input and the output (Caffe's in-place LRN silently computes a wrong gradient).
+        RequireOutOfPlace(input, top[0]);
 
         _num = input.Num;
         _channels = input.Channels;

@@ -208,4 +208,28 @@ public sealed class FillerTests
         Assert.That(error.Message, Does.StartWith("unknown filler type 'gausian'; did you mean 'gaussian'?"));
         Assert.That(error.Message, Does.Contain("Known fillers: constant, gaussian, positive_unitball, uniform, xavier, msra, bilinear"));
     }
+
+    [Test]
+    public void A_gaussian_with_a_negative_std_is_an_error()
+    {
+        var error = Assert.Throws<LayerNetException>(() => _ = new Filler(new FillerParameter { Type = "gaussian", Std = -1f }));
+
+        Assert.That(error.Message, Is.EqualTo("std -1 is negative"));
+    }
+
+    [Test]
+    public void A_uniform_with_min_above_max_is_an_error()
+    {
+        var error = Assert.Throws<LayerNetException>(() => _ = new Filler(new FillerParameter { Type = "uniform", Min = 1f, Max = -0.5f }));
+
+        Assert.That(error.Message, Is.EqualTo("min 1 is above max -0.5"));
+    }
+
+    [Test]
+    public void Std_is_read_only_by_the_gaussian()
+    {
+        var blob = Fill(new FillerParameter { Type = "constant", Value = 2f, Std = -1f }, 1, 3);
+
+        Assert.That(blob.Data.ToArray(), Is.All.EqualTo(2f));
+    }
 }

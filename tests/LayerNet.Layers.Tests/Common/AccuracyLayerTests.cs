@@ -129,10 +129,39 @@ public sealed class AccuracyLayerTests
         Assert.That(top[1].Data.ToArray(), Is.EqualTo(new[] { 1f, 0f, 0f, 0f }));
     }
 
-    [Test]
-    public void A_label_out_of_range_makes_the_accuracy_NaN()
+    [TestCase(4f, "label 4 of item 1 is out of range; expected 0 to 3")]
+    [TestCase(-1f, "label -1 of item 1 is out of range; expected 0 to 3")]
+    public void A_label_out_of_range_stops_forward_naming_the_item_and_the_label(float label, string expected)
     {
-        Assert.That(Run(Definition(), Scores(), BlobBuilder.FromValues([3], 1, 4, 1)), Is.NaN);
+        var error = Assert.Throws<LayerNetException>(() => Run(Definition(), Scores(), BlobBuilder.FromValues([3], 1, label, 1)));
+
+        Assert.That(error.Message, Is.EqualTo($"layer 'accuracy' (Accuracy): {expected}"));
+    }
+
+    [Test]
+    public void A_negative_ignore_label_is_still_skipped_and_named_when_another_label_is_bad()
+    {
+        var accuracy = Run(Definition(ignoreLabel: -1), Scores(), BlobBuilder.FromValues([3], 1, -1, 1));
+        var error = Assert.Throws<LayerNetException>(() => Run(Definition(ignoreLabel: -1), Scores(), BlobBuilder.FromValues([3], 1, -1, -2)));
+
+        Assert.That(accuracy, Is.EqualTo(0.5f).Within(1e-6f), "items 0 (hit) and 2 (miss) counted, item 1 ignored");
+        Assert.That(error.Message, Is.EqualTo("layer 'accuracy' (Accuracy): label -2 of item 2 is out of range; expected 0 to 3 (or ignore_label -1)"));
+    }
+
+    [TestCase(Phase.Train)]
+    [TestCase(Phase.Test)]
+    public void A_bad_label_in_a_net_stops_forward_with_the_model_file_position(Phase phase)
+    {
+        const string Text = """
+            layer { name: "data" type: "Input" top: "score" top: "label" input_param { shape { dim: 3 dim: 4 } shape { dim: 3 } } }
+            layer {
+              name: "accuracy" type: "Accuracy" bottom: "score" bottom: "label" top: "accuracy"
+            }
+            """;
+
+        var error = TextNets.ForwardError(Text, phase, ("label", [0f, 0f, 12f]));
+
+        Assert.That(error.Message, Is.EqualTo("net.prototxt(2,1): layer 'accuracy' (Accuracy): label 12 of item 2 is out of range; expected 0 to 3"));
     }
 
     [Test]

@@ -203,4 +203,18 @@ public sealed class EltwiseLayerTests
             error.Message,
             Is.EqualTo("net.prototxt(21,1): layer 'mix' (Eltwise): all bottoms must have the same shape: bottom 0 'a' is 2 3 (6), bottom 1 'b' is 3 2 (6)"));
     }
+
+    [TestCase(EltwiseOp.Prod, 0)]
+    [TestCase(EltwiseOp.Prod, 1)]
+    [TestCase(EltwiseOp.Sum, 0)]
+    [TestCase(EltwiseOp.Max, 1)]
+    public void In_place_is_an_error_at_set_up(EltwiseOp operation, int inPlace)
+    {
+        Blob[] bottoms = [new Blob(2, 3) { Name = "a" }, new Blob(2, 3) { Name = "b" }];
+        var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(operation)));
+
+        var error = Assert.Throws<LayerNetException>(() => layer.SetUp(bottoms, [bottoms[inPlace]]));
+
+        Assert.That(error.Message, Is.EqualTo($"net.prototxt(21,1): layer 'mix' (Eltwise): top '{bottoms[inPlace].Name}' is the bottom; Eltwise does not work in place"));
+    }
 }

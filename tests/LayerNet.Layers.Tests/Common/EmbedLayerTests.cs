@@ -74,21 +74,35 @@ public sealed class EmbedLayerTests
         Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { 3f, 4f, 3f, 4f }));
     }
 
-    [Test]
-    public void An_index_out_of_range_reads_zeros_plus_the_bias_and_gets_no_weight_gradient()
+    [TestCase(3f, "index 3 of item 1 at position 0 is out of range")]
+    [TestCase(-1f, "index -1 of item 1 at position 0 is out of range")]
+    [TestCase(1.5f, "index 1.5 of item 1 at position 0 is not an integer")]
+    [TestCase(float.NaN, "index NaN of item 1 at position 0 is out of range")]
+    public void An_index_that_is_not_an_integer_in_range_stops_forward_naming_the_item_and_the_value(float index, string expected)
     {
-        var indices = BlobBuilder.FromValues([2], 3, 0);
+        var indices = BlobBuilder.FromValues([2, 2], 0, 2, index, 1);
         var top = new Blob();
         var layer = new EmbedLayer(Definition());
         layer.SetGivenBlobs(GivenBlobs());
         layer.SetUp([indices], [top]);
 
-        layer.Forward([indices], [top]);
-        top.Diff.Fill(1f);
-        layer.Backward([top], [false], [indices]);
+        var error = Assert.Throws<LayerNetException>(() => layer.Forward([indices], [top]));
 
-        Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { 0.5f, -0.5f, 1.5f, 1.5f }));
-        Assert.That(layer.Blobs[0].Diff.ToArray(), Is.EqualTo(new[] { 1f, 1f, 0f, 0f, 0f, 0f }));
+        Assert.That(error.Message, Is.EqualTo($"layer 'embed' (Embed): {expected}; expected an integer from 0 to 2 (embed_param.input_dim 3)"));
+    }
+
+    [TestCase(Phase.Train)]
+    [TestCase(Phase.Test)]
+    public void A_bad_index_in_a_net_stops_forward_with_the_model_file_position(Phase phase)
+    {
+        const string Text = """
+            layer { name: "data" type: "Input" top: "words" input_param { shape { dim: 3 } } }
+            layer { name: "embed" type: "Embed" bottom: "words" top: "vectors" embed_param { num_output: 2 input_dim: 3 } }
+            """;
+
+        var error = TextNets.ForwardError(Text, phase, ("words", [0f, 1f, 3f]));
+
+        Assert.That(error.Message, Is.EqualTo("net.prototxt(2,1): layer 'embed' (Embed): index 3 of item 2 is out of range; expected an integer from 0 to 2 (embed_param.input_dim 3)"));
     }
 
     [Test]
@@ -129,16 +143,43 @@ public sealed class EmbedLayerTests
     }
 
     // Caffe's test: 10 outputs over 5 words, weights (and bias) uniform in [-10, 10], indices 4, 2, 2, 3. The indices
-    // sit half-way between integers so that the checker's +-h perturbations of them leave the looked-up row unchanged:
-    // their numeric gradient is zero, matching the zeros the layer gives, and the weight gradients are checked in full.
+    // are integers (anything else is an error), so they cannot be perturbed: as Caffe's test does (check_bottom -2),
+    // only the learnable blobs are checked, through a layer that holds the indices fixed and has no bottom.
     [TestCase(false)]
     [TestCase(true)]
     public void Gradient_on_the_weights_matches_finite_differences(bool biasTerm)
     {
-        var indices = BlobBuilder.FromValues([4, 1, 1, 1], 4.5f, 2.5f, 2.5f, 3.5f);
-        var layer = new EmbedLayer(Definition(outputs: 10, inputDimension: 5, biasTerm: biasTerm));
+        var indices = BlobBuilder.FromValues([4, 1, 1, 1], 4f, 2f, 2f, 3f);
+        var layer = new FixedIndices(new EmbedLayer(Definition(outputs: 10, inputDimension: 5, biasTerm: biasTerm)), indices);
 
-        new GradientChecker(1e-2f, 1e-3f, 1701).CheckGradientExhaustive(layer, [indices], [new Blob()]);
+        new GradientChecker(1e-2f, 1e-3f, 1701).CheckGradientExhaustive(layer, [], [new Blob()]);
+    }
+
+    /// <summary>An Embed layer over fixed indices, as a layer without bottoms whose learnable blobs are the Embed's.</summary>
+    private sealed class FixedIndices(EmbedLayer embed, Blob indices)
+        : Layer(embed.Parameter, bottoms: BlobArity.Exactly(0), tops: BlobArity.Exactly(1))
+    {
+        private readonly Blob[] _indices = [indices];
+
+        protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        {
+            embed.SetUp(_indices, top);
+            SetGivenBlobs(embed.Blobs);
+        }
+
+        protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => embed.Reshape(_indices, top);
+
+        protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => embed.Forward(_indices, top);
+
+        protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+        {
+            for (var p = 0; p < Blobs.Count; p++)
+            {
+                embed.SetParamPropagateDown(p, ParamPropagateDown(p));
+            }
+
+            embed.Backward(top, [false], _indices);
+        }
     }
 
     [Test]
@@ -174,5 +215,21 @@ public sealed class EmbedLayerTests
         Assert.That(
             error.Message,
             Is.EqualTo("layer 'embed' (Embed): weight shape mismatch: the layer needs 3 2 (6), the given blob has 2 3 (6)"));
+    }
+
+    [Test]
+    public void A_negative_filler_std_is_an_error_naming_the_filler_field_and_the_model_file_position()
+    {
+        const string Text = """
+            layer { name: "data" type: "Input" top: "words" input_param { shape { dim: 3 } } }
+            layer {
+              name: "embed" type: "Embed" bottom: "words" top: "vectors"
+              embed_param { num_output: 2 input_dim: 3 weight_filler { type: "gaussian" std: -0.01 } }
+            }
+            """;
+
+        var error = Assert.Throws<LayerNetException>(() => TextNets.Build(Text, Phase.Train));
+
+        Assert.That(error.Message, Is.EqualTo("net.prototxt(2,1): layer 'embed' (Embed): embed_param.weight_filler: std -0.01 is negative"));
     }
 }

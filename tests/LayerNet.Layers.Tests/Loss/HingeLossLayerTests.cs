@@ -149,4 +149,33 @@ public sealed class HingeLossLayerTests
 
         Assert.That(error.Message, Is.EqualTo("layer 'hinge' (HingeLoss): hinge_loss_param.norm 3 is unknown; expected L1 or L2"));
     }
+
+    [TestCase(3f, "label 3 of item 1 is out of range; expected 0 to 2")]
+    [TestCase(-1f, "label -1 of item 1 is out of range; expected 0 to 2")]
+    public void A_label_out_of_range_stops_forward_naming_the_item_and_the_label(float label, string expected)
+    {
+        var scores = Scores();
+        var labels = BlobBuilder.FromValues([2], 0f, label);
+        var top = new Blob();
+        var layer = new HingeLossLayer(Definition());
+        layer.SetUp([scores, labels], [top]);
+
+        var error = Assert.Throws<LayerNetException>(() => layer.Forward([scores, labels], [top]));
+
+        Assert.That(error.Message, Is.EqualTo($"layer 'hinge' (HingeLoss): {expected}"));
+    }
+
+    [TestCase(Phase.Train)]
+    [TestCase(Phase.Test)]
+    public void A_bad_label_in_a_net_stops_forward_with_the_model_file_position(Phase phase)
+    {
+        const string Text = """
+            layer { name: "data" type: "Input" top: "score" top: "label" input_param { shape { dim: 2 dim: 3 } shape { dim: 2 } } }
+            layer { name: "hinge" type: "HingeLoss" bottom: "score" bottom: "label" top: "loss" }
+            """;
+
+        var error = TextNets.ForwardError(Text, phase, ("label", [5f, 0f]));
+
+        Assert.That(error.Message, Is.EqualTo("net.prototxt(2,1): layer 'hinge' (HingeLoss): label 5 of item 0 is out of range; expected 0 to 2"));
+    }
 }

@@ -61,7 +61,7 @@ public sealed class MultinomialLogisticLossLayerTests
     }
 
     [Test]
-    public void A_label_out_of_range_makes_the_loss_NaN_and_gets_no_gradient()
+    public void A_label_out_of_range_stops_forward_naming_the_item_and_the_label()
     {
         var probabilities = Probabilities();
         var labels = BlobBuilder.FromValues([2], 1, -1);
@@ -69,11 +69,24 @@ public sealed class MultinomialLogisticLossLayerTests
         var layer = new MultinomialLogisticLossLayer(Definition());
         layer.SetUp([probabilities, labels], [top]);
 
-        layer.Forward([probabilities, labels], [top]);
-        layer.Backward([top], [true, false], [probabilities, labels]);
+        var error = Assert.Throws<LayerNetException>(() => layer.Forward([probabilities, labels], [top]));
 
-        Assert.That(top.Data[0], Is.NaN);
-        Assert.That(probabilities.Diff.ToArray(), Is.EqualTo(new[] { 0f, -2f, 0f, 0f, 0f, 0f }).Within(1e-6f));
+        Assert.That(error.Message, Is.EqualTo("layer 'loss' (MultinomialLogisticLoss): label -1 of item 1 is out of range; expected 0 to 2"));
+    }
+
+    [TestCase(Phase.Train)]
+    [TestCase(Phase.Test)]
+    public void A_bad_label_in_a_net_stops_forward_with_the_model_file_position(Phase phase)
+    {
+        const string Text = """
+            layer { name: "data" type: "Input" top: "p" top: "label" input_param { shape { dim: 2 dim: 3 } shape { dim: 2 } } }
+
+            layer { name: "loss" type: "MultinomialLogisticLoss" bottom: "p" bottom: "label" top: "loss" }
+            """;
+
+        var error = TextNets.ForwardError(Text, phase, ("label", [3f, 0f]));
+
+        Assert.That(error.Message, Is.EqualTo("net.prototxt(3,1): layer 'loss' (MultinomialLogisticLoss): label 3 of item 0 is out of range; expected 0 to 2"));
     }
 
     [Test]

@@ -188,7 +188,7 @@ public sealed class SoftmaxWithLossLayerTests
     }
 
     [Test]
-    public void A_label_out_of_range_makes_the_loss_NaN_and_gets_no_gradient()
+    public void A_label_out_of_range_stops_forward_naming_the_item_and_the_label()
     {
         var scores = Scores();
         var labels = BlobBuilder.FromValues([2], 2, 3);
@@ -196,12 +196,54 @@ public sealed class SoftmaxWithLossLayerTests
         var layer = new SoftmaxWithLossLayer(Definition());
         layer.SetUp([scores, labels], [top]);
 
-        layer.Forward([scores, labels], [top]);
-        layer.Backward([top], [true, false], [scores, labels]);
+        var error = Assert.Throws<LayerNetException>(() => layer.Forward([scores, labels], [top]));
 
-        Assert.That(top.Data[0], Is.NaN);
-        Assert.That(scores.Diff.ToArray()[3..], Is.All.Zero);
-        Assert.That(scores.Diff[2], Is.EqualTo(0.66524096f - 1f).Within(1e-6f), "the valid item alone is normalised by a count of 1");
+        Assert.That(error.Message, Is.EqualTo("layer 'loss' (SoftmaxWithLoss): label 3 of item 1 is out of range; expected 0 to 2"));
+    }
+
+    [Test]
+    public void The_ignore_label_is_still_skipped_and_named_when_another_label_is_out_of_range()
+    {
+        var scores = Scores();
+        var top = new Blob();
+        var layer = new SoftmaxWithLossLayer(Definition(new LossParameter { IgnoreLabel = 255 }));
+        var ignored = BlobBuilder.FromValues([2], 255, 0);
+        layer.SetUp([scores, ignored], [top]);
+
+        layer.Forward([scores, ignored], [top]);
+        var bad = BlobBuilder.FromValues([2], 255, -1);
+        var error = Assert.Throws<LayerNetException>(() => layer.Forward([scores, bad], [top]));
+
+        Assert.That(top.Data[0], Is.EqualTo(Math.Log(3)).Within(1e-6), "item 1 alone: -ln(1/3)");
+        Assert.That(error.Message, Is.EqualTo("layer 'loss' (SoftmaxWithLoss): label -1 of item 1 is out of range; expected 0 to 2 (or ignore_label 255)"));
+    }
+
+    [Test]
+    public void A_bad_label_of_a_spatial_loss_is_named_by_item_and_position()
+    {
+        var scores = new Blob(2, 3, 2);
+        var labels = BlobBuilder.FromValues([2, 2], 0, 1, 2, 7);
+        var top = new Blob();
+        var layer = new SoftmaxWithLossLayer(Definition());
+        layer.SetUp([scores, labels], [top]);
+
+        var error = Assert.Throws<LayerNetException>(() => layer.Forward([scores, labels], [top]));
+
+        Assert.That(error.Message, Is.EqualTo("layer 'loss' (SoftmaxWithLoss): label 7 of item 1 at position 1 is out of range; expected 0 to 2"));
+    }
+
+    [TestCase(Phase.Train)]
+    [TestCase(Phase.Test)]
+    public void A_bad_label_in_a_net_stops_forward_with_the_model_file_position(Phase phase)
+    {
+        const string Text = """
+            layer { name: "data" type: "Input" top: "score" top: "label" input_param { shape { dim: 2 dim: 3 } shape { dim: 2 } } }
+            layer { name: "loss" type: "SoftmaxWithLoss" bottom: "score" bottom: "label" top: "loss" }
+            """;
+
+        var error = TextNets.ForwardError(Text, phase, ("label", [1f, 10f]));
+
+        Assert.That(error.Message, Is.EqualTo("net.prototxt(2,1): layer 'loss' (SoftmaxWithLoss): label 10 of item 1 is out of range; expected 0 to 2"));
     }
 
     [Test]

@@ -151,4 +151,16 @@ public sealed class LRNLayerTests
             error.Message,
             Is.EqualTo("net.prototxt(30,1): layer 'norm1' (LRN): bottom 'conv1' has shape 2 7 3 (42); LRN needs 4 axes (num, channels, height, width)"));
     }
+
+    [TestCase(NormRegion.AcrossChannels)]
+    [TestCase(NormRegion.WithinChannel)]
+    public void In_place_is_an_error_at_set_up(NormRegion region)
+    {
+        var blob = new Blob(1, 3, 2, 2) { Name = "conv1" };
+        var layer = Layer.ConstructAt(DefinedAt, () => new LRNLayer(Definition(region)));
+
+        var error = Assert.Throws<LayerNetException>(() => layer.SetUp([blob], [blob]));
+
+        Assert.That(error.Message, Is.EqualTo("net.prototxt(30,1): layer 'norm1' (LRN): top 'conv1' is the bottom; LRN does not work in place"));
+    }
 }
