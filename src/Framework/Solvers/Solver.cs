@@ -247,10 +247,10 @@ public abstract class Solver
             var solverStem = Options.SolverFile is null ? "snapshot" : Path.GetFileNameWithoutExtension(Options.SolverFile);
             if (!Parameter.HasSnapshotPrefix || Parameter.SnapshotPrefix.Length == 0)
             {
-                return Options.Resolve(solverStem);
+                return Options.ResolvePrefix(solverStem);
             }
 
-            var prefix = Options.Resolve(Parameter.SnapshotPrefix);
+            var prefix = Options.ResolvePrefix(Parameter.SnapshotPrefix);
             return Directory.Exists(prefix) ? Path.Combine(prefix, solverStem) : prefix;
         }
     }
