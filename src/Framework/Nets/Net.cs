@@ -3,6 +3,7 @@ using LayerNet.Blobs;
 using LayerNet.Errors;
 using LayerNet.Fillers;
 using LayerNet.Layers;
+using LayerNet.Solvers;
 using LayerNet.Text;
 
 namespace LayerNet.Nets;
@@ -33,6 +34,7 @@ public sealed class Net
     private readonly List<float> _blobLossWeights = [];
     private readonly MessageSource? _source;
     private readonly Origin _origin;
+    private readonly TrainingLog _log;
     private NetStep[] _steps = [];
 
     /// <summary>Builds and sets up the net.</summary>
@@ -55,6 +57,7 @@ public sealed class Net
         Random = options.Random ?? new RandomSource(0);
         Parameter = parameter;
         _source = options.Source;
+        _log = options.Log ?? new TrainingLog(Console.Error);
         _origin = _source is not null ? Origin.At(_source.Position) : options.File is { } file ? Origin.InFile(file) : default;
         var layers = CollectLayers(parameter);
         layers = SplitInsertion.Insert(layers);
@@ -146,7 +149,7 @@ public sealed class Net
             $"net '{Name}' has no blob '{name}'{(nearest is null ? string.Empty : $"; did you mean '{nearest}'?")} Blobs: {string.Join(", ", _blobsByName.Keys)}");
     }
 
-    /// <summary>The layer of this name, or null.</summary>
+    /// <summary>The layer of this name (the first, when the definition repeats a name), or null.</summary>
     public Layer? FindLayer(string name) => _layersByName.TryGetValue(name, out var index) ? _layers[index] : null;
 
     /// <summary>Runs every layer forward; returns the total weighted loss.</summary>
@@ -392,6 +395,7 @@ public sealed class Net
         var anonymousOutputs = new List<Blob>();
         var blobNeedBackward = new Dictionary<Blob, bool>();
         var paramOwners = new Dictionary<string, (Blob Blob, int Learnable, ParamSpec? Spec, Layer Layer)>(StringComparer.Ordinal);
+        var firstOrigins = new Dictionary<string, Origin>(StringComparer.Ordinal);
 
         for (var layerIndex = 0; layerIndex < layers.Count; layerIndex++)
         {
@@ -409,9 +413,13 @@ public sealed class Net
                 throw definition.Error($"propagate_down must be given once per bottom ({layerParameter.Bottom.Count}) or not at all, got {layerParameter.PropagateDown.Count}");
             }
 
-            if (_layersByName.ContainsKey(layerParameter.Name) && layerParameter.Name.Length > 0)
+            if (layerParameter.Name.Length > 0 && !firstOrigins.TryAdd(layerParameter.Name, origin))
             {
-                throw origin.Error($"layer name '{layerParameter.Name}' is used twice; layer names must be unique (weights are matched by name)");
+                // Caffe accepts a repeated name (HED's deploy file names two layers 'crop'); its weights go to the
+                // first layer of that name, as Caffe's CopyTrainedLayersFrom and ShareTrainedLayersWith find it.
+                var first = firstOrigins[layerParameter.Name].Position;
+                var here = origin.Position;
+                _log.Warning("net", $"layer name '{layerParameter.Name}' is used twice{(first is null ? string.Empty : $", at {first}")}{(here is null ? string.Empty : $" and at {here}")}; weights given by name go to the first");
             }
 
             var layer = factory.Create(layerParameter, origin);
@@ -594,7 +602,7 @@ public sealed class Net
                 }
             }
 
-            _layersByName[layer.Name] = _layers.Count;
+            _layersByName.TryAdd(layer.Name, _layers.Count);
             _layers.Add(layer);
             _bottoms.Add(bottoms);
             _tops.Add(tops);

@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Fillers;
+using LayerNet.Solvers;
 using LayerNet.Text;
 
 namespace LayerNet.Nets;
@@ -26,4 +27,7 @@ public sealed class NetOptions
 
     /// <summary>The file a definition without <see cref="Source"/> was read from (a binary one): its folder resolves the layers' paths.</summary>
     public string? File { get; init; }
+
+    /// <summary>Where the net's warnings go (e.g. a repeated layer name), as glog <c>W</c> lines; null writes them to standard error.</summary>
+    public TrainingLog? Log { get; init; }
 }

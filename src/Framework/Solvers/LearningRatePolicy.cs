@@ -15,6 +15,11 @@ namespace LayerNet.Solvers;
 /// <item><c>poly</c>: base_lr * (1 - iter / max_iter) ^ power</item>
 /// <item><c>sigmoid</c>: base_lr / (1 + exp(-gamma * (iter - stepsize)))</item>
 /// </list>
+/// Each is evaluated in the precision Caffe's <c>SGDSolver&lt;float&gt;::GetLearningRate</c> uses, so the rate
+/// is Caffe's to the bit: base_lr, gamma and power are float fields; <c>inv</c>, <c>poly</c> and
+/// <c>sigmoid</c> are float throughout (float arithmetic, <c>pow(float, float)</c> and <c>exp(float)</c>,
+/// i.e. powf and expf); <c>step</c>, <c>exp</c> and <c>multistep</c> call <c>pow(float, int)</c>, which C++11
+/// evaluates in double, and round the product to float once.
 /// </summary>
 internal static class LearningRatePolicy
 {
@@ -62,7 +67,6 @@ internal static class LearningRatePolicy
         ArgumentNullException.ThrowIfNull(parameter);
         double baseLr = parameter.BaseLr;
         double gamma = parameter.Gamma;
-        double power = parameter.Power;
         switch (parameter.LrPolicy)
         {
             case "fixed":
@@ -73,7 +77,8 @@ internal static class LearningRatePolicy
             case "exp":
                 return (float)(baseLr * Math.Pow(gamma, iteration));
             case "inv":
-                return (float)(baseLr * Math.Pow(1.0 + (gamma * iteration), -power));
+                // Dtype(1) + gamma * iter: float times int is float.
+                return parameter.BaseLr * MathF.Pow(1f + (parameter.Gamma * iteration), -parameter.Power);
             case "multistep":
                 if (currentStep < parameter.Stepvalue.Count && iteration >= parameter.Stepvalue[currentStep])
                 {
@@ -82,9 +87,9 @@ internal static class LearningRatePolicy
 
                 return (float)(baseLr * Math.Pow(gamma, currentStep));
             case "poly":
-                return (float)(baseLr * Math.Pow(1.0 - ((float)iteration / parameter.MaxIter), power));
+                return parameter.BaseLr * MathF.Pow(1f - ((float)iteration / parameter.MaxIter), parameter.Power);
             case "sigmoid":
-                return (float)(baseLr * (1.0 / (1.0 + Math.Exp(-gamma * (iteration - parameter.Stepsize)))));
+                return parameter.BaseLr * (1f / (1f + MathF.Exp(-parameter.Gamma * ((float)iteration - parameter.Stepsize))));
             default:
                 Validate(parameter);
                 return 0f;

@@ -247,10 +247,10 @@ public abstract class Solver
             var solverStem = Options.SolverFile is null ? "snapshot" : Path.GetFileNameWithoutExtension(Options.SolverFile);
             if (!Parameter.HasSnapshotPrefix || Parameter.SnapshotPrefix.Length == 0)
             {
-                return Options.Resolve(solverStem);
+                return Options.ResolvePrefix(solverStem);
             }
 
-            var prefix = Options.Resolve(Parameter.SnapshotPrefix);
+            var prefix = Options.ResolvePrefix(Parameter.SnapshotPrefix);
             return Directory.Exists(prefix) ? Path.Combine(prefix, solverStem) : prefix;
         }
     }
@@ -518,7 +518,7 @@ public abstract class Solver
 
         // The state is complete here; the net must not merge the file's own state over it again.
         netParameter.State = state;
-        return new Net(netParameter, factory, new NetOptions { Random = RandomSource.FromSeed(seed), Source = source });
+        return new Net(netParameter, factory, new NetOptions { Random = RandomSource.FromSeed(seed), Source = source, Log = Log });
     }
 
     private void BuildTestNets(LayerFactory factory, long seed)
@@ -582,7 +582,7 @@ public abstract class Solver
         netParameter.State = state;
         Log.Info("solver", $"Creating test net (#{index}) specified by {(netParameter.Name.Length > 0 ? netParameter.Name : "the solver")}");
         var random = seed >= 0 ? new RandomSource((ulong)seed + (ulong)index + 1) : RandomSource.FromClock();
-        var net = new Net(netParameter, factory, new NetOptions { Random = random, Source = definition.Source });
+        var net = new Net(netParameter, factory, new NetOptions { Random = random, Source = definition.Source, Log = Log });
         net.ShareTrainedLayersWith(Net);
         _testNets.Add(net);
     }

@@ -31,8 +31,35 @@ public sealed class SolverOptions
     public string BaseDirectory => SolverFile is null ? string.Empty : Path.GetDirectoryName(SolverFile) ?? string.Empty;
 
     /// <summary>
-    /// Resolves a path from the solver file against <see cref="BaseDirectory"/>. The result stays relative when the
-    /// solver file's path is, so snapshot names and log lines read as the user wrote them.
+    /// Resolves a file the solver file names (<c>net</c>, <c>test_net</c>, <c>weights</c>): against the working folder
+    /// first, as Caffe does (Caffe's examples name <c>examples/mnist/...</c> from a solver in that folder, run from the
+    /// Caffe root), then against <see cref="BaseDirectory"/> when no such file is there. The result stays relative when
+    /// the solver file's path is, so log lines read as the user wrote them.
     /// </summary>
-    public string Resolve(string path) => Path.IsPathRooted(path) || BaseDirectory.Length == 0 ? path : Path.Combine(BaseDirectory, path);
+    public string Resolve(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Path.IsPathRooted(path) || BaseDirectory.Length == 0 || File.Exists(path) || Directory.Exists(path)
+            ? path
+            : Path.Combine(BaseDirectory, path);
+    }
+
+    /// <summary>
+    /// Resolves a <c>snapshot_prefix</c>: against the working folder first, as Caffe does, when the folder it names
+    /// exists there (or it is itself a folder there); otherwise against <see cref="BaseDirectory"/>. A bare name
+    /// (no folder) resolves against <see cref="BaseDirectory"/>, so snapshots land beside the solver file.
+    /// </summary>
+    public string ResolvePrefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (Path.IsPathRooted(prefix) || BaseDirectory.Length == 0)
+        {
+            return prefix;
+        }
+
+        var folder = Path.GetDirectoryName(prefix);
+        return Directory.Exists(prefix) || (!string.IsNullOrEmpty(folder) && Directory.Exists(folder))
+            ? prefix
+            : Path.Combine(BaseDirectory, prefix);
+    }
 }

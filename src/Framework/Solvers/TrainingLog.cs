@@ -25,14 +25,19 @@ public sealed class TrainingLog
     public event Action<string>? LineWritten;
 
     /// <summary>Writes one line from <paramref name="source"/> (e.g. "solver", "sgd_solver").</summary>
-    public void Info(string source, string message)
+    public void Info(string source, string message) => Write('I', source, message);
+
+    /// <summary>Writes one warning line from <paramref name="source"/>, with glog's <c>W</c> prefix.</summary>
+    public void Warning(string source, string message) => Write('W', source, message);
+
+    private void Write(char severity, string source, string message)
     {
         if (_writer is not null)
         {
             var now = DateTime.Now;
             _writer.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"I{now:yyyyMMdd} {now:HH:mm:ss.ffffff} {_processId} {source}] {message}"));
+                $"{severity}{now:yyyyMMdd} {now:HH:mm:ss.ffffff} {_processId} {source}] {message}"));
         }
 
         LineWritten?.Invoke(message);

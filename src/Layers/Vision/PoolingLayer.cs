@@ -10,7 +10,8 @@ namespace LayerNet.Layers.Vision;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Output size per axis: ceil((in + 2 pad - kernel) / stride) + 1 (floor with <c>round_mode: FLOOR</c>); with a
+/// Output size per axis: ceil((in + 2 pad - kernel) / stride) + 1 (floor with <c>round_mode: FLOOR</c>), in float as
+/// Caffe computes it, so a window larger than the padded input by less than a stride still gives one output; with a
 /// pad, one less when the last window would start in the padding ((out - 1) stride &gt;= in + pad). With
 /// <c>global_pooling</c> the kernel is the whole input. The window of output (ph, pw) starts at
 /// (ph stride_h - pad_h, pw stride_w - pad_w).
@@ -202,14 +203,11 @@ public sealed class PoolingLayer : Layer
 
     private int PooledSize(int size, int kernel, int pad, int stride)
     {
-        var span = size + (2 * pad) - kernel;
-        if (span < 0)
-        {
-            return 0;
-        }
-
-        // Caffe rounds up by default, so windows may hang over the bottom/right edge.
-        var pooled = (_floor ? span / stride : (span + stride - 1) / stride) + 1;
+        // Caffe's formula, in float as Caffe evaluates it: a window larger than the padded input gives a negative
+        // quotient that rounds up to 0, hence one output (OpenPose's 1x1 placeholder input). Rounding up lets
+        // windows hang over the bottom/right edge.
+        var quotient = (float)(size + (2 * pad) - kernel) / stride;
+        var pooled = (int)(_floor ? MathF.Floor(quotient) : MathF.Ceiling(quotient)) + 1;
         if (pad > 0 && (pooled - 1) * stride >= size + pad)
         {
             // The last window would start in the padding: drop it.

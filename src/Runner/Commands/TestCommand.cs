@@ -4,8 +4,10 @@ using LayerNet.Solvers;
 namespace LayerNet.Runner.Commands;
 
 /// <summary>
-/// <c>layernet test</c>: Caffe's <c>caffe test</c>. Runs the net in the TEST phase for N batches and prints the
-/// mean of each output, one <c>NAME = VALUE</c> line each (losses with their weighted value, as Caffe does).
+/// <c>layernet test</c>: Caffe's <c>caffe test</c>. Runs the net in the TEST phase for N batches and prints Caffe's
+/// lines with glog's prefix, as <c>train</c> does: <c>Running for N iterations.</c>, each output's value per batch
+/// (<c>Batch i, NAME = VALUE</c>), <c>Loss: L</c>, then the mean of each output, <c>NAME = VALUE</c> (losses with
+/// their weighted value). Sums and means are in float, as Caffe's.
 /// </summary>
 internal static class TestCommand
 {
@@ -24,12 +26,16 @@ internal static class TestCommand
             var count = arguments.Iterations(result);
             using var services = environment.BuildServices(result);
             var net = arguments.Build(result, services);
-            var sums = new List<double>();
+            var log = new TrainingLog(environment.Output);
+            log.Info("caffe", $"Running for {count} iterations.");
+
+            // As tools/caffe.cpp test(): the sums and the loss in float, each output's value logged per batch.
+            var sums = new List<float>();
             var names = new List<(string Name, float Weight)>();
-            var totalLoss = 0.0;
+            var loss = 0f;
             for (var i = 0; i < count; i++)
             {
-                totalLoss += net.Forward();
+                loss += net.Forward();
                 var index = 0;
                 foreach (var output in net.Outputs)
                 {
@@ -47,16 +53,20 @@ internal static class TestCommand
                         }
 
                         index++;
+                        log.Info("caffe", $"Batch {i}, {output.Name} = {TrainingLog.Number(value)}");
                     }
                 }
             }
 
-            environment.Output.WriteLine($"Loss: {TrainingLog.Number(totalLoss / count)}");
+            loss /= count;
+            log.Info("caffe", $"Loss: {TrainingLog.Number(loss)}");
             for (var i = 0; i < sums.Count; i++)
             {
                 var mean = sums[i] / count;
                 var (name, weight) = names[i];
-                environment.Output.WriteLine(TrainingLog.Output(name, mean, weight));
+                log.Info("caffe", weight != 0f
+                    ? $"{name} = {TrainingLog.Number(mean)} (* {TrainingLog.Number(weight)} = {TrainingLog.Number(weight * mean)} loss)"
+                    : $"{name} = {TrainingLog.Number(mean)}");
             }
 
             return 0;

@@ -1,3 +1,6 @@
+using LayerNet.Solvers;
+using LayerNet.Nets;
+using Caffe;
 using LayerNet.Errors;
 
 namespace LayerNet.Framework.Tests.Nets;
@@ -121,18 +124,57 @@ public sealed class NetErrorTests
     }
 
     [Test]
-    public void A_duplicate_layer_name_is_an_error_at_the_second_layer()
+    public void A_duplicate_layer_name_is_a_warning_naming_both_places_as_caffe_accepts_it()
     {
+        // Issue 13: Caffe accepts a repeated layer name (HED's deploy file names two layers 'crop'); so does LayerNet,
+        // with one warning line (this test replaces the one that pinned the former error).
         var text = """
             layer { name: "data" type: "DummyData" top: "x" dummy_data_param { shape { dim: 2 } } }
             layer { name: "act" type: "Sigmoid" bottom: "x" top: "y" }
             layer { name: "act" type: "Sigmoid" bottom: "y" top: "z" }
             """;
+        var written = new StringWriter();
+        var document = TestNets.Parse(text);
 
-        var error = BuildFails(text);
+        var net = new Net(document.Message, TestNets.Factory, new NetOptions { Source = document.Source, Log = new TrainingLog(written) });
 
-        AssertAt(error, text, "top: \"z\"");
-        Assert.That(error.Detail, Is.EqualTo("layer name 'act' is used twice; layer names must be unique (weights are matched by name)"));
+        var lines = written.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var first = TestNets.LineOf(text, "top: \"y\"");
+        var second = TestNets.LineOf(text, "top: \"z\"");
+        var column = TestNets.ColumnOf(text, "layer {", first);
+        Assert.That(lines, Has.Length.EqualTo(1));
+        Assert.That(lines[0], Does.Match(@"^W\d{8} \d\d:\d\d:\d\d\.\d{6} \d+ net\] "));
+        Assert.That(
+            lines[0],
+            Does.EndWith($"net] layer name 'act' is used twice, at net.prototxt({first},{column}) and at net.prototxt({second},{column}); weights given by name go to the first"));
+        Assert.That(net.Layers.Count(l => l.Name == "act"), Is.EqualTo(2));
+        Assert.That(net.FindLayer("act"), Is.SameAs(net.Layers[TestNets.IndexOf(net, "act")]));
+    }
+
+    [Test]
+    public void Weights_for_a_repeated_layer_name_go_to_the_first_layer_of_that_name_as_in_caffe()
+    {
+        var text = """
+            layer { name: "data" type: "DummyData" top: "x" dummy_data_param { shape { dim: 1 dim: 2 } } }
+            layer { name: "ip" type: "InnerProduct" bottom: "x" top: "y" inner_product_param { num_output: 3 } }
+            layer { name: "ip" type: "InnerProduct" bottom: "y" top: "z" inner_product_param { num_output: 2 } }
+            """;
+        var document = TestNets.Parse(text);
+        var net = new Net(document.Message, TestNets.Factory, new NetOptions { Source = document.Source, Log = TrainingLog.None });
+        var trained = new NetParameter();
+        var layer = new LayerParameter { Name = "ip" };
+        layer.Blobs.Add(new BlobProto { Shape = new BlobShape { Dim = { 3, 2 } }, Data = { 1, 2, 3, 4, 5, 6 } });
+        layer.Blobs.Add(new BlobProto { Shape = new BlobShape { Dim = { 3 } }, Data = { 7, 8, 9 } });
+        trained.Layer.Add(layer);
+        var second = net.Layers.Last(l => l.Name == "ip");
+        var secondBefore = second.Blobs[0].Data.ToArray();
+
+        net.CopyTrainedLayersFrom(trained);
+
+        var firstLayer = net.Layers.First(l => l.Name == "ip");
+        Assert.That(firstLayer.Blobs[0].Data.ToArray(), Is.EqualTo(new float[] { 1, 2, 3, 4, 5, 6 }));
+        Assert.That(firstLayer.Blobs[1].Data.ToArray(), Is.EqualTo(new float[] { 7, 8, 9 }));
+        Assert.That(second.Blobs[0].Data.ToArray(), Is.EqualTo(secondBefore));
     }
 
     [Test]

@@ -101,6 +101,37 @@ public sealed class LearningRatePolicyTests
         Assert.That(error.Message, Does.Contain("stepvalue must increase"));
     }
 
+    private static IEnumerable<TestCaseData> CaffeFloatRates()
+    {
+        // Bit patterns from an independent reference that evaluates Caffe's expressions in float (C's powf and
+        // expf from libm, float arithmetic) at iterations 0, 2, 3, 5, 9, 18, 29, 150, 299 and 300. The double
+        // evaluation rounded at the end differs from these at e.g. inv 2, 3, 5, 18; poly 9, 18, 29; sigmoid 0, 3, 5.
+        yield return new TestCaseData(
+            "lr_policy: 'inv' base_lr: 0.01 gamma: 0.0001 power: 0.75",
+            new uint[] { 0x3C23D70A, 0x3C23D0BF, 0x3C23CD9A, 0x3C23C752, 0x3C23BAC0, 0x3C239E82, 0x3C237C0B, 0x3C22054A, 0x3C20426B, 0x3C203F6E })
+            .SetName("{m}(inv, LeNet's solver)");
+        yield return new TestCaseData(
+            "lr_policy: 'poly' base_lr: 0.01 power: 0.9 max_iter: 300",
+            new uint[] { 0x3C23D70A, 0x3C22DB4C, 0x3C225D5D, 0x3C21615E, 0x3C1F68DD, 0x3C1AF72B, 0x3C1583B2, 0x3BAF9970, 0x387750A3, 0x00000000 })
+            .SetName("{m}(poly)");
+        yield return new TestCaseData(
+            "lr_policy: 'sigmoid' base_lr: 0.01 gamma: 0.05 stepsize: 150",
+            new uint[] { 0x36B97B53, 0x36CCFA21, 0x36D77AD2, 0x36EE2039, 0x371166A2, 0x3763EBFE, 0x37C55395, 0x3BA3D70A, 0x3C23BEAB, 0x3C23BFDA })
+            .SetName("{m}(sigmoid)");
+    }
+
+    [TestCaseSource(nameof(CaffeFloatRates))]
+    public void Inv_poly_and_sigmoid_are_computed_in_float_as_caffe_computes_them(string policyText, uint[] expectedBits)
+    {
+        int[] iterations = [0, 2, 3, 5, 9, 18, 29, 150, 299, 300];
+        var solver = TrainingRun.ParseSolver(policyText);
+        var step = 0;
+
+        var bits = iterations.Select(iteration => BitConverter.SingleToUInt32Bits(LearningRatePolicy.Rate(solver, iteration, ref step))).ToArray();
+
+        Assert.That(bits, Is.EqualTo(expectedBits));
+    }
+
     private static TestCaseData Case(string name, string settings, Func<int, int, double> formula)
     {
         var policy = name.Split(' ')[0];

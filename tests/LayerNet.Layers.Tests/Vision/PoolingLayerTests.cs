@@ -207,6 +207,58 @@ public sealed class PoolingLayerTests
         Assert.That(top.Shape, Is.EqualTo(new[] { 1, 1, 3, 3 }));
     }
 
+    [TestCase(PoolMethod.Max)]
+    [TestCase(PoolMethod.Ave)]
+    public void A_window_larger_than_a_1x1_input_gives_one_output_as_Caffe_for_OpenPose_placeholders(PoolMethod method)
+    {
+        // OpenPose's deploy files ship a 1x1 input; VGG's 2x2 stride-2 pooling: ceil((1 - 2) / 2) + 1 = ceil(-0.5) + 1 = 1.
+        var bottom = new Blob(1, 2, 1, 1);
+        bottom.Data[0] = 3f;
+        bottom.Data[1] = -2f;
+        var top = new Blob();
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(method, p => { p.KernelSize = 2; p.Stride = 2; })));
+
+        layer.SetUp([bottom], [top]);
+        layer.Forward([bottom], [top]);
+
+        Assert.That(top.Shape, Is.EqualTo(new[] { 1, 2, 1, 1 }));
+        Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { 3f, -2f }));
+    }
+
+    [TestCase(PoolMethod.Max, 9f)]
+    [TestCase(PoolMethod.Ave, 5f)]
+    public void A_window_larger_than_the_input_by_less_than_a_stride_covers_the_whole_input(PoolMethod method, float expected)
+    {
+        // 3x3 input, kernel 4, stride 2: ceil(-1 / 2) + 1 = 1 window, clipped to the input (AVE divides by 3 x 3 = 9).
+        var bottom = new Blob(1, 1, 3, 3);
+        float[] values = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+        values.CopyTo(bottom.Data);
+        var top = new Blob();
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(method, p => { p.KernelSize = 4; p.Stride = 2; })));
+
+        layer.SetUp([bottom], [top]);
+        layer.Forward([bottom], [top]);
+
+        Assert.That(top.Shape, Is.EqualTo(new[] { 1, 1, 1, 1 }));
+        Assert.That(top.Data[0], Is.EqualTo(expected));
+    }
+
+    [TestCase(PoolMethod.Max)]
+    [TestCase(PoolMethod.Ave)]
+    public void A_window_larger_than_the_input_gradient_matches_finite_differences(PoolMethod method)
+    {
+        var bottom = DistinctValues(7, 2, 2, 3, 3);
+        var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Definition(method, p => { p.KernelSize = 4; p.Stride = 2; })));
+
+        new GradientChecker(1e-2f, 1e-2f).CheckGradientExhaustive(layer, [bottom], [new Blob()]);
+    }
+
+    [Test]
+    public void A_window_larger_than_the_input_by_a_stride_or_more_is_still_an_error() =>
+        Assert.That(
+            ErrorOf(PoolMethod.Max, p => { p.KernelSize = 3; p.Stride = 2; }, new Blob(1, 1, 1, 1) { Name = "data" }),
+            Does.EndWith("bottom 'data' of shape 1 1 1 1 (1) is smaller than the kernel (3 x 3) with pad (0 x 0)"));
+
     public static IEnumerable<TestCaseData> GradientCases()
     {
         foreach (var method in new[] { PoolMethod.Max, PoolMethod.Ave })

@@ -38,7 +38,8 @@ public sealed partial class LenetFashionFixtureTests
 
         var text = output.ToString();
         Assert.That(code, Is.EqualTo(0), $"stdout: {text}\nstderr: {error}");
-        var lines = text.Split('\n').Select(line => line.Trim()).ToArray();
+        // The glog prefix (issue 13: `layernet test` prints Caffe's lines) is set aside to compare the messages.
+        var lines = text.Split('\n').Select(line => line.Trim()).Select(line => Message(line)).ToArray();
         var loss = lines.Select(line => LossLine().Match(line)).Single(m => m.Success);
         Assert.Multiple(() =>
         {
@@ -52,4 +53,11 @@ public sealed partial class LenetFashionFixtureTests
 
     [GeneratedRegex(@"^loss = (\S+) \(\* 1 = (\S+) loss\)$")]
     private static partial Regex LossLine();
+
+    /// <summary>A log line without its glog prefix (a line without one is kept whole).</summary>
+    private static string Message(string line)
+    {
+        var at = line.IndexOf("] ", StringComparison.Ordinal);
+        return at < 0 ? line : line[(at + 2)..];
+    }
 }
