@@ -28,6 +28,7 @@ public static class StandardLayers
         ("ELU", typeof(ELULayer)), ("TanH", typeof(TanHLayer)), ("AbsVal", typeof(AbsValLayer)),
         ("Power", typeof(PowerLayer)), ("Exp", typeof(ExpLayer)), ("Log", typeof(LogLayer)),
         ("BNLL", typeof(BNLLLayer)), ("Dropout", typeof(DropoutLayer)),
+        ("Threshold", typeof(ThresholdLayer)), ("Clip", typeof(ClipLayer)), ("Swish", typeof(SwishLayer)),
 
         ("EuclideanLoss", typeof(EuclideanLossLayer)), ("HingeLoss", typeof(HingeLossLayer)),
         ("MultinomialLogisticLoss", typeof(MultinomialLogisticLossLayer)),
