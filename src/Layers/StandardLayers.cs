@@ -22,7 +22,8 @@ public static class StandardLayers
         ("Scale", typeof(ScaleLayer)), ("Bias", typeof(BiasLayer)), ("Flatten", typeof(FlattenLayer)),
         ("Reshape", typeof(ReshapeLayer)), ("Concat", typeof(ConcatLayer)), ("Slice", typeof(SliceLayer)),
         ("Reduction", typeof(ReductionLayer)), ("Tile", typeof(TileLayer)), ("Crop", typeof(CropLayer)),
-        ("Parameter", typeof(ParameterLayer)),
+        ("Parameter", typeof(ParameterLayer)), ("BatchReindex", typeof(BatchReindexLayer)), ("Filter", typeof(FilterLayer)),
+        ("MVN", typeof(MVNLayer)),
 
         ("Sigmoid", typeof(SigmoidLayer)), ("ReLU", typeof(ReLULayer)), ("PReLU", typeof(PReLULayer)),
         ("ELU", typeof(ELULayer)), ("TanH", typeof(TanHLayer)), ("AbsVal", typeof(AbsValLayer)),
