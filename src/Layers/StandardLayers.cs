@@ -34,6 +34,7 @@ public static class StandardLayers
         ("EuclideanLoss", typeof(EuclideanLossLayer)), ("HingeLoss", typeof(HingeLossLayer)),
         ("MultinomialLogisticLoss", typeof(MultinomialLogisticLossLayer)),
         ("SigmoidCrossEntropyLoss", typeof(SigmoidCrossEntropyLossLayer)), ("SoftmaxWithLoss", typeof(SoftmaxWithLossLayer)),
+        ("ContrastiveLoss", typeof(ContrastiveLossLayer)), ("InfogainLoss", typeof(InfogainLossLayer)),
 
         ("Convolution", typeof(ConvolutionLayer)), ("Deconvolution", typeof(DeconvolutionLayer)),
         ("Pooling", typeof(PoolingLayer)), ("LRN", typeof(LRNLayer)),
