@@ -22,16 +22,19 @@ public static class StandardLayers
         ("Scale", typeof(ScaleLayer)), ("Bias", typeof(BiasLayer)), ("Flatten", typeof(FlattenLayer)),
         ("Reshape", typeof(ReshapeLayer)), ("Concat", typeof(ConcatLayer)), ("Slice", typeof(SliceLayer)),
         ("Reduction", typeof(ReductionLayer)), ("Tile", typeof(TileLayer)), ("Crop", typeof(CropLayer)),
-        ("Parameter", typeof(ParameterLayer)),
+        ("Parameter", typeof(ParameterLayer)), ("BatchReindex", typeof(BatchReindexLayer)), ("Filter", typeof(FilterLayer)),
+        ("MVN", typeof(MVNLayer)),
 
         ("Sigmoid", typeof(SigmoidLayer)), ("ReLU", typeof(ReLULayer)), ("PReLU", typeof(PReLULayer)),
         ("ELU", typeof(ELULayer)), ("TanH", typeof(TanHLayer)), ("AbsVal", typeof(AbsValLayer)),
         ("Power", typeof(PowerLayer)), ("Exp", typeof(ExpLayer)), ("Log", typeof(LogLayer)),
         ("BNLL", typeof(BNLLLayer)), ("Dropout", typeof(DropoutLayer)),
+        ("Threshold", typeof(ThresholdLayer)), ("Clip", typeof(ClipLayer)), ("Swish", typeof(SwishLayer)),
 
         ("EuclideanLoss", typeof(EuclideanLossLayer)), ("HingeLoss", typeof(HingeLossLayer)),
         ("MultinomialLogisticLoss", typeof(MultinomialLogisticLossLayer)),
         ("SigmoidCrossEntropyLoss", typeof(SigmoidCrossEntropyLossLayer)), ("SoftmaxWithLoss", typeof(SoftmaxWithLossLayer)),
+        ("ContrastiveLoss", typeof(ContrastiveLossLayer)), ("InfogainLoss", typeof(InfogainLossLayer)),
 
         ("Convolution", typeof(ConvolutionLayer)), ("Deconvolution", typeof(DeconvolutionLayer)),
         ("Pooling", typeof(PoolingLayer)), ("LRN", typeof(LRNLayer)),

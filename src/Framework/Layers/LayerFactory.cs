@@ -24,7 +24,8 @@ public sealed class LayerFactory(IServiceProvider services, IEnumerable<LayerReg
 
     /// <summary>Creates the layer a <see cref="LayerParameter"/> describes.</summary>
     /// <exception cref="LayerNetException">
-    /// The type is not registered (names the layer, its line, the registered types and the nearest one), or the
+    /// The type is not registered (names the layer, its line, the registered types and the nearest one; a Python layer,
+    /// which LayerNet cannot run, is told to become a plugin), or the
     /// constructor failed: whatever it threw, a static constructor's failure or a service the provider lacks is one
     /// line naming the layer, its class and the registration's source (a plugin's path).
     /// </exception>
@@ -63,6 +64,13 @@ public sealed class LayerFactory(IServiceProvider services, IEnumerable<LayerReg
 
     private LayerNetException UnknownType(LayerParameter parameter, Origin origin)
     {
+        if (parameter.Type == "Python")
+        {
+            // Caffe's Python layer runs a Python class; LayerNet runs none, so say what to do instead of listing types.
+            var module = parameter.PythonParam is { } python ? $" (python_param module '{python.Module}', layer '{python.Layer}')" : string.Empty;
+            return origin.Error($"layer '{parameter.Name}' is a Python layer{module}: LayerNet runs no Python; rewrite it as a layer plugin, as README.md's section \"Writing a layer plugin\" shows, and load it with --plugin or LAYERNET_PLUGIN_PATH.");
+        }
+
         var what = string.IsNullOrEmpty(parameter.Type) ? "has no type" : $"has unknown type '{parameter.Type}'";
         var message = $"layer '{parameter.Name}' {what}{_registrations.SuggestionAndNames(parameter.Type)}. A plugin's layers need --plugin or LAYERNET_PLUGIN_PATH.";
         return origin.Error(message);
