@@ -20,6 +20,9 @@ public sealed class Blob
     public const int MaxAxes = 32;
 
     private int[] _shape = [];
+
+    /// <summary>Counts the changes of shape: the net reshapes a layer again when one of its bottoms changed shape.</summary>
+    internal int ShapeVersion { get; private set; }
     private float[] _data = [];
     private float[] _diff = [];
     private int _count;
@@ -165,6 +168,7 @@ public sealed class Blob
         if (!shape.SequenceEqual(_shape))
         {
             _shape = shape.ToArray();
+            ShapeVersion++;
         }
 
         _count = (int)count;

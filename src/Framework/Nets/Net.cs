@@ -36,6 +36,7 @@ public sealed class Net
     private readonly Origin _origin;
     private readonly TrainingLog _log;
     private NetStep[] _steps = [];
+    private int[][] _bottomShapeVersions = [];
 
     /// <summary>Builds and sets up the net.</summary>
     /// <param name="parameter">The net definition (from a model file).</param>
@@ -161,6 +162,7 @@ public sealed class Net
         for (var i = 0; i < _steps.Length; i++)
         {
             var step = _steps[i];
+            ReshapeIfBottomsChanged(i);
             observer?.BeforeForward(step);
             var layerLoss = ForwardLayer(step);
             loss += layerLoss;
@@ -186,6 +188,40 @@ public sealed class Net
             observer?.BeforeBackward(step);
             BackwardLayer(step);
             observer?.AfterBackward(step);
+        }
+    }
+
+    // As Caffe reshapes every layer before its forward pass, but only when it matters: a layer whose bottoms changed
+    // shape since it last reshaped (after a Filter, or a data layer whose batch changes) reshapes again. A net whose
+    // shapes are fixed only compares a version number per bottom.
+    private void ReshapeIfBottomsChanged(int index)
+    {
+        var bottoms = _bottoms[index];
+        var seen = _bottomShapeVersions[index];
+        var changed = false;
+        for (var j = 0; j < bottoms.Length; j++)
+        {
+            changed |= bottoms[j].ShapeVersion != seen[j];
+        }
+
+        if (!changed)
+        {
+            return;
+        }
+
+        var layer = _layers[index];
+        try
+        {
+            layer.Reshape(bottoms, _tops[index]);
+        }
+        catch (LayerNetException exception) when (exception.Position is null && exception.Layer is null)
+        {
+            throw layer.Error(exception.Message, exception);
+        }
+
+        for (var j = 0; j < bottoms.Length; j++)
+        {
+            seen[j] = bottoms[j].ShapeVersion;
         }
     }
 
@@ -622,9 +658,15 @@ public sealed class Net
         }
 
         _steps = new NetStep[_layers.Count];
+        _bottomShapeVersions = new int[_layers.Count][];
         for (var i = 0; i < _steps.Length; i++)
         {
             _steps[i] = new NetStep(i, _layers[i], _bottoms[i], _tops[i], _bottomNeedBackward[i], _layerNeedBackward[i]);
+            _bottomShapeVersions[i] = new int[_bottoms[i].Length];
+            for (var j = 0; j < _bottoms[i].Length; j++)
+            {
+                _bottomShapeVersions[i][j] = _bottoms[i][j].ShapeVersion;
+            }
         }
 
         // Caffe keeps the unconsumed blob names in a std::set, so its outputs (and the "#i" of its log lines)
