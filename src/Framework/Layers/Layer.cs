@@ -9,7 +9,8 @@ namespace LayerNet.Layers;
 /// The base of every layer, built in or plugin: Caffe's contract. <see cref="SetUp"/> (not overridable)
 /// checks the blob counts against <see cref="BottomArity"/>/<see cref="TopArity"/>, runs
 /// <see cref="LayerSetUp"/> once, then <see cref="Reshape"/>, then applies loss weights. Forward and
-/// backward then only compute: they run once per iteration and must not allocate or throw.
+/// backward then only compute: they run once per iteration and must not allocate; they throw only for a mistake in
+/// the data itself (a label out of range), found after the loop, never per element.
 /// </summary>
 /// <remarks>
 /// Gradient rule (Caffe's): <see cref="Backward"/> overwrites the diffs of the bottoms it propagates to

@@ -299,6 +299,16 @@ public sealed class MistakeCatalogueTests
             $"static_fault.prototxt(22,1): layer 'sig' (StaticFault): cannot create LayerNet.Fixtures.BrokenLayersPlugin.StaticFaultLayer from {PluginFiles.BrokenLayers}: the static constructor of LayerNet.Fixtures.BrokenLayersPlugin.StaticFaultLayer failed: NotImplementedException: the lookup table is not written yet");
     }
 
+    [Test]
+    public void A_python_layer()
+    {
+        WriteNet("python.prototxt", "type: \"Sigmoid\"", "type: \"Python\" python_param { module: \"my_layers\" layer: \"MySigmoid\" }");
+
+        var run = Run("forward", "--model", "python.prototxt");
+
+        AssertMistake(run, "python.prototxt(22,1): layer 'sig' is a Python layer (python_param module 'my_layers', layer 'MySigmoid'): LayerNet runs no Python; rewrite it as a layer plugin, as README.md's section \"Writing a layer plugin\" shows, and load it with --plugin or LAYERNET_PLUGIN_PATH.");
+    }
+
     private CommandRun Run(params string[] args) => RunnerProcess.Run(_folder.Path, args);
 
     /// <summary>Writes net.prototxt's text with one replacement (which must apply) under <paramref name="name"/>.</summary>
