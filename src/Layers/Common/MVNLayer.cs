@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Common;
 
@@ -23,25 +24,13 @@ namespace LayerNet.Layers.Common;
 /// with n the row's length and s = sqrt(var) + eps as in forward. Works in place.
 /// </para>
 /// </remarks>
-public sealed class MVNLayer : Layer
+/// <param name="parameter">The layer's definition (<c>mvn_param</c>).</param>
+public sealed class MVNLayer(LayerParameter parameter) : Layer(parameter, BlobArity.Exactly(1), BlobArity.Exactly(1))
 {
-    private readonly bool _normalizeVariance;
-    private readonly bool _acrossChannels;
-    private readonly float _eps;
+    private readonly MVNParameter _mvn = parameter.MvnParam ?? new MVNParameter();
     private float[] _scale = [];
     private int _rows;
     private int _dim;
-
-    /// <summary>Creates the layer from its definition (<c>mvn_param</c>).</summary>
-    /// <param name="parameter">The layer's definition.</param>
-    public MVNLayer(LayerParameter parameter)
-        : base(parameter, BlobArity.Exactly(1), BlobArity.Exactly(1))
-    {
-        var p = parameter.MvnParam ?? new MVNParameter();
-        _normalizeVariance = p.NormalizeVariance;
-        _acrossChannels = p.AcrossChannels;
-        _eps = p.Eps;
-    }
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
@@ -54,7 +43,7 @@ public sealed class MVNLayer : Layer
 
         int[] shape = [x.Num, x.Channels, x.Height, x.Width];
         top[0].Reshape(shape);
-        _rows = _acrossChannels ? shape[0] : shape[0] * shape[1];
+        _rows = _mvn.AcrossChannels ? shape[0] : shape[0] * shape[1];
         _dim = _rows == 0 ? 0 : x.Count / _rows;
         if (_scale.Length != _rows)
         {
@@ -63,79 +52,15 @@ public sealed class MVNLayer : Layer
     }
 
     /// <inheritdoc/>
-    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        ReadOnlySpan<float> x = bottom[0].Data;
-        var y = top[0].Data;
-        var inverseDim = 1f / _dim;
-        for (var r = 0; r < _rows; r++)
-        {
-            var row = x.Slice(r * _dim, _dim);
-            var output = y.Slice(r * _dim, _dim);
-            var sum = 0f;
-            foreach (var value in row)
-            {
-                sum += value;
-            }
-
-            var mean = sum * inverseDim;
-            for (var i = 0; i < _dim; i++)
-            {
-                output[i] = row[i] - mean;
-            }
-
-            if (!_normalizeVariance)
-            {
-                continue;
-            }
-
-            var squares = 0f;
-            foreach (var value in output)
-            {
-                squares += value * value;
-            }
-
-            var scale = MathF.Sqrt(squares * inverseDim) + _eps;
-            _scale[r] = scale;
-            for (var i = 0; i < _dim; i++)
-            {
-                output[i] /= scale;
-            }
-        }
-    }
+    protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        MeanVarianceNormalization.Forward(bottom[0].Data, top[0].Data, _rows, _dim, _mvn.NormalizeVariance, _mvn.Eps, _scale);
 
     /// <inheritdoc/>
     protected override void BackwardCore(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        if (!propagateDown[0])
+        if (propagateDown[0])
         {
-            return;
-        }
-
-        ReadOnlySpan<float> y = top[0].Data;
-        ReadOnlySpan<float> dy = top[0].Diff;
-        var dx = bottom[0].Diff;
-        var inverseDim = 1f / _dim;
-        for (var r = 0; r < _rows; r++)
-        {
-            var rowY = y.Slice(r * _dim, _dim);
-            var rowDy = dy.Slice(r * _dim, _dim);
-            var rowDx = dx.Slice(r * _dim, _dim);
-            var sumDy = 0f;
-            var sumYDy = 0f;
-            for (var i = 0; i < _dim; i++)
-            {
-                sumDy += rowDy[i];
-                sumYDy += rowY[i] * rowDy[i];
-            }
-
-            // In place dx is dy: each element reads dy[i] before writing dx[i], after both sums are taken.
-            for (var i = 0; i < _dim; i++)
-            {
-                rowDx[i] = _normalizeVariance
-                    ? (rowDy[i] - (inverseDim * ((rowY[i] * sumYDy) + sumDy))) / _scale[r]
-                    : rowDy[i] - (sumDy * inverseDim);
-            }
+            MeanVarianceNormalization.Backward(top[0].Data, top[0].Diff, bottom[0].Diff, _rows, _dim, _mvn.NormalizeVariance, _scale);
         }
     }
 }

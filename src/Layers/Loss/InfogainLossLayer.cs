@@ -28,8 +28,8 @@ namespace LayerNet.Layers.Loss;
 /// Neither the labels nor H get a gradient.
 /// </para>
 /// <para>
-/// A label outside [0, C) that is not the ignore label makes the loss NaN and contributes no gradient and no
-/// count, as in SoftmaxWithLoss.
+/// A label outside [0, C) that is not the ignore label stops the forward pass with one line naming the item and the
+/// label, as in SoftmaxWithLoss.
 /// </para>
 /// </remarks>
 public sealed class InfogainLossLayer : Layer
@@ -37,17 +37,9 @@ public sealed class InfogainLossLayer : Layer
     // Caffe's kLOG_THRESHOLD: the floor under a probability before its log.
     private const float LogThreshold = 1e-20f;
 
-    private readonly LossParameter.Types.NormalizationMode _normalization;
-    private readonly bool _hasIgnoreLabel;
-    private readonly int _ignoreLabel;
     private readonly int _axisParameter;
-    private readonly SoftmaxLayer _softmax;
-    private readonly Blob _probability = new();
-    private readonly Blob[] _softmaxBottom = new Blob[1];
-    private readonly Blob[] _softmaxTop;
+    private readonly SoftmaxOverLabels _softmax;
     private float[]? _storedInfogain;
-    private LabelGrid _grid;
-    private float _normalizer = 1f;
 
     /// <summary>Creates the layer from its definition (<c>infogain_loss_param</c>, <c>loss_param</c>).</summary>
     /// <param name="parameter">The layer's definition.</param>
@@ -60,19 +52,8 @@ public sealed class InfogainLossLayer : Layer
             throw Error("loss_param.normalize is deprecated; InfogainLoss takes loss_param.normalization (FULL, VALID, BATCH_SIZE or NONE)");
         }
 
-        _normalization = LossNormalization.Resolve(this, LossParameter.Types.NormalizationMode.Valid);
-        _hasIgnoreLabel = loss is { HasIgnoreLabel: true };
-        _ignoreLabel = loss?.IgnoreLabel ?? 0;
         _axisParameter = (parameter.InfogainLossParam ?? new InfogainLossParameter()).Axis;
-        var softmaxParameter = new LayerParameter
-        {
-            Name = parameter.Name,
-            Type = parameter.Type,
-            SoftmaxParam = new SoftmaxParameter { Axis = _axisParameter },
-        };
-        _softmax = new SoftmaxLayer(softmaxParameter);
-        _probability.Name = $"{parameter.Name}[probability]";
-        _softmaxTop = [_probability];
+        _softmax = new SoftmaxOverLabels(this, _axisParameter);
     }
 
     /// <inheritdoc/>
@@ -87,9 +68,7 @@ public sealed class InfogainLossLayer : Layer
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        _softmaxBottom[0] = bottom[0];
-        _softmax.Origin = Origin;
-        _softmax.SetUp(_softmaxBottom, _softmaxTop);
+        _softmax.SetUp(bottom[0]);
         if (bottom.Count < 3)
         {
             _storedInfogain = ReadInfogain();
@@ -106,40 +85,28 @@ public sealed class InfogainLossLayer : Layer
         }
 
         top[0].Reshape([]);
-        _softmaxBottom[0] = scores;
-        _softmax.Reshape(_softmaxBottom, _softmaxTop);
-        var axis = CanonicalAxis(_axisParameter, scores, "infogain_loss_param.axis");
-        var grid = LabelGrid.Around(scores, axis, _hasIgnoreLabel, _ignoreLabel);
-        _grid = grid;
-        if (bottom[1].Count != grid.Positions)
-        {
-            throw Error($"bottom '{bottom[1].Name}' ({bottom[1].ShapeString}) must hold one label per position of '{scores.Name}' ({scores.ShapeString}) around the infogain axis {axis}: {grid.Outer} x {grid.Inner} = {grid.Positions} labels, each in [0, {grid.Classes})");
-        }
-
+        CanonicalAxis(_axisParameter, scores, "infogain_loss_param.axis");
+        _softmax.Reshape(scores, bottom[1], _axisParameter, "infogain", top);
+        var grid = _softmax.Grid;
         var infogainCount = bottom.Count > 2 ? bottom[2].Count : _storedInfogain!.Length;
         if (infogainCount != grid.Classes * grid.Classes)
         {
             var which = bottom.Count > 2 ? $"bottom 2 '{bottom[2].Name}' ({bottom[2].ShapeString})" : $"infogain_loss_param.source '{Parameter.InfogainLossParam.Source}'";
             throw Error($"the infogain matrix, {which}, has {infogainCount} values; {grid.Classes} classes need {grid.Classes} x {grid.Classes} = {grid.Classes * grid.Classes}");
         }
-
-        if (top.Count > 1)
-        {
-            top[1].ReshapeLike(scores);
-        }
     }
 
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        _softmax.Forward(_softmaxBottom, _softmaxTop);
-        ReadOnlySpan<float> probability = _probability.Data;
+        var probability = _softmax.Forward();
         ReadOnlySpan<float> infogain = Infogain(bottom);
-        var classes = _grid.Classes;
-        var inner = _grid.Inner;
+        ReadOnlySpan<float> labels = bottom[1].Data;
+        var classes = _softmax.Grid.Classes;
+        var inner = _softmax.Grid.Inner;
         var loss = 0f;
         var valid = 0;
-        var walk = _grid.Walk(bottom[1].Data);
+        var walk = _softmax.Grid.Walk(labels);
         while (walk.MoveNextCounted())
         {
             var row = infogain.Slice(walk.Label * classes, classes);
@@ -151,17 +118,7 @@ public sealed class InfogainLossLayer : Layer
             valid++;
         }
 
-        if (walk.SawBadLabel)
-        {
-            loss = float.NaN;
-        }
-
-        _normalizer = LossNormalization.Normalizer(_normalization, _grid.Outer, inner, valid);
-        top[0].Data[0] = loss / _normalizer;
-        if (top.Count > 1)
-        {
-            probability.CopyTo(top[1].Data);
-        }
+        _softmax.Finish(walk.SawBadLabel, labels, loss, valid, top);
     }
 
     /// <inheritdoc/>
@@ -182,12 +139,12 @@ public sealed class InfogainLossLayer : Layer
             return;
         }
 
-        ReadOnlySpan<float> probability = _probability.Data;
+        ReadOnlySpan<float> probability = _softmax.Probability.Data;
         ReadOnlySpan<float> infogain = Infogain(bottom);
-        var classes = _grid.Classes;
-        var inner = _grid.Inner;
+        var classes = _softmax.Grid.Classes;
+        var inner = _softmax.Grid.Inner;
         var diff = bottom[0].Diff;
-        var walk = _grid.Walk(bottom[1].Data);
+        var walk = _softmax.Grid.Walk(bottom[1].Data);
         while (walk.MoveNext())
         {
             if (!walk.Counts)
@@ -214,7 +171,7 @@ public sealed class InfogainLossLayer : Layer
             }
         }
 
-        var scale = top[0].Diff[0] / _normalizer;
+        var scale = top[0].Diff[0] / _softmax.Normalizer;
         for (var i = 0; i < diff.Length; i++)
         {
             diff[i] *= scale;

@@ -35,93 +35,40 @@ public sealed class SoftmaxWithLossLayer : LossLayer
     // Caffe's FLT_MIN, the smallest normal float: the floor under a probability before its log.
     private const float SmallestProbability = 1.17549435e-38f;
 
-    private readonly LossParameter.Types.NormalizationMode _normalization;
-    private readonly bool _hasIgnoreLabel;
-    private readonly int _ignoreLabel;
-    private readonly SoftmaxLayer _softmax;
-    private readonly Blob _probability = new();
-    private readonly Blob[] _softmaxBottom = new Blob[1];
-    private readonly Blob[] _softmaxTop;
-    private LabelGrid _grid;
-    private float _normalizer = 1f;
+    private readonly SoftmaxOverLabels _softmax;
 
     /// <summary>Creates the layer from its definition (<c>softmax_param</c>, <c>loss_param</c>).</summary>
     public SoftmaxWithLossLayer(LayerParameter parameter)
         : base(parameter, tops: BlobArity.Between(1, 2))
     {
-        _normalization = LossNormalization.Resolve(this, LossParameter.Types.NormalizationMode.Valid);
-        var loss = parameter.LossParam;
-        _hasIgnoreLabel = loss is { HasIgnoreLabel: true };
-        _ignoreLabel = loss?.IgnoreLabel ?? 0;
-
-        // The inner softmax reads the same softmax_param; it keeps this layer's name, type and place so that its
-        // errors point here, and carries no loss weight of its own.
-        var softmaxParameter = new LayerParameter
-        {
-            Name = parameter.Name,
-            Type = parameter.Type,
-            SoftmaxParam = parameter.SoftmaxParam,
-        };
-        _softmax = new SoftmaxLayer(softmaxParameter);
-        _probability.Name = $"{parameter.Name}[probability]";
-        _softmaxTop = [_probability];
+        _softmax = new SoftmaxOverLabels(this, (parameter.SoftmaxParam ?? new SoftmaxParameter()).Axis);
     }
 
     /// <inheritdoc/>
-    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        _softmaxBottom[0] = bottom[0];
-        _softmax.Origin = Origin;
-        _softmax.SetUp(_softmaxBottom, _softmaxTop);
-    }
+    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => _softmax.SetUp(bottom[0]);
 
     /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         base.ReshapeCore(bottom, top);
-        _softmaxBottom[0] = bottom[0];
-        _softmax.Reshape(_softmaxBottom, _softmaxTop);
-        var scores = bottom[0];
-        var axis = scores.CanonicalAxis((Parameter.SoftmaxParam ?? new SoftmaxParameter()).Axis);
-        var grid = LabelGrid.Around(scores, axis, _hasIgnoreLabel, _ignoreLabel);
-        _grid = grid;
-        if (bottom[1].Count != grid.Positions)
-        {
-            throw Error($"bottom '{bottom[1].Name}' ({bottom[1].ShapeString}) must hold one label per position of '{scores.Name}' ({scores.ShapeString}) around the softmax axis {axis}: {grid.Outer} x {grid.Inner} = {grid.Positions} labels, each in [0, {grid.Classes})");
-        }
-
-        if (top.Count > 1)
-        {
-            top[1].ReshapeLike(scores);
-        }
+        _softmax.Reshape(bottom[0], bottom[1], (Parameter.SoftmaxParam ?? new SoftmaxParameter()).Axis, "softmax", top);
     }
 
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        _softmax.Forward(_softmaxBottom, _softmaxTop);
-        ReadOnlySpan<float> probability = _probability.Data;
+        var probability = _softmax.Forward();
         ReadOnlySpan<float> labels = bottom[1].Data;
         var loss = 0f;
         var valid = 0;
-        var walk = _grid.Walk(labels);
+        var walk = _softmax.Grid.Walk(labels);
         while (walk.MoveNextCounted())
         {
             loss -= MathF.Log(MathF.Max(probability[walk.Truth], SmallestProbability));
             valid++;
         }
 
-        if (walk.SawBadLabel)
-        {
-            throw Error(_grid.BadLabel(labels)!);
-        }
-
-        _normalizer = LossNormalization.Normalizer(_normalization, _grid.Outer, _grid.Inner, valid);
-        top[0].Data[0] = loss / _normalizer;
-        if (top.Count > 1)
-        {
-            probability.CopyTo(top[1].Data);
-        }
+        _softmax.Finish(walk.SawBadLabel, labels, loss, valid, top);
     }
 
     /// <inheritdoc/>
@@ -133,9 +80,10 @@ public sealed class SoftmaxWithLossLayer : LossLayer
         }
 
         var diff = bottom[0].Diff;
-        _probability.Data.CopyTo(diff);
+        _softmax.Probability.Data.CopyTo(diff);
         ReadOnlySpan<float> labels = bottom[1].Data;
-        var walk = _grid.Walk(labels);
+        var grid = _softmax.Grid;
+        var walk = grid.Walk(labels);
         while (walk.MoveNext())
         {
             if (walk.Counts)
@@ -144,12 +92,12 @@ public sealed class SoftmaxWithLossLayer : LossLayer
                 continue;
             }
 
-            for (var c = 0; c < _grid.Classes; c++)
+            for (var c = 0; c < grid.Classes; c++)
             {
-                diff[walk.At + (c * _grid.Inner)] = 0f;
+                diff[walk.At + (c * grid.Inner)] = 0f;
             }
         }
 
-        TensorPrimitives.Multiply(diff, top[0].Diff[0] / _normalizer, diff);
+        TensorPrimitives.Multiply(diff, top[0].Diff[0] / _softmax.Normalizer, diff);
     }
 }

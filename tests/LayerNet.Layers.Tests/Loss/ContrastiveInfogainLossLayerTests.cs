@@ -257,6 +257,21 @@ public sealed class InfogainLossLayerTests
         Assert.That(bottom[0].Diff.ToArray(), Is.EqualTo(new[] { -0.5f, 0f, 0.5f, 0f, 0f, 0f }).Within(1e-6f));
     }
 
+    [TestCase(3f)]
+    [TestCase(-1f)]
+    public void A_label_out_of_range_stops_forward_naming_the_item_and_the_label(float label)
+    {
+        var layer = Create(Definition());
+        var labels = BlobBuilder.FromValues([2], 0f, label);
+        Blob[] bottom = [Scores(), labels, Matrix()];
+        Blob[] top = [new Blob()];
+        layer.SetUp(bottom, top);
+
+        var error = Assert.Throws<LayerNetException>(() => layer.Forward(bottom, top));
+
+        Assert.That(error.Message, Is.EqualTo($"net.prototxt(70,1): layer 'infogain' (InfogainLoss): label {label} of item 1 is out of range; expected 0 to 2"));
+    }
+
     [Test]
     public void No_matrix_is_an_error_at_the_layer()
     {
