@@ -62,6 +62,42 @@ public sealed class LayerFactory(IServiceProvider services, IEnumerable<LayerReg
         }
     }
 
+    /// <summary>
+    /// When the layers name more than one type that is not registered, one error naming every such type with the
+    /// first layer that uses it (and the nearest registered name, when one is close), so a model file written for a
+    /// fork or for plugins is fixed in one go; null when at most one type is unknown (<see cref="Create"/> says that).
+    /// </summary>
+    internal LayerNetException? UnknownTypes(IEnumerable<(LayerParameter Parameter, Origin Origin)> layers)
+    {
+        var firstUse = new List<(LayerParameter Parameter, Origin Origin)>();
+        foreach (var layer in layers)
+        {
+            if (!_registrations.Contains(layer.Parameter.Type) && !firstUse.Exists(seen => seen.Parameter.Type == layer.Parameter.Type))
+            {
+                firstUse.Add(layer);
+            }
+        }
+
+        if (firstUse.Count < 2)
+        {
+            return null;
+        }
+
+        var names = _registrations.Sorted.Select(r => r.TypeName).ToList();
+        var entries = new List<string>(firstUse.Count);
+        foreach (var (parameter, origin) in firstUse)
+        {
+            var at = origin.Position is { } position ? $" at ({position.Line},{position.Column})" : string.Empty;
+            var hint = parameter.Type == "Python"
+                ? "; Python layers must be rewritten as plugins"
+                : NearestName.Find(parameter.Type, names) is { } nearest ? $"; did you mean '{nearest}'?" : string.Empty;
+            entries.Add($"'{parameter.Type}' (layer '{parameter.Name}'{at}{hint})");
+        }
+
+        return firstUse[0].Origin.Error(
+            $"{firstUse.Count} layer types are not registered: {string.Join(", ", entries)}. Registered types: {string.Join(", ", names)}. A plugin's layers need --plugin or LAYERNET_PLUGIN_PATH.");
+    }
+
     private LayerNetException UnknownType(LayerParameter parameter, Origin origin)
     {
         if (parameter.Type == "Python")

@@ -427,6 +427,11 @@ public sealed class Net
 
     private void Build(NetParameter parameter, List<LayerDefinition> layers, LayerFactory factory)
     {
+        if (factory.UnknownTypes(layers.Select(layer => (layer.Parameter, layer.Origin))) is { } unknown)
+        {
+            throw unknown;
+        }
+
         var available = new List<string>();
         var anonymousOutputs = new List<Blob>();
         var blobNeedBackward = new Dictionary<Blob, bool>();

@@ -124,6 +124,26 @@ public sealed class NetErrorTests
     }
 
     [Test]
+    public void Every_unknown_layer_type_of_the_file_is_named_in_one_message()
+    {
+        var text = """
+            layer { name: "data" type: "DummyData" top: "x" dummy_data_param { shape { dim: 2 dim: 3 } } }
+            layer { name: "ip" type: "InnerProdcut" bottom: "x" top: "y" }
+            layer { name: "perm" type: "Permute" bottom: "y" top: "z" }
+            layer { name: "perm2" type: "Permute" bottom: "z" top: "w" }
+            layer { name: "py" type: "Python" bottom: "w" top: "v" }
+            """;
+
+        var error = BuildFails(text);
+
+        AssertAt(error, text, "name: \"ip\"");
+        var registered = string.Join(", ", TestNets.Factory.Registrations.Select(r => r.TypeName));
+        Assert.That(
+            error.Detail,
+            Is.EqualTo($"3 layer types are not registered: 'InnerProdcut' (layer 'ip' at (2,1); did you mean 'InnerProduct'?), 'Permute' (layer 'perm' at (3,1)), 'Python' (layer 'py' at (5,1); Python layers must be rewritten as plugins). Registered types: {registered}. A plugin's layers need --plugin or LAYERNET_PLUGIN_PATH."));
+    }
+
+    [Test]
     public void A_duplicate_layer_name_is_a_warning_naming_both_places_as_caffe_accepts_it()
     {
         // Issue 13: Caffe accepts a repeated layer name (HED's deploy file names two layers 'crop'); so does LayerNet,
