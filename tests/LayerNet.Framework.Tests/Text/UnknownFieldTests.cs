@@ -74,6 +74,29 @@ public sealed class UnknownFieldTests
         Assert.That(error.Message, Does.StartWith("loss.prototxt(1,1): expected a field name, found "));
     }
 
+    [TestCase("4:", "loss.prototxt(1,3): expected a number, a string or '{' for unknown field 4, found end of file")]
+    [TestCase("4: abc", "loss.prototxt(1,4): expected a number, a string or '{' for unknown field 4, found ")]
+    [TestCase("4 { 5: 1", "loss.prototxt(1,9): unexpected end of file: expected '}' to close unknown field 4 opened at (1,3)")]
+    [TestCase("4 { name: 1 }", "loss.prototxt(1,5): expected a field number inside unknown field 4, found ")]
+    [TestCase("536870912: 1", "loss.prototxt(1,1): expected a field name, found ")]
+    public void A_malformed_unknown_field_is_one_located_error(string text, string expected)
+    {
+        var error = Assert.Throws<LayerNetException>(() => Reader.Parse<LossParameter>(text, "loss.prototxt"));
+
+        Assert.That(error.Message, Does.StartWith(expected));
+        Assert.That(error.Message, Does.Not.Contain('\n'));
+    }
+
+    [Test]
+    public void Unknown_fields_nested_past_the_depth_limit_are_an_error_not_a_stack_overflow()
+    {
+        var text = string.Concat(Enumerable.Repeat("4 { ", 5000)) + string.Concat(Enumerable.Repeat("} ", 5000));
+
+        var error = Assert.Throws<LayerNetException>(() => Reader.Parse<LossParameter>(text, "loss.prototxt"));
+
+        Assert.That(error.Message, Does.Contain("messages nest deeper than 100 levels"));
+    }
+
     [Test]
     public void MTCNNs_det3_caffemodel_converted_to_text_and_back_is_byte_identical()
     {
