@@ -22,22 +22,7 @@ internal sealed record ConvolutionGeometry(int[] Kernel, int[] Pad, int[] Stride
     /// <exception cref="Errors.LayerNetException">A field is given a wrong number of times, or a value is out of range.</exception>
     public static ConvolutionGeometry Read(ConvolutionParameter p, int spatialAxes, Layer layer)
     {
-        int[] kernel;
-        if (p.HasKernelH || p.HasKernelW)
-        {
-            RequireTwoDimensional("kernel_h and kernel_w", spatialAxes, layer);
-            if (p.KernelSize.Count != 0)
-            {
-                throw layer.Error("give convolution_param.kernel_size or kernel_h and kernel_w, not both");
-            }
-
-            kernel = [(int)p.KernelH, (int)p.KernelW];
-        }
-        else
-        {
-            kernel = PerAxis(p.KernelSize, "kernel_size", null, spatialAxes, layer);
-        }
-
+        var kernel = PairOrPerAxis(p.HasKernelH || p.HasKernelW, p.KernelH, p.KernelW, p.KernelSize, "kernel_size", "kernel", null, spatialAxes, layer);
         for (var i = 0; i < spatialAxes; i++)
         {
             if (kernel[i] <= 0)
@@ -46,38 +31,8 @@ internal sealed record ConvolutionGeometry(int[] Kernel, int[] Pad, int[] Stride
             }
         }
 
-        int[] pad;
-        if (p.HasPadH || p.HasPadW)
-        {
-            RequireTwoDimensional("pad_h and pad_w", spatialAxes, layer);
-            if (p.Pad.Count != 0)
-            {
-                throw layer.Error("give convolution_param.pad or pad_h and pad_w, not both");
-            }
-
-            pad = [(int)p.PadH, (int)p.PadW];
-        }
-        else
-        {
-            pad = PerAxis(p.Pad, "pad", 0, spatialAxes, layer);
-        }
-
-        int[] stride;
-        if (p.HasStrideH || p.HasStrideW)
-        {
-            RequireTwoDimensional("stride_h and stride_w", spatialAxes, layer);
-            if (p.Stride.Count != 0)
-            {
-                throw layer.Error("give convolution_param.stride or stride_h and stride_w, not both");
-            }
-
-            stride = [(int)p.StrideH, (int)p.StrideW];
-        }
-        else
-        {
-            stride = PerAxis(p.Stride, "stride", 1, spatialAxes, layer);
-        }
-
+        var pad = PairOrPerAxis(p.HasPadH || p.HasPadW, p.PadH, p.PadW, p.Pad, "pad", "pad", 0, spatialAxes, layer);
+        var stride = PairOrPerAxis(p.HasStrideH || p.HasStrideW, p.StrideH, p.StrideW, p.Stride, "stride", "stride", 1, spatialAxes, layer);
         var dilation = PerAxis(p.Dilation, "dilation", 1, spatialAxes, layer);
         for (var i = 0; i < spatialAxes; i++)
         {
@@ -98,12 +53,27 @@ internal sealed record ConvolutionGeometry(int[] Kernel, int[] Pad, int[] Stride
     /// <summary>The kernel's extent on spatial axis <paramref name="axis"/>: dilation (kernel - 1) + 1.</summary>
     public int Extent(int axis) => (Dilation[axis] * (Kernel[axis] - 1)) + 1;
 
-    private static void RequireTwoDimensional(string fields, int spatialAxes, Layer layer)
+    // A field given as a 2-D pair (kernel_h and kernel_w) or as a repeated field (kernel_size), never both.
+    private static int[] PairOrPerAxis(
+        bool pairGiven, uint h, uint w, Google.Protobuf.Collections.RepeatedField<uint> values, string field, string pairPrefix,
+        int? defaultValue, int spatialAxes, Layer layer)
     {
+        if (!pairGiven)
+        {
+            return PerAxis(values, field, defaultValue, spatialAxes, layer);
+        }
+
         if (spatialAxes != 2)
         {
-            throw layer.Error($"convolution_param.{fields} can only be used for 2-D convolution; the bottom has {spatialAxes} spatial axes");
+            throw layer.Error($"convolution_param.{pairPrefix}_h and {pairPrefix}_w can only be used for 2-D convolution; the bottom has {spatialAxes} spatial axes");
         }
+
+        if (values.Count != 0)
+        {
+            throw layer.Error($"give convolution_param.{field} or {pairPrefix}_h and {pairPrefix}_w, not both");
+        }
+
+        return [(int)h, (int)w];
     }
 
     /// <summary>Expands a repeated field given once, or once per spatial axis (or not at all, when it has a default).</summary>

@@ -44,6 +44,14 @@ public sealed class HDF5OutputLayerTests
             Hdf5OutputParam = new HDF5OutputParameter { FileName = fileName },
         }));
 
+    private HDF5OutputLayer WriteOneBatch(string fileName, Blob data, Blob label)
+    {
+        var layer = Create(fileName);
+        layer.SetUp([data, label], []);
+        layer.Forward([data, label], []);
+        return layer;
+    }
+
     private static Blob Data(float first) => BlobBuilder.FromValues([2, 3, 1, 2], [.. Enumerable.Range(0, 12).Select(i => first + i)]);
 
     private static Blob Labels(params float[] values) => BlobBuilder.FromValues([values.Length], values);
@@ -59,11 +67,7 @@ public sealed class HDF5OutputLayerTests
     [Test]
     public void Forward_writes_data_and_label_as_float32_datasets_shaped_as_the_bottoms()
     {
-        var layer = Create("out.h5");
-        Blob data = Data(0.5f), label = Labels(3, 7);
-        layer.SetUp([data, label], []);
-
-        layer.Forward([data, label], []);
+        var layer = WriteOneBatch("out.h5", Data(0.5f), Labels(3, 7));
 
         var path = Path.Combine(Environment.CurrentDirectory, "out.h5");
         Assert.That(layer.FilePath, Is.EqualTo(path));
@@ -83,10 +87,8 @@ public sealed class HDF5OutputLayerTests
     [Test]
     public void Each_forward_appends_its_rows_and_HDF5Data_reads_them_back()
     {
-        var layer = Create("out.h5");
         Blob data = Data(0), label = Labels(10, 11);
-        layer.SetUp([data, label], []);
-        layer.Forward([data, label], []);
+        var layer = WriteOneBatch("out.h5", data, label);
         Data(100).Data.CopyTo(data.Data);
         Labels(12, 13).Data.CopyTo(label.Data);
         layer.Forward([data, label], []);
@@ -125,10 +127,7 @@ public sealed class HDF5OutputLayerTests
     public void A_folder_missing_from_the_working_folder_is_taken_from_the_model_file_folder()
     {
         Directory.CreateDirectory(Path.Combine(_models, "features"));
-        var layer = Create("features/out.h5");
-        Blob data = Data(0), label = Labels(1, 2);
-        layer.SetUp([data, label], []);
-        layer.Forward([data, label], []);
+        var layer = WriteOneBatch("features/out.h5", Data(0), Labels(1, 2));
 
         Assert.That(layer.FilePath, Is.EqualTo(Path.Combine(_models, "features", "out.h5")));
         Assert.That(ReadDataset(layer.FilePath, "label").Values, Is.EqualTo(new float[] { 1, 2 }));
@@ -168,11 +167,9 @@ public sealed class HDF5OutputLayerTests
     [Test]
     public void A_batch_whose_rows_change_shape_is_an_error()
     {
-        var layer = Create("out.h5");
         Blob data = Data(0), label = Labels(1, 2);
         data.Name = "ip";
-        layer.SetUp([data, label], []);
-        layer.Forward([data, label], []);
+        var layer = WriteOneBatch("out.h5", data, label);
         data.Reshape([2, 4]);
 
         var error = Assert.Throws<LayerNetException>(() => layer.Reshape([data, label], []));
