@@ -37,10 +37,11 @@ public static class StandardLayers
         ("ContrastiveLoss", typeof(ContrastiveLossLayer)), ("InfogainLoss", typeof(InfogainLossLayer)),
 
         ("Convolution", typeof(ConvolutionLayer)), ("Deconvolution", typeof(DeconvolutionLayer)),
-        ("Pooling", typeof(PoolingLayer)), ("LRN", typeof(LRNLayer)),
+        ("Pooling", typeof(PoolingLayer)), ("LRN", typeof(LRNLayer)), ("SPP", typeof(SPPLayer)), ("Im2col", typeof(Im2colLayer)),
 
         ("Input", typeof(InputLayer)), ("DummyData", typeof(DummyDataLayer)), ("HDF5Data", typeof(HDF5DataLayer)),
         ("Data", typeof(DataLayer)), ("MemoryData", typeof(MemoryDataLayer)), ("IdxData", typeof(IdxDataLayer)),
+        ("HDF5Output", typeof(HDF5OutputLayer)),
     ];
 
     /// <summary>Registers every built-in layer type under Caffe's type name (and LayerNet's own data layers).</summary>
