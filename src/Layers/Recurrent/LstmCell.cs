@@ -20,10 +20,7 @@ internal static class LstmCell
             var row = n * hidden;
             for (var d = 0; d < hidden; d++)
             {
-                var i = Sigmoid(x[d]);
-                var f = Forget(cont[n], x[hidden + d]);
-                var o = Sigmoid(x[(2 * hidden) + d]);
-                var g = Tanh(x[(3 * hidden) + d]);
+                var (i, f, o, g) = Activate(x, hidden, d, cont[n]);
                 var c = (f * cellPrevious[row + d]) + (i * g);
                 cell[row + d] = c;
                 output[row + d] = o * Tanh(c);
@@ -58,10 +55,7 @@ internal static class LstmCell
             var row = n * hidden;
             for (var d = 0; d < hidden; d++)
             {
-                var i = Sigmoid(x[d]);
-                var f = Forget(cont[n], x[hidden + d]);
-                var o = Sigmoid(x[(2 * hidden) + d]);
-                var g = Tanh(x[(3 * hidden) + d]);
+                var (i, f, o, g) = Activate(x, hidden, d, cont[n]);
                 var tanhC = Tanh(cell[row + d]);
                 var dh = outputDiff[row + d];
                 var dc = cellDiff[row + d] + (dh * o * (1f - (tanhC * tanhC)));
@@ -81,5 +75,7 @@ internal static class LstmCell
     /// <summary>tanh(x) as Caffe's LSTM unit computes it: 2 sigmoid(2x) - 1.</summary>
     public static float Tanh(float x) => (float)((2.0 * Sigmoid(2f * x)) - 1.0);
 
-    private static float Forget(float cont, float input) => cont == 0f ? 0f : cont * Sigmoid(input);
+    // The gates of cell d from one stream's 4H inputs; f is scaled by cont (0 where cont is 0, as Caffe has it).
+    private static (float I, float F, float O, float G) Activate(ReadOnlySpan<float> x, int hidden, int d, float cont) =>
+        (Sigmoid(x[d]), cont == 0f ? 0f : cont * Sigmoid(x[hidden + d]), Sigmoid(x[(2 * hidden) + d]), Tanh(x[(3 * hidden) + d]));
 }

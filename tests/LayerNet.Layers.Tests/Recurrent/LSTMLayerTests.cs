@@ -5,6 +5,7 @@ using LayerNet.Fillers;
 using LayerNet.Layers.Recurrent;
 using LayerNet.Testing;
 using LayerNet.Text;
+using static LayerNet.Layers.Tests.Recurrent.RecurrentTestBlobs;
 
 namespace LayerNet.Layers.Tests.Recurrent;
 
@@ -13,33 +14,7 @@ public sealed class LSTMLayerTests
 {
     private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 7, 1));
 
-    // Caffe's test: weights gaussian (std 0.2), biases gaussian (std 0.1).
-    private static LayerParameter Definition(uint outputs = 3, bool exposeHidden = false) => new()
-    {
-        Name = "lstm",
-        Type = "LSTM",
-        RecurrentParam = new RecurrentParameter
-        {
-            NumOutput = outputs,
-            ExposeHidden = exposeHidden,
-            WeightFiller = new FillerParameter { Type = "gaussian", Std = 0.2f },
-            BiasFiller = new FillerParameter { Type = "gaussian", Std = 0.1f },
-        },
-    };
-
-    private static Blob Uniform(ulong seed, params int[] shape) => BlobBuilder.Uniform(new RandomSource(seed), -1f, 1f, shape);
-
-    // cont = 0 at the first step of every stream, then 1 (Caffe's "i > N - 1").
-    private static Blob Cont(int steps, int streams)
-    {
-        var cont = new Blob(steps, streams);
-        for (var i = 0; i < cont.Count; i++)
-        {
-            cont.Data[i] = i >= streams ? 1f : 0f;
-        }
-
-        return cont;
-    }
+    private static LayerParameter Definition(uint outputs = 3, bool exposeHidden = false) => RecurrentTestBlobs.Definition("LSTM", outputs, exposeHidden);
 
     [Test]
     public void Set_up_creates_Caffes_blobs_in_Caffes_order_filled_by_the_weight_and_bias_fillers()
@@ -103,7 +78,7 @@ public sealed class LSTMLayerTests
         double d11 = (0.75 * c11) + (Math.Tanh(0.25 + (2 * h11)) / 2), d12 = (0.75 * c12) + (Math.Tanh(-0.25) / 2);
         double d21 = Math.Tanh(2) / 2, d22 = Math.Tanh(-2) / 2;
         double[] expected = [h11, h12, h21, h22, Math.Tanh(d11) / 2, Math.Tanh(d12) / 2, Math.Tanh(d21) / 2, Math.Tanh(d22) / 2];
-        Assert.That(top.Data.ToArray().Select(v => (double)v), Is.EqualTo(expected).Within(1e-6));
+        Assert.That(Doubles(top), Is.EqualTo(expected).Within(1e-6));
     }
 
     [TestCase(false)]
@@ -124,7 +99,7 @@ public sealed class LSTMLayerTests
         var zeros = new double[Streams * Hidden];
         var inputs = new RecurrentReference.Inputs(Steps, Streams, 6, x.Data.ToArray(), cont.Data.ToArray(), withStatic ? xStatic.Data.ToArray() : null);
         var expected = RecurrentReference.Lstm(inputs, Hidden, layer.Blobs, zeros, zeros, out _, out _);
-        Assert.That(top.Data.ToArray().Select(v => (double)v), Is.EqualTo(expected).Within(1e-5));
+        Assert.That(Doubles(top), Is.EqualTo(expected).Within(1e-5));
     }
 
     [Test]
@@ -185,10 +160,10 @@ public sealed class LSTMLayerTests
 
         var inputs = new RecurrentReference.Inputs(Steps, Streams, 2, x.Data.ToArray(), cont.Data.ToArray(), null);
         var expected = RecurrentReference.Lstm(
-            inputs, Hidden, layer.Blobs, h0.Data.ToArray().Select(v => (double)v).ToArray(), c0.Data.ToArray().Select(v => (double)v).ToArray(), out var expectedH, out var expectedC);
-        Assert.That(top.Data.ToArray().Select(v => (double)v), Is.EqualTo(expected).Within(1e-5));
-        Assert.That(hT.Data.ToArray().Select(v => (double)v), Is.EqualTo(expectedH).Within(1e-5));
-        Assert.That(cT.Data.ToArray().Select(v => (double)v), Is.EqualTo(expectedC).Within(1e-5));
+            inputs, Hidden, layer.Blobs, Doubles(h0), Doubles(c0), out var expectedH, out var expectedC);
+        Assert.That(Doubles(top), Is.EqualTo(expected).Within(1e-5));
+        Assert.That(Doubles(hT), Is.EqualTo(expectedH).Within(1e-5));
+        Assert.That(Doubles(cT), Is.EqualTo(expectedC).Within(1e-5));
     }
 
     // Caffe's tests: T x N x 3 x 2 inputs uniform in [-1, 1], cont 0 at the first step (a carried state would change
@@ -225,26 +200,6 @@ public sealed class LSTMLayerTests
     }
 
     [Test]
-    public void Cont_cannot_be_forced_to_backward_and_gets_zeros_if_asked()
-    {
-        var x = Uniform(15, 2, 2, 3);
-        var cont = Cont(2, 2);
-        cont.Diff.Fill(7f);
-        var top = new Blob();
-        var layer = new LSTMLayer(Definition());
-        layer.SetUp([x, cont], [top]);
-        layer.Forward([x, cont], [top]);
-        top.Diff.Fill(1f);
-
-        layer.Backward([top], [true, true], [x, cont]);
-
-        Assert.That(layer.AllowForceBackward(0), Is.True);
-        Assert.That(layer.AllowForceBackward(1), Is.False);
-        Assert.That(cont.Diff.ToArray(), Is.All.Zero);
-        Assert.That(x.Diff.ToArray(), Has.Some.Not.Zero);
-    }
-
-    [Test]
     public void Registered_as_LSTM_and_built_from_a_model_file()
     {
         const string Text = """
@@ -258,6 +213,29 @@ public sealed class LSTMLayerTests
 
         Assert.That(net.Blob("h").Shape, Is.EqualTo(new[] { 3, 2, 5 }));
         Assert.That(net.Blob("h").Data.ToArray(), Has.Some.Not.Zero);
+    }
+
+    [Test]
+    public void In_a_training_net_the_loss_reaches_the_weights_and_x_but_not_cont()
+    {
+        const string Text = """
+            force_backward: true
+            layer { name: "data" type: "Input" top: "x" top: "cont" top: "target" input_param { shape { dim: 2 dim: 2 dim: 3 } shape { dim: 2 dim: 2 } shape { dim: 2 dim: 2 dim: 4 } } }
+            layer { name: "lstm" type: "LSTM" bottom: "x" bottom: "cont" top: "h" recurrent_param { num_output: 4 weight_filler { type: "uniform" min: -0.5 max: 0.5 } } }
+            layer { name: "loss" type: "EuclideanLoss" bottom: "h" bottom: "target" top: "loss" }
+            """;
+        var net = TextNets.Build(Text, Phase.Train);
+        Uniform(18, 2, 2, 3).Data.CopyTo(net.Blob("x").Data);
+        Cont(2, 2).Data.CopyTo(net.Blob("cont").Data);
+        net.Blob("cont").Diff.Fill(5f);
+
+        var loss = net.ForwardBackward();
+
+        Assert.That(loss, Is.GreaterThan(0f));
+        var lstm = net.FindLayer("lstm")!;
+        Assert.That(lstm.Blobs.Select(b => b.Diff.ToArray().Any(v => v != 0f)), Is.All.True);
+        Assert.That(net.Blob("x").Diff.ToArray(), Has.Some.Not.Zero);
+        Assert.That(net.Blob("cont").Diff.ToArray(), Is.All.EqualTo(5f), "cont is not propagated to");
     }
 
     [Test]
@@ -360,7 +338,7 @@ public sealed class LSTMLayerTests
 
         var zeros = new double[3 * 2];
         var inputs = new RecurrentReference.Inputs(5, 3, 4, x.Data.ToArray(), cont.Data.ToArray(), null);
-        Assert.That(top.Data.ToArray().Select(v => (double)v), Is.EqualTo(RecurrentReference.Lstm(inputs, 2, layer.Blobs, zeros, zeros, out _, out _)).Within(1e-5));
+        Assert.That(Doubles(top), Is.EqualTo(RecurrentReference.Lstm(inputs, 2, layer.Blobs, zeros, zeros, out _, out _)).Within(1e-5));
     }
 
     [Test]

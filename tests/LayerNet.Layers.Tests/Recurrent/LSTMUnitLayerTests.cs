@@ -1,10 +1,10 @@
 using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Errors;
-using LayerNet.Fillers;
 using LayerNet.Layers.Recurrent;
 using LayerNet.Testing;
 using LayerNet.Text;
+using static LayerNet.Layers.Tests.Recurrent.RecurrentTestBlobs;
 
 namespace LayerNet.Layers.Tests.Recurrent;
 
@@ -14,8 +14,6 @@ public sealed class LSTMUnitLayerTests
     private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 4, 1));
 
     private static LayerParameter Definition() => new() { Name = "unit", Type = "LSTMUnit" };
-
-    private static Blob Uniform(ulong seed, params int[] shape) => BlobBuilder.Uniform(new RandomSource(seed), -1f, 1f, shape);
 
     [Test]
     public void Forward_on_hand_computed_values()

@@ -5,6 +5,7 @@ using LayerNet.Fillers;
 using LayerNet.Layers.Recurrent;
 using LayerNet.Testing;
 using LayerNet.Text;
+using static LayerNet.Layers.Tests.Recurrent.RecurrentTestBlobs;
 
 namespace LayerNet.Layers.Tests.Recurrent;
 
@@ -13,31 +14,7 @@ public sealed class RNNLayerTests
 {
     private static readonly Origin DefinedAt = Origin.At(new SourcePosition("net.prototxt", 9, 1));
 
-    private static LayerParameter Definition(uint outputs = 3, bool exposeHidden = false) => new()
-    {
-        Name = "rnn",
-        Type = "RNN",
-        RecurrentParam = new RecurrentParameter
-        {
-            NumOutput = outputs,
-            ExposeHidden = exposeHidden,
-            WeightFiller = new FillerParameter { Type = "gaussian", Std = 0.2f },
-            BiasFiller = new FillerParameter { Type = "gaussian", Std = 0.1f },
-        },
-    };
-
-    private static Blob Uniform(ulong seed, params int[] shape) => BlobBuilder.Uniform(new RandomSource(seed), -1f, 1f, shape);
-
-    private static Blob Cont(int steps, int streams)
-    {
-        var cont = new Blob(steps, streams);
-        for (var i = 0; i < cont.Count; i++)
-        {
-            cont.Data[i] = i >= streams ? 1f : 0f;
-        }
-
-        return cont;
-    }
+    private static LayerParameter Definition(uint outputs = 3, bool exposeHidden = false) => RecurrentTestBlobs.Definition("RNN", outputs, exposeHidden);
 
     [Test]
     public void Set_up_creates_Caffes_blobs_in_Caffes_order()
@@ -75,7 +52,7 @@ public sealed class RNNLayerTests
         double h11 = Math.Tanh(0.2), h12 = Math.Tanh(0.3), h21 = Math.Tanh(-0.4), h22 = Math.Tanh(0.9);
         double g11 = Math.Tanh(0.6 + (h11 / 2)), g12 = Math.Tanh(-0.1 + (h12 / 2)), g21 = Math.Tanh(1), g22 = Math.Tanh(-0.5);
         double[] expected = [Math.Tanh(h11 + 0.1), Math.Tanh(h12), Math.Tanh(h21 + 0.1), Math.Tanh(h22), Math.Tanh(g11 + 0.1), Math.Tanh(g12), Math.Tanh(g21 + 0.1), Math.Tanh(g22)];
-        Assert.That(top.Data.ToArray().Select(v => (double)v), Is.EqualTo(expected).Within(1e-6));
+        Assert.That(Doubles(top), Is.EqualTo(expected).Within(1e-6));
     }
 
     [TestCase(false)]
@@ -95,7 +72,7 @@ public sealed class RNNLayerTests
 
         var inputs = new RecurrentReference.Inputs(Steps, Streams, 6, x.Data.ToArray(), cont.Data.ToArray(), withStatic ? xStatic.Data.ToArray() : null);
         var expected = RecurrentReference.Rnn(inputs, Hidden, layer.Blobs, new double[Streams * Hidden], out _);
-        Assert.That(top.Data.ToArray().Select(v => (double)v), Is.EqualTo(expected).Within(1e-5));
+        Assert.That(Doubles(top), Is.EqualTo(expected).Within(1e-5));
     }
 
     [Test]
@@ -111,12 +88,12 @@ public sealed class RNNLayerTests
         var first = RecurrentReference.Rnn(inputs with { Cont = cont.Data.ToArray() }, Hidden, layer.Blobs, new double[Streams * Hidden], out var hT);
 
         layer.Forward([x, cont], [top]);
-        Assert.That(top.Data.ToArray().Select(v => (double)v), Is.EqualTo(first).Within(1e-5));
+        Assert.That(Doubles(top), Is.EqualTo(first).Within(1e-5));
 
         // Stream 1 continues from the last pass's h_T, stream 2 starts afresh.
         BlobBuilder.FromValues([Steps, Streams], 1, 0, 1, 1).Data.CopyTo(cont.Data);
         layer.Forward([x, cont], [top]);
-        Assert.That(top.Data.ToArray().Select(v => (double)v), Is.EqualTo(RecurrentReference.Rnn(inputs, Hidden, layer.Blobs, hT, out _)).Within(1e-5));
+        Assert.That(Doubles(top), Is.EqualTo(RecurrentReference.Rnn(inputs, Hidden, layer.Blobs, hT, out _)).Within(1e-5));
         Assert.That(top.Data.ToArray().AsSpan(Hidden, Hidden).ToArray().Select(v => (double)v), Is.EqualTo(first.AsSpan(Hidden, Hidden).ToArray()).Within(1e-6), "cont 0");
     }
 
@@ -134,10 +111,10 @@ public sealed class RNNLayerTests
         layer.Forward([x, cont, h0], [top, hT]);
 
         var inputs = new RecurrentReference.Inputs(Steps, Streams, 3, x.Data.ToArray(), cont.Data.ToArray(), null);
-        var expected = RecurrentReference.Rnn(inputs, Hidden, layer.Blobs, h0.Data.ToArray().Select(v => (double)v).ToArray(), out var expectedH);
-        Assert.That(top.Data.ToArray().Select(v => (double)v), Is.EqualTo(expected).Within(1e-5));
+        var expected = RecurrentReference.Rnn(inputs, Hidden, layer.Blobs, Doubles(h0), out var expectedH);
+        Assert.That(Doubles(top), Is.EqualTo(expected).Within(1e-5));
         Assert.That(hT.Shape, Is.EqualTo(new[] { 1, Streams, Hidden }));
-        Assert.That(hT.Data.ToArray().Select(v => (double)v), Is.EqualTo(expectedH).Within(1e-5));
+        Assert.That(Doubles(hT), Is.EqualTo(expectedH).Within(1e-5));
     }
 
     [TestCase(1, 3)]
@@ -165,25 +142,6 @@ public sealed class RNNLayerTests
         var bottom = new[] { Uniform(12, 3, 2, 2), BlobBuilder.FromValues([3, 2], 1, 1, 0, 1, 1, 1), Uniform(13, 1, 2, 3) };
 
         new GradientChecker(1e-2f, 1e-3f).CheckGradientExhaustive(new RNNLayer(Definition(outputs: 3, exposeHidden: true)), bottom, [new Blob(), new Blob()], checkBottom);
-    }
-
-    [Test]
-    public void Cont_cannot_be_forced_to_backward_and_gets_zeros_if_asked()
-    {
-        var x = Uniform(15, 2, 2, 3);
-        var cont = Cont(2, 2);
-        cont.Diff.Fill(7f);
-        var top = new Blob();
-        var layer = new RNNLayer(Definition());
-        layer.SetUp([x, cont], [top]);
-        layer.Forward([x, cont], [top]);
-        top.Diff.Fill(1f);
-
-        layer.Backward([top], [true, true], [x, cont]);
-
-        Assert.That(layer.AllowForceBackward(1), Is.False);
-        Assert.That(cont.Diff.ToArray(), Is.All.Zero);
-        Assert.That(x.Diff.ToArray(), Has.Some.Not.Zero);
     }
 
     [Test]
