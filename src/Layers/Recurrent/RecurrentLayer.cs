@@ -22,7 +22,8 @@ namespace LayerNet.Layers.Recurrent;
 /// The gate input of step t is G_t = W_h (cont_t h_{t-1}) + W_x x_t + b [+ W_static x_static], G gate rows per
 /// output. Learnable blobs, as Caffe's unrolled net owns them: W_x (G x I, I = x's count from axis 2), b (G),
 /// [W_static (G x I_static)], then the subclass's (W_h first). Weights are filled with <c>weight_filler</c>, biases
-/// with <c>bias_filler</c>.
+/// with <c>bias_filler</c>, drawing from the generator as Caffe's unrolled net does: the subclass's blobs once more for
+/// every step after the first (those draws are discarded, as Caffe discards them when it shares the blobs).
 /// </para>
 /// <para>
 /// Without <c>expose_hidden</c> the state at the end of one forward pass is the initial state of the next (Caffe
@@ -163,6 +164,7 @@ public abstract class RecurrentLayer : Layer
         }
 
         RequireLearnableBlobCount(names.ToArray());
+        var given = BlobsGiven;
         var p = Parameter.RecurrentParam ?? new RecurrentParameter();
         LearnableBlob(0, _blobNames[0], [GateWidth, _inputs], p.WeightFiller, "recurrent_param.weight_filler");
         LearnableBlob(1, _blobNames[1], [GateWidth], p.BiasFiller, "recurrent_param.bias_filler");
@@ -172,6 +174,10 @@ public abstract class RecurrentLayer : Layer
         }
 
         DeclareRecurrentBlobs(p);
+        if (!given)
+        {
+            DrawLaterStepFills(p);
+        }
     }
 
     /// <summary>
@@ -396,6 +402,23 @@ public abstract class RecurrentLayer : Layer
     }
 
     private int HiddenBottom => HasStaticInput ? 3 : 2;
+
+    // Caffe's unrolled net holds one copy of the recurrent transforms per step, and each copy fills its blobs before
+    // they are shared with the first step's: steps 2..T draw from the generator too (in blob order, step by step), so
+    // that the layers set up after this one draw what they draw in Caffe. The values drawn are not kept.
+    private void DrawLaterStepFills(RecurrentParameter parameter)
+    {
+        var scratch = new Blob[Blobs.Count];
+        for (var t = 1; t < Steps; t++)
+        {
+            for (var i = FirstRecurrentBlob; i < Blobs.Count; i++)
+            {
+                scratch[i] ??= new Blob(Blobs[i].Shape.ToArray());
+                var isBias = Blobs[i].AxisCount == 1;
+                Fill(scratch[i], isBias ? parameter.BiasFiller : parameter.WeightFiller, isBias ? "recurrent_param.bias_filler" : "recurrent_param.weight_filler");
+            }
+        }
+    }
 
     private static BlobArity BottomCounts(LayerParameter parameter, int stateCount)
     {

@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Fillers;
 using LayerNet.Layers.Recurrent;
 using static LayerNet.Layers.Tests.Recurrent.RecurrentTestBlobs;
 
@@ -59,5 +60,65 @@ public sealed class RecurrentLayerTests
             Assert.That(layer.Blobs[i].Diff.ToArray(), Is.EqualTo(expected).Within(1e-6f), $"blob {i}");
             Assert.That(once[i], Has.Some.Not.Zero, $"blob {i}");
         }
+    }
+
+    [Test]
+    public void Set_up_draws_the_fills_of_Caffes_unrolled_net_in_its_order()
+    {
+        // LSTM, T = 3: x_transform fills W_xc and b_c, then each of the 3 steps' transform fills a W_hc (Caffe keeps
+        // the first and shares it).
+        var definition = RecurrentTestBlobs.Definition("LSTM", outputs: 2, exposeHidden: false);
+        var layer = new LSTMLayer(definition) { Random = new RandomSource(21) };
+        layer.SetUp([new Blob(3, 1, 2), Cont(3, 1)], [new Blob()]);
+
+        var random = new RandomSource(21);
+        var weights = new Filler(definition.RecurrentParam.WeightFiller);
+        Blob wx = new(8, 2), bias = new(8), wh = new(8, 2), discarded = new(8, 2);
+        weights.Fill(wx, random);
+        new Filler(definition.RecurrentParam.BiasFiller).Fill(bias, random);
+        weights.Fill(wh, random);
+        weights.Fill(discarded, random);
+        weights.Fill(discarded, random);
+
+        Assert.That(layer.Blobs[0].Data.ToArray(), Is.EqualTo(wx.Data.ToArray()));
+        Assert.That(layer.Blobs[1].Data.ToArray(), Is.EqualTo(bias.Data.ToArray()));
+        Assert.That(layer.Blobs[2].Data.ToArray(), Is.EqualTo(wh.Data.ToArray()));
+        Assert.That(layer.Random.NextUInt64(), Is.EqualTo(random.NextUInt64()), "the generator is where Caffe's would be");
+    }
+
+    [Test]
+    public void Set_up_draws_the_RNN_steps_fills_as_W_hh_W_ho_b_o_per_step()
+    {
+        var definition = RecurrentTestBlobs.Definition("RNN", outputs: 2, exposeHidden: false);
+        var layer = new RNNLayer(definition) { Random = new RandomSource(22) };
+        layer.SetUp([new Blob(2, 1, 3), Cont(2, 1)], [new Blob()]);
+
+        var random = new RandomSource(22);
+        var weights = new Filler(definition.RecurrentParam.WeightFiller);
+        var biases = new Filler(definition.RecurrentParam.BiasFiller);
+        Blob[] expected = [new(2, 3), new(2), new(2, 2), new(2, 2), new(2)];
+        for (var i = 0; i < expected.Length; i++)
+        {
+            (expected[i].AxisCount == 1 ? biases : weights).Fill(expected[i], random);
+        }
+
+        Blob hh = new(2, 2), ho = new(2, 2), bo = new(2);
+        weights.Fill(hh, random);
+        weights.Fill(ho, random);
+        biases.Fill(bo, random);
+
+        Assert.That(layer.Blobs.Select(b => b.Data.ToArray()), Is.EqualTo(expected.Select(b => b.Data.ToArray())));
+        Assert.That(layer.Random.NextUInt64(), Is.EqualTo(random.NextUInt64()), "the generator is where Caffe's would be");
+    }
+
+    [Test]
+    public void Given_blobs_draw_nothing()
+    {
+        var layer = new LSTMLayer(RecurrentTestBlobs.Definition("LSTM", outputs: 2, exposeHidden: false)) { Random = new RandomSource(23) };
+        layer.SetGivenBlobs([new Blob(8, 2), new Blob(8), new Blob(8, 2)]);
+
+        layer.SetUp([new Blob(3, 1, 2), Cont(3, 1)], [new Blob()]);
+
+        Assert.That(layer.Random.NextUInt64(), Is.EqualTo(new RandomSource(23).NextUInt64()));
     }
 }
