@@ -271,4 +271,31 @@ public sealed class CaffeRandomStreamTests
 
         Assert.That(checkedValues, Is.EqualTo((100 * 1000) + (10 * 100)));
     }
+
+    [Test]
+    public void Test_nets_draw_on_from_the_train_nets_stream_as_in_one_Caffe_solver()
+    {
+        // Caffe seeds once, sets up the train net (fc: 12 gaussians), then the test net (its own fc: 12 more, then
+        // the TEST-only probe: 6 uniforms), all from the one generator.
+        const string net = """
+            layer { name: "data" type: "DummyData" top: "x" dummy_data_param { shape { dim: 2 dim: 3 } } }
+            layer { name: "fc" type: "InnerProduct" bottom: "x" top: "y" inner_product_param { num_output: 4 weight_filler { type: "gaussian" std: 1 } } }
+            layer {
+              name: "probe" type: "InnerProduct" bottom: "x" top: "z" include { phase: TEST }
+              inner_product_param { num_output: 2 bias_term: false weight_filler { type: "uniform" min: -1 max: 1 } }
+            }
+            """;
+        using var folder = new TemporaryFolder();
+        folder.Write("net.prototxt", net);
+        var solverFile = folder.Write("solver.prototxt", "net: 'net.prototxt' base_lr: 0.01 lr_policy: 'fixed' max_iter: 1 test_iter: 1 test_interval: 10 random_seed: 42");
+        var solver = TrainingRun.Create(TrainingRun.ReadSolver(solverFile), solverFile);
+        var expected = new RandomSource(42);
+        var trainWeights = Draw(12, () => expected.NextGaussian(0f, 1f));
+        Draw(12, () => expected.NextGaussian(0f, 1f));
+        var probeWeights = Draw(6, () => expected.NextUniform(-1f, 1f));
+
+        Assert.That(solver.Net.FindLayer("fc")!.Blobs[0].Data.ToArray(), Is.EqualTo(trainWeights));
+        Assert.That(solver.TestNets, Has.Count.EqualTo(1));
+        Assert.That(solver.TestNets[0].FindLayer("probe")!.Blobs[0].Data.ToArray(), Is.EqualTo(probeWeights));
+    }
 }
