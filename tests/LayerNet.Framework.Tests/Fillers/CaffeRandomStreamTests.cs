@@ -206,23 +206,15 @@ public sealed class CaffeRandomStreamTests
         Assert.Throws<ArgumentException>(() => other.RestoreState(new ulong[4]));
     }
 
-    [TestCase(FillerParameter.Types.VarianceNorm.FanIn, 0xbece1013u, 14847521325756469946UL)]
-    [TestCase(FillerParameter.Types.VarianceNorm.Average, 0xbee1bb01u, 427176769062959764UL)]
-    public void Xavier_fills_as_Caffe(FillerParameter.Types.VarianceNorm norm, uint first, ulong hash)
+    // ./ref xavier 19 24 2 3 0 (fan_in), ./ref xavier 19 24 2 3 2 (average), ./ref msra 23 24 2 3 0 (fan_in) and
+    // ./ref msra 23 24 2 3 1 (fan_out): a 2x3x2x2 blob, scale sqrt(3 / n) or std sqrt(2 / n) computed in float.
+    [TestCase("xavier", FillerParameter.Types.VarianceNorm.FanIn, 19UL, 0xbece1013u, 14847521325756469946UL)]
+    [TestCase("xavier", FillerParameter.Types.VarianceNorm.Average, 19UL, 0xbee1bb01u, 427176769062959764UL)]
+    [TestCase("msra", FillerParameter.Types.VarianceNorm.FanIn, 23UL, 0x3eca0d9au, 16776394132324717857UL)]
+    [TestCase("msra", FillerParameter.Types.VarianceNorm.FanOut, 23UL, 0x3ef776aau, 9104307254332827802UL)]
+    public void Xavier_and_msra_fill_as_Caffe(string type, FillerParameter.Types.VarianceNorm norm, ulong seed, uint first, ulong hash)
     {
-        // ./ref xavier 19 24 2 3 0 (fan_in) and ./ref xavier 19 24 2 3 2 (average): a 2x3x2x2 blob.
-        var blob = Fill(new FillerParameter { Type = "xavier", VarianceNorm = norm }, 19, 2, 3, 2, 2);
-
-        Assert.That(BitConverter.SingleToUInt32Bits(blob.Data[0]), Is.EqualTo(first));
-        Assert.That(Hash(blob.Data), Is.EqualTo(hash));
-    }
-
-    [TestCase(FillerParameter.Types.VarianceNorm.FanIn, 0x3eca0d9au, 16776394132324717857UL)]
-    [TestCase(FillerParameter.Types.VarianceNorm.FanOut, 0x3ef776aau, 9104307254332827802UL)]
-    public void Msra_fills_as_Caffe(FillerParameter.Types.VarianceNorm norm, uint first, ulong hash)
-    {
-        // ./ref msra 23 24 2 3 0 (fan_in) and ./ref msra 23 24 2 3 1 (fan_out): a 2x3x2x2 blob.
-        var blob = Fill(new FillerParameter { Type = "msra", VarianceNorm = norm }, 23, 2, 3, 2, 2);
+        var blob = Fill(new FillerParameter { Type = type, VarianceNorm = norm }, seed, 2, 3, 2, 2);
 
         Assert.That(BitConverter.SingleToUInt32Bits(blob.Data[0]), Is.EqualTo(first));
         Assert.That(Hash(blob.Data), Is.EqualTo(hash));
