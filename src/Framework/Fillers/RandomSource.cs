@@ -171,15 +171,25 @@ public sealed class RandomSource
 
     private void Twist()
     {
-        for (var j = 0; j < StateWords; j++)
+        // The standard recurrence x[j] = x[j + 397] ^ twist(x[j], x[j + 1]), indices mod 624, in three runs without modulo.
+        var state = _state.AsSpan();
+        const int split = StateWords - MiddleWord;
+        for (var j = 0; j < split; j++)
         {
-            var next = _state[(j + 1) % StateWords];
-            var y = (_state[j] & 0x80000000u) | (next & 0x7FFFFFFFu);
-            _state[j] = _state[(j + MiddleWord) % StateWords] ^ (y >> 1) ^ ((next & 1u) * 0x9908B0DFu);
+            state[j] = state[j + MiddleWord] ^ Mix(state[j], state[j + 1]);
         }
 
+        for (var j = split; j < StateWords - 1; j++)
+        {
+            state[j] = state[j - split] ^ Mix(state[j], state[j + 1]);
+        }
+
+        state[StateWords - 1] = state[MiddleWord - 1] ^ Mix(state[StateWords - 1], state[0]);
         _index = 0;
     }
+
+    private static uint Mix(uint current, uint next) =>
+        (((current & 0x80000000u) | (next & 0x7FFFFFFFu)) >> 1) ^ ((next & 1u) * 0x9908B0DFu);
 
     // Boost's generate_uniform_real for a 32-bit engine: (draw / 2^32) * (max - min) + min, retried until below max.
     private float UniformReal(float min, float max)
