@@ -118,14 +118,12 @@ public sealed class Filler
             throw new LayerNetException($"blob '{blob.Name}': a sparse gaussian filler needs at least one axis");
         }
 
-        // Keep about `sparse` non-zero inputs per output: each value survives with probability sparse / outputs.
-        var keep = (double)_parameter.Sparse / blob.Shape[0];
+        // Keep about `sparse` non-zero inputs per output: Caffe draws the whole mask after the gaussians, with a float
+        // probability, and multiplies (a dropped negative value becomes -0, as in Caffe).
+        var keep = (float)_parameter.Sparse / blob.Shape[0];
         for (var i = 0; i < data.Length; i++)
         {
-            if (!random.NextBernoulli(keep))
-            {
-                data[i] = 0f;
-            }
+            data[i] *= random.NextBernoulli(keep) ? 1f : 0f;
         }
     }
 
@@ -138,13 +136,22 @@ public sealed class Filler
             return;
         }
 
+        // Caffe sums each row in order, in float, then divides each value by the sum.
         var rows = blob.AxisCount > 0 ? blob.Shape[0] : 1;
         var width = data.Length / rows;
         for (var r = 0; r < rows; r++)
         {
             var row = data.Slice(r * width, width);
-            var sum = System.Numerics.Tensors.TensorPrimitives.Sum(row);
-            System.Numerics.Tensors.TensorPrimitives.Divide(row, sum, row);
+            var sum = 0f;
+            for (var j = 0; j < row.Length; j++)
+            {
+                sum += row[j];
+            }
+
+            for (var j = 0; j < row.Length; j++)
+            {
+                row[j] /= sum;
+            }
         }
     }
 
@@ -155,8 +162,9 @@ public sealed class Filler
             throw new LayerNetException($"blob '{blob.Name}' of shape {blob.ShapeString}: the {_parameter.Type} filler needs a non-empty blob");
         }
 
-        var fanIn = (float)blob.Count / blob.Shape[0];
-        var fanOut = blob.AxisCount > 1 ? (float)blob.Count / blob.Shape[1] : blob.Count;
+        // As Caffe: integer fans (count / num, count / channels), their sum halved in float.
+        var fanIn = blob.Count / blob.Shape[0];
+        var fanOut = blob.AxisCount > 1 ? blob.Count / blob.Shape[1] : blob.Count;
         return _parameter.VarianceNorm switch
         {
             FillerParameter.Types.VarianceNorm.FanOut => fanOut,

@@ -27,6 +27,10 @@ public abstract class Solver
     private readonly float[] _losses;
     private int _lossCount;
 
+    // Caffe seeds one generator with random_seed (plus the solver's rank, 0 here) before it builds the train net;
+    // the train net's layers draw from it in set-up order, then the test nets' layers go on drawing from it.
+    private RandomSource? _random;
+
     /// <summary>Builds the nets a solver file describes.</summary>
     /// <exception cref="LayerNetException">A mistake in the solver file or the nets.</exception>
     protected Solver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
@@ -518,7 +522,7 @@ public abstract class Solver
 
         // The state is complete here; the net must not merge the file's own state over it again.
         netParameter.State = state;
-        return new Net(netParameter, factory, new NetOptions { Random = RandomSource.FromSeed(seed), Source = source, Log = Log });
+        return new Net(netParameter, factory, new NetOptions { Random = _random ??= RandomSource.FromSeed(seed), Source = source, Log = Log });
     }
 
     private void BuildTestNets(LayerFactory factory, long seed)
@@ -581,7 +585,7 @@ public abstract class Solver
 
         netParameter.State = state;
         Log.Info("solver", $"Creating test net (#{index}) specified by {(netParameter.Name.Length > 0 ? netParameter.Name : "the solver")}");
-        var random = seed >= 0 ? new RandomSource((ulong)seed + (ulong)index + 1) : RandomSource.FromClock();
+        var random = _random ??= RandomSource.FromSeed(seed);
         var net = new Net(netParameter, factory, new NetOptions { Random = random, Source = definition.Source, Log = Log });
         net.ShareTrainedLayersWith(Net);
         _testNets.Add(net);

@@ -36,7 +36,7 @@ public sealed class DataLayer : PrefetchingDataLayer
     private DataTransformer? _transformer;
     private string _source = string.Empty;
     private int _batchSize;
-    private int _skip;
+    private int _randSkip;
     private int _channels;
     private int _height;
     private int _width;
@@ -86,7 +86,7 @@ public sealed class DataLayer : PrefetchingDataLayer
 
     private void SetUpFromFirstRecord(DataParameter parameter, IReadOnlyList<Blob> top)
     {
-        _transformer = new DataTransformer(this, TransformParameter(parameter));
+        _transformer = new DataTransformer(this, TransformParameterOf(parameter));
 
         // As Caffe: the first record gives the shape of every item.
         using (var cursor = OpenCursor())
@@ -102,15 +102,20 @@ public sealed class DataLayer : PrefetchingDataLayer
             top[1].Reshape([_batchSize]);
         }
 
-        // Caffe's rand_skip: start after a random number of records, so that several solvers see different batches.
-        _skip = parameter.RandSkip > 0 ? BatchRandom.NextInt((int)Math.Min(parameter.RandSkip, int.MaxValue)) : 0;
+        // rand_skip (Caffe before 1.0): start after a random number of records, so that several solvers see different
+        // batches. Caffe 1.0's Data layer ignores it, so it draws nothing from the net's generator: the producer
+        // draws it from its own before its first batch.
+        _randSkip = (int)Math.Min(parameter.RandSkip, int.MaxValue);
     }
 
     /// <summary>
     /// <c>transform_param</c>, with the deprecated <c>data_param</c> scale, mean_file, crop_size and mirror of old
     /// model files moved into it, as Caffe's net upgrade (UpgradeNetDataTransformation) does.
     /// </summary>
-    private TransformationParameter TransformParameter(DataParameter parameter)
+    /// <inheritdoc/>
+    protected override TransformationParameter TransformParameter => TransformParameterOf(Parameter.DataParam ?? new DataParameter());
+
+    private TransformationParameter TransformParameterOf(DataParameter parameter)
     {
         var transform = Parameter.TransformParam?.Clone() ?? new TransformationParameter();
         if (parameter.HasScale)
@@ -144,7 +149,7 @@ public sealed class DataLayer : PrefetchingDataLayer
         {
             // LMDB cursors may not cross threads: the producer opens its own, on its first batch.
             _cursor = OpenCursor();
-            for (; _skip > 0; _skip--)
+            for (var skip = _randSkip > 0 ? BatchRandom.NextInt(_randSkip) : 0; skip > 0; skip--)
             {
                 _cursor.Next();
             }
@@ -164,11 +169,11 @@ public sealed class DataLayer : PrefetchingDataLayer
             var record = _cursor.Value;
             if (_datum.Data.GetOffsetAndLength(record.Length).Length > 0)
             {
-                transformer.Transform(record[_datum.Data], output, BatchRandom);
+                transformer.Transform(record[_datum.Data], output, TransformRandom);
             }
             else
             {
-                transformer.Transform(_datum.FloatData, output, BatchRandom);
+                transformer.Transform(_datum.FloatData, output, TransformRandom);
             }
 
             if (OutputLabels)

@@ -23,7 +23,8 @@ namespace LayerNet.Layers.Data;
 /// With <c>crop_size</c> = k the output is C x k x k: a random window at TRAIN, the centre one
 /// (<c>(H - k) / 2</c>, <c>(W - k) / 2</c>) at TEST. <c>mirror</c> flips an item left-right with probability
 /// 1/2. Random draws come in Caffe's order, mirror then row offset then column offset, from the generator the
-/// caller passes (a data layer's batch generator, seeded from its <see cref="Layer.Random"/>).
+/// caller passes (a data layer's transformer generator, seeded from its <see cref="Layer.Random"/> as Caffe's
+/// <c>InitRand</c> seeds it); each draw is Caffe's <c>Rand(n)</c>, a raw draw modulo n.
 /// </para>
 /// <para>
 /// Relative <c>mean_file</c> paths resolve against the working directory first, then the model file's folder.

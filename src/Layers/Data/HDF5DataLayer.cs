@@ -1,6 +1,7 @@
 using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Errors;
+using LayerNet.Fillers;
 using PureHDF;
 using PureHDF.VOL.Native;
 
@@ -17,7 +18,10 @@ namespace LayerNet.Layers.Data;
 /// rows go in order through a file, then on to the next file, cycling back to the first. With
 /// <c>shuffle: true</c> the file order is shuffled at set-up and each time all files are used, and a
 /// file's row order each time it is loaded (or, with a single file, each time it is used up), with
-/// draws from <see cref="Layer.Random"/>. No backward.</para>
+/// draws from a generator of the layer's own, derived at set-up from the state of <see cref="Layer.Random"/>
+/// without drawing from it: Caffe shuffles with std::random_shuffle (the C library's rand(), never seeded), which
+/// leaves its generator alone, so the layers set up after this one draw Caffe's numbers. The same seed gives the
+/// same order. No backward.</para>
 /// <para>Top shape: <c>[batch_size] + dataset shape[1..]</c>. Values are converted to float32 from
 /// float16/32/64 or any integer type. One file is held in memory at a time, as in Caffe; every file's
 /// datasets are checked (present, readable type, same row shape) at set-up, so a bad file is found
@@ -39,6 +43,7 @@ public sealed class HDF5DataLayer : Layer
     private int[] _rowPermutation = [];
     private int _batchSize;
     private bool _shuffle;
+    private RandomSource _shuffleRandom = new(0);
     private int _currentFile;
     private int _currentRow;
     private int _loadedRows;
@@ -116,6 +121,10 @@ public sealed class HDF5DataLayer : Layer
 
         if (_shuffle)
         {
+            // A copy of the net's generator gives the seed, so the net's own stream goes on untouched.
+            var copy = new RandomSource(0);
+            copy.RestoreState(Random.SaveState());
+            _shuffleRandom = new RandomSource(copy.NextUInt32() ^ 0x48444635u);
             Shuffle(_filePermutation);
         }
 
@@ -182,15 +191,7 @@ public sealed class HDF5DataLayer : Layer
         }
     }
 
-    private void Shuffle(Span<int> values)
-    {
-        // Fisher-Yates, drawing from the layer's seeded generator so the same seed gives the same order.
-        for (var i = values.Length - 1; i > 0; i--)
-        {
-            var k = Random.NextInt(i + 1);
-            (values[i], values[k]) = (values[k], values[i]);
-        }
-    }
+    private void Shuffle(Span<int> values) => _shuffleRandom.Shuffle(values);
 
     private int MaxRows()
     {

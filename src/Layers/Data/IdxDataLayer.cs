@@ -1,6 +1,7 @@
 using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Errors;
+using LayerNet.Fillers;
 
 namespace LayerNet.Layers.Data;
 
@@ -32,6 +33,7 @@ public sealed class IdxDataLayer : PrefetchingDataLayer
     private DataTransformer? _transformer;
     private int _batchSize;
     private bool _shuffle;
+    private RandomSource _shuffleRandom = new(0);
     private int _next;
 
     /// <summary>Creates the layer from its definition (<c>idx_data_param</c>, <c>transform_param</c>).</summary>
@@ -107,6 +109,8 @@ public sealed class IdxDataLayer : PrefetchingDataLayer
 
         if (_shuffle)
         {
+            // As Caffe's ImageData: a shuffling generator of its own, seeded from the net's at set-up.
+            _shuffleRandom = new RandomSource(Random.NextUInt32());
             Shuffle();
         }
     }
@@ -121,7 +125,7 @@ public sealed class IdxDataLayer : PrefetchingDataLayer
         for (var i = 0; i < _batchSize; i++)
         {
             var index = _order[_next];
-            transformer.Transform(images.Item(index), batch.Data.Slice(i * itemCount, itemCount), BatchRandom);
+            transformer.Transform(images.Item(index), batch.Data.Slice(i * itemCount, itemCount), TransformRandom);
             if (OutputLabels)
             {
                 batch.Label[i] = _labels[index];
@@ -151,13 +155,6 @@ public sealed class IdxDataLayer : PrefetchingDataLayer
         }
     }
 
-    private void Shuffle()
-    {
-        // Fisher-Yates with the batch generator, so the same seed gives the same order in every epoch.
-        for (var i = _order.Length - 1; i > 0; i--)
-        {
-            var k = BatchRandom.NextInt(i + 1);
-            (_order[i], _order[k]) = (_order[k], _order[i]);
-        }
-    }
+    // caffe::shuffle, as ImageData shuffles its list at set-up and after each epoch.
+    private void Shuffle() => _shuffleRandom.Shuffle(_order.AsSpan());
 }

@@ -19,8 +19,11 @@ namespace LayerNet.Layers.Data;
 /// batch inside forward instead, giving exactly the same batches.
 /// </para>
 /// <para>
-/// The producer draws from <see cref="BatchRandom"/>, a generator of its own seeded at set-up from
-/// <see cref="Layer.Random"/> (the net's generator is not thread-safe). An exception in the producer stops it;
+/// Set-up draws from <see cref="Layer.Random"/> as Caffe's does: when the transform draws (mirror, or a crop at
+/// TRAIN) one seed for the transformer before <see cref="DataLayerSetUp"/> and, as Caffe seeds it again, another
+/// after it (<see cref="TransformRandom"/>); then one seed for the producer's own generator
+/// (<see cref="BatchRandom"/>), as Caffe's prefetch thread takes one <c>caffe_rng_rand()</c> when it starts. The
+/// producer draws only from those two (the net's generator is not thread-safe). An exception in the producer stops it;
 /// forward still delivers the batches finished before it, then raises it as a <see cref="LayerNetException"/>
 /// naming the layer. The thread is a background thread (it never keeps the process alive);
 /// <see cref="Dispose()"/> stops it and releases the source.
@@ -39,6 +42,7 @@ public abstract class PrefetchingDataLayer : Layer, IDisposable
     private int[] _dataShape = [];
     private int[] _labelShape = [];
     private RandomSource _batchRandom = new(0);
+    private RandomSource _transformRandom = new(0);
     private Thread? _producer;
     private Exception? _failure;
     private bool _stopping;
@@ -62,8 +66,14 @@ public abstract class PrefetchingDataLayer : Layer, IDisposable
     /// </summary>
     protected int Prefetch { get; set; } = 4;
 
-    /// <summary>The generator for the batches' random draws (shuffling, crops, mirroring); only <see cref="LoadBatch"/> may use it.</summary>
+    /// <summary>The producer's own generator (Caffe's prefetch thread's), seeded after <see cref="DataLayerSetUp"/>; only <see cref="LoadBatch"/> may use it.</summary>
     protected RandomSource BatchRandom => _batchRandom;
+
+    /// <summary>The data transformer's generator (Caffe's <c>DataTransformer</c> rng: crops and mirroring), seeded after <see cref="DataLayerSetUp"/>; only <see cref="LoadBatch"/> may use it.</summary>
+    protected RandomSource TransformRandom => _transformRandom;
+
+    /// <summary>The transform the layer applies (its <c>transform_param</c>); it decides whether set-up draws the transformer's seeds.</summary>
+    protected virtual TransformationParameter TransformParameter => Parameter.TransformParam ?? new TransformationParameter();
 
     /// <summary>
     /// Reads the layer's parameters, opens its source and shapes the tops (data; label when
@@ -88,7 +98,16 @@ public abstract class PrefetchingDataLayer : Layer, IDisposable
         }
 
         OutputLabels = top.Count > 1;
-        _batchRandom = new RandomSource(Random.NextUInt64());
+
+        // Caffe's InitRand seeds the transformer before DataLayerSetUp and again before the thread starts: the
+        // first seed is never used, but it is drawn.
+        var transform = TransformParameter;
+        var transformDraws = transform.Mirror || (Phase == Phase.Train && transform.CropSize > 0);
+        if (transformDraws)
+        {
+            Random.NextUInt32();
+        }
+
         DataLayerSetUp(top);
         if (Prefetch < 0)
         {
@@ -104,6 +123,12 @@ public abstract class PrefetchingDataLayer : Layer, IDisposable
             _free.Enqueue(_batches[i]);
         }
 
+        if (transformDraws)
+        {
+            _transformRandom = new RandomSource(Random.NextUInt32());
+        }
+
+        _batchRandom = new RandomSource(Random.NextUInt32());
         if (Prefetch > 0)
         {
             // A background thread: a net nobody disposes must not keep the process from exiting.

@@ -30,7 +30,8 @@ public sealed class DropoutLayer : NeuronLayer
             throw Error($"dropout_param.dropout_ratio must be in [0, 1), got {_ratio}");
         }
 
-        _scale = 1f / (1f - _ratio);
+        // Caffe computes the scale and the keep probability in double (1. - threshold_).
+        _scale = (float)(1.0 / (1.0 - _ratio));
     }
 
     /// <summary>The scaled mask of the last TRAIN forward pass: 0 for a dropped element, 1 / (1 - r) for a kept one.</summary>
@@ -62,8 +63,9 @@ public sealed class DropoutLayer : NeuronLayer
             return;
         }
 
+        // Caffe's caffe_rng_bernoulli over the whole blob: one bernoulli<double> draw per element, in order.
         var random = Random;
-        var keep = 1d - _ratio;
+        var keep = 1.0 - _ratio;
         var mask = _mask.AsSpan();
         for (var i = 0; i < mask.Length; i++)
         {

@@ -44,7 +44,7 @@ internal sealed class ModelArguments
         if (inputs)
         {
             _inputs = new Option<string[]>("--input") { Description = "NAME=v1,v2,... or NAME=FILE (.npy, or raw little-endian float32): fill a blob (a net input); repeatable.", AllowMultipleArgumentsPerToken = false };
-            _seed = new Option<long>("--seed") { Description = "Seed for fillers (default 0: the same numbers every run).", DefaultValueFactory = _ => 0 };
+            _seed = new Option<long>("--seed") { Description = "Seed for fillers and dropout, as Caffe's random_seed: the same numbers as Caffe draws from it (default 0: the same numbers every run).", DefaultValueFactory = _ => 0 };
         }
     }
 
