@@ -150,6 +150,18 @@ public static class NetUpgrade
         Upgrade(net, null, fileName, definition, notes ?? []).Net;
 
     /// <summary>
+    /// A net read from text, upgraded as <see cref="Upgrade(NetParameter, string, bool, ICollection{string}?)"/> does;
+    /// its errors and notes name the place in the text, and the result's source places each layer where its old block is.
+    /// </summary>
+    /// <exception cref="LayerNetException">A mistake Caffe stops on, at its place in the text.</exception>
+    public static TextDocument<NetParameter> Upgrade(TextDocument<NetParameter> document, bool definition = true, ICollection<string>? notes = null)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var (net, source) = Upgrade(document.Message, document.Source, document.Source.File, definition, notes ?? []);
+        return new TextDocument<NetParameter>(net, source ?? document.Source);
+    }
+
+    /// <summary>
     /// As <see cref="Upgrade(NetParameter, string, bool, ICollection{string}?)"/>, with where each layer of the result
     /// came from: layer i of the result at the place of the <c>layers</c> block it was made from (a padding layer folded
     /// away has no layer of its own), the Input layer made from the <c>input</c> fields at the net's start.

@@ -93,7 +93,7 @@ internal static class UpgradeCommand
         var notes = new List<string>();
         var net = document.Message;
         var form = NetUpgrade.DeprecatedForm(net);
-        var upgraded = form is null ? net : NetUpgrade.Upgrade(net, path, definition: true, notes);
+        var upgraded = form is null ? net : NetUpgrade.Upgrade(document, definition: true, notes).Message;
         WriteNotes(notes, error);
         return (net, upgraded, form);
     }
