@@ -93,6 +93,9 @@ public static class NetUpgrade
         ["THRESHOLD"] = "Threshold",
     };
 
+    // The fields of the V1 data layers' parameters that Caffe moves to transform_param, in its order.
+    private static readonly string[] TransformationFields = ["scale", "mean_file", "crop_size", "mirror"];
+
     /// <summary>True when Caffe would upgrade the net: V0 or V1 layers, <c>input</c> fields, or BatchNorm's old param specs.</summary>
     public static bool NeedsUpgrade(NetParameter net)
     {
@@ -513,60 +516,31 @@ public static class NetUpgrade
         {
             for (var i = 0; i < net.Layers.Count; i++)
             {
-                if (net.Layers[i].Type is not (V1LayerParameter.Types.LayerType.Data or V1LayerParameter.Types.LayerType.ImageData or V1LayerParameter.Types.LayerType.WindowData))
+                var field = net.Layers[i].Type switch
+                {
+                    V1LayerParameter.Types.LayerType.Data => V1LayerParameter.DataParamFieldNumber,
+                    V1LayerParameter.Types.LayerType.ImageData => V1LayerParameter.ImageDataParamFieldNumber,
+                    V1LayerParameter.Types.LayerType.WindowData => V1LayerParameter.WindowDataParamFieldNumber,
+                    _ => 0,
+                };
+                if (field == 0 || V1LayerParameter.Descriptor.FindFieldByNumber(field).Accessor.GetValue(net.Layers[i]) is null)
                 {
                     continue;
                 }
 
                 // The layers may be the caller's (a shallow copy of the net); change a copy. Data layers hold no weights.
                 var layer = net.Layers[i] = net.Layers[i].Clone();
-                switch (layer.Type)
+                var parameters = (Google.Protobuf.IMessage)V1LayerParameter.Descriptor.FindFieldByNumber(field).Accessor.GetValue(layer);
+                foreach (var name in TransformationFields)
                 {
-                    case V1LayerParameter.Types.LayerType.Data when layer.DataParam is { } data:
-                        MoveTransformation(layer, data.HasScale, data.Scale, data.HasMeanFile, data.MeanFile, data.HasCropSize, data.CropSize, data.HasMirror, data.Mirror);
-                        data.ClearScale();
-                        data.ClearMeanFile();
-                        data.ClearCropSize();
-                        data.ClearMirror();
-                        break;
-                    case V1LayerParameter.Types.LayerType.ImageData when layer.ImageDataParam is { } images:
-                        MoveTransformation(layer, images.HasScale, images.Scale, images.HasMeanFile, images.MeanFile, images.HasCropSize, images.CropSize, images.HasMirror, images.Mirror);
-                        images.ClearScale();
-                        images.ClearMeanFile();
-                        images.ClearCropSize();
-                        images.ClearMirror();
-                        break;
-                    case V1LayerParameter.Types.LayerType.WindowData when layer.WindowDataParam is { } windows:
-                        MoveTransformation(layer, windows.HasScale, windows.Scale, windows.HasMeanFile, windows.MeanFile, windows.HasCropSize, windows.CropSize, windows.HasMirror, windows.Mirror);
-                        windows.ClearScale();
-                        windows.ClearMeanFile();
-                        windows.ClearCropSize();
-                        windows.ClearMirror();
-                        break;
+                    // The three parameter messages name these fields alike, as TransformationParameter does.
+                    var from = parameters.Descriptor.FindFieldByName(name);
+                    if (from.Accessor.HasValue(parameters))
+                    {
+                        TransformationParameter.Descriptor.FindFieldByName(name).Accessor.SetValue(Transform(layer), from.Accessor.GetValue(parameters));
+                        from.Accessor.Clear(parameters);
+                    }
                 }
-            }
-        }
-
-        private static void MoveTransformation(V1LayerParameter layer, bool hasScale, float scale, bool hasMeanFile, string meanFile, bool hasCropSize, uint cropSize, bool hasMirror, bool mirror)
-        {
-            if (hasScale)
-            {
-                Transform(layer).Scale = scale;
-            }
-
-            if (hasMeanFile)
-            {
-                Transform(layer).MeanFile = meanFile;
-            }
-
-            if (hasCropSize)
-            {
-                Transform(layer).CropSize = cropSize;
-            }
-
-            if (hasMirror)
-            {
-                Transform(layer).Mirror = mirror;
             }
         }
 

@@ -130,12 +130,11 @@ public sealed class NetUpgradeTests
     [Test]
     public void A_padding_layer_feeding_another_type_is_the_error_Caffe_stops_on_at_that_layer()
     {
-        const string text = """
-            input: "data"
-            input_dim: 1 input_dim: 1 input_dim: 4 input_dim: 4
+        var text = V0("""
             layers { layer { name: "pad1" type: "padding" pad: 1 } bottom: "data" top: "pad1" }
+            """, """
             layers { layer { name: "relu1" type: "relu" } bottom: "pad1" top: "relu1" }
-            """;
+            """);
 
         var error = Assert.Throws<LayerNetException>(() => TestNets.Build(text));
 
@@ -147,14 +146,13 @@ public sealed class NetUpgradeTests
     [Test]
     public void A_padding_layer_with_two_tops_is_refused_at_the_padding_layer()
     {
-        const string text = """
-            input: "data"
-            input_dim: 1 input_dim: 1 input_dim: 4 input_dim: 4
+        var text = V0("""
             layers { layer { name: "pad1" type: "padding" pad: 1 } bottom: "data" top: "pad1" top: "other" }
+            """, """
             layers { layer { name: "conv1" type: "conv" num_output: 1 kernelsize: 1 } bottom: "pad1" top: "conv1" }
-            """;
+            """);
 
-        var error = Assert.Throws<LayerNetException>(() => NetUpgrade.Upgrade(TestNets.Parse(text).Message, TestNets.Parse(text).Source, TestNets.FileName, true, []));
+        var error = Assert.Throws<LayerNetException>(() => NetUpgrade.Upgrade(TestNets.Parse(text), definition: true));
 
         Assert.That(error.Message, Does.StartWith("net.prototxt(3,1): padding layer 'pad1' has 1 bottoms and 2 tops"));
     }
@@ -162,11 +160,9 @@ public sealed class NetUpgradeTests
     [Test]
     public void An_unknown_V0_type_is_an_error_at_its_layer()
     {
-        const string text = """
-            input: "data"
-            input_dim: 1 input_dim: 1 input_dim: 4 input_dim: 4
+        var text = V0("""
             layers { layer { name: "c" type: "cnv" } bottom: "data" top: "c" }
-            """;
+            """);
 
         var error = Assert.Throws<LayerNetException>(() => TestNets.Build(text));
 
@@ -189,11 +185,9 @@ public sealed class NetUpgradeTests
     [Test]
     public void A_V0_field_the_type_does_not_take_is_dropped_with_a_note_as_Caffe_logs_it()
     {
-        const string text = """
-            input: "data"
-            input_dim: 1 input_dim: 1 input_dim: 4 input_dim: 4
+        var text = V0("""
             layers { layer { name: "r" type: "relu" num_output: 3 } bottom: "data" top: "r" }
-            """;
+            """);
         var notes = new List<string>();
 
         var upgraded = NetUpgrade.Upgrade(TestNets.Parse(text).Message, TestNets.FileName, notes: notes);
@@ -429,6 +423,10 @@ public sealed class NetUpgradeTests
         Assert.That(error.Message, Does.StartWith($"{solverFile}(5,3): layer 'loss'"), "the error points at the old block inside the solver file");
         Assert.That(CountOf(log.ToString(), $"'{solverFile}' uses the V1 format in its net_param; it was upgraded in memory"), Is.EqualTo(1), log.ToString());
     }
+
+    // A V0 net of the given layers blocks, after two lines giving the input 'data' (1x1x4x4).
+    private static string V0(params string[] layers) =>
+        "input: \"data\"\ninput_dim: 1 input_dim: 1 input_dim: 4 input_dim: 4\n" + string.Join("\n", layers) + "\n";
 
     private static int[] LinesOf(string text, string marker) =>
         [.. text.Split('\n').Select((line, index) => (line, index)).Where(entry => entry.line.Contains(marker, StringComparison.Ordinal)).Select(entry => entry.index + 1)];

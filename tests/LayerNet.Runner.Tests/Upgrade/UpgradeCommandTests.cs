@@ -39,10 +39,7 @@ public sealed class UpgradeCommandTests
     [Test]
     public void A_V1_prototxt_is_written_in_the_V2_form_a_person_would_write()
     {
-        var input = Write("old.prototxt", V1Text);
-        var output = Path.Combine(_folder, "new.prototxt");
-
-        var run = CommandRun.Run("upgrade", input, output);
+        var (run, output) = Upgrade("old.prototxt", V1Text, "new.prototxt");
 
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
         Assert.That(run.Output.Trim(), Is.EqualTo($"wrote {output} (NetParameter, upgraded from the V1 format, text)"));
@@ -52,12 +49,7 @@ public sealed class UpgradeCommandTests
     [Test]
     public void A_V1_caffemodel_is_written_as_a_V2_caffemodel_with_its_weights()
     {
-        var old = new NetParameter { Name = "trained" };
-        var layer = new V1LayerParameter { Name = "ip", Type = V1LayerParameter.Types.LayerType.InnerProduct, Bottom = { "x" }, Top = { "y" } };
-        layer.Blobs.Add(new BlobProto { Shape = new BlobShape { Dim = { 2, 3 } }, Data = { 1, 2, 3, 4, 5, 6 } });
-        old.Layers.Add(layer);
-        var input = Path.Combine(_folder, "old.caffemodel");
-        File.WriteAllBytes(input, old.ToByteArray());
+        var input = WriteV1Weights("old.caffemodel");
         var output = Path.Combine(_folder, "new.caffemodel");
 
         var run = CommandRun.Run("upgrade", input, output);
@@ -67,16 +59,13 @@ public sealed class UpgradeCommandTests
         var upgraded = NetParameter.Parser.ParseFrom(File.ReadAllBytes(output));
         Assert.That(upgraded.Layers, Is.Empty);
         Assert.That(upgraded.Layer.Single().Type, Is.EqualTo("InnerProduct"));
-        Assert.That(upgraded.Layer.Single().Blobs.Single().Data, Is.EqualTo(new[] { 1f, 2f, 3f, 4f, 5f, 6f }));
+        Assert.That(upgraded.Layer.Single().Blobs[0].Data, Is.EqualTo(new[] { 1f, 2f, 3f, 4f, 5f, 6f }));
     }
 
     [Test]
     public void The_output_format_follows_the_output_extension()
     {
-        var input = Write("old.prototxt", V1Text);
-        var output = Path.Combine(_folder, "new.caffemodel");
-
-        var run = CommandRun.Run("upgrade", input, output);
+        var (run, output) = Upgrade("old.prototxt", V1Text, "new.caffemodel");
 
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
         Assert.That(NetParameter.Parser.ParseFrom(File.ReadAllBytes(output)), Is.EqualTo(Parse<NetParameter>(V2Text)));
@@ -98,10 +87,7 @@ public sealed class UpgradeCommandTests
     [Test]
     public void A_solver_with_solver_type_is_written_with_type()
     {
-        var input = Write("lenet_solver.prototxt", "base_lr: 0.01\nsolver_type: ADAGRAD\nmax_iter: 10\n");
-        var output = Path.Combine(_folder, "lenet_solver_v2.prototxt");
-
-        var run = CommandRun.Run("upgrade", input, output);
+        var (run, output) = Upgrade("lenet_solver.prototxt", "base_lr: 0.01\nsolver_type: ADAGRAD\nmax_iter: 10\n", "lenet_solver_v2.prototxt");
 
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
         Assert.That(run.Output, Does.Contain("(SolverParameter, upgraded from the deprecated solver_type field"));
@@ -186,18 +172,13 @@ public sealed class UpgradeCommandTests
     [Test]
     public void A_V1_caffemodel_given_to_forward_loads_its_weights_and_says_so_once()
     {
-        var old = new NetParameter { Name = "trained" };
-        var layer = new V1LayerParameter { Name = "ip", Type = V1LayerParameter.Types.LayerType.InnerProduct };
-        layer.Blobs.Add(new BlobProto { Shape = new BlobShape { Dim = { 2, 3 } }, Data = { 1, 2, 3, 4, 5, 6 } });
-        layer.Blobs.Add(new BlobProto { Shape = new BlobShape { Dim = { 2 } }, Data = { 0, 0 } });
-        old.Layers.Add(layer);
-        File.WriteAllBytes(Path.Combine(_folder, "old.caffemodel"), old.ToByteArray());
+        WriteV1Weights("old.caffemodel");
         Write("v2.prototxt", V2Text);
 
         var run = RunnerProcess.Run(_folder, "forward", "--model", "v2.prototxt", "--weights", "old.caffemodel", "--input", "x=1,1,1");
 
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
-        Assert.That(run.Output, Does.Contain("blob y [1 2 (2)]\n  data: 6 15"));
+        Assert.That(run.Output, Does.Contain("blob y [1 2 (2)]\n  data: 7 17"));
         Assert.That(run.ErrorLines, Has.Length.EqualTo(1), run.Error);
         Assert.That(run.ErrorLines[0], Does.EndWith("net] 'old.caffemodel' uses the V1 format; it was upgraded in memory (save the upgraded form with: layernet upgrade old.caffemodel OUT)"));
     }
@@ -205,6 +186,24 @@ public sealed class UpgradeCommandTests
     private static T Parse<T>(string text)
         where T : IMessage<T>, new() =>
         ParameterExtensions.None.Reader.Parse<T>(text);
+
+    // Runs `layernet upgrade` on a file of this text, writing OUT in the folder.
+    private (CommandRun Run, string Output) Upgrade(string inName, string text, string outName)
+    {
+        var output = Path.Combine(_folder, outName);
+        return (CommandRun.Run("upgrade", Write(inName, text), output), output);
+    }
+
+    // A V1 caffemodel of one InnerProduct layer 'ip' (2 outputs of 3 inputs): weights 1..6, biases 1 and 2.
+    private string WriteV1Weights(string name)
+    {
+        var layer = new V1LayerParameter { Name = "ip", Type = V1LayerParameter.Types.LayerType.InnerProduct, Bottom = { "x" }, Top = { "y" } };
+        layer.Blobs.Add(new BlobProto { Shape = new BlobShape { Dim = { 2, 3 } }, Data = { 1, 2, 3, 4, 5, 6 } });
+        layer.Blobs.Add(new BlobProto { Shape = new BlobShape { Dim = { 2 } }, Data = { 1, 2 } });
+        var path = Path.Combine(_folder, name);
+        File.WriteAllBytes(path, new NetParameter { Name = "trained", Layers = { layer } }.ToByteArray());
+        return path;
+    }
 
     private string Write(string name, string text)
     {
