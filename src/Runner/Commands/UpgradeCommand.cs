@@ -86,7 +86,7 @@ internal static class UpgradeCommand
         if (IsSolver(path, text, schema))
         {
             var solverDocument = schema.Reader.ParseDocument<SolverParameter>(text, path);
-            return UpgradeSolver(solverDocument.Message, solverDocument.Source.Position, path, error);
+            return UpgradeSolver(solverDocument, path, error);
         }
 
         var document = schema.Reader.ParseDocument<NetParameter>(text, path);
@@ -109,17 +109,18 @@ internal static class UpgradeCommand
     }
 
     // Caffe's upgrade_solver_proto_text upgrades solver_type; a net written inside the solver is upgraded as well.
-    private static (IMessage Original, IMessage Upgraded, string? Form) UpgradeSolver(SolverParameter solver, SourcePosition position, string path, TextWriter error)
+    private static (IMessage Original, IMessage Upgraded, string? Form) UpgradeSolver(TextDocument<SolverParameter> document, string path, TextWriter error)
     {
+        var solver = document.Message;
         var forms = new List<string>();
         if (SolverUpgrade.DeprecatedForm(solver) is { } solverForm)
         {
             forms.Add(solverForm);
         }
 
-        var upgraded = SolverUpgrade.Upgrade(solver, position);
+        var upgraded = SolverUpgrade.Upgrade(solver, document.Source.Position);
         var notes = new List<string>();
-        NetParameter? Net(NetParameter? net, string part)
+        NetParameter? Net(NetParameter? net, string part, int field, int index = 0)
         {
             if (net is null || NetUpgrade.DeprecatedForm(net) is not { } form)
             {
@@ -127,14 +128,18 @@ internal static class UpgradeCommand
             }
 
             forms.Add($"{form} in its {part}");
-            return NetUpgrade.Upgrade(net, path, definition: true, notes);
+
+            // Errors point at the old blocks inside the solver file.
+            return document.Source.Child(field, index) is { } source
+                ? NetUpgrade.Upgrade(new TextDocument<NetParameter>(net, source), definition: true, notes).Message
+                : NetUpgrade.Upgrade(net, path, definition: true, notes);
         }
 
-        upgraded.NetParam = Net(upgraded.NetParam, "net_param");
-        upgraded.TrainNetParam = Net(upgraded.TrainNetParam, "train_net_param");
+        upgraded.NetParam = Net(upgraded.NetParam, "net_param", SolverParameter.NetParamFieldNumber);
+        upgraded.TrainNetParam = Net(upgraded.TrainNetParam, "train_net_param", SolverParameter.TrainNetParamFieldNumber);
         for (var i = 0; i < upgraded.TestNetParam.Count; i++)
         {
-            upgraded.TestNetParam[i] = Net(upgraded.TestNetParam[i], "test_net_param")!;
+            upgraded.TestNetParam[i] = Net(upgraded.TestNetParam[i], "test_net_param", SolverParameter.TestNetParamFieldNumber, i)!;
         }
 
         WriteNotes(notes, error);

@@ -381,6 +381,20 @@ public sealed class NetUpgradeTests
     }
 
     [Test]
+    public void A_net_built_in_code_from_an_old_definition_is_upgraded_with_one_warning()
+    {
+        var parameter = TestNets.Parse("name: \"code\"\ninput: \"x\"\ninput_shape { dim: 2 }\nlayers { name: \"s\" type: SIGMOID bottom: \"x\" top: \"y\" }\n").Message;
+        using var log = new StringWriter();
+
+        var net = new LayerNet.Nets.Net(parameter, TestNets.Factory, new LayerNet.Nets.NetOptions { Log = new TrainingLog(log) });
+
+        Assert.That(net.Layers.Select(layer => layer.Type), Is.EqualTo(new[] { "Input", "Sigmoid" }));
+        Assert.That(net.Parameter.Layers, Is.Empty, "the net keeps the upgraded definition");
+        Assert.That(log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(1));
+        Assert.That(log.ToString(), Does.Contain("net] net 'code' uses the V1 format; it was upgraded in memory"));
+    }
+
+    [Test]
     public void A_solver_reading_one_old_net_file_for_its_train_and_test_nets_says_so_once()
     {
         using var folder = new TemporaryFolder();

@@ -95,6 +95,20 @@ public sealed class UpgradeCommandTests
     }
 
     [Test]
+    public void A_V1_net_written_inside_a_solver_is_upgraded_and_its_errors_point_into_the_solver()
+    {
+        var (run, output) = Upgrade("solver.prototxt", "base_lr: 0.01\nnet_param {\n  layers { name: \"s\" type: SIGMOID bottom: \"x\" top: \"y\" }\n}\n", "solver_v2.prototxt");
+        var input = Write("bad_solver.prototxt", "base_lr: 0.01\ntest_net_param {\n  input: \"x\"\n  layers { layer { name: \"c\" type: \"cnv\" } bottom: \"x\" top: \"c\" }\n}\n");
+
+        var failed = CommandRun.Run("upgrade", input, Path.Combine(_folder, "out.prototxt"));
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
+        Assert.That(run.Output, Does.Contain("(SolverParameter, upgraded from the V1 format in its net_param, text)"));
+        Assert.That(Parse<SolverParameter>(File.ReadAllText(output)).NetParam.Layer.Single().Type, Is.EqualTo("Sigmoid"));
+        failed.AssertOneLineError($"{input}(4,3): layer 'c': unknown V0 layer type 'cnv'");
+    }
+
+    [Test]
     public void A_solver_giving_both_solver_type_and_type_is_one_line_error()
     {
         var input = Write("solver.prototxt", "type: \"SGD\"\nsolver_type: ADAM\n");
