@@ -14,6 +14,7 @@ internal static class LayerNetCommandLine
         var environment = new RunnerEnvironment(output, error);
         root.Options.Add(environment.PluginOption);
         root.Subcommands.Add(ConvertCommand.Create(environment));
+        root.Subcommands.Add(UpgradeCommand.Create(environment));
         root.Subcommands.Add(ForwardCommand.Create(environment));
         root.Subcommands.Add(TrainCommand.Create(environment));
         root.Subcommands.Add(TestCommand.Create(environment));

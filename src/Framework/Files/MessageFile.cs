@@ -1,7 +1,9 @@
+using Caffe;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using LayerNet.Errors;
 using LayerNet.Plugins;
+using LayerNet.Solvers;
 using LayerNet.Text;
 
 namespace LayerNet.Files;
@@ -54,6 +56,71 @@ public static class MessageFile
     {
         ArgumentNullException.ThrowIfNull(schema);
         return schema.Reader.ParseDocument<T>(ReadAllText(path), path);
+    }
+
+    /// <summary>
+    /// Reads a net definition from prototxt as Caffe reads one: upgraded from V0 or V1, its <c>input</c> fields made an
+    /// Input layer, BatchNorm's old param specs removed (<see cref="NetUpgrade"/>), with one warning on
+    /// <paramref name="log"/> that says so; the source tree places each upgraded layer where its old block is.
+    /// </summary>
+    /// <exception cref="LayerNetException">The file cannot be read, is not a valid net, or cannot be upgraded.</exception>
+    public static TextDocument<NetParameter> ReadNetDocument(string path, ParameterExtensions schema, TrainingLog log)
+    {
+        var document = ReadDocument<NetParameter>(path, schema);
+        var (net, source) = UpgradeNet(document.Message, document.Source, path, definition: true, log);
+        return ReferenceEquals(net, document.Message) ? document : new TextDocument<NetParameter>(net, source ?? document.Source);
+    }
+
+    /// <summary>
+    /// Reads weights (a <c>.caffemodel</c>, or prototxt by extension) as Caffe reads them: upgraded from V0 or V1
+    /// (<see cref="NetUpgrade"/>), with one warning on <paramref name="log"/> that says so.
+    /// </summary>
+    /// <exception cref="LayerNetException">The file cannot be read, is not a valid net, or cannot be upgraded.</exception>
+    public static NetParameter ReadWeights(string path, ParameterExtensions schema, TrainingLog log) =>
+        UpgradeNet(Read<NetParameter>(path, schema), null, path, definition: false, log).Net;
+
+    /// <summary>
+    /// Reads a solver file (prototxt) as Caffe reads one: its old <c>solver_type</c> enum made the <c>type</c> name
+    /// (<see cref="SolverUpgrade"/>), with one warning on <paramref name="log"/> that says so.
+    /// </summary>
+    /// <exception cref="LayerNetException">The file cannot be read, is not a valid solver, or gives both solver_type and type.</exception>
+    public static TextDocument<SolverParameter> ReadSolverDocument(string path, ParameterExtensions schema, TrainingLog log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var document = ReadDocument<SolverParameter>(path, schema);
+        if (SolverUpgrade.DeprecatedForm(document.Message) is not { } form)
+        {
+            return document;
+        }
+
+        var solver = SolverUpgrade.Upgrade(document.Message, document.Source.Position);
+        log.Warning("solver", NetUpgrade.Note(path, form));
+        return new TextDocument<SolverParameter>(solver, document.Source);
+    }
+
+    /// <summary>
+    /// The net upgraded when it needs it (the same message when not), with its source mapped; one warning on
+    /// <paramref name="log"/> names <paramref name="path"/> (and <paramref name="part"/>, a net inside a solver file),
+    /// then Caffe's notes about fields it dropped.
+    /// </summary>
+    internal static (NetParameter Net, MessageSource? Source) UpgradeNet(NetParameter net, MessageSource? source, string path, bool definition, TrainingLog log, string? part = null)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        ArgumentNullException.ThrowIfNull(log);
+        if (NetUpgrade.DeprecatedForm(net) is not { } form)
+        {
+            return (net, source);
+        }
+
+        var notes = new List<string>();
+        var upgraded = NetUpgrade.Upgrade(net, source, path, definition, notes);
+        log.Warning("net", NetUpgrade.Note(path, part is null ? form : $"{form} in its {part}"));
+        foreach (var note in notes)
+        {
+            log.Warning("net", note);
+        }
+
+        return upgraded;
     }
 
     /// <summary>Reads a binary protobuf file (.caffemodel, .solverstate, .binaryproto), with the schema's extensions.</summary>

@@ -1,6 +1,7 @@
 using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Errors;
+using LayerNet.Files;
 using LayerNet.Fillers;
 using LayerNet.Layers;
 using LayerNet.Solvers;
@@ -56,9 +57,22 @@ public sealed class Net
         }
 
         Random = options.Random ?? new RandomSource(0);
-        Parameter = parameter;
-        _source = options.Source;
         _log = options.Log ?? new TrainingLog(Console.Error);
+        _source = options.Source;
+        if (NetUpgrade.DeprecatedForm(parameter) is { } form)
+        {
+            // Files are upgraded when they are read (MessageFile.ReadNetDocument); this is a definition built in code.
+            var named = options.File ?? _source?.File ?? string.Empty;
+            var notes = new List<string>();
+            (parameter, _source) = NetUpgrade.Upgrade(parameter, _source, named, definition: true, notes);
+            _log.Warning("net", named.Length > 0 ? NetUpgrade.Note(named, form) : $"net '{parameter.Name}' uses {form}; it was upgraded in memory");
+            foreach (var note in notes)
+            {
+                _log.Warning("net", note);
+            }
+        }
+
+        Parameter = parameter;
         _origin = _source is not null ? Origin.At(_source.Position) : options.File is { } file ? Origin.InFile(file) : default;
         var layers = CollectLayers(parameter);
         layers = SplitInsertion.Insert(layers);
@@ -283,12 +297,13 @@ public sealed class Net
     public void CopyTrainedLayersFrom(NetParameter trained, string sourceName = "weights")
     {
         ArgumentNullException.ThrowIfNull(trained);
-        foreach (var source in trained.Layer)
+        if (NetUpgrade.NeedsUpgrade(trained))
         {
-            CopyLayerBlobs(source.Name, source.Blobs, sourceName);
+            // Weights read from a file were upgraded (and said so) by MessageFile.ReadWeights; these were built in code.
+            trained = NetUpgrade.Upgrade(trained, definition: false);
         }
 
-        foreach (var source in trained.Layers)
+        foreach (var source in trained.Layer)
         {
             CopyLayerBlobs(source.Name, source.Blobs, sourceName);
         }
@@ -345,19 +360,13 @@ public sealed class Net
 
     private List<LayerDefinition> CollectLayers(NetParameter parameter)
     {
-        if (parameter.Layers.Count > 0)
+        if (parameter.InputShape.Count > 0 || parameter.InputDim.Count > 0)
         {
-            throw OriginOf(NetParameter.LayersFieldNumber, 0).Error(
-                $"net '{parameter.Name}' uses the deprecated V1 'layers' field; LayerNet builds nets from 'layer' blocks (convert with Caffe's upgrade_net_proto_text)");
+            // The upgrade turns input names with their shapes into an Input layer; shapes without names are left here.
+            throw _origin.Error($"net '{parameter.Name}' gives input_shape or input_dim without 'input' names");
         }
 
         var layers = new List<LayerDefinition>();
-        var legacyInput = LegacyInputLayer(parameter);
-        if (legacyInput is not null)
-        {
-            layers.Add(new LayerDefinition(legacyInput, _origin));
-        }
-
         for (var i = 0; i < parameter.Layer.Count; i++)
         {
             var layer = parameter.Layer[i];
@@ -374,56 +383,6 @@ public sealed class Net
     // Where a message nested in the net's definition came from (a layer block), in the net's file.
     private Origin OriginOf(int fieldNumber, int index) =>
         _origin.WithPosition(_source?.Child(fieldNumber, index)?.Position);
-
-    private LayerParameter? LegacyInputLayer(NetParameter parameter)
-    {
-        if (parameter.Input.Count == 0)
-        {
-            if (parameter.InputShape.Count > 0 || parameter.InputDim.Count > 0)
-            {
-                throw _origin.Error($"net '{parameter.Name}' gives input_shape or input_dim without 'input' names");
-            }
-
-            return null;
-        }
-
-        // Caffe turns the deprecated input/input_shape/input_dim fields into an Input layer named "input".
-        var layer = new LayerParameter { Name = "input", Type = "Input", InputParam = new InputParameter() };
-        layer.Top.AddRange(parameter.Input);
-        if (parameter.InputShape.Count > 0)
-        {
-            if (parameter.InputShape.Count != parameter.Input.Count)
-            {
-                throw _origin.Error($"net '{parameter.Name}': {parameter.Input.Count} inputs but {parameter.InputShape.Count} input_shape entries; give one per input");
-            }
-
-            layer.InputParam.Shape.AddRange(parameter.InputShape);
-        }
-        else if (parameter.InputDim.Count > 0)
-        {
-            if (parameter.InputDim.Count != 4 * parameter.Input.Count)
-            {
-                throw _origin.Error($"net '{parameter.Name}': {parameter.Input.Count} inputs need {4 * parameter.Input.Count} input_dim values (4 each), got {parameter.InputDim.Count}");
-            }
-
-            for (var i = 0; i < parameter.Input.Count; i++)
-            {
-                var shape = new BlobShape();
-                for (var d = 0; d < 4; d++)
-                {
-                    shape.Dim.Add(parameter.InputDim[(4 * i) + d]);
-                }
-
-                layer.InputParam.Shape.Add(shape);
-            }
-        }
-        else
-        {
-            throw _origin.Error($"net '{parameter.Name}' names inputs without their shapes; add input_shape (or input_dim) for each input");
-        }
-
-        return layer;
-    }
 
     private void Build(NetParameter parameter, List<LayerDefinition> layers, LayerFactory factory)
     {

@@ -24,6 +24,7 @@ namespace LayerNet.Solvers;
 public abstract class Solver
 {
     private readonly List<Net> _testNets = [];
+    private readonly HashSet<string> _upgradeNoted = new(StringComparer.Ordinal);
     private readonly float[] _losses;
     private int _lossCount;
 
@@ -358,7 +359,8 @@ public abstract class Solver
     /// <summary>Copies trained weights into the train net (test nets share them).</summary>
     public void CopyWeights(string weightsFile)
     {
-        Net.CopyTrainedLayersFrom(MessageFile.ReadBinary<NetParameter>(weightsFile, Options.Schema), $"'{weightsFile}'");
+        var trained = MessageFile.ReadBinary<NetParameter>(weightsFile, Options.Schema);
+        Net.CopyTrainedLayersFrom(MessageFile.UpgradeNet(trained, null, weightsFile, definition: false, UpgradeLog(weightsFile)).Net, $"'{weightsFile}'");
     }
 
     private void Test(int testNetIndex)
@@ -592,8 +594,18 @@ public abstract class Solver
     }
 
     // A net written inside the solver file: a copy (the solver sets its state), with where it is in the solver file.
-    private (NetParameter Parameter, MessageSource? Source) InSolverFile(NetParameter net, int fieldNumber, int index = 0) =>
-        (net.Clone(), Options.Source?.Child(fieldNumber, index));
+    // An old net there is upgraded (Caffe leaves it as it is and builds an empty net), said once for each of them.
+    private (NetParameter Parameter, MessageSource? Source) InSolverFile(NetParameter net, int fieldNumber, int index = 0)
+    {
+        var source = Options.Source?.Child(fieldNumber, index);
+        var file = Options.SolverFile ?? Options.Source?.File ?? string.Empty;
+        var part = SolverParameter.Descriptor.FindFieldByNumber(fieldNumber).Name;
+        var (upgraded, upgradedSource) = MessageFile.UpgradeNet(net, source, file, definition: true, UpgradeLog($"{file}\n{fieldNumber}\n{index}"), part);
+        return (ReferenceEquals(upgraded, net) ? net.Clone() : upgraded, upgradedSource);
+    }
+
+    // The log for the note that a file was upgraded: the solver's for the first reading of a file, none after.
+    private TrainingLog UpgradeLog(string key) => _upgradeNoted.Add(key) ? Log : TrainingLog.None;
 
     /// <summary>An error about the solver file itself, placed at the solver file when it was read from text.</summary>
     private LayerNetException SolverError(string message) =>
@@ -601,7 +613,8 @@ public abstract class Solver
 
     private (NetParameter Parameter, MessageSource? Source) ReadNet(string path)
     {
-        var document = MessageFile.ReadDocument<NetParameter>(Options.Resolve(path), Options.Schema);
+        var resolved = Options.Resolve(path);
+        var document = MessageFile.ReadNetDocument(resolved, Options.Schema, UpgradeLog(resolved));
         return (document.Message, document.Source);
     }
 }

@@ -4,6 +4,7 @@ using LayerNet.Files;
 using LayerNet.Fillers;
 using LayerNet.Nets;
 using LayerNet.Plugins;
+using LayerNet.Solvers;
 
 namespace LayerNet.Runner.Commands;
 
@@ -25,7 +26,10 @@ internal static class NetLoading
     public static Net BuildNet(IServiceProvider services, string modelFile, Phase phase, RandomSource random, string? weights = null, bool forceBackward = false)
     {
         var schema = RunnerEnvironment.Schema(services);
-        var document = MessageFile.ReadDocument<NetParameter>(modelFile, schema);
+
+        // Notes such as "uses the V1 format; it was upgraded" go to standard error, in glog's form, as the net's warnings.
+        var log = new TrainingLog(Console.Error);
+        var document = MessageFile.ReadNetDocument(modelFile, schema, log);
         if (forceBackward)
         {
             document.Message.ForceBackward = true;
@@ -36,13 +40,17 @@ internal static class NetLoading
             State = new NetState { Phase = phase },
             Random = random,
             Source = document.Source,
+            Log = log,
         });
-        CopyWeights(net, weights, schema);
+        CopyWeights(net, weights, schema, log);
         return net;
     }
 
-    /// <summary>Copies weights from each comma-separated <c>.caffemodel</c> (later files override earlier ones, as Caffe).</summary>
-    public static void CopyWeights(Net net, string? weights, ParameterExtensions schema)
+    /// <summary>
+    /// Copies weights from each comma-separated <c>.caffemodel</c> (later files override earlier ones, as Caffe),
+    /// upgraded from V0 or V1 as Caffe upgrades them, with a note on <paramref name="log"/>.
+    /// </summary>
+    public static void CopyWeights(Net net, string? weights, ParameterExtensions schema, TrainingLog log)
     {
         if (string.IsNullOrEmpty(weights))
         {
@@ -51,7 +59,7 @@ internal static class NetLoading
 
         foreach (var path in weights.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var trained = MessageFile.Read<NetParameter>(path, schema);
+            var trained = MessageFile.ReadWeights(path, schema, log);
             net.CopyTrainedLayersFrom(trained, $"'{path}'");
         }
     }

@@ -47,7 +47,7 @@ internal static class TrainCommand
 
             using var services = environment.BuildServices(result);
             var schema = RunnerEnvironment.Schema(services);
-            var document = MessageFile.ReadDocument<SolverParameter>(solverFile, schema);
+            var document = MessageFile.ReadSolverDocument(solverFile, schema, new TrainingLog(environment.Error));
             var parameter = document.Message;
             if (result.GetValue(iterations) is { } maxIter)
             {

@@ -95,13 +95,12 @@ public sealed class NetInputsOutputsTests
     }
 
     [Test]
-    public void The_deprecated_V1_layers_field_is_an_error()
+    public void The_deprecated_V1_layers_field_is_upgraded_and_its_errors_point_at_the_old_block()
     {
         var parameter = TestNets.Parse("layers { name: \"old\" type: INNER_PRODUCT }\n");
 
         var error = Assert.Throws<LayerNetException>(() => TestNets.Build(parameter, new NetState { Phase = Phase.Train }));
 
-        Assert.That(error.Message, Does.StartWith("net.prototxt(1,1): "));
-        Assert.That(error.Message, Does.Contain("deprecated V1 'layers' field"));
+        Assert.That(error.Message, Is.EqualTo("net.prototxt(1,1): layer 'old' (InnerProduct): inner_product_param.num_output must be given and positive"));
     }
 }
