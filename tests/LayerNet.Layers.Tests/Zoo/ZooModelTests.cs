@@ -34,8 +34,9 @@ public sealed class ZooModelTests
         ("vgg19_v1_deploy.prototxt", "fd2204696eb4c6ae1c2d9818e8137ea01515b7cc94a4012b79b99d165ab3e1f4", 1539),
     ];
 
-    // The V2 files: each builds in TEST with its fillers and runs one forward pass, with the output shapes its
-    // authors' nets give (class scores, maps).
+    // Each file builds in TEST with its fillers (V0 and V1 files after Caffe's upgrade) and runs one forward pass,
+    // with the output shapes its authors' nets give (class scores, maps). The two old files run at batch 1 (their
+    // input_dim says 10) to keep the test short.
     private static readonly (string File, string Output, int[] Shape)[] ForwardRuns =
     [
         ("hed_deploy.prototxt", "sigmoid-fuse", [1, 1, 500, 500]),
@@ -45,6 +46,8 @@ public sealed class ZooModelTests
         ("openpose_coco.prototxt", "net_output", [1, 57, 1, 1]),
         ("resnet50_deploy.prototxt", "prob", [1, 1000]),
         ("squeezenet_v1.1_deploy.prototxt", "prob", [10, 1000, 1, 1]),
+        ("vgg19_v1_deploy.prototxt", "prob", [1, 1000]),
+        ("rcnn_v0_pascal_finetune_deploy.prototxt", "prob", [1, 21]),
     ];
 
     private static IEnumerable<TestCaseData> ProtocCases() => ProtocBytes.Select(c => new TestCaseData(c.File, c.Sha256, c.Size).SetArgDisplayNames(c.File));
@@ -101,7 +104,13 @@ public sealed class ZooModelTests
     private static Net Build(string path)
     {
         using var services = new ServiceCollection().AddLayerNet().AddStandardLayers().Services.BuildServiceProvider();
-        var document = services.GetRequiredService<PrototxtReader>().ReadDocument<NetParameter>(path);
+        var document = NetUpgrade.Upgrade(services.GetRequiredService<PrototxtReader>().ReadDocument<NetParameter>(path));
+        if (Path.GetFileName(path) is "vgg19_v1_deploy.prototxt" or "rcnn_v0_pascal_finetune_deploy.prototxt")
+        {
+            Assert.That(document.Message.Layer[0].Type, Is.EqualTo("Input"), "the upgrade turns input_dim into an Input layer");
+            document.Message.Layer[0].InputParam.Shape[0].Dim[0] = 1;
+        }
+
         return new Net(document.Message, services.GetRequiredService<LayerFactory>(), new NetOptions { Source = document.Source, File = path, State = new NetState { Phase = Phase.Test } });
     }
 
