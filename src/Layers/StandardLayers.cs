@@ -41,6 +41,7 @@ public static class StandardLayers
 
         ("Input", typeof(InputLayer)), ("DummyData", typeof(DummyDataLayer)), ("HDF5Data", typeof(HDF5DataLayer)),
         ("Data", typeof(DataLayer)), ("MemoryData", typeof(MemoryDataLayer)), ("IdxData", typeof(IdxDataLayer)),
+        ("WindowData", typeof(WindowDataLayer)),
     ];
 
     /// <summary>Registers every built-in layer type under Caffe's type name (and LayerNet's own data layers).</summary>
