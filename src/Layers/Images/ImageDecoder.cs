@@ -105,7 +105,6 @@ internal sealed class ImageDecoder
         var channels = color ? 3 : 1;
         image.Reshape(outWidth, outHeight, channels);
         var output = image.Pixels;
-        var source = MemoryMarshal.Cast<byte, uint>(bgra);
 
         // Where the pixel shown at (0, 0) is stored, and how far apart (in pixels) the stored neighbours of a shown
         // pixel lie, to its right and below it.
@@ -121,6 +120,22 @@ internal sealed class ImageDecoder
             SKEncodedOrigin.LeftBottom => (width - 1, width, -1),
             _ => (0, 1, width),
         };
+        var source = MemoryMarshal.Cast<byte, uint>(bgra);
+        if (color && start == 0 && xStep == 1 && yStep == width)
+        {
+            // Most files: stored as shown, in colour; one pass dropping alpha.
+            for (int i = 0, target = 0; i < source.Length; i++, target += 3)
+            {
+                var pixel = source[i];
+                var bgr = output.Slice(target, 3);
+                bgr[2] = (byte)(pixel >> 16);
+                bgr[1] = (byte)(pixel >> 8);
+                bgr[0] = (byte)pixel;
+            }
+
+            return;
+        }
+
         for (var y = 0; y < outHeight; y++)
         {
             var stored = start + (y * yStep);
