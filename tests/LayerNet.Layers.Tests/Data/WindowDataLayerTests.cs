@@ -190,9 +190,35 @@ public sealed class WindowDataLayerTests
     [Test]
     public void Square_mode_takes_the_longer_side_about_the_centre()
     {
-        // Window columns 2..5, rows 4..5 (4 x 2): half sides 2 and 1, centre (4, 5); square: half side 2 both ways,
-        // so columns round(4 - 2) = 2 .. round(4 + 2) = 6 and rows 3..7: exactly the 5 x 5 square of one colour,
-        // warped to 8 x 8. One pixel off in any direction would bring the flat colour in at an edge.
+        // Window columns 2..5, rows 3..4 of the pattern (4 x 2): half sides 2 and 1, centre (4, 4); square: half
+        // side 2 both ways, so columns and rows round(4 - 2) = 2 .. round(4 + 2) = 6, a 5 x 5 region and a crop of
+        // 5: copied as it is, output (h, w) = pattern (2 + w, 2 + h).
+        var definition = Definition(WindowFile("# 0\npattern.png\n3 8 10\n1\n2 0.9 2 3 5 4\n"), batchSize: 1, crop: 5, fgFraction: 1f, cropMode: "square");
+        var (layer, top) = SetUp(definition);
+        using var _ = layer;
+
+        layer.Forward([], top);
+
+        var expected = new float[3 * 5 * 5];
+        for (var h = 0; h < 5; h++)
+        {
+            for (var w = 0; w < 5; w++)
+            {
+                int x = 2 + w, y = 2 + h;
+                expected[(h * 5) + w] = (10 * x) + y;
+                expected[25 + (h * 5) + w] = 100 + x;
+                expected[50 + (h * 5) + w] = 200 + y;
+            }
+        }
+
+        Assert.That(top[0].Data.ToArray(), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void A_square_window_of_one_colour_stays_one_colour()
+    {
+        // Window columns 2..5, rows 4..5 of the flat image: squared to columns 2..6, rows 3..7, exactly the 5 x 5
+        // square of one colour, warped to 8 x 8. One pixel off in any direction would bring the flat colour in.
         var definition = Definition(WindowFile("# 0\nflat.png\n3 10 10\n1\n2 0.9 2 4 5 5\n"), batchSize: 1, crop: 8, fgFraction: 1f, cropMode: "square");
         var (layer, top) = SetUp(definition);
         using var _ = layer;
@@ -205,6 +231,31 @@ public sealed class WindowDataLayerTests
             for (var c = 0; c < 3; c++)
             {
                 Assert.That(data[(c * 64)..((c + 1) * 64)], Is.All.EqualTo(Square[c]), $"channel {c}");
+            }
+        });
+    }
+
+    [Test]
+    public void Square_mode_with_context_padding_takes_a_ring_of_the_surroundings()
+    {
+        // As above with context_pad 1: scale 8 / 6 about (4, 5), half side 2 * 4 / 3: columns round(1.33) = 1 ..
+        // round(6.67) = 7, rows round(2.33) = 2 .. round(7.67) = 8, 7 x 7 inside the image, warped to 8 x 8. Its
+        // one-pixel ring is the flat colour: output (0, 0) samples source (-0.06, -0.06), clamped to the ring's
+        // corner; output (4, 4) samples (3.44, 3.44), inside the square.
+        var definition = Definition(WindowFile("# 0\nflat.png\n3 10 10\n1\n2 0.9 2 4 5 5\n"), batchSize: 1, crop: 8, fgFraction: 1f, cropMode: "square", contextPad: 1);
+        var (layer, top) = SetUp(definition);
+        using var _ = layer;
+
+        layer.Forward([], top);
+
+        var data = top[0].Data.ToArray();
+        Assert.Multiple(() =>
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                Assert.That(data[c * 64], Is.EqualTo(Flat[c]), $"channel {c}, top left");
+                Assert.That(data[(c * 64) + 63], Is.EqualTo(Flat[c]), $"channel {c}, bottom right");
+                Assert.That(data[(c * 64) + (4 * 8) + 4], Is.EqualTo(Square[c]), $"channel {c}, centre");
             }
         });
     }
