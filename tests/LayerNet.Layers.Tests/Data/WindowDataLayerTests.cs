@@ -65,27 +65,12 @@ public sealed class WindowDataLayerTests
         var source = WindowFile("# 0\npattern.png\n3 8 10\n1\n7 0.9 2 1 5 4\n");
         var definition = Definition(source, batchSize: 1, crop: 4, fgFraction: 1f, scale: 0.5f);
         definition.TransformParam.MeanValue.Add([1f, 2f, 3f]);
-        var (layer, top) = SetUp(definition);
-        using var _ = layer;
-
-        layer.Forward([], top);
-
-        var expected = new float[3 * 4 * 4];
-        for (var h = 0; h < 4; h++)
-        {
-            for (var w = 0; w < 4; w++)
-            {
-                int x = 2 + w, y = 1 + h;
-                expected[(0 * 16) + (h * 4) + w] = ((10 * x) + y - 1f) * 0.5f;
-                expected[(1 * 16) + (h * 4) + w] = (100 + x - 2f) * 0.5f;
-                expected[(2 * 16) + (h * 4) + w] = (200 + y - 3f) * 0.5f;
-            }
-        }
+        var top = ForwardOnce(definition);
 
         Assert.Multiple(() =>
         {
             Assert.That(top[0].Shape, Is.EqualTo(new[] { 1, 3, 4, 4 }));
-            Assert.That(top[0].Data.ToArray(), Is.EqualTo(expected));
+            Assert.That(top[0].Data.ToArray(), Is.EqualTo(PatternSquare(left: 2, top: 1, side: 4, [1f, 2f, 3f], 0.5f)));
             Assert.That(top[1].Data.ToArray(), Is.EqualTo(new[] { 7f }));
         });
     }
@@ -100,10 +85,7 @@ public sealed class WindowDataLayerTests
         File.WriteAllBytes(meanPath, mean.ToByteArray());
         var definition = Definition(WindowFile("# 0\npattern.png\n3 8 10\n1\n7 0.9 2 1 5 4\n"), batchSize: 1, crop: 4, fgFraction: 1f);
         definition.TransformParam.MeanFile = meanPath;
-        var (layer, top) = SetUp(definition);
-        using var _ = layer;
-
-        layer.Forward([], top);
+        var top = ForwardOnce(definition);
 
         Assert.Multiple(() =>
         {
@@ -123,10 +105,7 @@ public sealed class WindowDataLayerTests
         // rows and columns of zero padding. The region 0..6 x 0..6 holds both colours, so only the padding and the
         // geometry are checked here: rows and columns 0..1 zero, the rest not.
         var definition = Definition(WindowFile("# 0\nflat.png\n3 10 10\n1\n1 0.9 0 0 3 3\n"), batchSize: 1, crop: 8, fgFraction: 1f, contextPad: 2);
-        var (layer, top) = SetUp(definition);
-        using var _ = layer;
-
-        layer.Forward([], top);
+        var top = ForwardOnce(definition);
 
         var blue = top[0].Data[..64].ToArray();
         Assert.Multiple(() =>
@@ -194,24 +173,9 @@ public sealed class WindowDataLayerTests
         // side 2 both ways, so columns and rows round(4 - 2) = 2 .. round(4 + 2) = 6, a 5 x 5 region and a crop of
         // 5: copied as it is, output (h, w) = pattern (2 + w, 2 + h).
         var definition = Definition(WindowFile("# 0\npattern.png\n3 8 10\n1\n2 0.9 2 3 5 4\n"), batchSize: 1, crop: 5, fgFraction: 1f, cropMode: "square");
-        var (layer, top) = SetUp(definition);
-        using var _ = layer;
+        var top = ForwardOnce(definition);
 
-        layer.Forward([], top);
-
-        var expected = new float[3 * 5 * 5];
-        for (var h = 0; h < 5; h++)
-        {
-            for (var w = 0; w < 5; w++)
-            {
-                int x = 2 + w, y = 2 + h;
-                expected[(h * 5) + w] = (10 * x) + y;
-                expected[25 + (h * 5) + w] = 100 + x;
-                expected[50 + (h * 5) + w] = 200 + y;
-            }
-        }
-
-        Assert.That(top[0].Data.ToArray(), Is.EqualTo(expected));
+        Assert.That(top[0].Data.ToArray(), Is.EqualTo(PatternSquare(left: 2, top: 2, side: 5, [0f, 0f, 0f], 1f)));
     }
 
     [Test]
@@ -220,10 +184,7 @@ public sealed class WindowDataLayerTests
         // Window columns 2..5, rows 4..5 of the flat image: squared to columns 2..6, rows 3..7, exactly the 5 x 5
         // square of one colour, warped to 8 x 8. One pixel off in any direction would bring the flat colour in.
         var definition = Definition(WindowFile("# 0\nflat.png\n3 10 10\n1\n2 0.9 2 4 5 5\n"), batchSize: 1, crop: 8, fgFraction: 1f, cropMode: "square");
-        var (layer, top) = SetUp(definition);
-        using var _ = layer;
-
-        layer.Forward([], top);
+        var top = ForwardOnce(definition);
 
         var data = top[0].Data.ToArray();
         Assert.Multiple(() =>
@@ -243,10 +204,7 @@ public sealed class WindowDataLayerTests
         // one-pixel ring is the flat colour: output (0, 0) samples source (-0.06, -0.06), clamped to the ring's
         // corner; output (4, 4) samples (3.44, 3.44), inside the square.
         var definition = Definition(WindowFile("# 0\nflat.png\n3 10 10\n1\n2 0.9 2 4 5 5\n"), batchSize: 1, crop: 8, fgFraction: 1f, cropMode: "square", contextPad: 1);
-        var (layer, top) = SetUp(definition);
-        using var _ = layer;
-
-        layer.Forward([], top);
+        var top = ForwardOnce(definition);
 
         var data = top[0].Data.ToArray();
         Assert.Multiple(() =>
@@ -265,10 +223,7 @@ public sealed class WindowDataLayerTests
     {
         // The same 4 x 2 window in warp mode covers columns 2..5, rows 4..5, inside the square: one colour.
         var definition = Definition(WindowFile("# 0\nflat.png\n3 10 10\n1\n2 0.9 2 4 5 5\n"), batchSize: 1, crop: 8, fgFraction: 1f);
-        var (layer, top) = SetUp(definition);
-        using var _ = layer;
-
-        layer.Forward([], top);
+        var top = ForwardOnce(definition);
 
         Assert.That(top[0].Data[..64].ToArray(), Is.All.EqualTo(40f));
     }
@@ -405,6 +360,24 @@ public sealed class WindowDataLayerTests
         });
     }
 
+    /// <summary>The pattern's square of <paramref name="side"/> at (<paramref name="left"/>, <paramref name="top"/>), channels first, less a mean per channel, scaled.</summary>
+    private static float[] PatternSquare(int left, int top, int side, float[] mean, float scale)
+    {
+        var square = new float[3 * side * side];
+        for (var h = 0; h < side; h++)
+        {
+            for (var w = 0; w < side; w++)
+            {
+                int x = left + w, y = top + h, at = (h * side) + w;
+                square[at] = ((10 * x) + y - mean[0]) * scale;
+                square[(side * side) + at] = (100 + x - mean[1]) * scale;
+                square[(2 * side * side) + at] = (200 + y - mean[2]) * scale;
+            }
+        }
+
+        return square;
+    }
+
     private string WindowFile(string text)
     {
         var path = Path.Combine(_folder, $"windows-{Guid.NewGuid():N}.txt");
@@ -448,6 +421,17 @@ public sealed class WindowDataLayerTests
         var top = definition.Top.Select(name => new Blob { Name = name }).ToArray();
         layer.SetUp([], top);
         return (layer, top);
+    }
+
+    private static Blob[] ForwardOnce(LayerParameter definition)
+    {
+        var (layer, top) = SetUp(definition);
+        using (layer)
+        {
+            layer.Forward([], top);
+        }
+
+        return top;
     }
 
     private static string SetUpError(LayerParameter definition) =>
