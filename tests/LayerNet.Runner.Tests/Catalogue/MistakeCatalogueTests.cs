@@ -309,6 +309,43 @@ public sealed class MistakeCatalogueTests
         AssertMistake(run, "python.prototxt(22,1): layer 'sig' is a Python layer (python_param module 'my_layers', layer 'MySigmoid'): LayerNet runs no Python; rewrite it as a layer plugin, as README.md's section \"Writing a layer plugin\" shows, and load it with --plugin or LAYERNET_PLUGIN_PATH.");
     }
 
+    [Test]
+    public void A_v0_padding_layer_before_a_layer_that_cannot_take_its_pad()
+    {
+        File.WriteAllText(_folder.File("v0.prototxt"), """
+            name: "old"
+            input: "data"
+            input_dim: 1
+            input_dim: 3
+            input_dim: 8
+            input_dim: 8
+            layers {
+              layer { name: "pad1" type: "padding" pad: 1 }
+              bottom: "data"
+              top: "pad1"
+            }
+            layers {
+              layer { name: "relu1" type: "relu" }
+              bottom: "pad1"
+              top: "relu1"
+            }
+            """);
+
+        var run = Run("forward", "--model", "v0.prototxt");
+
+        AssertMistake(run, "v0.prototxt(12,1): layer 'relu1' (relu) reads the output of padding layer 'pad1': Padding layer input to non-convolutional / non-pooling layer type relu; only a conv or pool layer can take a V0 padding layer's pad");
+    }
+
+    [Test]
+    public void An_input_file_of_the_wrong_size()
+    {
+        File.WriteAllBytes(_folder.File("x.f32"), new byte[20]);
+
+        var run = Run("forward", "--model", "net.prototxt", "--input", "x=x.f32");
+
+        AssertMistake(run, "--input x: 'x.f32' holds 20 bytes, but blob 'x' of shape 64 1000 (64000) needs 256000 (raw little-endian float32; a NumPy array needs the .npy extension)");
+    }
+
     private CommandRun Run(params string[] args) => RunnerProcess.Run(_folder.Path, args);
 
     /// <summary>Writes net.prototxt's text with one replacement (which must apply) under <paramref name="name"/>.</summary>
