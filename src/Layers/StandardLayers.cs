@@ -2,6 +2,7 @@ using LayerNet.Layers.Common;
 using LayerNet.Layers.Data;
 using LayerNet.Layers.Loss;
 using LayerNet.Layers.Neuron;
+using LayerNet.Layers.Recurrent;
 using LayerNet.Layers.Vision;
 using LayerNet.Plugins;
 
@@ -37,11 +38,13 @@ public static class StandardLayers
         ("ContrastiveLoss", typeof(ContrastiveLossLayer)), ("InfogainLoss", typeof(InfogainLossLayer)),
 
         ("Convolution", typeof(ConvolutionLayer)), ("Deconvolution", typeof(DeconvolutionLayer)),
-        ("Pooling", typeof(PoolingLayer)), ("LRN", typeof(LRNLayer)),
+        ("Pooling", typeof(PoolingLayer)), ("LRN", typeof(LRNLayer)), ("SPP", typeof(SPPLayer)), ("Im2col", typeof(Im2colLayer)),
+
+        ("RNN", typeof(RNNLayer)), ("LSTM", typeof(LSTMLayer)), ("LSTMUnit", typeof(LSTMUnitLayer)),
 
         ("Input", typeof(InputLayer)), ("DummyData", typeof(DummyDataLayer)), ("HDF5Data", typeof(HDF5DataLayer)),
         ("Data", typeof(DataLayer)), ("MemoryData", typeof(MemoryDataLayer)), ("IdxData", typeof(IdxDataLayer)),
-        ("WindowData", typeof(WindowDataLayer)),
+        ("WindowData", typeof(WindowDataLayer)), ("HDF5Output", typeof(HDF5OutputLayer)),
     ];
 
     /// <summary>Registers every built-in layer type under Caffe's type name (and LayerNet's own data layers).</summary>
@@ -58,6 +61,9 @@ public static class StandardLayers
 
     /// <summary>Registers the spatial layers (convolution, pooling, normalisation).</summary>
     public static LayerNetBuilder AddVisionLayers(this LayerNetBuilder builder) => Add(builder, typeof(ConvolutionLayer).Namespace);
+
+    /// <summary>Registers the recurrent layers (RNN, LSTM and the LSTM's unit).</summary>
+    public static LayerNetBuilder AddRecurrentLayers(this LayerNetBuilder builder) => Add(builder, typeof(LSTMLayer).Namespace);
 
     /// <summary>Registers the layers that feed data into a net, and the parameters of LayerNet's own (layernet.proto).</summary>
     public static LayerNetBuilder AddDataLayers(this LayerNetBuilder builder) => Add(builder, typeof(InputLayer).Namespace);

@@ -22,6 +22,12 @@ internal readonly record struct LabelGrid(int Outer, int Classes, int Inner, boo
     public static LabelGrid Around(Blob scores, int axis, bool hasIgnoreLabel, int ignoreLabel) =>
         new(scores.CountRange(0, axis), scores.Shape[axis], scores.CountFrom(axis + 1), hasIgnoreLabel, ignoreLabel);
 
+    /// <summary>
+    /// A label value as a class index, truncated toward zero as Caffe's <c>static_cast&lt;int&gt;</c>; NaN becomes
+    /// <see cref="int.MinValue"/> (what the x86 conversion Caffe runs on gives), so it is out of range, never class 0.
+    /// </summary>
+    public static int ToLabel(float value) => float.IsNaN(value) ? int.MinValue : (int)value;
+
     /// <summary>Starts a walk over <paramref name="labels"/> (<see cref="Positions"/> of them), position by position.</summary>
     public LabelWalk Walk(ReadOnlySpan<float> labels) => new(labels, this);
 

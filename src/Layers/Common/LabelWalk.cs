@@ -63,7 +63,7 @@ internal ref struct LabelWalk
         }
 
         At = _rowStart + _j;
-        var label = (int)_labels[_position];
+        var label = LabelGrid.ToLabel(_labels[_position]);
         Label = label;
         if (_hasIgnoreLabel && label == _ignoreLabel)
         {

@@ -112,7 +112,7 @@ public sealed class HingeLossLayer : LossLayer
         var allInRange = true;
         for (var n = 0; n < items; n++)
         {
-            var label = (int)labels[n];
+            var label = LabelGrid.ToLabel(labels[n]);
             if ((uint)label < (uint)classes)
             {
                 values[(n * classes) + label] = -values[(n * classes) + label];

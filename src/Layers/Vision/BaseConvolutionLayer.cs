@@ -115,7 +115,7 @@ public abstract class BaseConvolutionLayer : Layer
         var input = bottom[0];
         _channelAxis = CanonicalAxis(p.Axis, input, "convolution_param.axis");
         _spatialAxes = input.AxisCount - _channelAxis - 1;
-        ReadGeometry(p);
+        (_kernel, _pad, _stride, _dilation) = ConvolutionGeometry.Read(p, _spatialAxes, this);
         _is1x1 = true;
         for (var i = 0; i < _spatialAxes; i++)
         {
@@ -437,107 +437,4 @@ public abstract class BaseConvolutionLayer : Layer
     /// <summary>bias += output 1: accumulates the bias gradient of one item (the spatial sums of each channel).</summary>
     protected void BackwardBias(Span<float> bias, ReadOnlySpan<float> output) =>
         Blas.Gemv(false, _numOutput, _outSpatialDim, 1f, output, _biasMultiplier.AsSpan(0, _outSpatialDim), 1f, bias);
-
-    private void ReadGeometry(ConvolutionParameter p)
-    {
-        var axes = _spatialAxes;
-        if (p.HasKernelH || p.HasKernelW)
-        {
-            RequireTwoDimensional("kernel_h and kernel_w");
-            if (p.KernelSize.Count != 0)
-            {
-                throw Error("give convolution_param.kernel_size or kernel_h and kernel_w, not both");
-            }
-
-            _kernel = [(int)p.KernelH, (int)p.KernelW];
-        }
-        else
-        {
-            _kernel = PerAxis(p.KernelSize, "kernel_size", null);
-        }
-
-        for (var i = 0; i < axes; i++)
-        {
-            if (_kernel[i] <= 0)
-            {
-                throw Error($"convolution_param: the kernel size must be positive on every spatial axis, got {_kernel[i]} on axis {i}");
-            }
-        }
-
-        if (p.HasPadH || p.HasPadW)
-        {
-            RequireTwoDimensional("pad_h and pad_w");
-            if (p.Pad.Count != 0)
-            {
-                throw Error("give convolution_param.pad or pad_h and pad_w, not both");
-            }
-
-            _pad = [(int)p.PadH, (int)p.PadW];
-        }
-        else
-        {
-            _pad = PerAxis(p.Pad, "pad", 0);
-        }
-
-        if (p.HasStrideH || p.HasStrideW)
-        {
-            RequireTwoDimensional("stride_h and stride_w");
-            if (p.Stride.Count != 0)
-            {
-                throw Error("give convolution_param.stride or stride_h and stride_w, not both");
-            }
-
-            _stride = [(int)p.StrideH, (int)p.StrideW];
-        }
-        else
-        {
-            _stride = PerAxis(p.Stride, "stride", 1);
-        }
-
-        _dilation = PerAxis(p.Dilation, "dilation", 1);
-        for (var i = 0; i < axes; i++)
-        {
-            if (_stride[i] <= 0 || _dilation[i] <= 0)
-            {
-                throw Error($"convolution_param: the stride and dilation must be positive on every spatial axis, got {_stride[i]} and {_dilation[i]} on axis {i}");
-            }
-
-            if (_pad[i] < 0)
-            {
-                throw Error($"convolution_param: the pad {_pad[i]} on axis {i} is too large");
-            }
-        }
-    }
-
-    private void RequireTwoDimensional(string fields)
-    {
-        if (_spatialAxes != 2)
-        {
-            throw Error($"convolution_param.{fields} can only be used for 2-D convolution; the bottom has {_spatialAxes} spatial axes");
-        }
-    }
-
-    /// <summary>Expands a repeated field given once, or once per spatial axis (or not at all, when it has a default).</summary>
-    private int[] PerAxis(Google.Protobuf.Collections.RepeatedField<uint> values, string field, int? defaultValue)
-    {
-        var result = new int[_spatialAxes];
-        if (values.Count == 0 && defaultValue is { } value)
-        {
-            Array.Fill(result, value);
-            return result;
-        }
-
-        if (values.Count != 1 && values.Count != _spatialAxes)
-        {
-            throw Error($"convolution_param.{field} must be given once, or once per spatial axis ({_spatialAxes}); it is given {values.Count} times");
-        }
-
-        for (var i = 0; i < _spatialAxes; i++)
-        {
-            var given = values[values.Count == 1 ? 0 : i];
-            result[i] = given > int.MaxValue / 4 ? -1 : (int)given;
-        }
-
-        return result;
-    }
 }

@@ -127,8 +127,8 @@ public sealed class PoolingLayer : Layer
             _kernelW = _width;
         }
 
-        _pooledH = PooledSize(_height, _kernelH, _padH, _strideH);
-        _pooledW = PooledSize(_width, _kernelW, _padW, _strideW);
+        _pooledH = PooledSize(_height, _kernelH, _padH, _strideH, _floor);
+        _pooledW = PooledSize(_width, _kernelW, _padW, _strideW, _floor);
         if (_pooledH <= 0 || _pooledW <= 0)
         {
             throw Error($"bottom '{input.Name}' of shape {input.ShapeString} is smaller than the kernel ({_kernelH} x {_kernelW}) with pad ({_padH} x {_padW})");
@@ -201,13 +201,14 @@ public sealed class PoolingLayer : Layer
     private PoolGeometry Geometry =>
         new(_height, _width, _pooledH, _pooledW, _kernelH, _kernelW, _strideH, _strideW, _padH, _padW);
 
-    private int PooledSize(int size, int kernel, int pad, int stride)
+    /// <summary>The output size on one axis, as Caffe's Pooling computes it (see the class remarks); SPP's levels use it too.</summary>
+    internal static int PooledSize(int size, int kernel, int pad, int stride, bool floor)
     {
         // Caffe's formula, in float as Caffe evaluates it: a window larger than the padded input gives a negative
         // quotient that rounds up to 0, hence one output (OpenPose's 1x1 placeholder input). Rounding up lets
         // windows hang over the bottom/right edge.
         var quotient = (float)(size + (2 * pad) - kernel) / stride;
-        var pooled = (int)(_floor ? MathF.Floor(quotient) : MathF.Ceiling(quotient)) + 1;
+        var pooled = (int)(floor ? MathF.Floor(quotient) : MathF.Ceiling(quotient)) + 1;
         if (pad > 0 && (pooled - 1) * stride >= size + pad)
         {
             // The last window would start in the padding: drop it.

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using LayerNet.Blobs;
+using LayerNet.Errors;
 using LayerNet.Layers;
 using LayerNet.Nets;
 
@@ -18,7 +19,8 @@ internal static class ForwardCommand
     public static Command Create(RunnerEnvironment environment)
     {
         var backward = new Option<bool>("--backward") { Description = "Run backward too (with force_backward, so inputs get gradients) and print gradients." };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object: {\"loss\", \"blobs\": [{name, shape, data, diff}], \"params\": [{layer, index, shape, data, diff}]}." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: {\"loss\", \"blobs\": [{name, shape, data, diff}], \"params\": [{layer, index, shape, data, diff}]}, streamed (constant memory, whatever the net)." };
+        var blobs = new Option<string?>("--blobs") { Description = "NAME,...: print only these blobs (and no parameters)." };
         var arguments = new ModelArguments(defaultPhase: "test", weights: true, inputs: true);
         var command = new Command("forward", """
             Run one forward pass (and optionally backward) and print every blob and parameter.
@@ -27,9 +29,14 @@ internal static class ForwardCommand
               layernet forward --model models/lecture/sigmoid_neuron.prototxt --backward
               layernet forward --model models/lecture/circuit.prototxt --input x=-2 --input y=5 --input z=-4 --backward --json
               layernet forward --model lenet.prototxt --weights lenet_iter_2000.caffemodel --phase test
+              layernet forward --model deploy.prototxt --weights net.caffemodel --input data=batch.npy --blobs prob --json
+              layernet forward @args.txt   (a response file: one argument per line)
+
+            --input NAME=FILE reads a NumPy .npy file (float or integer) or a raw little-endian float32 file holding
+            exactly the blob's number of values.
             """)
         {
-            backward, json,
+            backward, json, blobs,
         };
         arguments.AddTo(command);
         command.SetAction(result =>
@@ -37,6 +44,7 @@ internal static class ForwardCommand
             using var services = environment.BuildServices(result);
             var runBackward = result.GetValue(backward);
             var net = arguments.Build(result, services, forceBackward: runBackward);
+            var printed = PrintedBlobs(net, result.GetValue(blobs));
             var loss = net.Forward();
             if (runBackward)
             {
@@ -46,11 +54,11 @@ internal static class ForwardCommand
 
             if (result.GetValue(json))
             {
-                WriteJson(environment.Output, net, loss);
+                WriteJson(environment.Output, net, printed, loss);
             }
             else
             {
-                WriteText(environment.Output, net, loss, runBackward);
+                WriteText(environment.Output, net, printed, loss, runBackward);
             }
 
             return 0;
@@ -58,10 +66,32 @@ internal static class ForwardCommand
         return command;
     }
 
-    private static void WriteText(TextWriter output, Net net, float loss, bool withDiff)
+    // The blobs --blobs names, in its order (an unknown name is an error before the pass), or every blob and parameter.
+    private static (IReadOnlyList<Blob> Blobs, bool Params) PrintedBlobs(Net net, string? names)
+    {
+        if (names is null)
+        {
+            return (net.Blobs, true);
+        }
+
+        var picked = new List<Blob>();
+        foreach (var name in names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!net.HasBlob(name))
+            {
+                throw new LayerNetException($"--blobs: the net has no blob '{name}'; its blobs are {string.Join(", ", net.Blobs.Select(b => b.Name))}");
+            }
+
+            picked.Add(net.Blob(name));
+        }
+
+        return picked.Count > 0 ? (picked, false) : throw new LayerNetException("--blobs: expected NAME,... (one blob name or more)");
+    }
+
+    private static void WriteText(TextWriter output, Net net, (IReadOnlyList<Blob> Blobs, bool Params) printed, float loss, bool withDiff)
     {
         output.WriteLine($"loss = {Format(loss)}");
-        foreach (var blob in net.Blobs)
+        foreach (var blob in printed.Blobs)
         {
             output.WriteLine($"blob {blob.Name} [{blob.ShapeString}]");
             output.WriteLine($"  data: {Describe(blob.Data)}");
@@ -71,7 +101,7 @@ internal static class ForwardCommand
             }
         }
 
-        foreach (var (layer, index, blob) in Params(net))
+        foreach (var (layer, index, blob) in printed.Params ? Params(net) : [])
         {
             output.WriteLine($"param {layer.Name}[{index}] [{blob.ShapeString}]");
             output.WriteLine($"  data: {Describe(blob.Data)}");
@@ -82,16 +112,17 @@ internal static class ForwardCommand
         }
     }
 
-    private static void WriteJson(TextWriter output, Net net, float loss)
+    // Streamed: the writer's buffer goes out whenever it holds 64 KiB, so memory stays constant however large the net.
+    private static void WriteJson(TextWriter output, Net net, (IReadOnlyList<Blob> Blobs, bool Params) printed, float loss)
     {
-        using var stream = new MemoryStream();
+        using var stream = new TextWriterStream(output);
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false }))
         {
             writer.WriteStartObject();
             writer.WritePropertyName("loss");
             WriteNumber(writer, loss);
             writer.WriteStartArray("blobs");
-            foreach (var blob in net.Blobs)
+            foreach (var blob in printed.Blobs)
             {
                 writer.WriteStartObject();
                 writer.WriteString("name", blob.Name);
@@ -101,7 +132,7 @@ internal static class ForwardCommand
 
             writer.WriteEndArray();
             writer.WriteStartArray("params");
-            foreach (var (layer, index, blob) in Params(net))
+            foreach (var (layer, index, blob) in printed.Params ? Params(net) : [])
             {
                 writer.WriteStartObject();
                 writer.WriteString("layer", layer.Name);
@@ -114,7 +145,7 @@ internal static class ForwardCommand
             writer.WriteEndObject();
         }
 
-        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+        output.WriteLine();
     }
 
     private static IEnumerable<(Layer Layer, int Index, Blob Blob)> Params(Net net)
@@ -138,19 +169,25 @@ internal static class ForwardCommand
 
         writer.WriteEndArray();
         writer.WriteStartArray("data");
-        foreach (var value in blob.Data)
-        {
-            WriteNumber(writer, value);
-        }
+        WriteNumbers(writer, blob.Data);
 
         writer.WriteEndArray();
         writer.WriteStartArray("diff");
-        foreach (var value in blob.Diff)
-        {
-            WriteNumber(writer, value);
-        }
+        WriteNumbers(writer, blob.Diff);
 
         writer.WriteEndArray();
+    }
+
+    private static void WriteNumbers(Utf8JsonWriter writer, ReadOnlySpan<float> values)
+    {
+        foreach (var value in values)
+        {
+            WriteNumber(writer, value);
+            if (writer.BytesPending >= 65_536)
+            {
+                writer.Flush();
+            }
+        }
     }
 
     private static void WriteNumber(Utf8JsonWriter writer, float value)

@@ -43,7 +43,7 @@ internal sealed class ModelArguments
 
         if (inputs)
         {
-            _inputs = new Option<string[]>("--input") { Description = "NAME=v1,v2,...: fill a blob (a net input) with these values; repeatable.", AllowMultipleArgumentsPerToken = false };
+            _inputs = new Option<string[]>("--input") { Description = "NAME=v1,v2,... or NAME=FILE (.npy, or raw little-endian float32): fill a blob (a net input); repeatable.", AllowMultipleArgumentsPerToken = false };
             _seed = new Option<long>("--seed") { Description = "Seed for fillers (default 0: the same numbers every run).", DefaultValueFactory = _ => 0 };
         }
     }
@@ -88,7 +88,7 @@ internal sealed class ModelArguments
             forceBackward);
         if (_inputs is not null)
         {
-            NetLoading.FillInputs(net, result.GetValue(_inputs) ?? []);
+            NetInputs.Fill(net, result.GetValue(_inputs) ?? []);
         }
 
         return net;

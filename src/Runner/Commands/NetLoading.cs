@@ -55,34 +55,4 @@ internal static class NetLoading
             net.CopyTrainedLayersFrom(trained, $"'{path}'");
         }
     }
-
-    /// <summary>Fills net inputs from <c>NAME=v1,v2,...</c> assignments.</summary>
-    public static void FillInputs(Net net, IEnumerable<string> assignments)
-    {
-        foreach (var assignment in assignments)
-        {
-            var equals = assignment.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                throw new LayerNetException($"--input '{assignment}': expected NAME=v1,v2,...");
-            }
-
-            var name = assignment[..equals];
-            var blob = net.Blob(name);
-            var texts = assignment[(equals + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (texts.Length != blob.Count)
-            {
-                throw new LayerNetException($"--input {name}: blob '{name}' has shape {blob.ShapeString} and needs {blob.Count} values, got {texts.Length}");
-            }
-
-            var data = blob.Data;
-            for (var i = 0; i < texts.Length; i++)
-            {
-                if (!float.TryParse(texts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out data[i]))
-                {
-                    throw new LayerNetException($"--input {name}: '{texts[i]}' (value {i + 1}) is not a number");
-                }
-            }
-        }
-    }
 }

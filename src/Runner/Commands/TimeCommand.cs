@@ -14,26 +14,36 @@ internal static class TimeCommand
     public static Command Create(RunnerEnvironment environment)
     {
         var arguments = new ModelArguments(defaultPhase: "train", weights: false, inputs: false, iterations: "timed iterations");
+        var warmup = new Option<int?>("--warmup") { Description = "Untimed forward-backward passes before timing (default: a tenth of --iterations, at least 5)." };
         var command = new Command("time", """
             Time each layer's forward and backward pass, as `caffe time`.
 
             Examples:
               layernet time --model models/two_layer/net.prototxt
-              layernet time --model lenet_train_test.prototxt --iterations 100
-            """);
+              layernet time --model lenet_train_test.prototxt --iterations 100 --warmup 10
+            """)
+        {
+            warmup,
+        };
         arguments.AddTo(command);
         command.SetAction(result =>
         {
             var count = arguments.Iterations(result);
+            var warmUp = result.GetValue(warmup) ?? Math.Max(5, count / 10);
+            if (warmUp < 0)
+            {
+                throw new Errors.LayerNetException($"--warmup must be 0 or more, got {warmUp}");
+            }
+
             using var services = environment.BuildServices(result);
             var net = arguments.Build(result, services);
-            Run(environment.Output, net, count);
+            Run(environment.Output, net, count, warmUp);
             return 0;
         });
         return command;
     }
 
-    private static void Run(TextWriter output, Net net, int iterations)
+    private static void Run(TextWriter output, Net net, int iterations, int warmUp)
     {
         var layers = net.Layers;
         output.WriteLine("Performing Forward");
@@ -43,7 +53,6 @@ internal static class TimeCommand
 
         // Unlike Caffe's compiled code, ours is compiled as it runs: untimed passes let the JIT reach its
         // optimised code, so the figures are those of a long training run.
-        var warmUp = Math.Max(5, iterations / 10);
         output.WriteLine($"Warming up for {warmUp} iterations.");
         for (var j = 0; j < warmUp; j++)
         {

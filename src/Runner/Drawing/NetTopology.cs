@@ -63,11 +63,6 @@ internal sealed class NetTopology
             return version;
         }
 
-        foreach (var input in net.Inputs)
-        {
-            Read(input);
-        }
-
         var written = new HashSet<string>(StringComparer.Ordinal);
         foreach (var layer in net.Parameter.Layer)
         {

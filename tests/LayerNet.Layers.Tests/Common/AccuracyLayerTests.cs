@@ -131,6 +131,7 @@ public sealed class AccuracyLayerTests
 
     [TestCase(4f, "label 4 of item 1 is out of range; expected 0 to 3")]
     [TestCase(-1f, "label -1 of item 1 is out of range; expected 0 to 3")]
+    [TestCase(float.NaN, "label NaN of item 1 is out of range; expected 0 to 3")]
     public void A_label_out_of_range_stops_forward_naming_the_item_and_the_label(float label, string expected)
     {
         var error = Assert.Throws<LayerNetException>(() => Run(Definition(), Scores(), BlobBuilder.FromValues([3], 1, label, 1)));

@@ -259,6 +259,7 @@ public sealed class InfogainLossLayerTests
 
     [TestCase(3f)]
     [TestCase(-1f)]
+    [TestCase(float.NaN)]
     public void A_label_out_of_range_stops_forward_naming_the_item_and_the_label(float label)
     {
         var layer = Create(Definition());

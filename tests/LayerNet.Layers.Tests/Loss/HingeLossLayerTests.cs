@@ -152,6 +152,7 @@ public sealed class HingeLossLayerTests
 
     [TestCase(3f, "label 3 of item 1 is out of range; expected 0 to 2")]
     [TestCase(-1f, "label -1 of item 1 is out of range; expected 0 to 2")]
+    [TestCase(float.NaN, "label NaN of item 1 is out of range; expected 0 to 2")]
     public void A_label_out_of_range_stops_forward_naming_the_item_and_the_label(float label, string expected)
     {
         var scores = Scores();

@@ -202,6 +202,20 @@ public sealed class SoftmaxWithLossLayerTests
     }
 
     [Test]
+    public void A_NaN_label_is_out_of_range_not_class_zero()
+    {
+        var scores = Scores();
+        var labels = BlobBuilder.FromValues([2], 0f, float.NaN);
+        var top = new Blob();
+        var layer = new SoftmaxWithLossLayer(Definition(new LossParameter { IgnoreLabel = 0 }));
+        layer.SetUp([scores, labels], [top]);
+
+        var error = Assert.Throws<LayerNetException>(() => layer.Forward([scores, labels], [top]));
+
+        Assert.That(error.Message, Is.EqualTo("layer 'loss' (SoftmaxWithLoss): label NaN of item 1 is out of range; expected 0 to 2 (or ignore_label 0)"));
+    }
+
+    [Test]
     public void The_ignore_label_is_still_skipped_and_named_when_another_label_is_out_of_range()
     {
         var scores = Scores();

@@ -40,4 +40,19 @@ public sealed class TimeCommandTests
 
         run.AssertOneLineError("--iterations must be at least 1, got 0");
     }
+
+    [Test]
+    public void Warmup_sets_the_untimed_passes()
+    {
+        var run = CommandRun.Run("time", "--model", _folder.Net, "--iterations", "2", "--warmup", "0");
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
+        Assert.That(run.OutputLines, Has.One.EqualTo("Warming up for 0 iterations."));
+    }
+
+    [Test]
+    public void A_negative_warmup_is_refused()
+    {
+        CommandRun.Run("time", "--model", _folder.Net, "--warmup", "-1").AssertOneLineError("--warmup must be 0 or more, got -1");
+    }
 }

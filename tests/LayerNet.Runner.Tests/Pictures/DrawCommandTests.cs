@@ -37,6 +37,23 @@ public sealed class DrawCommandTests
     }
 
     [Test]
+    public void A_deploy_nets_input_is_one_blob_written_by_its_input_layer()
+    {
+        // MTCNN's O-Net declares its input with input/input_dim: the Input layer writes 'data'; no orphan copy of it.
+        var dot = Path.Combine(_folder, "onet.dot");
+        var run = CommandRun.Run("draw", "--model", Fixtures.File("zoo", "mtcnn_det3.prototxt"), "-o", dot);
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
+        var text = File.ReadAllText(dot);
+        Assert.Multiple(() =>
+        {
+            Assert.That(text, Does.Not.Contain("in place: input overwrites it"));
+            Assert.That(text.Split("<B>data</B>").Length - 1, Is.EqualTo(1), "one node for the blob 'data'");
+            Assert.That(text, Does.Contain("\"layer 0\" -> \"blob 0.0\""));
+        });
+    }
+
+    [Test]
     public void PngIsWrittenByGraphviz()
     {
         PictureFiles.RequireGraphviz();

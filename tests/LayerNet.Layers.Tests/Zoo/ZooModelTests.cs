@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Caffe;
+using Google.Protobuf;
+using LayerNet.Files;
+using LayerNet.Nets;
+using LayerNet.Plugins;
+using LayerNet.Testing;
+using LayerNet.Text;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LayerNet.Layers.Tests.Zoo;
+
+/// <summary>
+/// Real model files from public repositories (../shared/fixtures/zoo, SOURCES.tsv), run as a Caffe user runs them:
+/// each builds with its fillers and runs forward; each reads into protoc's bytes; MTCNN's trained O-Net gives the
+/// outputs an independent float64 implementation computed from the same caffemodel.
+/// </summary>
+public sealed class ZooModelTests
+{
+    // SHA-256 and size of `protoc --encode=caffe.NetParameter proto/caffe.proto < FILE` (libprotoc 35.1, the protoc
+    // of the Grpc.Tools package), for every zoo file protoc accepts. ssd_mobilenet_deploy.prototxt is not here:
+    // protoc refuses it (line 1177: permute_param is a field of the SSD fork, not of BVLC's caffe.proto).
+    private static readonly (string File, string Sha256, int Size)[] ProtocBytes =
+    [
+        ("hed_deploy.prototxt", "a9d91b526dc47b7581ce3f25463db3e6c43640e7a7b4af54588785b070beacf5", 3254),
+        ("mobilenet_v2_deploy.prototxt", "7979a397bb9295d426222a666399d121aef8f9d6cd9ab4b0e80b970f573a7728", 19201),
+        ("mtcnn_det1.prototxt", "84c0a9db6fa5ce6825669418332ac4aad94f7ff6c98153b960cd8f3faf33b1f3", 685),
+        ("mtcnn_det3.prototxt", "45c78fa82b6b370a2962989980616fd4ea9e6e8ce7099cfa597e76a679627264", 1155),
+        ("openpose_coco.prototxt", "5bc0451810318ad0f4068ddaa4746a73155c01009554fd126999e340876a2bd9", 17326),
+        ("rcnn_v0_pascal_finetune_deploy.prototxt", "ff100a910e230c293b37d0a8778fa9364a3fac0afa7130c83b912713c1507729", 1432),
+        ("resnet50_deploy.prototxt", "f6a485d248ae7aed70dfbc8ed75910234e92525911b74cd009327b141131e496", 14366),
+        ("squeezenet_v1.1_deploy.prototxt", "624f5f7ab39ece13e6673e8e9081c89244815db5835f3752d62ca800a885046c", 4436),
+        ("vgg19_v1_deploy.prototxt", "fd2204696eb4c6ae1c2d9818e8137ea01515b7cc94a4012b79b99d165ab3e1f4", 1539),
+    ];
+
+    // The V2 files: each builds in TEST with its fillers and runs one forward pass, with the output shapes its
+    // authors' nets give (class scores, maps).
+    private static readonly (string File, string Output, int[] Shape)[] ForwardRuns =
+    [
+        ("hed_deploy.prototxt", "sigmoid-fuse", [1, 1, 500, 500]),
+        ("mobilenet_v2_deploy.prototxt", "prob", [1, 1000, 1, 1]),
+        ("mtcnn_det1.prototxt", "prob1", [1, 2, 1, 1]),
+        ("mtcnn_det3.prototxt", "prob1", [1, 2]),
+        ("openpose_coco.prototxt", "net_output", [1, 57, 1, 1]),
+        ("resnet50_deploy.prototxt", "prob", [1, 1000]),
+        ("squeezenet_v1.1_deploy.prototxt", "prob", [10, 1000, 1, 1]),
+    ];
+
+    private static IEnumerable<TestCaseData> ProtocCases() => ProtocBytes.Select(c => new TestCaseData(c.File, c.Sha256, c.Size).SetArgDisplayNames(c.File));
+
+    private static IEnumerable<TestCaseData> ForwardCases() => ForwardRuns.Select(c => new TestCaseData(c.File, c.Output, c.Shape).SetArgDisplayNames(c.File));
+
+    [TestCaseSource(nameof(ProtocCases))]
+    public void ReadingGivesProtocsBytes(string file, string sha256, int size)
+    {
+        var message = MessageFile.Read<NetParameter>(Fixtures.File("zoo", file), ParameterExtensions.None);
+        var bytes = message.ToByteArray();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(bytes, Has.Length.EqualTo(size));
+            Assert.That(Convert.ToHexStringLower(SHA256.HashData(bytes)), Is.EqualTo(sha256));
+        });
+    }
+
+    [TestCaseSource(nameof(ForwardCases))]
+    public void BuildsWithFillersAndRunsForward(string file, string output, int[] shape)
+    {
+        var net = Build(Fixtures.File("zoo", file));
+        net.Forward();
+
+        var top = net.Blob(output);
+        Assert.Multiple(() =>
+        {
+            Assert.That(top.Shape.ToArray(), Is.EqualTo(shape));
+            Assert.That(top.Data.ToArray(), Has.All.Matches<float>(float.IsFinite));
+        });
+    }
+
+    [Test]
+    public void TrainedMtcnnOnetGivesTheIndependentImplementationsOutputs()
+    {
+        var net = Build(Fixtures.File("zoo", "mtcnn_det3.prototxt"));
+        net.CopyTrainedLayersFrom(MessageFile.ReadBinary<NetParameter>(Fixtures.File("zoo", "mtcnn_det3.caffemodel"), ParameterExtensions.None));
+        ReadNpyFloat32(Fixtures.File("zoo", "mtcnn_det3_input.npy"), [1, 3, 48, 48]).CopyTo(net.Blob("data").Data);
+
+        net.Forward();
+
+        var expected = ReadExpected(Fixtures.File("zoo", "mtcnn_det3_expected.txt"));
+        Assert.That(expected.Keys, Is.EquivalentTo(new[] { "prob1", "conv6-2", "conv6-3" }));
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, values) in expected)
+            {
+                Assert.That(net.Blob(name).Data.ToArray(), Is.EqualTo(values).Within(1e-5), name);
+            }
+        });
+    }
+
+    private static Net Build(string path)
+    {
+        using var services = new ServiceCollection().AddLayerNet().AddStandardLayers().Services.BuildServiceProvider();
+        var document = services.GetRequiredService<PrototxtReader>().ReadDocument<NetParameter>(path);
+        return new Net(document.Message, services.GetRequiredService<LayerFactory>(), new NetOptions { Source = document.Source, File = path, State = new NetState { Phase = Phase.Test } });
+    }
+
+    // The fixture's expected outputs: '#' comments, then one blob a line (name, then its values).
+    private static Dictionary<string, float[]> ReadExpected(string path)
+    {
+        var blobs = new Dictionary<string, float[]>();
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            blobs[fields[0]] = [.. fields.Skip(1).Select(f => float.Parse(f, CultureInfo.InvariantCulture))];
+        }
+
+        return blobs;
+    }
+
+    // A little-endian float32, C-order .npy file of the given shape (NumPy format version 1 or 2).
+    private static float[] ReadNpyFloat32(string path, int[] shape)
+    {
+        var bytes = File.ReadAllBytes(path);
+        Assert.That(bytes.AsSpan(0, 6).ToArray(), Is.EqualTo(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' }));
+        var major = bytes[6];
+        var headerLength = major == 1 ? BitConverter.ToUInt16(bytes, 8) : (int)BitConverter.ToUInt32(bytes, 8);
+        var headerStart = major == 1 ? 10 : 12;
+        var header = System.Text.Encoding.ASCII.GetString(bytes, headerStart, headerLength);
+        Assert.That(header, Does.Contain("'descr': '<f4'").And.Contain("'fortran_order': False").And.Contain($"'shape': ({string.Join(", ", shape)}),"));
+        var data = bytes.AsSpan(headerStart + headerLength);
+        var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data).ToArray();
+        Assert.That(values, Has.Length.EqualTo(shape.Aggregate(1, (a, b) => a * b)));
+        return values;
+    }
+}
