@@ -1,4 +1,3 @@
-using System.Globalization;
 using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Fillers;
@@ -230,43 +229,5 @@ public sealed class ImageDataLayer : PrefetchingDataLayer
         }
     }
 
-    /// <summary>Caffe's shuffle: from the last item down to the second, swap it with a uniform draw among those before it and itself.</summary>
-    private void Shuffle()
-    {
-        for (var i = _order.Length - 1; i > 0; i--)
-        {
-            var j = _shuffleRandom.NextInt(i + 1);
-            (_order[i], _order[j]) = (_order[j], _order[i]);
-        }
-    }
-
-    /// <summary>One line of an image list: the path, the label and the line's number (from 1).</summary>
-    private readonly record struct ImageListLine(string Path, int Label, int Number)
-    {
-        /// <summary>Reads a list; a bad line throws a <see cref="FormatException"/> whose message completes "image list 'x' ...".</summary>
-        public static ImageListLine[] ReadAll(string path)
-        {
-            var lines = new List<ImageListLine>();
-            var number = 0;
-            foreach (var text in File.ReadLines(path))
-            {
-                number++;
-                var line = text.TrimEnd('\r');
-                if (string.IsNullOrWhiteSpace(line))
-                {
-                    continue;
-                }
-
-                var split = line.LastIndexOf(' ');
-                if (split <= 0 || !int.TryParse(line.AsSpan(split + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var label))
-                {
-                    throw new FormatException($"line {number}: expected 'path label' (an integer label after the last space), got '{line}'");
-                }
-
-                lines.Add(new ImageListLine(line[..split], label, number));
-            }
-
-            return [.. lines];
-        }
-    }
+    private void Shuffle() => ImageListLine.Shuffle(_order.AsSpan(), _shuffleRandom);
 }

@@ -67,6 +67,35 @@ internal sealed class ImageFileReader
         Decode(encoded, color: !gray);
     }
 
+    /// <summary>
+    /// Encodes the image read last as a PNG or JPEG file's bytes (quality 95, OpenCV's <c>imencode</c> default),
+    /// as convert-imageset stores an encoded datum.
+    /// </summary>
+    public byte[] Encode(SKEncodedImageFormat format)
+    {
+        var gray = Channels == 1;
+        using var bitmap = new SKBitmap(new SKImageInfo(Width, Height, gray ? SKColorType.Gray8 : SKColorType.Bgra8888, SKAlphaType.Opaque));
+        var target = bitmap.GetPixelSpan();
+        var plane = Height * Width;
+        for (var i = 0; i < plane; i++)
+        {
+            if (gray)
+            {
+                target[i] = _planes[i];
+            }
+            else
+            {
+                target[i * 4] = _planes[i];
+                target[(i * 4) + 1] = _planes[plane + i];
+                target[(i * 4) + 2] = _planes[(2 * plane) + i];
+                target[(i * 4) + 3] = 255;
+            }
+        }
+
+        using var data = bitmap.Encode(format, 95) ?? throw new InvalidDataException($"cannot be encoded as {format}");
+        return data.ToArray();
+    }
+
     private void Arrange(int height, int width)
     {
         var channels = _image.Channels;
