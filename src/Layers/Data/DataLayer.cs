@@ -110,31 +110,7 @@ public sealed class DataLayer : PrefetchingDataLayer
     /// <c>transform_param</c>, with the deprecated <c>data_param</c> scale, mean_file, crop_size and mirror of old
     /// model files moved into it, as Caffe's net upgrade (UpgradeNetDataTransformation) does.
     /// </summary>
-    private TransformationParameter TransformParameter(DataParameter parameter)
-    {
-        var transform = Parameter.TransformParam?.Clone() ?? new TransformationParameter();
-        if (parameter.HasScale)
-        {
-            transform.Scale = parameter.Scale;
-        }
-
-        if (parameter.HasMeanFile)
-        {
-            transform.MeanFile = parameter.MeanFile;
-        }
-
-        if (parameter.HasCropSize)
-        {
-            transform.CropSize = parameter.CropSize;
-        }
-
-        if (parameter.HasMirror)
-        {
-            transform.Mirror = parameter.Mirror;
-        }
-
-        return transform;
-    }
+    private TransformationParameter TransformParameter(DataParameter parameter) => DataTransformer.WithDeprecatedFields(Parameter.TransformParam, parameter);
 
     /// <inheritdoc/>
     protected override void LoadBatch(DataBatch batch)

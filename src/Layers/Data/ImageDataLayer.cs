@@ -128,31 +128,7 @@ public sealed class ImageDataLayer : PrefetchingDataLayer
     }
 
     /// <summary><c>transform_param</c>, with image_data_param's deprecated scale, mean_file, crop_size and mirror moved into it as Caffe's upgrade does.</summary>
-    private TransformationParameter TransformParameter(ImageDataParameter parameter)
-    {
-        var transform = Parameter.TransformParam?.Clone() ?? new TransformationParameter();
-        if (parameter.HasScale)
-        {
-            transform.Scale = parameter.Scale;
-        }
-
-        if (parameter.HasMeanFile)
-        {
-            transform.MeanFile = parameter.MeanFile;
-        }
-
-        if (parameter.HasCropSize)
-        {
-            transform.CropSize = parameter.CropSize;
-        }
-
-        if (parameter.HasMirror)
-        {
-            transform.Mirror = parameter.Mirror;
-        }
-
-        return transform;
-    }
+    private TransformationParameter TransformParameter(ImageDataParameter parameter) => DataTransformer.WithDeprecatedFields(Parameter.TransformParam, parameter);
 
     private void ReadList(ImageDataParameter parameter)
     {

@@ -1,7 +1,6 @@
 using Caffe;
 using Google.Protobuf;
 using LayerNet.Blobs;
-using LayerNet.Errors;
 using LayerNet.Fillers;
 using LayerNet.Layers.Data;
 using LayerNet.Layers.Tests.Images;
@@ -71,6 +70,27 @@ public sealed class ImageDataLayerTests
             Assert.That(top[0].Data.ToArray(), Is.EqualTo(expected));
             Assert.That(top[1].Data.ToArray(), Is.EqualTo(new[] { 3f, -2f }));
         });
+    }
+
+    [Test]
+    public void The_deprecated_image_data_param_transform_fields_count_as_transform_param_s()
+    {
+        var modern = Definition(List("pattern.png 3"), batchSize: 1, crop: 2, phase: Phase.Test);
+        modern.TransformParam.Scale = 0.5f;
+        var old = Definition(List("pattern.png 3"), batchSize: 1, phase: Phase.Test);
+        old.TransformParam = null;
+        (old.ImageDataParam.CropSize, old.ImageDataParam.Scale) = (2, 0.5f);
+        var (modernLayer, modernTop) = SetUp(modern);
+        var (oldLayer, oldTop) = SetUp(old);
+        using (modernLayer)
+        using (oldLayer)
+        {
+            modernLayer.Forward([], modernTop);
+            oldLayer.Forward([], oldTop);
+        }
+
+        Assert.That(oldTop[0].Data.ToArray(), Is.EqualTo(modernTop[0].Data.ToArray()));
+        Assert.That(oldTop[0].Data[0], Is.EqualTo(Pixel(0, 0, 1, 1) * 0.5f));
     }
 
     [Test]
@@ -327,21 +347,10 @@ public sealed class ImageDataLayerTests
         return definition;
     }
 
-    private static (ImageDataLayer Layer, Blob[] Top) SetUp(LayerParameter definition, ulong seed = 0)
-    {
-        var layer = new ImageDataLayer(definition) { Random = new RandomSource(seed) };
-        var top = definition.Top.Select(name => new Blob { Name = name }).ToArray();
-        layer.SetUp([], top);
-        return (layer, top);
-    }
+    private static (ImageDataLayer Layer, Blob[] Top) SetUp(LayerParameter definition, ulong seed = 0) =>
+        PrefetchingLayerHarness.SetUp(definition, d => new ImageDataLayer(d), seed);
 
-    private static string SetUpError(LayerParameter definition) =>
-        Assert.Throws<LayerNetException>(() => SetUp(definition).Layer.Dispose())!.Message;
+    private static string SetUpError(LayerParameter definition) => PrefetchingLayerHarness.SetUpError(definition, d => new ImageDataLayer(d));
 
-    private static string ForwardError(LayerParameter definition)
-    {
-        var (layer, top) = SetUp(definition);
-        using var _ = layer;
-        return Assert.Throws<LayerNetException>(() => layer.Forward([], top))!.Message;
-    }
+    private static string ForwardError(LayerParameter definition) => PrefetchingLayerHarness.ForwardError(definition, d => new ImageDataLayer(d));
 }
