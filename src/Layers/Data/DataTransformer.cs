@@ -69,7 +69,7 @@ public sealed class DataTransformer
 
         if (parameter.ForceColor || parameter.ForceGray)
         {
-            throw layer.Error("transform_param: force_color and force_gray apply to encoded images, which LayerNet does not decode");
+            throw layer.Error("transform_param: force_color and force_gray apply where images are decoded (Data's encoded datums, ImageData), not to this layer");
         }
 
         _scale = parameter.Scale;

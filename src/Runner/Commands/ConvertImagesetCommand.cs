@@ -118,10 +118,7 @@ internal static class ConvertImagesetCommand
         }
         finally
         {
-            if (progress is not null)
-            {
-                environment.Error.Write("\r\u001b[K");
-            }
+            ClearProgress(environment, progress);
         }
     }
 
@@ -175,6 +172,7 @@ internal static class ConvertImagesetCommand
                 if (++count % CommitEvery == 0)
                 {
                     writer.Commit();
+                    ClearProgress(environment, progress);
                     environment.Output.WriteLine($"Processed {count} files.");
                 }
 
@@ -190,12 +188,23 @@ internal static class ConvertImagesetCommand
             if (count % CommitEvery != 0)
             {
                 writer.Commit();
+                ClearProgress(environment, progress);
                 environment.Output.WriteLine($"Processed {count} files.");
             }
         }
         catch (LightningException exception)
         {
             throw new LayerNetException($"cannot write LMDB database '{options.Database}' (after {count} images): {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>Clears the progress line (on a terminal) before a log line or the end.</summary>
+    private static void ClearProgress(RunnerEnvironment environment, Stopwatch? progress)
+    {
+        if (progress is not null)
+        {
+            environment.Error.Write("\r\u001b[K");
+            environment.Error.Flush();
         }
     }
 

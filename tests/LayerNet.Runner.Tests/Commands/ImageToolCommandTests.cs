@@ -102,6 +102,8 @@ public sealed class ImageToolCommandTests
 
         Assert.Multiple(() =>
         {
+            Assert.That(Batch(stored, forceGray: false), Is.EqualTo(Batch(raw, forceGray: false)), "Data decodes encoded datums");
+            Assert.That(Batch(stored, forceGray: true), Has.Length.EqualTo(2 * 4 * 5), "force_gray decodes in gray");
             Assert.That(storedMean.Output, Is.EqualTo(rawMean.Output));
             Assert.That(jpegMean.ExitCode, Is.Zero, jpegMean.Error);
             Assert.That(jpegMean.OutputLines, Has.Member("Number of channels: 3"));
@@ -160,6 +162,23 @@ public sealed class ImageToolCommandTests
         Assert.That(CommandRun.Run("convert-imageset", _images, List("image 0.png 0", "small.png 1"), database).ExitCode, Is.Zero);
 
         CommandRun.Run("compute-image-mean", database).AssertOneLineError($"record '00000001_small.png' in '{database}' holds 27 values; the first holds 60 (3 x 4 x 5), and every record must hold as many");
+    }
+
+    /// <summary>The first batch of two that Data serves from the database.</summary>
+    private static float[] Batch(string database, bool forceGray)
+    {
+        var definition = new LayerParameter
+        {
+            Name = "data",
+            Type = "Data",
+            TransformParam = new TransformationParameter { ForceGray = forceGray },
+            DataParam = new DataParameter { Source = database, BatchSize = 2, Backend = DataParameter.Types.DB.Lmdb },
+        };
+        using var layer = new DataLayer(definition) { Random = new RandomSource(0) };
+        Blob[] top = [new Blob()];
+        layer.SetUp([], top);
+        layer.Forward([], top);
+        return top[0].Data.ToArray();
     }
 
     private string List(params string[] lines)
