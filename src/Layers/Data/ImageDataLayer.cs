@@ -90,7 +90,6 @@ public sealed class ImageDataLayer : PrefetchingDataLayer
         ReadList(parameter);
 
         _shuffle = parameter.Shuffle;
-        _shuffleRandom = new RandomSource(Random.NextUInt64());
         _order = new int[_lines.Length];
         for (var i = 0; i < _order.Length; i++)
         {
@@ -99,6 +98,8 @@ public sealed class ImageDataLayer : PrefetchingDataLayer
 
         if (_shuffle)
         {
+            // Only a shuffling layer draws its seed, as Caffe's: the layers after it draw as they would behind Data.
+            _shuffleRandom = new RandomSource(Random.NextUInt64());
             Shuffle();
         }
 

@@ -63,6 +63,23 @@ public sealed class ImageToolCommandTests
     }
 
     [Test]
+    public void Training_from_the_converted_database_and_its_mean_matches_training_from_the_images()
+    {
+        var list = List("image 0.png 0", "image 1.png 1", "image 2.png 0", "image 3.png 1");
+        var database = Path.Combine(_folder, "train_lmdb");
+        var mean = Path.Combine(_folder, "mean.binaryproto");
+        Assert.That(CommandRun.Run("convert-imageset", _images, list, database).ExitCode, Is.Zero);
+        Assert.That(CommandRun.Run("compute-image-mean", database, mean).ExitCode, Is.Zero);
+        var transform = $"transform_param {{ mean_file: '{mean}' scale: 0.01 crop_size: 3 mirror: true }}";
+
+        var fromDatabase = Train($"type: 'Data' {transform} data_param {{ source: '{database}' batch_size: 3 backend: LMDB }}");
+        var fromImages = Train($"type: 'ImageData' {transform} image_data_param {{ source: '{list}' root_folder: '{_images}' batch_size: 3 }}");
+
+        Assert.That(fromDatabase, Has.Length.GreaterThanOrEqualTo(9));
+        Assert.That(fromDatabase, Is.EqualTo(fromImages));
+    }
+
+    [Test]
     public void The_mean_is_Caffe_s_blob_and_the_channel_means_are_printed()
     {
         var database = Path.Combine(_folder, "lmdb");
@@ -162,6 +179,23 @@ public sealed class ImageToolCommandTests
         Assert.That(CommandRun.Run("convert-imageset", _images, List("image 0.png 0", "small.png 1"), database).ExitCode, Is.Zero);
 
         CommandRun.Run("compute-image-mean", database).AssertOneLineError($"record '00000001_small.png' in '{database}' holds 27 values; the first holds 60 (3 x 4 x 5), and every record must hold as many");
+    }
+
+    /// <summary>Trains a linear classifier for 8 iterations from the data layer given; returns the losses it logs ("loss = ..." and what follows).</summary>
+    private string[] Train(string dataLayer)
+    {
+        var name = Guid.NewGuid().ToString("N");
+        var net = Path.Combine(_folder, name + ".prototxt");
+        File.WriteAllText(net, $$"""
+            layer { name: 'data' top: 'data' top: 'label' include { phase: TRAIN } {{dataLayer}} }
+            layer { name: 'ip' type: 'InnerProduct' bottom: 'data' top: 'ip' inner_product_param { num_output: 2 weight_filler { type: 'xavier' } } }
+            layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'ip' bottom: 'label' top: 'loss' }
+            """);
+        var solver = Path.Combine(_folder, name + "_solver.prototxt");
+        File.WriteAllText(solver, $"net: '{net}'\nbase_lr: 0.1\nlr_policy: 'fixed'\nmax_iter: 8\ndisplay: 1\nrandom_seed: 5\nsnapshot_prefix: '{Path.Combine(_folder, name)}'\n");
+        var run = CommandRun.Run("train", "--solver", solver);
+        Assert.That(run.ExitCode, Is.Zero, run.Error);
+        return [.. run.OutputLines.Where(line => line.Contains("loss = ", StringComparison.Ordinal)).Select(line => line[line.LastIndexOf("loss = ", StringComparison.Ordinal)..])];
     }
 
     /// <summary>The first batch of two that Data serves from the database.</summary>
