@@ -44,7 +44,7 @@ public static class StandardLayers
 
         ("Input", typeof(InputLayer)), ("DummyData", typeof(DummyDataLayer)), ("HDF5Data", typeof(HDF5DataLayer)),
         ("Data", typeof(DataLayer)), ("MemoryData", typeof(MemoryDataLayer)), ("IdxData", typeof(IdxDataLayer)),
-        ("WindowData", typeof(WindowDataLayer)), ("HDF5Output", typeof(HDF5OutputLayer)),
+        ("WindowData", typeof(WindowDataLayer)), ("ImageData", typeof(ImageDataLayer)), ("HDF5Output", typeof(HDF5OutputLayer)),
     ];
 
     /// <summary>Registers every built-in layer type under Caffe's type name (and LayerNet's own data layers).</summary>

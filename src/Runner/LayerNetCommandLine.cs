@@ -23,6 +23,8 @@ internal static class LayerNetCommandLine
         root.Subcommands.Add(GradCheckCommand.Create(environment));
         root.Subcommands.Add(DrawCommand.Create(environment));
         root.Subcommands.Add(PlotCommand.Create(environment));
+        root.Subcommands.Add(ConvertImagesetCommand.Create(environment));
+        root.Subcommands.Add(ComputeImageMeanCommand.Create(environment));
         ExamplesHelpAction.Install(root);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try

@@ -24,13 +24,19 @@ namespace LayerNet.Layers.Data;
 /// (batches read ahead on a background thread, <see cref="PrefetchingDataLayer"/>); the deprecated
 /// <c>scale</c>, <c>mean_file</c>, <c>crop_size</c> and <c>mirror</c> count as <c>transform_param</c>'s, as Caffe
 /// upgrades them. Encoded datums
-/// (compressed images) are not decoded. The database is opened read-only, without a lock file.
+/// (compressed images, convert-imageset --encoded) are decoded as Caffe decodes them: as stored (gray files gray,
+/// others B, G, R), or in colour or gray with <c>transform_param.force_color</c> / <c>force_gray</c>. The database is opened read-only, without a lock file.
 /// </para>
 /// <para>Tops: data <c>[batch_size, C, H, W]</c> (or the crop size), label <c>[batch_size]</c> (optional).</para>
 /// </remarks>
 public sealed class DataLayer : PrefetchingDataLayer
 {
     private readonly DatumRecord _datum = new();
+    private readonly ImageFileReader _images = new();
+    private bool? _decodeInColor;
+    private int _itemChannels;
+    private int _itemHeight;
+    private int _itemWidth;
     private LmdbDatabase? _database;
     private LmdbRecordCursor? _cursor;
     private DataTransformer? _transformer;
@@ -86,13 +92,23 @@ public sealed class DataLayer : PrefetchingDataLayer
 
     private void SetUpFromFirstRecord(DataParameter parameter, IReadOnlyList<Blob> top)
     {
-        _transformer = new DataTransformer(this, TransformParameterOf(parameter));
+        var transform = TransformParameterOf(parameter);
+        if (transform.ForceColor && transform.ForceGray)
+        {
+            throw Error("transform_param: give force_color or force_gray, not both");
+        }
+
+        // As Caffe: force_color and force_gray choose how encoded datums are decoded; without them, as stored.
+        _decodeInColor = transform.ForceColor ? true : transform.ForceGray ? false : null;
+        transform.ClearForceColor();
+        transform.ClearForceGray();
+        _transformer = new DataTransformer(this, transform);
 
         // As Caffe: the first record gives the shape of every item.
         using (var cursor = OpenCursor())
         {
             Decode(cursor);
-            (_channels, _height, _width) = (_datum.Channels, _datum.Height, _datum.Width);
+            (_channels, _height, _width) = (_itemChannels, _itemHeight, _itemWidth);
         }
 
         int[] itemShape = _transformer.Initialize(_channels, _height, _width);
@@ -108,38 +124,12 @@ public sealed class DataLayer : PrefetchingDataLayer
         _randSkip = (int)Math.Min(parameter.RandSkip, int.MaxValue);
     }
 
-    /// <summary>
-    /// <c>transform_param</c>, with the deprecated <c>data_param</c> scale, mean_file, crop_size and mirror of old
-    /// model files moved into it, as Caffe's net upgrade (UpgradeNetDataTransformation) does.
-    /// </summary>
     /// <inheritdoc/>
     protected override TransformationParameter TransformParameter => TransformParameterOf(Parameter.DataParam ?? new DataParameter());
 
-    private TransformationParameter TransformParameterOf(DataParameter parameter)
-    {
-        var transform = Parameter.TransformParam?.Clone() ?? new TransformationParameter();
-        if (parameter.HasScale)
-        {
-            transform.Scale = parameter.Scale;
-        }
-
-        if (parameter.HasMeanFile)
-        {
-            transform.MeanFile = parameter.MeanFile;
-        }
-
-        if (parameter.HasCropSize)
-        {
-            transform.CropSize = parameter.CropSize;
-        }
-
-        if (parameter.HasMirror)
-        {
-            transform.Mirror = parameter.Mirror;
-        }
-
-        return transform;
-    }
+    // transform_param, with the deprecated data_param scale, mean_file, crop_size and mirror of old model files moved
+    // into it, as Caffe's net upgrade (UpgradeNetDataTransformation) does.
+    private TransformationParameter TransformParameterOf(DataParameter parameter) => DataTransformer.WithDeprecatedFields(Parameter.TransformParam, parameter);
 
     /// <inheritdoc/>
     protected override void LoadBatch(DataBatch batch)
@@ -160,14 +150,18 @@ public sealed class DataLayer : PrefetchingDataLayer
         for (var i = 0; i < _batchSize; i++)
         {
             Decode(_cursor);
-            if (_datum.Channels != _channels || _datum.Height != _height || _datum.Width != _width)
+            if (_itemChannels != _channels || _itemHeight != _height || _itemWidth != _width)
             {
-                throw Error($"record '{KeyText(_cursor)}' in '{_source}' is {_datum.Channels} x {_datum.Height} x {_datum.Width}; the first record is {_channels} x {_height} x {_width}");
+                throw Error($"record '{KeyText(_cursor)}' in '{_source}' is {_itemChannels} x {_itemHeight} x {_itemWidth}; the first record is {_channels} x {_height} x {_width}");
             }
 
             var output = batch.Data.Slice(i * itemCount, itemCount);
             var record = _cursor.Value;
-            if (_datum.Data.GetOffsetAndLength(record.Length).Length > 0)
+            if (_datum.Encoded)
+            {
+                transformer.Transform(_images.Planes, output, TransformRandom);
+            }
+            else if (_datum.Data.GetOffsetAndLength(record.Length).Length > 0)
             {
                 transformer.Transform(record[_datum.Data], output, TransformRandom);
             }
@@ -245,7 +239,24 @@ public sealed class DataLayer : PrefetchingDataLayer
 
         if (_datum.Encoded)
         {
-            throw Error($"record '{KeyText(cursor)}' in '{_source}' is an encoded (compressed) image, which LayerNet does not decode; write the database with encoded=false");
+            try
+            {
+                if (_decodeInColor is { } color)
+                {
+                    _images.Decode(record[_datum.Data], color);
+                }
+                else
+                {
+                    _images.DecodeNative(record[_datum.Data]);
+                }
+            }
+            catch (InvalidDataException exception)
+            {
+                throw Error($"record '{KeyText(cursor)}' in '{_source}' is an encoded (compressed) image, and its image {exception.Message}", exception);
+            }
+
+            (_itemChannels, _itemHeight, _itemWidth) = (_images.Channels, _images.Height, _images.Width);
+            return;
         }
 
         var count = (long)_datum.Channels * _datum.Height * _datum.Width;
@@ -254,6 +265,8 @@ public sealed class DataLayer : PrefetchingDataLayer
         {
             throw Error($"record '{KeyText(cursor)}' in '{_source}' declares {_datum.Channels} x {_datum.Height} x {_datum.Width} but holds {(stored > 0 ? stored : _datum.FloatCount)} values");
         }
+
+        (_itemChannels, _itemHeight, _itemWidth) = (_datum.Channels, _datum.Height, _datum.Width);
     }
 
     private static string KeyText(LmdbRecordCursor cursor)

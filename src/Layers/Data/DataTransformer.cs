@@ -1,5 +1,6 @@
 using System.Numerics;
 using Caffe;
+using Google.Protobuf;
 using LayerNet.Blobs;
 using LayerNet.Errors;
 using LayerNet.Files;
@@ -69,7 +70,7 @@ public sealed class DataTransformer
 
         if (parameter.ForceColor || parameter.ForceGray)
         {
-            throw layer.Error("transform_param: force_color and force_gray apply to encoded images, which LayerNet does not decode");
+            throw layer.Error("transform_param: force_color and force_gray apply where images are decoded (Data's encoded datums, ImageData), not to this layer");
         }
 
         _scale = parameter.Scale;
@@ -103,6 +104,27 @@ public sealed class DataTransformer
             _meanFileShape = [.. mean.Shape];
             _meanFile = mean.Data.ToArray();
         }
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="transform"/> (none: the defaults) with the deprecated scale, mean_file, crop_size
+    /// and mirror of a data layer's parameter (data_param, image_data_param, ...), where given, moved into it, as
+    /// Caffe's net upgrade (UpgradeNetDataTransformation) does.
+    /// </summary>
+    internal static TransformationParameter WithDeprecatedFields(TransformationParameter? transform, IMessage parameter)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        var upgraded = transform?.Clone() ?? new TransformationParameter();
+        foreach (var name in (ReadOnlySpan<string>)["scale", "mean_file", "crop_size", "mirror"])
+        {
+            var field = parameter.Descriptor.FindFieldByName(name);
+            if (field is not null && field.Accessor.HasValue(parameter))
+            {
+                TransformationParameter.Descriptor.FindFieldByName(name).Accessor.SetValue(upgraded, field.Accessor.GetValue(parameter));
+            }
+        }
+
+        return upgraded;
     }
 
     /// <summary>True when transforming draws random numbers (mirror, or a random crop at TRAIN), as Caffe's <c>InitRand</c> decides.</summary>

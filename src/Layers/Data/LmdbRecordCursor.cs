@@ -74,6 +74,13 @@ internal sealed class LmdbRecordCursor : IDisposable
         }
     }
 
+    /// <summary>Moves to the next record; false after the last (for one pass over the records).</summary>
+    public bool MoveNext()
+    {
+        var (code, _, _) = _cursor.Next();
+        return code == MDBResultCode.Success;
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {

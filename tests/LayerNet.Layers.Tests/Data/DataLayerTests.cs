@@ -179,16 +179,10 @@ public sealed class DataLayerTests
         return definition;
     }
 
-    private static (DataLayer Layer, Blob[] Top) SetUp(LayerParameter definition, ulong seed = 0)
-    {
-        var layer = new DataLayer(definition) { Random = new RandomSource(seed) };
-        var top = definition.Top.Select(name => new Blob { Name = name }).ToArray();
-        layer.SetUp([], top);
-        return (layer, top);
-    }
+    private static (DataLayer Layer, Blob[] Top) SetUp(LayerParameter definition, ulong seed = 0) =>
+        PrefetchingLayerHarness.SetUp(definition, d => new DataLayer(d), seed);
 
-    private static string SetUpError(LayerParameter definition) =>
-        Assert.Throws<LayerNetException>(() => SetUp(definition).Layer.Dispose())!.Message;
+    private static string SetUpError(LayerParameter definition) => PrefetchingLayerHarness.SetUpError(definition, d => new DataLayer(d));
 
     private static float[] Batches(LayerParameter definition, int batches)
     {
