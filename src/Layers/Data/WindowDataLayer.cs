@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Fillers;
 using LayerNet.Errors;
 using LayerNet.Files;
 using LayerNet.Layers.Images;
@@ -62,6 +63,7 @@ public sealed class WindowDataLayer : PrefetchingDataLayer
     private int _contextPad;
     private bool _square;
     private bool _mirror;
+    private RandomSource _prefetchRandom = new(0);
     private float _scale;
     private float[] _channelMeans = [];
     private float[]? _mean;
@@ -106,6 +108,10 @@ public sealed class WindowDataLayer : PrefetchingDataLayer
 
         _foregroundCount = (int)(_batchSize * parameter.FgFraction);
         _mirror = transform.HasMirror ? transform.Mirror : parameter.Mirror;
+
+        // As Caffe's DataLayerSetUp: the generator that picks windows and mirrors is seeded from the net's generator
+        // (one caffe_rng_rand(); Caffe draws it when mirror or crop_size is set, and crop_size is required).
+        _prefetchRandom = new RandomSource(Random.NextUInt32());
 
         // Caffe's prefetching layers all take their queue length from data_param.prefetch.
         if (Parameter.DataParam is { HasPrefetch: true } data)
@@ -274,8 +280,8 @@ public sealed class WindowDataLayer : PrefetchingDataLayer
         for (var item = 0; item < _batchSize; item++)
         {
             var windows = item < _batchSize - _foregroundCount ? _background : _foreground;
-            var window = windows[BatchRandom.NextInt(windows.Length)];
-            var mirror = _mirror && BatchRandom.NextInt(2) == 1;
+            var window = windows[_prefetchRandom.NextInt(windows.Length)];
+            var mirror = _mirror && _prefetchRandom.NextInt(2) == 1;
             Warp(window, mirror, data.Slice(item * itemCount, itemCount));
             if (OutputLabels)
             {

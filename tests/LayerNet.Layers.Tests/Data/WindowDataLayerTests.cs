@@ -126,6 +126,26 @@ public sealed class WindowDataLayerTests
     }
 
     [Test]
+    public void Windows_are_picked_by_Caffes_prefetch_generator_seeded_at_set_up()
+    {
+        // Two foreground windows, labels 1 and 2. As Caffe: InitRand's draw, then DataLayerSetUp seeds the prefetch
+        // generator with the net's second draw; each item takes window (draw % 2) (no mirror draw without mirror).
+        var definition = Definition(WindowFile("# 0\nflat.png\n3 10 10\n2\n1 0.9 0 0 3 3\n2 0.8 4 4 8 8\n"), batchSize: 8, crop: 3, fgFraction: 1f);
+        var (layer, top) = SetUp(definition, seed: 7);
+        using var _ = layer;
+        var net = new RandomSource(7);
+        net.NextUInt32();
+        var prefetch = new RandomSource(net.NextUInt32());
+
+        for (var batch = 0; batch < 3; batch++)
+        {
+            layer.Forward([], top);
+            var expected = Enumerable.Range(0, 8).Select(_ => prefetch.NextInt(2) == 0 ? 1f : 2f).ToArray();
+            Assert.That(top[1].Data.ToArray(), Is.EqualTo(expected), $"batch {batch}");
+        }
+    }
+
+    [Test]
     public void Mirroring_flips_the_crop_and_its_padding()
     {
         // As above with mirror: the padding moves to the right (round(cut right 0 * 8 / 9) = 0 columns on the left).
