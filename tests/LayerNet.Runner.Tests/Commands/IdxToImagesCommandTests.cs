@@ -5,6 +5,7 @@ using LayerNet.Fillers;
 using LayerNet.Layers;
 using LayerNet.Layers.Data;
 using LayerNet.Testing;
+using SkiaSharp;
 
 namespace LayerNet.Runner.Tests.Commands;
 
@@ -35,6 +36,11 @@ public sealed class IdxToImagesCommandTests
 
         Assert.That(run.ExitCode, Is.Zero, run.Error);
         Assert.That(File.ReadAllLines(list), Is.EqualTo(new[] { "pictures/00000.png 7", "pictures/00001.png 0", "pictures/00002.png 255" }));
+        using (var codec = SKCodec.Create(Path.Combine(_folder, "lists", "pictures", "00001.png")))
+        {
+            Assert.That((codec.EncodedFormat, codec.Info.ColorType, codec.Info.Width, codec.Info.Height), Is.EqualTo((SKEncodedImageFormat.Png, SKColorType.Gray8, 4, 3)));
+        }
+
         var top = ReadThroughImageData(list, Path.GetDirectoryName(list) + "/", batchSize: 3);
         Assert.That(top[0].Shape, Is.EqualTo(new[] { 3, 1, 3, 4 }));
         Assert.That(top[0].Data.ToArray(), Is.EqualTo(pixels.SelectMany(p => p).Select(b => b * Scale).ToArray()));
