@@ -60,18 +60,21 @@ internal static class ClassifyCommand
             using var services = environment.BuildServices(result);
             var net = arguments.Build(result, services);
             var classifier = new Classifier(net, preprocess, result.GetValue(batch), result.GetValue(output), labelPath, labelLines);
-            var progress = ProgressDisplay.IsTerminal ? environment.Error : null;
+            // A progress line only for a person watching standard error; cleared before results reach a terminal.
+            var progress = Console.IsErrorRedirected ? null : environment.Error;
             for (var start = 0; start < files.Count; start += classifier.BatchSize)
             {
                 var count = Math.Min(classifier.BatchSize, files.Count - start);
                 var probabilities = classifier.Classify(files, start, count);
+                progress?.Write("\r\u001b[K");
                 for (var i = 0; i < count; i++)
                 {
                     var best = TopClasses(probabilities[i], k);
                     environment.Output.WriteLine(result.GetValue(json) ? Json(files[start + i], best, probabilities[i], labelLines) : Text(files[start + i], best, probabilities[i], labelLines));
                 }
 
-                progress?.Write($"\r\u001b[K{start + count}/{files.Count} images");
+                progress?.Write($"{start + count}/{files.Count} images");
+                progress?.Flush();
             }
 
             progress?.Write("\r\u001b[K");
