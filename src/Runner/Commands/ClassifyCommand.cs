@@ -171,6 +171,8 @@ internal static class ClassifyCommand
         private readonly Blob _input;
         private readonly Blob _output;
         private readonly int[] _inputShape;
+        private readonly float[] _buffer;
+        private Task<float[]>? _pending;
 
         public Classifier(Net net, ImagePreprocessing preprocess, int batch, string? outputName, string? labelPath, string[]? labels)
         {
@@ -182,10 +184,7 @@ internal static class ClassifyCommand
             }
 
             _input = net.Inputs[0];
-            if (_input.AxisCount != 4)
-            {
-                throw new LayerNetException($"classify: input blob '{_input.Name}' has shape {_input.ShapeString}; images fill an N x C x H x W blob");
-            }
+            ImagePreprocessing.CheckInput(_input);
 
             if (batch < 0)
             {
@@ -195,6 +194,7 @@ internal static class ClassifyCommand
             BatchSize = batch > 0 ? batch : Math.Max(1, _input.Num / preprocess.Views);
             _inputShape = [BatchSize * preprocess.Views, _input.Channels, _input.Height, _input.Width];
             _input.Reshape(_inputShape);
+            _buffer = new float[_input.Count];
             _output = outputName is not null ? net.Blob(outputName) : net.Outputs.Count > 0 ? net.Outputs[^1] : throw new LayerNetException("classify: the net has no output blob");
             net.Forward();
             var classes = Classes();
@@ -216,11 +216,11 @@ internal static class ClassifyCommand
                 _input.Reshape(_inputShape);
             }
 
-            for (var i = 0; i < count; i++)
-            {
-                _preprocess.Fill(files[start + i], _input, i * _preprocess.Views);
-            }
-
+            // The batch was read on another thread while the net ran on the one before; the next is read now.
+            var filled = (_pending ?? Read(files, start, count)).GetAwaiter().GetResult();
+            filled.AsSpan(0, _input.Count).CopyTo(_input.Data);
+            var next = start + count;
+            _pending = next < files.Count ? Read(files, next, Math.Min(BatchSize, files.Count - next)) : null;
             _net.Forward();
             var classes = Classes();
             var values = _output.Data;
@@ -241,6 +241,22 @@ internal static class ClassifyCommand
             }
 
             return answers;
+        }
+
+        // Reads `count` files from `start` into the buffer, on the thread pool (one read at a time: the preprocessing keeps its buffers).
+        private Task<float[]> Read(List<string> files, int start, int count)
+        {
+            int channels = _input.Channels, height = _input.Height, width = _input.Width;
+            var size = _preprocess.Views * channels * height * width;
+            return Task.Run(() =>
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    _preprocess.Fill(files[start + i], _buffer.AsSpan(i * size, size), _input.Name, channels, height, width);
+                }
+
+                return _buffer;
+            });
         }
 
         // Classes per item: the output must be N x K (trailing axes of 1 allowed, as Softmax's N x K x 1 x 1).

@@ -65,18 +65,24 @@ internal sealed class ImagePreprocessing
     /// <exception cref="LayerNetException">The image cannot be read, or the options do not fit the blob.</exception>
     public void Fill(string path, Blob blob, int first)
     {
-        if (blob.AxisCount != 4 || blob.Channels is not (1 or 3))
-        {
-            throw new LayerNetException($"input blob '{blob.Name}' has shape {blob.ShapeString}; an image fills an N x C x H x W blob with C 1 (gray) or 3 (B, G, R)");
-        }
+        CheckInput(blob);
+        Fill(path, blob.Data[(first * blob.CountFrom(1))..], blob.Name, blob.Channels, blob.Height, blob.Width);
+    }
 
-        int channels = blob.Channels, height = blob.Height, width = blob.Width;
-        var mean = Mean(channels, blob.Name);
-        var swap = Swap(channels, blob.Name);
+    /// <summary>
+    /// Reads the image at <paramref name="path"/> into the first <c>Views</c> items of <paramref name="data"/>, each
+    /// <paramref name="channels"/> x <paramref name="height"/> x <paramref name="width"/> values for input blob
+    /// <paramref name="blobName"/> (a buffer filled off the blob, while the net runs).
+    /// </summary>
+    /// <exception cref="LayerNetException">The image cannot be read, or the options do not fit the blob.</exception>
+    public void Fill(string path, Span<float> data, string blobName, int channels, int height, int width)
+    {
+        var mean = Mean(channels, blobName);
+        var swap = Swap(channels, blobName);
         var (dimHeight, dimWidth) = _imagesDim ?? (height, width);
         if (dimHeight < height || dimWidth < width)
         {
-            throw new LayerNetException($"--images-dim {dimHeight},{dimWidth} is smaller than input blob '{blob.Name}''s {height} x {width}");
+            throw new LayerNetException($"--images-dim {dimHeight},{dimWidth} is smaller than input blob '{blobName}''s {height} x {width}");
         }
 
         try
@@ -90,7 +96,6 @@ internal sealed class ImagePreprocessing
 
         var planes = _reader.Planes;
         var size = channels * height * width;
-        var data = blob.Data;
         var centreY = (int)((dimHeight / 2.0) - (height / 2.0));
         var centreX = (int)((dimWidth / 2.0) - (width / 2.0));
         for (var view = 0; view < Views; view++)
@@ -103,7 +108,7 @@ internal sealed class ImagePreprocessing
                 3 => (dimHeight - height, dimWidth - width),
                 _ => (centreY, centreX),
             };
-            var target = data.Slice((first + view) * size, size);
+            var target = data.Slice(view * size, size);
             for (var c = 0; c < channels; c++)
             {
                 var plane = planes.Slice(swap[c] * dimHeight * dimWidth, dimHeight * dimWidth);
@@ -117,6 +122,16 @@ internal sealed class ImagePreprocessing
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Checks that images can fill <paramref name="blob"/>: N x C x H x W with C 1 or 3.</summary>
+    /// <exception cref="LayerNetException">They cannot.</exception>
+    public static void CheckInput(Blob blob)
+    {
+        if (blob.AxisCount != 4 || blob.Channels is not (1 or 3))
+        {
+            throw new LayerNetException($"input blob '{blob.Name}' has shape {blob.ShapeString}; an image fills an N x C x H x W blob with C 1 (gray) or 3 (B, G, R)");
         }
     }
 
