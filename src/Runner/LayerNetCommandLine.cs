@@ -26,6 +26,7 @@ internal static class LayerNetCommandLine
         root.Subcommands.Add(ConvertImagesetCommand.Create(environment));
         root.Subcommands.Add(ComputeImageMeanCommand.Create(environment));
         root.Subcommands.Add(IdxToImagesCommand.Create(environment));
+        root.Subcommands.Add(ClassifyCommand.Create(environment));
         ExamplesHelpAction.Install(root);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try

@@ -22,6 +22,7 @@ internal static class ForwardCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object: {\"loss\", \"blobs\": [{name, shape, data, diff}], \"params\": [{layer, index, shape, data, diff}]}, streamed (constant memory, whatever the net)." };
         var blobs = new Option<string?>("--blobs") { Description = "NAME,...: print only these blobs (and no parameters)." };
         var arguments = new ModelArguments(defaultPhase: "test", weights: true, inputs: true);
+        var preprocessing = new ImagePreprocessingOptions();
         var command = new Command("forward", """
             Run one forward pass (and optionally backward) and print every blob and parameter.
 
@@ -30,20 +31,23 @@ internal static class ForwardCommand
               layernet forward --model models/lecture/circuit.prototxt --input x=-2 --input y=5 --input z=-4 --backward --json
               layernet forward --model lenet.prototxt --weights lenet_iter_2000.caffemodel --phase test
               layernet forward --model deploy.prototxt --weights net.caffemodel --input data=batch.npy --blobs prob --json
+              layernet forward --model deploy.prototxt --weights net.caffemodel --input data=cat.jpg --mean-values 104,117,123 --blobs prob
               layernet forward @args.txt   (a response file: one argument per line)
 
-            --input NAME=FILE reads a NumPy .npy file (float or integer) or a raw little-endian float32 file holding
-            exactly the blob's number of values.
+            --input NAME=FILE reads an image (.jpg, .jpeg, .png, .bmp, .gif, .webp; preprocessed as classify does, with
+            the same options, the blob's first dimension becoming 1, or 10 with --oversample), a NumPy .npy file (float
+            or integer) or a raw little-endian float32 file holding exactly the blob's number of values.
             """)
         {
             backward, json, blobs,
         };
         arguments.AddTo(command);
+        preprocessing.AddTo(command);
         command.SetAction(result =>
         {
             using var services = environment.BuildServices(result);
             var runBackward = result.GetValue(backward);
-            var net = arguments.Build(result, services, forceBackward: runBackward);
+            var net = arguments.Build(result, services, forceBackward: runBackward, images: preprocessing.Create(result));
             var printed = PrintedBlobs(net, result.GetValue(blobs));
             var loss = net.Forward();
             if (runBackward)

@@ -43,7 +43,7 @@ internal sealed class ModelArguments
 
         if (inputs)
         {
-            _inputs = new Option<string[]>("--input") { Description = "NAME=v1,v2,... or NAME=FILE (.npy, or raw little-endian float32): fill a blob (a net input); repeatable.", AllowMultipleArgumentsPerToken = false };
+            _inputs = new Option<string[]>("--input") { Description = "NAME=v1,v2,... or NAME=FILE (an image, .npy, or raw little-endian float32): fill a blob (a net input); repeatable.", AllowMultipleArgumentsPerToken = false };
             _seed = new Option<long>("--seed") { Description = "Seed for fillers and dropout, as Caffe's random_seed: the same numbers as Caffe draws from it (default 0: the same numbers every run).", DefaultValueFactory = _ => 0 };
         }
     }
@@ -76,7 +76,11 @@ internal sealed class ModelArguments
     /// Builds the net the options describe: the model in the phase asked for, drawing from the seed, with the weights
     /// copied in and the inputs filled.
     /// </summary>
-    public Net Build(ParseResult result, IServiceProvider services, bool forceBackward = false)
+    /// <param name="result">The parsed command line.</param>
+    /// <param name="services">The runner's services (layer factory, schema).</param>
+    /// <param name="forceBackward">Whether to build with force_backward.</param>
+    /// <param name="images">How <c>--input NAME=IMAGE</c> reads an image (null: as it is, resized to the blob).</param>
+    public Net Build(ParseResult result, IServiceProvider services, bool forceBackward = false, ImagePreprocessing? images = null)
     {
         var phase = _phase is null ? Phase.Test : NetLoading.ParsePhase(result.GetValue(_phase));
         var net = NetLoading.BuildNet(
@@ -88,7 +92,7 @@ internal sealed class ModelArguments
             forceBackward);
         if (_inputs is not null)
         {
-            NetInputs.Fill(net, result.GetValue(_inputs) ?? []);
+            NetInputs.Fill(net, result.GetValue(_inputs) ?? [], images);
         }
 
         return net;

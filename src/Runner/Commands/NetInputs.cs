@@ -16,8 +16,14 @@ namespace LayerNet.Runner.Commands;
 internal static partial class NetInputs
 {
     /// <summary>Fills each named blob of <paramref name="net"/> from its <c>NAME=...</c> assignment.</summary>
+    /// <param name="net">The net whose blobs are filled.</param>
+    /// <param name="assignments">The <c>NAME=...</c> texts.</param>
+    /// <param name="images">
+    /// How an image file (.jpg, .jpeg, .png, .bmp, .gif, .webp) is read: into an N x C x H x W blob, whose first axis
+    /// becomes the preprocessing's number of views (1, or 10 when oversampling).
+    /// </param>
     /// <exception cref="LayerNetException">A malformed assignment, an unknown blob, a wrong count, an unreadable or malformed file.</exception>
-    public static void Fill(Net net, IEnumerable<string> assignments)
+    public static void Fill(Net net, IEnumerable<string> assignments, ImagePreprocessing? images = null)
     {
         foreach (var assignment in assignments)
         {
@@ -34,6 +40,10 @@ internal static partial class NetInputs
             {
                 FillFromText(name, value, blob);
             }
+            else if (IsImage(value))
+            {
+                FillFromImage(value, blob, images ?? new ImagePreprocessing());
+            }
             else if (value.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
             {
                 FillFromNpy(name, value, blob);
@@ -46,6 +56,19 @@ internal static partial class NetInputs
     }
 
     private static bool LooksLikeNumbers(string text) => NumberList().IsMatch(text);
+
+    private static bool IsImage(string path) =>
+        Path.GetExtension(path).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png" or ".bmp" or ".gif" or ".webp";
+
+    private static void FillFromImage(string path, Blob blob, ImagePreprocessing images)
+    {
+        if (blob.AxisCount == 4)
+        {
+            blob.Reshape([images.Views, blob.Channels, blob.Height, blob.Width]);
+        }
+
+        images.Fill(path, blob, 0);
+    }
 
     private static void FillFromText(string name, string text, Blob blob)
     {
