@@ -187,27 +187,52 @@ public static class MessageFile
         }
     }
 
-    /// <summary>Reads a whole text file, with a clear error for a missing file, a folder, or no permission.</summary>
+    // How much a file that reports no size (a device, a pipe, a file of /proc) may give before it is refused.
+    private const int UnsizedLimit = 64 << 20;
+
+    private static ReadOnlySpan<byte> Utf8Mark => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>Reads a whole UTF-8 text file (a byte-order mark is skipped), with a clear error for a missing file, a folder, no permission, or a device without end.</summary>
     public static string ReadAllText(string path)
     {
-        RequireFile(path);
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw new LayerNetException($"cannot read '{path}': {exception.Message}", exception);
-        }
+        var bytes = ReadAllBytes(path);
+        return System.Text.Encoding.UTF8.GetString(bytes.AsSpan(bytes.AsSpan().StartsWith(Utf8Mark) ? Utf8Mark.Length : 0));
     }
 
-    /// <summary>Reads a whole binary file, with a clear error for a missing file, a folder, or no permission.</summary>
+    /// <summary>Reads a whole binary file, with a clear error for a missing file, a folder, no permission, or a device without end.</summary>
     public static byte[] ReadAllBytes(string path)
     {
         RequireFile(path);
         try
         {
-            return File.ReadAllBytes(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            var size = stream.Length;
+            if (size > Array.MaxLength)
+            {
+                throw new LayerNetException($"cannot read '{path}': it is {size} bytes, more than one file LayerNet reads may hold ({Array.MaxLength})");
+            }
+
+            // A regular file says its size. A device or a file of /proc says 0 and gives what it gives: read it up to
+            // UnsizedLimit, so that /dev/zero or /dev/urandom is one line, not a process that fills memory.
+            var limit = size > 0 ? (int)size : UnsizedLimit + 1;
+            var buffer = new byte[size > 0 ? limit : 65_536];
+            var total = 0;
+            int read;
+            while (total < limit && (read = stream.Read(buffer, total, buffer.Length - total)) > 0)
+            {
+                total += read;
+                if (total == buffer.Length && total < limit)
+                {
+                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, limit));
+                }
+            }
+
+            if (size == 0 && total > UnsizedLimit)
+            {
+                throw new LayerNetException($"cannot read '{path}': it reports no size but gives more than {UnsizedLimit >> 20} MiB (a device such as /dev/zero?); give a regular file");
+            }
+
+            return total == buffer.Length ? buffer : buffer[..total];
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Errors;
 using LayerNet.Fillers;
 using LayerNet.Layers.Images;
 
@@ -155,6 +156,11 @@ public sealed class ImageDataLayer : PrefetchingDataLayer
         catch (IOException exception)
         {
             throw Error($"cannot read image list '{_source}': {exception.Message}", exception);
+        }
+        catch (LayerNetException exception)
+        {
+            // MessageFile's reader: a device without end, or a file that vanished since set-up resolved it.
+            throw Error(exception.Message, exception);
         }
 
         if (_lines.Length == 0)

@@ -17,7 +17,7 @@ internal readonly record struct ImageListLine(string Path, int Label, int Number
     {
         var lines = new List<ImageListLine>();
         var number = 0;
-        foreach (var text in File.ReadLines(path))
+        foreach (var text in LayerNet.Files.MessageFile.ReadAllText(path).Split('\n'))
         {
             number++;
             var line = text.TrimEnd('\r');

@@ -146,7 +146,7 @@ public sealed class WindowDataLayer : PrefetchingDataLayer
         WindowFile file;
         try
         {
-            file = WindowFile.Parse(File.ReadAllText(_source));
+            file = WindowFile.Parse(LayerNet.Files.MessageFile.ReadAllText(_source));
         }
         catch (FormatException exception)
         {
@@ -155,6 +155,11 @@ public sealed class WindowDataLayer : PrefetchingDataLayer
         catch (IOException exception)
         {
             throw Error($"cannot read window file '{_source}': {exception.Message}", exception);
+        }
+        catch (LayerNetException exception)
+        {
+            // MessageFile's reader: a device without end, or a file that vanished since set-up resolved it.
+            throw Error(exception.Message, exception);
         }
 
         _images = [.. file.Images];

@@ -31,6 +31,7 @@ internal static class ConvertCommand
 
             // A missing file or a folder is the mistake to report, not that its extension says no type.
             MessageFile.RequireFile(inPath);
+            OutputFile.RequireNotInput(inPath, outPath);
             var descriptor = ResolveType(result.GetValue(type), inPath, outPath);
             using var services = environment.BuildServices(result);
             var schema = RunnerEnvironment.Schema(services);

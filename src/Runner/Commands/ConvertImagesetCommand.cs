@@ -104,7 +104,15 @@ internal static class ConvertImagesetCommand
         }
 
         var temporary = Path.Combine(parent, $".{Path.GetFileName(target)}.partial-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temporary);
+        try
+        {
+            Directory.CreateDirectory(temporary);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new LayerNetException($"cannot write '{options.Database}': cannot make a folder in '{parent}': {exception.Message}", exception);
+        }
+
         var progress = !Console.IsErrorRedirected && ReferenceEquals(environment.Error, Console.Error) ? Stopwatch.StartNew() : null;
         try
         {

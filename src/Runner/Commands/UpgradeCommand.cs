@@ -39,6 +39,7 @@ internal static class UpgradeCommand
             var inPath = result.GetValue(input)!;
             var outPath = result.GetValue(output)!;
             MessageFile.RequireFile(inPath);
+            OutputFile.RequireNotInput(inPath, outPath);
             using var services = environment.BuildServices(result);
             var schema = RunnerEnvironment.Schema(services);
             var inText = MessageFile.IsText(inPath);

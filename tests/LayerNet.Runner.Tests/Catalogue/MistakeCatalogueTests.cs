@@ -346,6 +346,22 @@ public sealed class MistakeCatalogueTests
         AssertMistake(run, "--input x: 'x.f32' holds 20 bytes, but blob 'x' of shape 64 1000 (64000) needs 256000 (raw little-endian float32; a NumPy array needs the .npy extension)");
     }
 
+    [Test]
+    public void Converting_a_file_onto_itself()
+    {
+        var run = Run("convert", "net.prototxt", "net.prototxt");
+
+        AssertMistake(run, "OUT 'net.prototxt' is the input file; write to another file (the input is never replaced)");
+    }
+
+    [Test]
+    public void A_device_without_end_as_the_model()
+    {
+        var run = Run("forward", "--model", "/dev/zero");
+
+        AssertMistake(run, "cannot read '/dev/zero': it reports no size but gives more than 64 MiB (a device such as /dev/zero?); give a regular file");
+    }
+
     private CommandRun Run(params string[] args) => RunnerProcess.Run(_folder.Path, args);
 
     /// <summary>Writes net.prototxt's text with one replacement (which must apply) under <paramref name="name"/>.</summary>
