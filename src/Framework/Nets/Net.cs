@@ -186,6 +186,19 @@ public sealed class Net
         return loss;
     }
 
+    /// <summary>
+    /// Reshapes every layer whose bottoms changed shape, in order, without running any (Caffe's <c>Net::Reshape</c>):
+    /// after an input blob is reshaped, every top has its new shape before the next forward pass.
+    /// </summary>
+    /// <exception cref="LayerNetException">A layer refused the new shapes; the message names it and its place.</exception>
+    public void Reshape()
+    {
+        for (var i = 0; i < _steps.Length; i++)
+        {
+            ReshapeIfBottomsChanged(i);
+        }
+    }
+
     /// <summary>Runs backward through every layer that needs it, last to first.</summary>
     /// <param name="observer">Told before and after each layer that runs backward; null for none.</param>
     /// <exception cref="LayerNetException">A layer failed; the message names it and its place.</exception>

@@ -36,4 +36,24 @@ public sealed class DynamicShapeTests
         Assert.That(Run(0f, 1f, 1f, 1f), Is.EqualTo(new[] { 15f, 15f, 24f, 24f, 33f, 33f }));
         Assert.That(net.Blob("y").Shape, Is.EqualTo(new[] { 3, 2 }));
     }
+
+    [Test]
+    public void Reshape_gives_every_top_the_shape_of_a_reshaped_input_without_running_a_layer()
+    {
+        var net = TestNets.Build("""
+            name: "reshaped"
+            layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 4 dim: 3 } } }
+            layer { name: "ip" type: "InnerProduct" bottom: "data" top: "y" inner_product_param { num_output: 2 } }
+            layer { name: "prob" type: "Softmax" bottom: "y" top: "p" }
+            """, Phase.Test);
+        net.Blob("data").Reshape([9, 3]);
+        net.Reshape();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(net.Blob("y").Shape, Is.EqualTo(new[] { 9, 2 }));
+            Assert.That(net.Blob("p").Shape, Is.EqualTo(new[] { 9, 2 }));
+            Assert.That(net.Blob("p").Data.ToArray(), Has.All.EqualTo(0f), "no layer ran (a Softmax gives 0.5 each)");
+        });
+    }
 }
