@@ -35,6 +35,8 @@ public abstract class BaseConvolutionLayer : Layer
     private int[] _stride = [];
     private int[] _dilation = [];
     private bool _is1x1;
+    private bool _depthwise;
+    private DepthwiseConvolution.Geometry _planes;
     private int _channels;
     private int _convInChannels;
     private int _convOutChannels;
@@ -130,6 +132,9 @@ public abstract class BaseConvolutionLayer : Layer
 
         _convOutChannels = _reverseDimensions ? _channels : _numOutput;
         _convInChannels = _reverseDimensions ? _numOutput : _channels;
+
+        // One input and one output channel per group, in 2-D (MobileNet's depthwise layers): direct planes, no im2col.
+        _depthwise = !_reverseDimensions && _spatialAxes == 2 && _group > 1 && _group == _channels && _numOutput == _channels;
         var weightShape = new int[_spatialAxes + 2];
         weightShape[0] = _convOutChannels;
         weightShape[1] = _convInChannels / _group;
@@ -211,6 +216,14 @@ public abstract class BaseConvolutionLayer : Layer
         TopDim = output0.CountFrom(_channelAxis);
         _outSpatialDim = output0.CountFrom(firstSpatialAxis);
         _columnCount = _is1x1 ? 0 : _kernelDim * _group * _convOutSpatialDim;
+        if (_depthwise)
+        {
+            _planes = new DepthwiseConvolution.Geometry(
+                _channels, _convInputShape[0], _convInputShape[1], output0.Shape[firstSpatialAxis], output0.Shape[firstSpatialAxis + 1],
+                _kernel[0], _kernel[1], _stride[0], _stride[1], _pad[0], _pad[1], _dilation[0], _dilation[1]);
+            _columnCount = _planes.ScratchLength;
+        }
+
         // A batch whose products add up to enough work is split over the worker threads (one column buffer each).
         var work = (long)ItemCount * _kernelDim * _convOutSpatialDim * _convOutChannels;
         _sliceCount = work >= SliceWork ? Math.Clamp(Workers.Count, 1, Math.Max(1, ItemCount)) : 1;
@@ -379,6 +392,12 @@ public abstract class BaseConvolutionLayer : Layer
     protected void ForwardGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, int slot = 0)
     {
         var buffer = _columns[slot];
+        if (_depthwise)
+        {
+            DepthwiseConvolution.Forward(_planes, input, weights, output, buffer.AsSpan(0, _columnCount));
+            return;
+        }
+
         var columns = input;
         if (!_is1x1)
         {
@@ -402,6 +421,12 @@ public abstract class BaseConvolutionLayer : Layer
     /// <summary>input = col2im(W^T * output), per group: the gradient of a convolution with respect to its input (one item).</summary>
     protected void BackwardGemm(ReadOnlySpan<float> output, ReadOnlySpan<float> weights, Span<float> input, int slot = 0)
     {
+        if (_depthwise)
+        {
+            DepthwiseConvolution.InputGradient(_planes, output, weights, input, _columns[slot].AsSpan(0, _columnCount));
+            return;
+        }
+
         var columns = _is1x1 ? input : _columns[slot].AsSpan(0, _columnCount);
         for (var g = 0; g < _group; g++)
         {
@@ -419,6 +444,12 @@ public abstract class BaseConvolutionLayer : Layer
     /// <summary>weights += output * im2col(input)^T, per group: accumulates the weight gradient of one item.</summary>
     protected void WeightGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> output, Span<float> weights)
     {
+        if (_depthwise)
+        {
+            DepthwiseConvolution.AccumulateWeightGradient(_planes, input, output, weights, _columns[0].AsSpan(0, _columnCount));
+            return;
+        }
+
         var columns = input;
         if (!_is1x1)
         {

@@ -35,6 +35,15 @@ public sealed class ConvolutionLayerTests
         yield return new Geometry("1-D, dilation 2", [2, 3, 9], 2, [3], [1], [1], [2]);
         yield return new Geometry("axis 2", [1, 2, 3, 4, 4], 2, [3, 3], [1, 1], [1, 1], [1, 1], Axis: 2);
         yield return new Geometry("group 2, stride 2, dilation 2", [1, 4, 7, 7], 2, [3, 3], [1, 1], [2, 2], [2, 2], Group: 2);
+
+        // Depthwise (group = channels = num_output): the direct planes of DepthwiseConvolution, with rows long enough
+        // for its vector loops and strides that split rows into phases.
+        yield return new Geometry("depthwise 3x3, pad 1", [2, 4, 5, 6], 4, [3, 3], [1, 1], [1, 1], [1, 1], Group: 4);
+        yield return new Geometry("depthwise, stride 2, pad 1, no bias", [1, 3, 7, 8], 3, [3, 3], [1, 1], [2, 2], [1, 1], Group: 3, Bias: false);
+        yield return new Geometry("depthwise, long rows", [1, 2, 4, 37], 2, [3, 3], [1, 1], [1, 1], [1, 1], Group: 2);
+        yield return new Geometry("depthwise, long rows, stride 2", [1, 2, 5, 41], 2, [3, 3], [1, 1], [2, 2], [1, 1], Group: 2);
+        yield return new Geometry("depthwise, kernel 3x5, stride 3x2, pad 2x1, dilation 1x2", [1, 2, 8, 23], 2, [3, 5], [2, 1], [3, 2], [1, 2], Group: 2);
+        yield return new Geometry("depthwise, stride 3, pad 0", [1, 2, 9, 40], 2, [3, 3], [0, 0], [3, 3], [1, 1], Group: 2);
     }
 
     internal static LayerParameter Definition(Geometry c, string type = "Convolution")
