@@ -68,15 +68,22 @@ internal static class OutputFile
     private static LayerNetException Refusal(string what) =>
         new($"{what}; write to another file (the input is never replaced)");
 
+    // The path a write lands on: links followed one by one, a relative target taken from its link's folder.
     private static string Resolved(string path)
     {
+        var current = Path.GetFullPath(path);
         try
         {
-            return File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+            for (var hops = 0; hops < 40 && new FileInfo(current).LinkTarget is { } next; hops++)
+            {
+                current = Path.GetFullPath(next, Path.GetDirectoryName(current)!);
+            }
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return Path.GetFullPath(path);
+            // An unreadable link: compare the path as given; the write itself will say what is wrong.
         }
+
+        return current;
     }
 }
