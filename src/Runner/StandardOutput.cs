@@ -13,112 +13,38 @@ internal sealed class StandardOutput(TextWriter inner) : TextWriter
     public override Encoding Encoding => inner.Encoding;
 
     /// <inheritdoc/>
-    public override void Write(char value)
-    {
-        try
-        {
-            inner.Write(value);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw Failure(exception);
-        }
-    }
+    public override void Write(char value) => Guard(inner, value, static (writer, c) => writer.Write(c));
 
     /// <inheritdoc/>
-    public override void Write(string? value)
-    {
-        try
-        {
-            inner.Write(value);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw Failure(exception);
-        }
-    }
+    public override void Write(string? value) => Guard(inner, value, static (writer, text) => writer.Write(text));
 
     /// <inheritdoc/>
-    public override void Write(char[] buffer, int index, int count)
-    {
-        try
-        {
-            inner.Write(buffer, index, count);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw Failure(exception);
-        }
-    }
+    public override void Write(char[] buffer, int index, int count) =>
+        Guard(inner, (buffer, index, count), static (writer, part) => writer.Write(part.buffer, part.index, part.count));
 
     /// <inheritdoc/>
-    public override void Write(ReadOnlySpan<char> buffer)
-    {
-        try
-        {
-            inner.Write(buffer);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw Failure(exception);
-        }
-    }
+    public override void WriteLine() => Guard(inner, 0, static (writer, _) => writer.WriteLine());
 
     /// <inheritdoc/>
-    public override void WriteLine()
-    {
-        try
-        {
-            inner.WriteLine();
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw Failure(exception);
-        }
-    }
+    public override void WriteLine(string? value) => Guard(inner, value, static (writer, text) => writer.WriteLine(text));
 
     /// <inheritdoc/>
-    public override void WriteLine(string? value)
+    public override void Flush() => Guard(inner, 0, static (writer, _) => writer.Flush());
+
+    // One write onto the inner writer (static lambdas and a value argument: nothing is allocated per write).
+    private static void Guard<T>(TextWriter writer, T value, Action<TextWriter, T> write)
     {
         try
         {
-            inner.WriteLine(value);
+            write(writer, value);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            throw Failure(exception);
+            // A closed descriptor: .NET reports EBADF as access denied, with the system's words in the inner exception.
+            throw new StandardOutputException(
+                exception is UnauthorizedAccessException { InnerException: IOException inner } ? inner.Message : exception.Message, exception);
         }
     }
-
-    /// <inheritdoc/>
-    public override void WriteLine(ReadOnlySpan<char> buffer)
-    {
-        try
-        {
-            inner.WriteLine(buffer);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw Failure(exception);
-        }
-    }
-
-    /// <inheritdoc/>
-    public override void Flush()
-    {
-        try
-        {
-            inner.Flush();
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw Failure(exception);
-        }
-    }
-
-    // A closed descriptor: .NET reports EBADF as access denied, with the system's words in the inner exception.
-    private static StandardOutputException Failure(Exception exception) =>
-        new(exception is UnauthorizedAccessException { InnerException: IOException inner } ? inner.Message : exception.Message, exception);
 }
 
 /// <summary>Standard output could not be written; the message is the system's reason.</summary>

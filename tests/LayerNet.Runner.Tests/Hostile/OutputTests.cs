@@ -149,11 +149,8 @@ public sealed class OutputTests
         File.Copy(Fixtures.File("caffe", "two_layer", "caffe_train.log"), Path.Combine(_folder, "train.svg"));
         File.CreateSymbolicLink(Path.Combine(_folder, "curves.png"), "train.svg");
 
-        var same = HostileRun.Run(_folder, ["plot", "train.svg", "-o", "train.svg"]);
-        var linked = HostileRun.Run(_folder, ["plot", "train.svg", "-o", "curves.png"]);
-
-        same.AssertRefused("-o 'train.svg' is the training log 'train.svg'; write to another file (the input is never replaced)");
-        linked.AssertRefused("-o 'curves.png' is the training log 'train.svg'; write to another file (the input is never replaced)");
+        AssertRefused(["plot", "train.svg", "-o", "train.svg"], "-o 'train.svg' is the training log 'train.svg'; write to another file (the input is never replaced)");
+        AssertRefused(["plot", "train.svg", "-o", "curves.png"], "-o 'curves.png' is the training log 'train.svg'; write to another file (the input is never replaced)");
     }
 
     [Test]
@@ -180,11 +177,8 @@ public sealed class OutputTests
         Directory.CreateDirectory(Path.Combine(_folder, "db"));
         File.WriteAllText(Path.Combine(_folder, "db", "data.mdb"), "records");
 
-        var inside = HostileRun.Run(_folder, ["compute-image-mean", "db", "db/data.mdb"]);
-        var itself = HostileRun.Run(_folder, ["compute-image-mean", "db", "db"]);
-
-        inside.AssertRefused("OUTPUT 'db/data.mdb' is inside the database 'db'; write to another file (the input is never replaced)");
-        itself.AssertRefused("OUTPUT 'db' is the database 'db'; write to another file (the input is never replaced)");
+        AssertRefused(["compute-image-mean", "db", "db/data.mdb"], "OUTPUT 'db/data.mdb' is inside the database 'db'; write to another file (the input is never replaced)");
+        AssertRefused(["compute-image-mean", "db", "db"], "OUTPUT 'db' is the database 'db'; write to another file (the input is never replaced)");
     }
 
     [Test]
@@ -225,11 +219,8 @@ public sealed class OutputTests
     [Test]
     public void A_mistyped_command_is_one_line_with_the_nearest()
     {
-        var typo = HostileRun.Run(_folder, ["trian", "--solver", "solver.prototxt"]);
-        var unknown = HostileRun.Run(_folder, ["xyzzy"]);
-
-        typo.AssertRefused("unknown command 'trian'; did you mean 'train'?");
-        unknown.AssertRefused("unknown command 'xyzzy'; the commands are convert, upgrade, forward, train, ");
+        AssertRefused(["trian", "--solver", "solver.prototxt"], "unknown command 'trian'; did you mean 'train'?");
+        AssertRefused(["xyzzy"], "unknown command 'xyzzy'; the commands are convert, upgrade, forward, train, ");
     }
 
     [Test]
@@ -254,11 +245,8 @@ public sealed class OutputTests
     [Test]
     public void Control_characters_in_a_path_are_shown_escaped()
     {
-        var newline = HostileRun.Run(_folder, ["convert", "no\nsuch.prototxt", "out.prototxt"]);
-        var escape = HostileRun.Run(_folder, ["convert", "\u001b[31mred.prototxt", "out.prototxt"]);
-
-        newline.AssertRefused("cannot read 'no\\nsuch.prototxt': no such file");
-        escape.AssertRefused("cannot read '\\x1b[31mred.prototxt': no such file");
+        AssertRefused(["convert", "no\nsuch.prototxt", "out.prototxt"], "cannot read 'no\\nsuch.prototxt': no such file");
+        AssertRefused(["convert", "\u001b[31mred.prototxt", "out.prototxt"], "cannot read '\\x1b[31mred.prototxt': no such file");
     }
 
     [Test]
@@ -321,6 +309,8 @@ public sealed class OutputTests
             Assert.That(Directory.GetFileSystemEntries(_folder), Has.Length.EqualTo(4));
         });
     }
+
+    private void AssertRefused(string[] args, string expected) => HostileRun.Run(_folder, args).AssertRefused(expected);
 
     private string MakeFifo(string name)
     {
