@@ -160,15 +160,39 @@ public sealed class OutputTests
         folder.WriteSolver(maxIter: 2, display: 1);
         File.CreateSymbolicLink(folder.File("solver.png"), "solver.prototxt");
         File.CreateSymbolicLink(folder.File("net.svg"), "net.prototxt");
+        File.CreateSymbolicLink(folder.File("weights.png"), "init_iter_0.caffemodel");
         File.WriteAllText(folder.File("log.png"), string.Empty);
 
         var solver = HostileRun.Run(folder.Path, ["train", "--solver", "solver.prototxt", "--plot", "solver.png"]);
         var net = HostileRun.Run(folder.Path, ["train", "--solver", "solver.prototxt", "--plot", "net.svg"]);
+        var weights = HostileRun.Run(folder.Path, ["train", "--solver", "solver.prototxt", "--weights", "init_iter_0.caffemodel", "--plot", "weights.png"]);
         var log = HostileRun.Run(folder.Path, ["train", "--solver", "solver.prototxt", "--plot", "log.png"], redirect: ">log.png");
 
         solver.AssertRefused("--plot 'solver.png' is the solver file 'solver.prototxt'; write to another file (the input is never replaced)");
         net.AssertRefused("--plot 'net.svg' is the net file 'net.prototxt'; write to another file (the input is never replaced)");
+        weights.AssertRefused("--plot 'weights.png' is the weights file 'init_iter_0.caffemodel'; write to another file (the input is never replaced)");
         log.AssertRefused($"--plot 'log.png' is the training log (standard output) '{folder.File("log.png")}'");
+    }
+
+    [Test]
+    public void Idx_to_images_list_through_a_link_onto_dev_full_says_no_space()
+    {
+        // Two 2x2 images and their labels, as IDX files (magic 0x0803 and 0x0801, big-endian sizes).
+        File.WriteAllBytes(Path.Combine(_folder, "images.idx"), [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8]);
+        File.WriteAllBytes(Path.Combine(_folder, "labels.idx"), [0, 0, 8, 1, 0, 0, 0, 2, 3, 9]);
+        File.CreateSymbolicLink(Path.Combine(_folder, "list.txt"), "/dev/full");
+        var pictures = Directory.CreateTempSubdirectory("layernet-outputs-pictures-").FullName;
+        try
+        {
+            var result = HostileRun.Run(_folder, ["idx-to-images", "images.idx", "labels.idx", pictures, "list.txt"], watched: ["/dev/full"]);
+
+            result.AssertRefused("cannot write 'list.txt': No space left on device");
+            Assert.That(Directory.GetFiles(pictures), Has.Length.EqualTo(2));
+        }
+        finally
+        {
+            Directory.Delete(pictures, recursive: true);
+        }
     }
 
     [Test]
