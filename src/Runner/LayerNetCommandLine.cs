@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text;
 using LayerNet.Errors;
 using LayerNet.Runner.Commands;
 
@@ -31,12 +33,77 @@ internal static class LayerNetCommandLine
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
-            return root.Parse(args).Invoke(configuration);
+            var parsed = root.Parse(args);
+            if (UnknownCommand(root, parsed) is { } unknown)
+            {
+                error.WriteLine(OneLine(unknown));
+                return 1;
+            }
+
+            var code = parsed.Invoke(configuration);
+            output.Flush();
+            return code;
         }
         catch (LayerNetException exception)
         {
-            error.WriteLine(exception.Message);
+            error.WriteLine(OneLine(exception.Message));
             return 1;
         }
+        catch (StandardOutputException exception)
+        {
+            error.WriteLine(OneLine($"cannot write standard output: {exception.Message}"));
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// A message as one line: every control character (a newline or escape from a name or path the user gave) is shown
+    /// escaped, as <c>\n</c>, <c>\t</c>, <c>\r</c> or <c>\xHH</c>, never printed raw.
+    /// </summary>
+    public static string OneLine(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!message.Any(char.IsControl))
+        {
+            return message;
+        }
+
+        var text = new StringBuilder(message.Length + 16);
+        foreach (var c in message)
+        {
+            _ = c switch
+            {
+                '\n' => text.Append("\\n"),
+                '\t' => text.Append("\\t"),
+                '\r' => text.Append("\\r"),
+                _ when char.IsControl(c) => text.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}"),
+                _ => text.Append(c),
+            };
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The one-line error for a first word that names no command (<c>layernet trian</c>), with the nearest command when
+    /// one is close; null when the line names a command or the mistake is of another kind.
+    /// </summary>
+    private static string? UnknownCommand(RootCommand root, ParseResult parsed)
+    {
+        if (parsed.Errors.Count == 0 || parsed.CommandResult.Command != root)
+        {
+            return null;
+        }
+
+        var word = parsed.UnmatchedTokens.FirstOrDefault(token => !token.StartsWith('-'));
+        if (word is null)
+        {
+            return null;
+        }
+
+        var names = root.Subcommands.Select(command => command.Name).ToList();
+        return NearestName.Find(word, names) is { } nearest
+            ? $"unknown command '{word}'; did you mean '{nearest}'?"
+            : $"unknown command '{word}'; the commands are {string.Join(", ", names)} (layernet --help describes them)";
     }
 }

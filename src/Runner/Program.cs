@@ -1,3 +1,3 @@
 using LayerNet.Runner;
 
-return LayerNetCommandLine.Run(args, Console.Out, Console.Error);
+return LayerNetCommandLine.Run(args, new StandardOutput(Console.Out), Console.Error);

@@ -156,36 +156,13 @@ public static class MessageFile
     }
 
     /// <summary>
-    /// Writes bytes to a file atomically: to a temporary file in the same folder, flushed to disk, then
-    /// renamed over the target. On failure the temporary file is removed and the target is untouched.
+    /// Writes bytes to a file atomically: to a temporary file in the same folder, flushed to disk, then renamed over
+    /// the target; on failure the temporary file is removed and the target is untouched. A symbolic link is written
+    /// through (the rename happens beside its final target; the link stays); a character device such as /dev/full
+    /// or a FIFO is written in place (a FIFO nothing reads is refused, never waited on); a folder is refused.
     /// </summary>
-    public static void WriteAtomic(string path, ReadOnlySpan<byte> bytes)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(folder))
-        {
-            throw new LayerNetException($"cannot write '{path}': folder '{folder}' does not exist");
-        }
-
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
-        {
-            // ArgumentOutOfRangeException: .NET's report of EFBIG, a write past the file size limit (ulimit -f).
-            TryDelete(temporary);
-            throw new LayerNetException($"cannot write '{path}': {exception.Message.Replace(" (Parameter 'value')", string.Empty, StringComparison.Ordinal)}", exception);
-        }
-    }
+    /// <exception cref="LayerNetException">The file cannot be written; the message names <paramref name="path"/>.</exception>
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> bytes) => OutputTarget.Write(path, bytes);
 
     // How much a file that reports no size (a device, a pipe, a file of /proc) may give before it is refused.
     private const int UnsizedLimit = 64 << 20;
@@ -259,21 +236,5 @@ public static class MessageFile
     {
         var end = message.IndexOf('.', StringComparison.Ordinal);
         return end > 0 ? message[..end] : message;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // The temporary file may not exist or may be held; the target is intact either way.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // As above.
-        }
     }
 }

@@ -1,5 +1,7 @@
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Errors;
+using LayerNet.Files;
 using PureHDF;
 using PureHDF.Selections;
 
@@ -115,28 +117,27 @@ public sealed class HDF5OutputLayer : Layer
             file[LabelDataset] = _label.ToDataset();
         }
 
-        var temporary = $"{_path}.{Environment.ProcessId}.tmp";
+        // The whole file is built in memory, then written as every output is (atomically beside the target, through
+        // a link, in place onto a device or a FIFO that is read).
+        byte[] bytes;
         try
         {
-            file.Write(temporary);
-            File.Move(temporary, _path, overwrite: true);
+            using var memory = new MemoryStream();
+            file.Write(memory);
+            bytes = memory.ToArray();
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or NotSupportedException)
+        catch (Exception exception) when (exception is IOException or NotSupportedException)
         {
-            TryDelete(temporary);
             throw Error($"cannot write '{_path}': {exception.Message}", exception);
         }
-    }
 
-    private static void TryDelete(string path)
-    {
         try
         {
-            File.Delete(path);
+            OutputTarget.Write(_path, bytes);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (LayerNetException exception)
         {
-            // The write already failed; that error is the one to report.
+            throw Error(exception.Message, exception);
         }
     }
 

@@ -4,6 +4,7 @@ using System.Text;
 using Caffe;
 using Google.Protobuf;
 using LayerNet.Errors;
+using LayerNet.Files;
 using LayerNet.Layers.Data;
 using LightningDB;
 
@@ -47,7 +48,13 @@ internal static class ComputeImageMeanCommand
                 throw new LayerNetException($"--backend {kind} is not supported: LayerNet reads LMDB databases (--backend lmdb)");
             }
 
-            Compute(result.GetValue(database)!, result.GetValue(output), environment.Output);
+            var (databasePath, outputPath) = (result.GetValue(database)!, result.GetValue(output));
+            if (outputPath is not null)
+            {
+                OutputFile.RequireOutside(databasePath, outputPath, "OUTPUT", "the database");
+            }
+
+            Compute(databasePath, outputPath, environment.Output);
             return 0;
         });
         return command;
@@ -82,14 +89,7 @@ internal static class ComputeImageMeanCommand
         if (outputPath is not null)
         {
             log.WriteLine($"Write to {outputPath}");
-            try
-            {
-                File.WriteAllBytes(outputPath, mean.ToByteArray());
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-            {
-                throw new LayerNetException($"cannot write '{outputPath}': {exception.Message}", exception);
-            }
+            MessageFile.WriteAtomic(outputPath, mean.ToByteArray());
         }
 
         var plane = mean.Height * mean.Width;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using LayerNet.Errors;
+using LayerNet.Files;
 using LayerNet.Runner.Drawing;
 
 namespace LayerNet.Runner.Commands;
@@ -67,14 +68,7 @@ internal static class DrawCommand
             var dot = NetDrawing.Draw(topology, withValues, result.GetValue(rankdir)!).ToDot(net.Name.Length > 0 ? net.Name : "net");
             if (format == "dot")
             {
-                try
-                {
-                    File.WriteAllText(outputFile, dot, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-                }
-                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-                {
-                    throw new LayerNetException($"-o '{outputFile}': cannot write: {exception.Message}", exception);
-                }
+                MessageFile.WriteAtomic(outputFile, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(dot));
             }
             else
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using LayerNet.Errors;
+using LayerNet.Files;
 using LayerNet.Layers.Data;
 using SkiaSharp;
 
@@ -65,12 +66,10 @@ internal static class IdxToImagesCommand
         int rows = images.Dimensions[1], columns = images.Dimensions[2];
         var listFolder = Path.GetDirectoryName(Path.GetFullPath(listPath))!;
         var imageFolder = Path.GetFullPath(folder);
-        string temporary;
         try
         {
             Directory.CreateDirectory(imageFolder);
             Directory.CreateDirectory(listFolder);
-            temporary = Path.Combine(listFolder, $".{Path.GetFileName(listPath)}.{Environment.ProcessId}.tmp");
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -101,16 +100,7 @@ internal static class IdxToImagesCommand
                 .Append(labels.Item(i)[0].ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
-        try
-        {
-            File.WriteAllText(temporary, text.ToString());
-            File.Move(temporary, listPath, overwrite: true);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(temporary);
-            throw new LayerNetException($"cannot write image list '{listPath}': {exception.Message.Split('\n', 2)[0].Trim()}", exception);
-        }
+        MessageFile.WriteAtomic(listPath, Encoding.UTF8.GetBytes(text.ToString()));
 
         log.WriteLine($"Wrote {images.Count} images of {rows} x {columns} to {folder} and their list to {listPath}.");
     }

@@ -2,7 +2,7 @@ using LayerNet.Errors;
 
 namespace LayerNet.Runner.Commands;
 
-/// <summary>Checks on a command's output path before anything is written.</summary>
+/// <summary>Checks on a command's output path before anything is written: an output is never one of the inputs.</summary>
 internal static class OutputFile
 {
     /// <summary>
@@ -12,21 +12,78 @@ internal static class OutputFile
     /// <exception cref="LayerNetException">The output is the input.</exception>
     public static void RequireNotInput(string input, string output)
     {
-        if (string.Equals(Resolved(input), Resolved(output), StringComparison.Ordinal))
+        if (IsSame(input, output))
         {
-            throw new LayerNetException($"OUT '{output}' is the input file; write to another file (the input is never replaced)");
+            throw Refusal($"OUT '{output}' is the input file");
         }
     }
 
-    private static string Resolved(string path)
+    /// <summary>
+    /// Refuses an output (given by <paramref name="option"/>) that is one of the command's inputs (the same path, or a
+    /// link to it): <paramref name="role"/> says which, as "the training log".
+    /// </summary>
+    /// <exception cref="LayerNetException">The output is that input.</exception>
+    public static void RequireNotInput(string input, string output, string option, string role)
+    {
+        if (IsSame(input, output))
+        {
+            throw Refusal($"{option} '{output}' is {role} '{input}'");
+        }
+    }
+
+    /// <summary>Refuses an output that is the input folder <paramref name="folder"/> (a database) or lies inside it.</summary>
+    /// <exception cref="LayerNetException">The output is the folder or inside it.</exception>
+    public static void RequireOutside(string folder, string output, string option, string role)
+    {
+        var inside = Resolved(folder).TrimEnd('/') + "/";
+        var target = Resolved(output);
+        if (target + "/" == inside)
+        {
+            throw Refusal($"{option} '{output}' is {role} '{folder}'");
+        }
+
+        if (target.StartsWith(inside, StringComparison.Ordinal))
+        {
+            throw Refusal($"{option} '{output}' is inside {role} '{folder}'");
+        }
+    }
+
+    /// <summary>The regular file standard output is redirected to, or null (a terminal, a pipe, no /proc).</summary>
+    public static string? StandardOutputFile()
     {
         try
         {
-            return File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+            var target = File.ResolveLinkTarget("/proc/self/fd/1", returnFinalTarget: false)?.FullName;
+            return target is not null && Path.IsPathRooted(target) && File.Exists(target) ? target : null;
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return Path.GetFullPath(path);
+            return null;
         }
+    }
+
+    private static bool IsSame(string input, string output) =>
+        string.Equals(Resolved(input), Resolved(output), StringComparison.Ordinal);
+
+    private static LayerNetException Refusal(string what) =>
+        new($"{what}; write to another file (the input is never replaced)");
+
+    // The path a write lands on: links followed one by one, a relative target taken from its link's folder.
+    private static string Resolved(string path)
+    {
+        var current = Path.GetFullPath(path);
+        try
+        {
+            for (var hops = 0; hops < 40 && new FileInfo(current).LinkTarget is { } next; hops++)
+            {
+                current = Path.GetFullPath(next, Path.GetDirectoryName(current)!);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // An unreadable link: compare the path as given; the write itself will say what is wrong.
+        }
+
+        return current;
     }
 }

@@ -41,7 +41,13 @@ internal static class PlotCommand
 
             var (w, h) = (result.GetValue(width), result.GetValue(height));
             CheckSize(w, h);
-            var curves = (result.GetValue(logs) ?? []).Select(TrainingLogParser.ReadFile).ToList();
+            var logFiles = result.GetValue(logs) ?? [];
+            foreach (var logFile in logFiles)
+            {
+                OutputFile.RequireNotInput(logFile, outputFile, "-o", "the training log");
+            }
+
+            var curves = logFiles.Select(TrainingLogParser.ReadFile).ToList();
             TrainingPlot.Save(curves, outputFile, w, h);
             environment.Output.WriteLine($"wrote {outputFile} ({w}x{h}; {string.Join(", ", curves.Select(Describe))})");
             return 0;

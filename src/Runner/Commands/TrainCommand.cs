@@ -64,7 +64,12 @@ internal static class TrainCommand
                 environment.Error.WriteLine("notice: solver_mode GPU requested; LayerNet trains on the CPU.");
             }
 
-            var progress = ProgressDisplay.IsTerminal && ReferenceEquals(environment.Output, Console.Out) ? new ProgressDisplay(Console.Out) : null;
+            if (result.GetValue(plot) is { Length: > 0 } plotFile)
+            {
+                RequirePlotNotInput(plotFile, solverFile, parameter, weightsFiles, resume);
+            }
+
+            var progress = ProgressDisplay.IsTerminal && environment.Output is StandardOutput ? new ProgressDisplay(environment.Output) : null;
             var log = new TrainingLog(progress ?? environment.Output);
             using var livePlot = Drawing.LiveTrainingPlot.Start(log, result.GetValue(plot), environment.Error);
             var requested = SolverAction.None;
@@ -120,6 +125,32 @@ internal static class TrainCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Refuses a --plot picture that would replace one of the run's own files: its solver, nets, weights, snapshot or log.</summary>
+    private static void RequirePlotNotInput(string plotFile, string solverFile, SolverParameter parameter, string? weightsFiles, string? resume)
+    {
+        OutputFile.RequireNotInput(solverFile, plotFile, "--plot", "the solver file");
+        foreach (var net in new[] { parameter.Net, parameter.TrainNet }.Concat(parameter.TestNet).Where(net => net.Length > 0))
+        {
+            OutputFile.RequireNotInput(net, plotFile, "--plot", "the net file");
+        }
+
+        foreach (var file in (weightsFiles ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            OutputFile.RequireNotInput(file, plotFile, "--plot", "the weights file");
+        }
+
+        if (!string.IsNullOrEmpty(resume))
+        {
+            OutputFile.RequireNotInput(resume, plotFile, "--plot", "the snapshot");
+        }
+
+        // Standard output redirected to a file (the training log): /proc/self/fd/1 names it.
+        if (OutputFile.StandardOutputFile() is { } log)
+        {
+            OutputFile.RequireNotInput(log, plotFile, "--plot", "the training log (standard output)");
+        }
     }
 
     private static SolverAction ParseEffect(string? effect) => effect switch

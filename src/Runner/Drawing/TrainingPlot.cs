@@ -1,4 +1,5 @@
 using LayerNet.Errors;
+using LayerNet.Files;
 using ScottPlot;
 using SkiaSharp;
 
@@ -25,7 +26,7 @@ internal static class TrainingPlot
 
     private static readonly string[] SansSerifFonts = ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "Noto Sans", "FreeSans"];
 
-    /// <summary>Draws <paramref name="logs"/> into <paramref name="path"/> (.png or .svg), <paramref name="width"/> by <paramref name="height"/> pixels; replaces the file in one step.</summary>
+    /// <summary>Draws <paramref name="logs"/> into <paramref name="path"/> (.png or .svg), <paramref name="width"/> by <paramref name="height"/> pixels; replaces the file in one step (a link is written through, a device or FIFO in place).</summary>
     /// <exception cref="LayerNetException">The file cannot be written.</exception>
     public static void Save(IReadOnlyList<TrainingCurves> logs, string path, int width, int height)
     {
@@ -33,17 +34,7 @@ internal static class TrainingPlot
         ArgumentNullException.ThrowIfNull(path);
         var format = PlotFormat.Of(path) ?? throw new LayerNetException($"-o '{path}': expected a .png or .svg file");
         var bytes = format == "png" ? Png(logs, width, height) : Svg(logs, width, height);
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        try
-        {
-            File.WriteAllBytes(temporary, bytes);
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(temporary);
-            throw new LayerNetException($"'{path}': cannot write: {exception.Message}", exception);
-        }
+        MessageFile.WriteAtomic(path, bytes);
     }
 
     /// <summary>The picture as PNG bytes.</summary>

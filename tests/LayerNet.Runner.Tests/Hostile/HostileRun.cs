@@ -25,7 +25,8 @@ internal static class HostileRun
     /// Runs <c>layernet ARGS</c> in <paramref name="folder"/> under <see cref="MemoryLimitKiB"/>; records every path
     /// under <paramref name="folder"/> and the <paramref name="watched"/> paths (files, links, devices, FIFOs) before
     /// and after. Standard input is empty unless <paramref name="input"/> is given; <paramref name="environment"/>
-    /// adds or (with a null value) removes variables.
+    /// adds or (with a null value) removes variables. <paramref name="redirect"/> is a shell redirection of the
+    /// child's standard output (<c>&gt;/dev/full</c>, <c>&gt;&amp;-</c>), for attempts on an output that cannot be written.
     /// </summary>
     public static HostileResult Run(
         string folder,
@@ -33,7 +34,8 @@ internal static class HostileRun
         IEnumerable<string>? watched = null,
         IReadOnlyDictionary<string, string?>? environment = null,
         TimeSpan? limit = null,
-        string? input = null)
+        string? input = null,
+        string? redirect = null)
     {
         var watchedPaths = (watched ?? []).ToArray();
         var before = FileSnapshot.Take(folder, watchedPaths);
@@ -52,7 +54,7 @@ internal static class HostileRun
         // sh -c 'ulimit -v N && exec "$@"' sh dotnet layernet.dll ARGS: the bound applies to layernet alone. Signals a
         // background test run ignores are reset, as RunnerProcess does, so SIGINT tests mean what they say.
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"ulimit -v {MemoryLimitKiB} && exec /usr/bin/env --default-signal=HUP,INT,TERM \"$@\"");
+        start.ArgumentList.Add($"ulimit -v {MemoryLimitKiB} && exec /usr/bin/env --default-signal=HUP,INT,TERM \"$@\" {redirect}");
         start.ArgumentList.Add("sh");
         start.ArgumentList.Add(DotnetHost());
         start.ArgumentList.Add(Commands.RunnerProcess.Executable);
