@@ -57,6 +57,7 @@ internal static class ClassifyCommand
             var files = ImageFiles(result.GetValue(images) ?? []);
             var labelPath = result.GetValue(labels);
             var labelLines = labelPath is null ? null : ReadLabels(labelPath);
+            using var interrupts = InterruptScope.Start(environment.Error);
             using var services = environment.BuildServices(result);
             var net = arguments.Build(result, services);
             var classifier = new Classifier(net, preprocess, result.GetValue(batch), result.GetValue(output), labelPath, labelLines);
