@@ -17,12 +17,16 @@ internal sealed class InterruptScope : IDisposable
     /// <summary>The exit code of an interrupted run (128 + SIGINT, as a shell reports it).</summary>
     public const int ExitCode = 130;
 
+    private const long EchoMilliseconds = 250;
+
     private readonly TextWriter _error;
     private readonly Action? _stop;
     private readonly bool _ignore;
     private readonly PosixSignalRegistration _interrupt;
     private readonly PosixSignalRegistration _terminate;
     private int _pending;
+    private long _lastSignalAt;
+    private PosixSignal _lastSignal;
 
     private InterruptScope(TextWriter error, Action? stop, bool ignore)
     {
@@ -68,10 +72,21 @@ internal sealed class InterruptScope : IDisposable
         _terminate.Dispose();
     }
 
+    // Under a supervisor, a Ctrl+C reaches the child twice: from the terminal (the whole process group) and passed
+    // on by the parent. The same signal again within EchoMilliseconds is that echo, not a second request.
+    private bool IsEcho(PosixSignal signal)
+    {
+        var now = Environment.TickCount64;
+        var echo = Supervisor.IsChild && signal == _lastSignal && now - _lastSignalAt < EchoMilliseconds;
+        _lastSignal = signal;
+        _lastSignalAt = now;
+        return echo;
+    }
+
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
-        if (_ignore)
+        if (_ignore || IsEcho(context.Signal))
         {
             return;
         }

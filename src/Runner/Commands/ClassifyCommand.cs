@@ -62,7 +62,7 @@ internal static class ClassifyCommand
             var net = arguments.Build(result, services);
             var classifier = new Classifier(net, preprocess, result.GetValue(batch), result.GetValue(output), labelPath, labelLines);
             // A progress line only for a person watching standard error; cleared before results reach a terminal.
-            var progress = Console.IsErrorRedirected ? null : environment.Error;
+            var progress = Supervisor.ErrorIsTerminal ? environment.Error : null;
             for (var start = 0; start < files.Count; start += classifier.BatchSize)
             {
                 var count = Math.Min(classifier.BatchSize, files.Count - start);

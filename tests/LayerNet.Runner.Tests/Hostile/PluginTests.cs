@@ -223,6 +223,51 @@ public sealed class PluginTests
         }
     }
 
+    [Test]
+    public void A_layer_that_recurses_forever_is_one_line_naming_the_method_and_its_caller()
+    {
+        var model = WriteNet("Recurse");
+
+        var result = HostileRun.Run(_folder, ["forward", "--plugin", _plugin, "--model", model]);
+
+        result.AssertRefused("stack overflow in LayerNet.Fixtures.HostilePlugin.RecurseLayer.Deepen(Int32), called from LayerNet.Fixtures.HostilePlugin.RecurseLayer.Forward(");
+        Assert.That(result.Error, Does.Contain("): it recursed without end (").And.EndWith(" times); the run stopped\n"));
+    }
+
+    [Test]
+    public void A_layer_that_recurses_forever_in_training_from_a_plugin_folder_is_one_line()
+    {
+        WriteNet("Recurse");
+        File.WriteAllText(Path.Combine(_folder, "solver.prototxt"), "net: \"net.prototxt\"\nbase_lr: 0.01\nlr_policy: \"fixed\"\nmax_iter: 10\nsnapshot_prefix: \"snap\"\n");
+
+        var result = HostileRun.Run(_folder, ["train", "--solver", "solver.prototxt"], environment: PluginPath(_plugins));
+
+        result.AssertRefused("stack overflow in LayerNet.Fixtures.HostilePlugin.RecurseLayer.Deepen(Int32), called from LayerNet.Fixtures.HostilePlugin.RecurseLayer.Forward(");
+    }
+
+    [Test]
+    public void A_supervised_run_passes_standard_output_and_the_exit_code_through()
+    {
+        var model = WriteNet("Lonely");
+
+        var result = HostileRun.Run(_folder, ["forward", "--plugin", _plugin, "--model", model, "--blobs", "y"]);
+
+        result.AssertSucceeded();
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Output, Does.Contain("y"));
+            Assert.That(result.Error, Is.Empty);
+        });
+    }
+
+    [Test]
+    public void A_stack_overflow_report_without_a_repeated_block_names_its_first_frames()
+    {
+        const string trace = "Stack overflow.\n   at My.Plugin.Walker.Visit(Node)\n   at My.Plugin.Walker.Start()\n   at Program.<Main>$(System.String[])\n";
+
+        Assert.That(Supervisor.Describe(trace), Is.EqualTo("stack overflow in My.Plugin.Walker.Visit(Node), called from My.Plugin.Walker.Start(): the run stopped"));
+    }
+
     private static Dictionary<string, string?> PluginPath(string folder) => new() { ["LAYERNET_PLUGIN_PATH"] = folder };
 
     private static void WaitFor(Func<bool> condition, TimeSpan timeout)
