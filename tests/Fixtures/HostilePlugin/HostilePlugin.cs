@@ -5,8 +5,8 @@ namespace LayerNet.Fixtures.HostilePlugin;
 
 /// <summary>
 /// Registers layers that misbehave in ways no exception handler sees: "Spin" (Forward never returns), "Recurse"
-/// (Forward recurses until the stack overflows), "Greedy" (set-up throws OutOfMemoryException), "StaticCrash" (its
-/// static constructor throws), and "Lonely" from the plugin's own dependency. With LAYERNET_HOSTILE_REGISTRATION
+/// (Forward recurses until the stack overflows), "Greedy" (set-up throws OutOfMemoryException) and "Lonely" from the plugin's
+/// own dependency (BrokenLayersPlugin has a layer whose static constructor throws). With LAYERNET_HOSTILE_REGISTRATION
 /// set, the registration itself throws, with a line break in its message.
 /// </summary>
 public sealed class HostilePlugin : ILayerPlugin
@@ -27,7 +27,6 @@ public sealed class HostilePlugin : ILayerPlugin
             .AddLayer<SpinLayer>("Spin")
             .AddLayer<RecurseLayer>("Recurse")
             .AddLayer<GreedyLayer>("Greedy")
-            .AddLayer<StaticCrashLayer>("StaticCrash")
             .AddLayer<LonelyLayer>("Lonely");
     }
 }

@@ -67,12 +67,12 @@ public sealed class PluginTests
     [Test]
     public void A_static_constructor_that_throws_names_the_layer_and_the_plugin()
     {
-        var model = WriteNet("StaticCrash");
+        var model = WriteNet("StaticFault");
 
-        var result = HostileRun.Run(_folder, ["forward", "--plugin", _plugin, "--model", model]);
+        var result = HostileRun.Run(_folder, ["forward", "--plugin", PluginFiles.BrokenLayers, "--model", model]);
 
         result.AssertRefused(
-            $"{model}(6,1): layer 'h' (StaticCrash): cannot create LayerNet.Fixtures.HostilePlugin.StaticCrashLayer from {_plugin}: the static constructor of LayerNet.Fixtures.HostilePlugin.StaticCrashLayer failed: InvalidDataException: sizes.bin is damaged");
+            $"{model}(6,1): layer 'h' (StaticFault): cannot create LayerNet.Fixtures.BrokenLayersPlugin.StaticFaultLayer from {PluginFiles.BrokenLayers}: the static constructor of LayerNet.Fixtures.BrokenLayersPlugin.StaticFaultLayer failed: NotImplementedException: the lookup table is not written yet");
     }
 
     [Test]
