@@ -181,6 +181,7 @@ public sealed class PluginTests
     [TestCase("test")]
     [TestCase("forward")]
     [TestCase("time")]
+    [TestCase("classify")]
     public void A_layer_that_never_returns_gives_way_to_a_second_signal_naming_it(string command)
     {
         var model = WriteNet("Spin");
@@ -189,6 +190,7 @@ public sealed class PluginTests
         {
             "train" => ["train", "--plugin", _plugin, "--solver", "solver.prototxt"],
             "time" => ["time", "--plugin", _plugin, "--model", model, "--iterations", "2"],
+            "classify" => ["classify", "--plugin", _plugin, "--model", WriteClassifier(), WriteImage()],
             _ => [command, "--plugin", _plugin, "--model", model],
         };
         var marker = Path.Combine(_folder, "spinning");
@@ -284,6 +286,42 @@ public sealed class PluginTests
         using var mkfifo = Process.Start("mkfifo", [path]);
         mkfifo.WaitForExit();
         Assert.That(FileSnapshot.Kind(path), Is.EqualTo("fifo"));
+    }
+
+    // A 2x2 24-bit BMP: the smallest image classify reads, written by hand.
+    private string WriteImage()
+    {
+        var image = Path.Combine(_folder, "image.bmp");
+        var pixels = new byte[16];
+        using var writer = new BinaryWriter(File.Create(image));
+        writer.Write("BM"u8);
+        writer.Write(54 + pixels.Length);
+        writer.Write(0);
+        writer.Write(54);
+        writer.Write(40);
+        writer.Write(2);
+        writer.Write(2);
+        writer.Write((short)1);
+        writer.Write((short)24);
+        writer.Write(0);
+        writer.Write(pixels.Length);
+        writer.Write(2835);
+        writer.Write(2835);
+        writer.Write(0L);
+        writer.Write(pixels);
+        return image;
+    }
+
+    private string WriteClassifier()
+    {
+        var model = Path.Combine(_folder, "deploy.prototxt");
+        File.WriteAllText(model, """
+            name: "classifier"
+            layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 2 dim: 2 } } }
+            layer { name: "h" type: "Spin" bottom: "data" top: "y" }
+            layer { name: "prob" type: "Softmax" bottom: "y" top: "prob" }
+            """);
+        return model;
     }
 
     private string WriteNet(string type)
