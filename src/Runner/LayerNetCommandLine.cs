@@ -15,6 +15,7 @@ internal static class LayerNetCommandLine
         var root = new RootCommand("LayerNet: define nets in Caffe model files, train them, check and extend them.");
         var environment = new RunnerEnvironment(output, error);
         root.Options.Add(environment.PluginOption);
+        root.Options.Add(environment.AllowWritablePluginsOption);
         root.Subcommands.Add(ConvertCommand.Create(environment));
         root.Subcommands.Add(UpgradeCommand.Create(environment));
         root.Subcommands.Add(ForwardCommand.Create(environment));

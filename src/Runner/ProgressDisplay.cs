@@ -20,7 +20,7 @@ internal sealed class ProgressDisplay(TextWriter terminal) : TextWriter
     public override System.Text.Encoding Encoding => terminal.Encoding;
 
     /// <summary>True when standard output is an interactive terminal.</summary>
-    public static bool IsTerminal => !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+    public static bool IsTerminal => !Console.IsOutputRedirected && Supervisor.ErrorIsTerminal;
 
     /// <summary>Updates the line after an iteration (throttled).</summary>
     public void Update(Solver solver)

@@ -23,13 +23,20 @@ internal sealed class RunnerEnvironment(TextWriter output, TextWriter error)
         AllowMultipleArgumentsPerToken = false,
     };
 
+    /// <summary><c>--allow-writable-plugins</c>, accepted by every command: load plugins from files and folders that others may write.</summary>
+    public Option<bool> AllowWritablePluginsOption { get; } = new("--allow-writable-plugins")
+    {
+        Description = "Load plugins even from files or folders that the group or others may write (refused otherwise: whoever can write there chooses the code layernet runs).",
+        Recursive = true,
+    };
+
     /// <summary>Builds the services: built-in layers and solvers, then the plugins named on the command line and in LAYERNET_PLUGIN_PATH.</summary>
     public ServiceProvider BuildServices(ParseResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
         var services = new ServiceCollection();
         var builder = services.AddLayerNet().AddStandardLayers();
-        PluginLoader.LoadAll(result.GetValue(PluginOption) ?? [], builder);
+        PluginLoader.LoadAll(result.GetValue(PluginOption) ?? [], builder, result.GetValue(AllowWritablePluginsOption), Error);
         return services.BuildServiceProvider();
     }
 

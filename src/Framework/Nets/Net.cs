@@ -36,6 +36,7 @@ public sealed class Net
     private readonly MessageSource? _source;
     private readonly Origin _origin;
     private readonly TrainingLog _log;
+    private static volatile Layer? s_currentLayer;
     private NetStep[] _steps = [];
     private int[][] _bottomShapeVersions = [];
 
@@ -164,6 +165,13 @@ public sealed class Net
             $"net '{Name}' has no blob '{name}'{(nearest is null ? string.Empty : $"; did you mean '{nearest}'?")} Blobs: {string.Join(", ", _blobsByName.Keys)}");
     }
 
+    /// <summary>
+    /// The layer whose set-up, forward or backward pass is running now (in whichever net of the process last entered
+    /// one), or null between layers: what a signal handler names when a layer does not return. One field written
+    /// before and after each layer; nothing allocated.
+    /// </summary>
+    public static Layer? CurrentLayer => s_currentLayer;
+
     /// <summary>The layer of this name (the first, when the definition repeats a name), or null.</summary>
     public Layer? FindLayer(string name) => _layersByName.TryGetValue(name, out var index) ? _layers[index] : null;
 
@@ -257,11 +265,16 @@ public sealed class Net
     {
         try
         {
+            s_currentLayer = step.Layer;
             return step.Layer.Forward(step.Bottom, step.Top);
         }
         catch (Exception exception) when (exception is not LayerNetException and not OutOfMemoryException)
         {
             throw step.Layer.Error($"forward failed: {exception.GetType().Name}: {exception.Message}", exception);
+        }
+        finally
+        {
+            s_currentLayer = null;
         }
     }
 
@@ -269,11 +282,16 @@ public sealed class Net
     {
         try
         {
+            s_currentLayer = step.Layer;
             step.Layer.Backward(step.Top, step.PropagateDown, step.Bottom);
         }
         catch (Exception exception) when (exception is not LayerNetException and not OutOfMemoryException)
         {
             throw step.Layer.Error($"backward failed: {exception.GetType().Name}: {exception.Message}", exception);
+        }
+        finally
+        {
+            s_currentLayer = null;
         }
     }
 
@@ -518,6 +536,7 @@ public sealed class Net
 
             try
             {
+                s_currentLayer = layer;
                 layer.SetUp(bottoms, tops);
             }
             catch (LayerNetException exception) when (exception.Position is null && exception.Layer is null)
@@ -525,10 +544,17 @@ public sealed class Net
                 // An error from a blob or helper (an absurd shape, say) knows no place; the layer being set up is it.
                 throw layer.Error(exception.Message, exception);
             }
-            catch (Exception exception) when (exception is not LayerNetException and not OutOfMemoryException)
+            catch (Exception exception) when (exception is not LayerNetException)
             {
-                // A layer (often a plugin's) crashed on its definition: say which, where, and what it threw, as Forward does.
-                throw layer.Error($"setup failed: {exception.GetType().Name}: {exception.Message}", exception);
+                // A layer (often a plugin's) crashed on its definition: say which, where, which plugin and what it
+                // threw, as Forward does. An OutOfMemoryException here is the layer's own (blobs refuse what does
+                // not fit with a LayerNetException of their own), so it is reported as any other.
+                var plugin = Plugins.PluginFault.PluginOf(layer.GetType()) is { } file ? $" in plugin '{file}'" : string.Empty;
+                throw layer.Error($"setup failed{plugin}: {Plugins.PluginFault.Describe(exception)}", exception);
+            }
+            finally
+            {
+                s_currentLayer = null;
             }
             if (layerParameter.Type == "Input")
             {

@@ -23,6 +23,10 @@ internal static class PluginFault
     public static bool IsIncompatibility(Exception exception) =>
         exception is TypeLoadException or MissingMemberException or FileNotFoundException or FileLoadException;
 
+    /// <summary>The file of the plugin that defines <paramref name="type"/>, or null for a type of the runner's own.</summary>
+    public static string? PluginOf(Type type) =>
+        System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(type.Assembly) is PluginLoadContext ? type.Assembly.Location : null;
+
     /// <summary>"Type: message", or for a static constructor "the static constructor of X failed: Type: message".</summary>
     public static string Describe(Exception exception)
     {

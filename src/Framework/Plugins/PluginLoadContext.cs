@@ -32,8 +32,10 @@ internal sealed class PluginLoadContext(string pluginPath) : AssemblyLoadContext
             return null;
         }
 
+        // A dependency the .deps.json lists but the folder lacks defers to the default context too, whose failure
+        // names the assembly (not the path where it should have been).
         var path = _resolver.ResolveAssemblyToPath(assemblyName);
-        return path is null ? null : LoadFromAssemblyPath(path);
+        return path is null || !File.Exists(path) ? null : LoadFromAssemblyPath(path);
     }
 
     /// <inheritdoc/>

@@ -28,9 +28,15 @@ public static class PluginLoader
             throw new LayerNetException($"plugin '{path}': is a folder; give the plugin's .dll (or list the folder in {PathVariable})");
         }
 
-        if (!File.Exists(fullPath))
+        switch (PluginFile.Classify(fullPath))
         {
-            throw new LayerNetException($"plugin '{path}': no such file");
+            case PluginFile.Kind.Missing:
+                throw new LayerNetException($"plugin '{path}': no such file");
+            case PluginFile.Kind.DanglingLink:
+                throw new LayerNetException($"plugin '{path}': a link to '{new FileInfo(fullPath).LinkTarget}', which does not exist");
+            case PluginFile.Kind.Other:
+                // A FIFO would block the first read until someone writes to it; a device may never end.
+                throw new LayerNetException($"plugin '{path}': not a regular file");
         }
 
         try
@@ -41,9 +47,24 @@ public static class PluginLoader
         {
             throw new LayerNetException($"plugin '{path}': not a .NET assembly; give the .dll that `dotnet build` writes for the plugin project");
         }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new LayerNetException($"plugin '{path}': cannot read: {exception.Message.ReplaceLineEndings(" ")}", exception);
+        }
 
         var host = typeof(ILayerPlugin).Assembly.GetName();
-        var context = new PluginLoadContext(fullPath);
+        PluginLoadContext context;
+        try
+        {
+            context = new PluginLoadContext(fullPath);
+        }
+        catch (InvalidOperationException exception)
+        {
+            // The runtime's dependency resolver refuses a .deps.json it cannot parse; its message spans lines.
+            var detail = exception.Message.Split("Detailed error: ", 2)[^1].ReplaceLineEndings(" ").Trim();
+            throw new LayerNetException($"plugin '{path}': cannot read {Path.ChangeExtension(Path.GetFileName(fullPath), ".deps.json")} beside it: {detail}", exception);
+        }
+
         Assembly assembly;
         try
         {
@@ -51,7 +72,7 @@ public static class PluginLoader
         }
         catch (Exception exception) when (exception is FileLoadException or BadImageFormatException)
         {
-            throw new LayerNetException($"plugin '{path}': cannot load: {exception.Message}", exception);
+            throw new LayerNetException($"plugin '{path}': cannot load: {exception.Message.ReplaceLineEndings(" ")}", exception);
         }
 
         foreach (var reference in assembly.GetReferencedAssemblies())
@@ -113,16 +134,54 @@ public static class PluginLoader
             return located;
         }
 
+        if (MissingDependency(path, inner) is { } missing)
+        {
+            return missing;
+        }
+
         return PluginFault.IsIncompatibility(inner)
             ? new LayerNetException($"plugin '{path}': incompatible with this LayerNet.Framework ({typeof(ILayerPlugin).Assembly.GetName().Version}): {inner.Message.ReplaceLineEndings(" ")}; rebuild the plugin against it", inner)
             : new LayerNetException($"plugin '{path}': {doing}: {PluginFault.Describe(inner)}", inner);
     }
 
     /// <summary>
-    /// Loads every plugin in a folder: each .dll that defines a class implementing <see cref="ILayerPlugin"/>
-    /// (read from its metadata without loading it; the plugin's dependencies beside it are skipped).
+    /// The one-line error for an assembly the plugin needs that is neither beside it nor part of the runner (the
+    /// runtime reports it as a file it cannot find), or null when <paramref name="exception"/> is something else.
     /// </summary>
-    private static void LoadFolder(string folder, LayerNetBuilder builder)
+    internal static LayerNetException? MissingDependency(string path, Exception exception)
+    {
+        if (exception is not FileNotFoundException { FileName: { Length: > 0 } fileName })
+        {
+            return null;
+        }
+
+        AssemblyName needed;
+        try
+        {
+            needed = new AssemblyName(fileName);
+        }
+        catch (FileLoadException)
+        {
+            return null;
+        }
+
+        if (needed.Name is not { } name || PluginLoadContext.SharedAssemblies.Contains(name))
+        {
+            return null;
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        return new LayerNetException(
+            $"plugin '{path}': needs assembly {name} {needed.Version}, which is not in its folder '{folder}'; copy {name}.dll there from the plugin's build output",
+            exception);
+    }
+
+    /// <summary>
+    /// Loads every plugin in a folder: each .dll that defines a class implementing <see cref="ILayerPlugin"/>
+    /// (read from its metadata without loading it; the plugin's dependencies beside it are skipped). A name that is
+    /// not a regular file (a FIFO, a device, a folder) is skipped with a warning, never opened.
+    /// </summary>
+    private static void LoadFolder(string folder, LayerNetBuilder builder, bool allowWritable, TextWriter warnings)
     {
         ArgumentNullException.ThrowIfNull(folder);
         if (!Directory.Exists(folder))
@@ -130,21 +189,54 @@ public static class PluginLoader
             throw new LayerNetException($"plugin folder '{folder}' (from {PathVariable}) does not exist");
         }
 
-        foreach (var file in Directory.GetFiles(folder, "*.dll").OrderBy(f => f, StringComparer.Ordinal))
+        RefuseWritable(folder, "plugin folder", allowWritable);
+        foreach (var file in Directory.GetFileSystemEntries(folder, "*.dll").OrderBy(f => f, StringComparer.Ordinal))
         {
+            switch (PluginFile.Classify(file))
+            {
+                case PluginFile.Kind.Other:
+                    warnings.WriteLine($"warning: plugin '{file}' skipped: not a regular file");
+                    continue;
+                case PluginFile.Kind.DanglingLink:
+                    throw new LayerNetException($"plugin '{file}' (from {PathVariable}): a link to '{new FileInfo(file).LinkTarget}', which does not exist");
+                case PluginFile.Kind.Missing:
+                    continue;
+            }
+
             if (DefinesEntryPoint(file))
             {
+                RefuseWritable(file, "plugin", allowWritable);
                 Load(file, builder);
             }
         }
     }
 
-    /// <summary>Loads the plugins named on the command line, then those in the folders of <see cref="PathVariable"/>.</summary>
-    public static void LoadAll(IEnumerable<string> paths, LayerNetBuilder builder)
+    /// <summary>
+    /// Loads the plugins named on the command line, then those in the folders of <see cref="PathVariable"/>; a
+    /// plugin or plugin folder that others than its owner may write is refused, and non-regular files in a plugin
+    /// folder are skipped with a warning on standard error.
+    /// </summary>
+    public static void LoadAll(IEnumerable<string> paths, LayerNetBuilder builder) =>
+        LoadAll(paths, builder, allowWritable: false, Console.Error);
+
+    /// <summary>
+    /// Loads the plugins named on the command line, then those in the folders of <see cref="PathVariable"/>.
+    /// Unless <paramref name="allowWritable"/>, a plugin file, its folder or a plugin folder that the group or others
+    /// may write is refused (anyone who can write there chooses the code the runner runs). Non-regular files in a
+    /// plugin folder are skipped with a line on <paramref name="warnings"/>.
+    /// </summary>
+    public static void LoadAll(IEnumerable<string> paths, LayerNetBuilder builder, bool allowWritable, TextWriter warnings)
     {
         ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(warnings);
         foreach (var path in paths)
         {
+            if (PluginFile.Classify(Path.GetFullPath(path)) == PluginFile.Kind.Regular)
+            {
+                RefuseWritable(Path.GetDirectoryName(Path.GetFullPath(path))!, "plugin folder", allowWritable);
+                RefuseWritable(path, "plugin", allowWritable);
+            }
+
             Load(path, builder);
         }
 
@@ -153,8 +245,17 @@ public static class PluginLoader
         {
             foreach (var folder in folders.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                LoadFolder(folder, builder);
+                LoadFolder(folder, builder, allowWritable, warnings);
             }
+        }
+    }
+
+    private static void RefuseWritable(string path, string what, bool allowWritable)
+    {
+        if (!allowWritable && PluginFile.WritableByOthers(path))
+        {
+            throw new LayerNetException(
+                $"{what} '{path}' is writable by others; remove their write permission (chmod go-w '{path}') or pass --allow-writable-plugins");
         }
     }
 
@@ -167,8 +268,16 @@ public static class PluginLoader
         }
         catch (ReflectionTypeLoadException exception)
         {
+            foreach (var loaderException in exception.LoaderExceptions)
+            {
+                if (loaderException is not null && MissingDependency(path, loaderException) is { } missing)
+                {
+                    throw missing;
+                }
+            }
+
             var first = exception.LoaderExceptions.FirstOrDefault(e => e is not null)?.Message ?? exception.Message;
-            throw new LayerNetException($"plugin '{path}': incompatible with this LayerNet.Framework: {first}; rebuild the plugin against it", exception);
+            throw new LayerNetException($"plugin '{path}': incompatible with this LayerNet.Framework: {first.ReplaceLineEndings(" ")}; rebuild the plugin against it", exception);
         }
 
         var entryPoints = new List<Type>();
@@ -217,6 +326,10 @@ public static class PluginLoader
         catch (BadImageFormatException)
         {
             return false;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new LayerNetException($"plugin '{file}' (from {PathVariable}): cannot read: {exception.Message.ReplaceLineEndings(" ")}", exception);
         }
     }
 }

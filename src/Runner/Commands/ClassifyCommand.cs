@@ -57,11 +57,12 @@ internal static class ClassifyCommand
             var files = ImageFiles(result.GetValue(images) ?? []);
             var labelPath = result.GetValue(labels);
             var labelLines = labelPath is null ? null : ReadLabels(labelPath);
+            using var interrupts = InterruptScope.Start(environment.Error);
             using var services = environment.BuildServices(result);
             var net = arguments.Build(result, services);
             var classifier = new Classifier(net, preprocess, result.GetValue(batch), result.GetValue(output), labelPath, labelLines);
             // A progress line only for a person watching standard error; cleared before results reach a terminal.
-            var progress = Console.IsErrorRedirected ? null : environment.Error;
+            var progress = Supervisor.ErrorIsTerminal ? environment.Error : null;
             for (var start = 0; start < files.Count; start += classifier.BatchSize)
             {
                 var count = Math.Min(classifier.BatchSize, files.Count - start);

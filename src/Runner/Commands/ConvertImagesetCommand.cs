@@ -113,7 +113,7 @@ internal static class ConvertImagesetCommand
             throw new LayerNetException($"cannot write '{options.Database}': cannot make a folder in '{parent}': {exception.Message}", exception);
         }
 
-        var progress = !Console.IsErrorRedirected && ReferenceEquals(environment.Error, Console.Error) ? Stopwatch.StartNew() : null;
+        var progress = Supervisor.ErrorIsTerminal && ReferenceEquals(environment.Error, Console.Error) ? Stopwatch.StartNew() : null;
         try
         {
             Write(lines, options, format, temporary, environment, progress);

@@ -45,6 +45,7 @@ internal static class ForwardCommand
         preprocessing.AddTo(command);
         command.SetAction(result =>
         {
+            using var interrupts = InterruptScope.Start(environment.Error);
             using var services = environment.BuildServices(result);
             var runBackward = result.GetValue(backward);
             var net = arguments.Build(result, services, forceBackward: runBackward, images: preprocessing.Create(result));

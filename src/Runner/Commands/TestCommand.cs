@@ -24,6 +24,7 @@ internal static class TestCommand
         command.SetAction(result =>
         {
             var count = arguments.Iterations(result);
+            using var interrupts = InterruptScope.Start(environment.Error);
             using var services = environment.BuildServices(result);
             var net = arguments.Build(result, services);
             var log = new TrainingLog(environment.Output);

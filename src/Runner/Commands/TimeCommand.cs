@@ -35,6 +35,7 @@ internal static class TimeCommand
                 throw new Errors.LayerNetException($"--warmup must be 0 or more, got {warmUp}");
             }
 
+            using var interrupts = InterruptScope.Start(environment.Error);
             using var services = environment.BuildServices(result);
             var net = arguments.Build(result, services);
             Run(environment.Output, net, count, warmUp);

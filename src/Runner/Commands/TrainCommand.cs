@@ -85,8 +85,9 @@ internal static class TrainCommand
                 }
             }
 
-            using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, sigintEffect));
-            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, sigintEffect));
+            // SIGINT and SIGTERM: the first asks for the effect at the end of the iteration; a second one before the
+            // solver has read the request (a layer that does not return) exits at once, naming the layer.
+            using var interrupts = InterruptScope.Start(environment.Error, () => requested = sigintEffect, ignore: sigintEffect == SolverAction.None);
             using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => OnSignal(c, sighupEffect));
 
             log.Info("solver", "Initializing solver from parameters: \n" + schema.Write(parameter).TrimEnd());
@@ -98,6 +99,7 @@ internal static class TrainCommand
                 Source = document.Source,
                 RequestedAction = () =>
                 {
+                    interrupts.Served();
                     var action = requested;
                     requested = SolverAction.None;
                     return action;

@@ -41,7 +41,7 @@ internal static class PluginFiles
     /// <summary>A plugin whose layers cannot be created: a static constructor that throws, a missing service.</summary>
     public static string BrokenLayers => Fixture("BrokenLayersPlugin");
 
-    private static string Fixture(string name) => Built($"tests/Fixtures/{name}", $"LayerNet.Fixtures.{name}.dll");
+    internal static string Fixture(string name) => Built($"tests/Fixtures/{name}", $"LayerNet.Fixtures.{name}.dll");
 
     private static string Built(string project, string file) =>
         Fixtures.InRepository([.. project.Split('/'), "bin", Configuration, "net10.0", file]);
