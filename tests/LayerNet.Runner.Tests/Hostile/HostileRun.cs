@@ -25,7 +25,8 @@ internal static class HostileRun
     /// Runs <c>layernet ARGS</c> in <paramref name="folder"/> under <see cref="MemoryLimitKiB"/>; records every path
     /// under <paramref name="folder"/> and the <paramref name="watched"/> paths (files, links, devices, FIFOs) before
     /// and after. Standard input is empty unless <paramref name="input"/> is given; <paramref name="environment"/>
-    /// adds or (with a null value) removes variables.
+    /// adds or (with a null value) removes variables; <paramref name="prefix"/> is a command that runs the executable
+    /// (<c>setpriv ...</c>, to drop root's right to read any file).
     /// </summary>
     public static HostileResult Run(
         string folder,
@@ -33,7 +34,8 @@ internal static class HostileRun
         IEnumerable<string>? watched = null,
         IReadOnlyDictionary<string, string?>? environment = null,
         TimeSpan? limit = null,
-        string? input = null)
+        string? input = null,
+        IEnumerable<string>? prefix = null)
     {
         var watchedPaths = (watched ?? []).ToArray();
         var before = FileSnapshot.Take(folder, watchedPaths);
@@ -54,6 +56,11 @@ internal static class HostileRun
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add($"ulimit -v {MemoryLimitKiB} && exec /usr/bin/env --default-signal=HUP,INT,TERM \"$@\"");
         start.ArgumentList.Add("sh");
+        foreach (var word in prefix ?? [])
+        {
+            start.ArgumentList.Add(word);
+        }
+
         start.ArgumentList.Add(DotnetHost());
         start.ArgumentList.Add(Commands.RunnerProcess.Executable);
         foreach (var arg in args)
