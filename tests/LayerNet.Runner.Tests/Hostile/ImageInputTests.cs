@@ -225,6 +225,18 @@ public sealed class ImageInputTests
     }
 
     [Test]
+    public void Compute_image_mean_of_encoded_gray_and_colour_files_names_the_record_of_the_other_shape()
+    {
+        // convert-imageset --encoded stores each file's own bytes; compute_image_mean decodes each in its own colour
+        // type (DecodeDatumNative), so a gray file among colour ones holds fewer values: Caffe stops there too.
+        File.WriteAllText(Path.Combine(_folder, "list.txt"), "good.png 0\ngray.png 1\n");
+        Run(["convert-imageset", "--encoded", "./", "list.txt", "db"]).AssertSucceeded();
+
+        Run(["compute-image-mean", "db", "mean.binaryproto"])
+            .AssertRefused("record '00000001_gray.png' in 'db' holds 16 values; the first holds 48 (3 x 4 x 4), and every record must hold as many");
+    }
+
+    [Test]
     public void Compute_image_mean_names_a_folder_that_is_no_database()
     {
         Directory.CreateDirectory(Path.Combine(_folder, "pictures"));
@@ -261,12 +273,13 @@ public sealed class ImageInputTests
         Run(["test", "--model", ImageDataNet(Path.Combine(_folder, "empty.txt"))])
             .AssertRefused($"layer 'images' (ImageData): image list '{Path.Combine(_folder, "empty.txt")}' holds no images");
 
-    [Test]
-    public void Test_on_image_data_reads_gray_files_in_colour_as_imread()
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Test_on_image_data_reads_gray_files_in_colour_and_colour_files_in_gray_as_imread(bool color)
     {
         var list = WriteList("gray.png 0", "good.png 1");
 
-        Run(["test", "--model", ImageDataNet(list), "--iterations", "2"]).AssertSucceeded();
+        Run(["test", "--model", ImageDataNet(list, color: color), "--iterations", "2"]).AssertSucceeded();
     }
 
     [Test]
@@ -302,13 +315,13 @@ public sealed class ImageInputTests
         return list;
     }
 
-    private string ImageDataNet(string list, string? mean = null)
+    private string ImageDataNet(string list, string? mean = null, bool color = true)
     {
         var model = Path.Combine(_folder, "images.prototxt");
         var transform = mean is null ? string.Empty : $"transform_param {{ mean_file: \"{mean}\" }}";
         File.WriteAllText(model, $$"""
             name: "Images"
-            layer { name: "images" type: "ImageData" top: "data" top: "label" {{transform}} image_data_param { source: "{{list}}" root_folder: "{{_folder}}/" batch_size: 2 } }
+            layer { name: "images" type: "ImageData" top: "data" top: "label" {{transform}} image_data_param { source: "{{list}}" root_folder: "{{_folder}}/" batch_size: 2 is_color: {{(color ? "true" : "false")}} } }
             layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 2 } }
             layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
             """);
