@@ -92,6 +92,11 @@ public sealed class DataTransformer
                 throw layer.Error($"transform_param.mean_file: {exception.Message}", exception);
             }
 
+            if (proto.Data.Count == 0 && proto.DoubleData.Count == 0)
+            {
+                throw layer.Error($"transform_param.mean_file '{path}' holds no values: an empty BlobProto is not a mean image");
+            }
+
             var mean = new Blob();
             try
             {

@@ -165,14 +165,29 @@ internal sealed class ImagePreprocessing
     // cpp_classification's rule: the mean of each channel of the mean image (cv::mean), whatever its size.
     private static double[] ChannelMeans(string path, out string shape)
     {
-        var mean = new Blob();
+        BlobProto proto;
         try
         {
-            mean.FromProto(MessageFile.ReadBinary<BlobProto>(path, ParameterExtensions.None));
+            proto = MessageFile.ReadBinary<BlobProto>(path, ParameterExtensions.None);
         }
         catch (LayerNetException exception)
         {
             throw new LayerNetException($"--mean: {exception.Message}", exception);
+        }
+
+        if (proto.Data.Count == 0 && proto.DoubleData.Count == 0)
+        {
+            throw new LayerNetException($"--mean '{path}' holds no values: an empty BlobProto is not a mean image");
+        }
+
+        var mean = new Blob();
+        try
+        {
+            mean.FromProto(proto);
+        }
+        catch (LayerNetException exception)
+        {
+            throw new LayerNetException($"--mean '{path}': {exception.Message}", exception);
         }
 
         if (mean.AxisCount != 4 || mean.Num != 1 || mean.Count == 0)

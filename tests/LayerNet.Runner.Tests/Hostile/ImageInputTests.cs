@@ -131,6 +131,18 @@ public sealed class ImageInputTests
         Run(args).AssertRefused("--mean: notes.binaryproto: not a valid binary caffe.BlobProto (While parsing a protocol message, the input ended unexpectedly in the middle of a field); is the file truncated or of another kind?");
     }
 
+    [TestCase("classify")]
+    [TestCase("forward")]
+    public void An_empty_mean_file_is_named(string command)
+    {
+        File.WriteAllBytes(Path.Combine(_folder, "empty.binaryproto"), []);
+        string[] args = command == "classify"
+            ? ["classify", "--model", "color.prototxt", "--mean", "empty.binaryproto", "good.png"]
+            : ["forward", "--model", "color.prototxt", "--mean", "empty.binaryproto", "--input", "data=good.png"];
+
+        Run(args).AssertRefused("--mean 'empty.binaryproto' holds no values: an empty BlobProto is not a mean image");
+    }
+
     // convert-imageset: the database appears whole or not at all.
     [Test]
     public void Convert_imageset_names_the_unreadable_image_and_its_line()
@@ -299,6 +311,17 @@ public sealed class ImageInputTests
 
         Run(["test", "--model", ImageDataNet(list, Path.Combine(_folder, "notes.binaryproto"))])
             .AssertRefused($"layer 'images' (ImageData): transform_param.mean_file: {Path.Combine(_folder, "notes.binaryproto")}: not a valid binary caffe.BlobProto (While parsing a protocol message, the input ended unexpectedly in the middle of a field); is the file truncated or of another kind?");
+    }
+
+    [Test]
+    public void Test_on_image_data_names_an_empty_mean_file()
+    {
+        var list = WriteList("good.png 0");
+        var mean = Path.Combine(_folder, "empty.binaryproto");
+        File.WriteAllBytes(mean, []);
+
+        Run(["test", "--model", ImageDataNet(list, mean)])
+            .AssertRefused($"layer 'images' (ImageData): transform_param.mean_file '{mean}' holds no values: an empty BlobProto is not a mean image");
     }
 
     private static string[] Image(string command, string file) => command == "classify"
