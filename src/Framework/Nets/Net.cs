@@ -172,6 +172,17 @@ public sealed class Net
     /// </summary>
     public static Layer? CurrentLayer => s_currentLayer;
 
+    /// <summary>
+    /// Whether a net in <paramref name="state"/> has <paramref name="layer"/>: Caffe's include/exclude rules, as the
+    /// constructor filters the layers (for a tool that reads a definition without building it).
+    /// </summary>
+    /// <param name="state">The net's state (phase, level, stages).</param>
+    /// <param name="layer">The layer's definition.</param>
+    /// <param name="origin">Where the layer was defined (its error points there).</param>
+    /// <exception cref="LayerNetException">The layer gives both include and exclude rules.</exception>
+    public static bool Includes(NetState state, LayerParameter layer, Origin origin = default) =>
+        NetStateRules.Includes(state, layer, origin);
+
     /// <summary>The layer of this name (the first, when the definition repeats a name), or null.</summary>
     public Layer? FindLayer(string name) => _layersByName.TryGetValue(name, out var index) ? _layers[index] : null;
 

@@ -41,6 +41,7 @@ public sealed class DataTransformer
     private readonly float[] _meanValues;
     private readonly float[]? _meanFile;
     private readonly int[] _meanFileShape = [];
+    private readonly string _meanFilePath = string.Empty;
     private float[] _channelMeans = [];
     private int _channels;
     private int _height;
@@ -91,6 +92,11 @@ public sealed class DataTransformer
                 throw layer.Error($"transform_param.mean_file: {exception.Message}", exception);
             }
 
+            if (proto.Data.Count == 0 && proto.DoubleData.Count == 0)
+            {
+                throw layer.Error($"transform_param.mean_file '{path}' holds no values: an empty BlobProto is not a mean image");
+            }
+
             var mean = new Blob();
             try
             {
@@ -102,6 +108,7 @@ public sealed class DataTransformer
             }
 
             _meanFileShape = [.. mean.Shape];
+            _meanFilePath = path;
             _meanFile = mean.Data.ToArray();
         }
     }
@@ -157,7 +164,7 @@ public sealed class DataTransformer
 
             if (!shape.SequenceEqual([channels, height, width]))
             {
-                throw _layer.Error($"transform_param.mean_file has shape {Blob.FormatShape(_meanFileShape)}; the data items are {channels} x {height} x {width}");
+                throw _layer.Error($"transform_param.mean_file '{_meanFilePath}' has shape {Blob.FormatShape(_meanFileShape)}; the data items are {channels} x {height} x {width}");
             }
         }
 

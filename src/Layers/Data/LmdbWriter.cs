@@ -3,22 +3,24 @@ using LightningDB;
 namespace LayerNet.Layers.Data;
 
 /// <summary>
-/// Writes a new LMDB database folder through LightningDB, as Caffe's <c>db::LMDB</c> in NEW mode: records put in
-/// a write transaction that <see cref="Commit"/> ends (and starts the next), a map of 1 TiB as Caffe reserved (the
-/// file grows only with its data).
+/// Writes a new LMDB database folder through LightningDB, as Caffe's <c>db::LMDB</c> in NEW mode: records put are
+/// kept until <see cref="Commit"/> writes them in one transaction. The map starts small and doubles whenever a
+/// commit finds it full, the transaction written again, as Caffe's <c>LMDBTransaction::Commit</c> does: no terabyte
+/// of address space reserved up front, which a process under <c>ulimit -v</c> cannot map.
 /// </summary>
 internal sealed class LmdbWriter : IDisposable
 {
-    private const long MapSize = 1L << 40;
+    private const long InitialMapSize = 64L << 20;
+    private const long LargestMapSize = 1L << 40;
 
-    private readonly LightningEnvironment _environment;
-    private LightningTransaction _transaction;
-    private LightningDatabase _database;
+    private readonly string _folder;
+    private readonly List<(byte[] Key, byte[] Value)> _pending = [];
+    private LightningEnvironment _environment;
+    private long _mapSize;
 
-    private LmdbWriter(LightningEnvironment environment)
+    private LmdbWriter(string folder, LightningEnvironment environment, long mapSize)
     {
-        _environment = environment;
-        (_transaction, _database) = Begin(environment);
+        (_folder, _environment, _mapSize) = (folder, environment, mapSize);
     }
 
     /// <summary>Creates the database in <paramref name="folder"/> (which must exist and be empty).</summary>
@@ -27,51 +29,60 @@ internal sealed class LmdbWriter : IDisposable
     {
         // Let LmdbDatabase choose the native library (Debian's liblmdb0 first) before an environment is made.
         System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(LmdbDatabase).TypeHandle);
-        var environment = new LightningEnvironment(folder, new EnvironmentConfiguration { MapSize = MapSize });
+        return new LmdbWriter(folder, Open(folder, InitialMapSize), InitialMapSize);
+    }
+
+    /// <summary>Keeps one record for the next commit.</summary>
+    public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => _pending.Add((key.ToArray(), value.ToArray()));
+
+    /// <summary>Writes the records put since the last commit in one transaction, growing the map as they need.</summary>
+    /// <exception cref="LightningException">LMDB cannot write them (the disk is full, ...).</exception>
+    public void Commit()
+    {
+        var result = TryCommit();
+        while (result == MDBResultCode.MapFull && _mapSize < LargestMapSize)
+        {
+            _environment.Dispose();
+            _mapSize *= 2;
+            _environment = Open(_folder, _mapSize);
+            result = TryCommit();
+        }
+
+        result.ThrowOnError();
+        _pending.Clear();
+    }
+
+    /// <summary>Drops what was not committed and closes the database.</summary>
+    public void Dispose() => _environment.Dispose();
+
+    private MDBResultCode TryCommit()
+    {
+        using var transaction = _environment.BeginTransaction();
+        using var database = transaction.OpenDatabase(configuration: new DatabaseConfiguration { Flags = DatabaseOpenFlags.Create });
+        foreach (var (key, value) in _pending)
+        {
+            var put = transaction.Put(database, key, value);
+            if (put != MDBResultCode.Success)
+            {
+                // Disposing the transaction aborts it.
+                return put;
+            }
+        }
+
+        return transaction.Commit();
+    }
+
+    private static LightningEnvironment Open(string folder, long mapSize)
+    {
+        var environment = new LightningEnvironment(folder, new EnvironmentConfiguration { MapSize = mapSize });
         try
         {
             environment.Open();
-            return new LmdbWriter(environment);
+            return environment;
         }
         catch
         {
             environment.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Puts one record in the current transaction.</summary>
-    /// <exception cref="LightningException">LMDB refuses it (the disk is full, ...).</exception>
-    public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => _transaction.Put(_database, key, value).ThrowOnError();
-
-    /// <summary>Commits the records put so far and starts a new transaction.</summary>
-    /// <exception cref="LightningException">LMDB cannot commit.</exception>
-    public void Commit()
-    {
-        _transaction.Commit().ThrowOnError();
-        _database.Dispose();
-        _transaction.Dispose();
-        (_transaction, _database) = Begin(_environment);
-    }
-
-    /// <summary>Abandons the current transaction (what was not committed is lost) and closes the database.</summary>
-    public void Dispose()
-    {
-        _database.Dispose();
-        _transaction.Dispose();
-        _environment.Dispose();
-    }
-
-    private static (LightningTransaction Transaction, LightningDatabase Database) Begin(LightningEnvironment environment)
-    {
-        var transaction = environment.BeginTransaction();
-        try
-        {
-            return (transaction, transaction.OpenDatabase(configuration: new DatabaseConfiguration { Flags = DatabaseOpenFlags.Create }));
-        }
-        catch
-        {
-            transaction.Dispose();
             throw;
         }
     }

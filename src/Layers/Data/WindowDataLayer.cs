@@ -266,7 +266,7 @@ public sealed class WindowDataLayer : PrefetchingDataLayer
         var offset = shape.Count == 4 ? (shape[3] - _cropSize) / 2 : -1;
         if (shape.Count != 4 || shape[0] != 1 || shape[1] != Channels || offset < 0 || shape[2] < offset + _cropSize)
         {
-            throw Error($"transform_param.mean_file has shape {mean.ShapeString}; WindowData needs 1 x {Channels} x H x W with W >= crop_size {_cropSize} and H >= (W - crop_size) / 2 + crop_size");
+            throw Error($"transform_param.mean_file '{path}' has shape {mean.ShapeString}; WindowData needs 1 x {Channels} x H x W with W >= crop_size {_cropSize} and H >= (W - crop_size) / 2 + crop_size");
         }
 
         (_meanHeight, _meanWidth) = (shape[2], shape[3]);

@@ -50,8 +50,26 @@ internal sealed class ImageDecoder
             throw new InvalidDataException("not found");
         }
 
-        using var data = SKData.Create(path) ?? throw new InvalidDataException("cannot be read");
+        using var data = SKData.Create(path) ?? throw new InvalidDataException(WhyUnreadable(path));
         Decode(data, color, image);
+    }
+
+    // Skia says only that it could not map the file; opening it says why (permission denied, a folder, ...).
+    private static string WhyUnreadable(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return "cannot be read";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "cannot be read: permission denied";
+        }
+        catch (IOException exception)
+        {
+            return $"cannot be read: {exception.Message}";
+        }
     }
 
     /// <summary>Decodes an image file's bytes (an encoded Caffe datum, a cached file) into <paramref name="image"/>.</summary>

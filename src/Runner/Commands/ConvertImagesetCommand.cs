@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 using Caffe;
 using Google.Protobuf;
@@ -19,7 +20,8 @@ namespace LayerNet.Runner.Commands;
 /// <remarks>
 /// Records are committed every 1,000 as Caffe does, into a folder beside DB that is renamed to DB at the end: a
 /// failure leaves nothing at DB. Unlike Caffe, which logs an unreadable image and goes on, an image that cannot be
-/// read stops the conversion, naming it and its list line.
+/// read stops the conversion, naming it and its list line. An interrupt (SIGINT, SIGTERM, SIGHUP) stops it before
+/// the next image, removes the folder and exits 130, saying how many images were in.
 /// </remarks>
 internal static class ConvertImagesetCommand
 {
@@ -57,7 +59,17 @@ internal static class ConvertImagesetCommand
                 result.GetValue(root)!, result.GetValue(list)!, result.GetValue(database)!, result.GetValue(resizeHeight), result.GetValue(resizeWidth),
                 result.GetValue(gray), result.GetValue(shuffle), result.GetValue(seed), result.GetValue(encoded), result.GetValue(encodeType),
                 result.GetValue(checkSize), result.GetValue(backend)!);
-            Convert(options, environment);
+            try
+            {
+                Convert(options, environment);
+            }
+            catch (OperationCanceledException interrupted)
+            {
+                // Ctrl+C, kill or a hang-up: the temporary folder is gone, DB was never made; exit as a shell's 128 + SIGINT.
+                environment.Error.WriteLine(interrupted.Message);
+                return 130;
+            }
+
             return 0;
         });
         return command;
@@ -114,9 +126,20 @@ internal static class ConvertImagesetCommand
         }
 
         var progress = Supervisor.ErrorIsTerminal && ReferenceEquals(environment.Error, Console.Error) ? Stopwatch.StartNew() : null;
+        var interrupted = false;
+        void OnSignal(PosixSignalContext context)
+        {
+            // The conversion stops before the next image and removes what it wrote; the process is not killed.
+            context.Cancel = true;
+            interrupted = true;
+        }
+
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
         try
         {
-            Write(lines, options, format, temporary, environment, progress);
+            Write(lines, options, format, temporary, environment, progress, () => interrupted);
             Directory.Move(temporary, target);
         }
         catch
@@ -130,7 +153,7 @@ internal static class ConvertImagesetCommand
         }
     }
 
-    private static void Write(ImageListLine[] lines, ConvertImagesetOptions options, SKEncodedImageFormat? format, string folder, RunnerEnvironment environment, Stopwatch? progress)
+    private static void Write(ImageListLine[] lines, ConvertImagesetOptions options, SKEncodedImageFormat? format, string folder, RunnerEnvironment environment, Stopwatch? progress, Func<bool> interrupted)
     {
         var reader = new ImageFileReader();
         var checkedSize = -1;
@@ -140,6 +163,11 @@ internal static class ConvertImagesetCommand
             using var writer = LmdbWriter.Create(folder);
             for (var id = 0; id < lines.Length; id++)
             {
+                if (interrupted())
+                {
+                    throw new OperationCanceledException($"convert-imageset interrupted after {count} of {lines.Length} images; nothing written to '{options.Database}'");
+                }
+
                 var line = lines[id];
                 var path = options.Root + line.Path;
                 var datum = new Datum { Label = line.Label };

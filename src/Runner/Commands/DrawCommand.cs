@@ -3,6 +3,7 @@ using System.Text;
 using LayerNet.Errors;
 using LayerNet.Files;
 using LayerNet.Runner.Drawing;
+using LayerNet.Solvers;
 
 namespace LayerNet.Runner.Commands;
 
@@ -21,6 +22,8 @@ internal static class DrawCommand
         var arguments = new ModelArguments(defaultPhase: "train", weights: true, inputs: true);
         var command = new Command("draw", """
             Draw a net: layers (type and key parameters) and blobs (shapes); in-place layers and inserted splits shown.
+            A data source that is missing (an LMDB, an image list, ...) does not stop a drawing: the net is drawn from
+            its definition, without shapes or splits.
             With --values, every blob carries its forward value and, beneath it, its gradient, as in the lecture.
             SVG and PNG come from Graphviz's `dot` (Debian: apt-get install graphviz); .dot output needs nothing.
 
@@ -58,14 +61,31 @@ internal static class DrawCommand
 
             using var services = environment.BuildServices(result);
             var withValues = result.GetValue(values);
-            var net = arguments.Build(result, services, forceBackward: withValues);
-            var topology = NetTopology.Of(net);
-            if (withValues)
+
+            // A drawing needs no data: when a data layer's source is missing, the net is drawn from its definition,
+            // without shapes, rather than built (values need a pass, and so the data).
+            var modelFile = arguments.Model(result);
+            var phase = arguments.Phase(result);
+            var notes = new StringWriter();
+            var document = MessageFile.ReadNetDocument(modelFile, RunnerEnvironment.Schema(services), new TrainingLog(notes));
+            var missing = withValues ? null : DataSources.FirstMissing(document.Message, phase, modelFile);
+            NetTopology topology;
+            if (missing is null)
             {
-                ValuePass.Run(topology);
+                var net = arguments.Build(result, services, forceBackward: withValues);
+                topology = NetTopology.Of(net);
+                if (withValues)
+                {
+                    ValuePass.Run(topology);
+                }
+            }
+            else
+            {
+                Console.Error.Write(notes.ToString());
+                topology = NetTopology.Defined(document.Message, document.Source, phase, RunnerEnvironment.Factory(services));
             }
 
-            var dot = NetDrawing.Draw(topology, withValues, result.GetValue(rankdir)!).ToDot(net.Name.Length > 0 ? net.Name : "net");
+            var dot = NetDrawing.Draw(topology, withValues, result.GetValue(rankdir)!).ToDot(topology.Name.Length > 0 ? topology.Name : "net");
             if (format == "dot")
             {
                 MessageFile.WriteAtomic(outputFile, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(dot));
@@ -75,7 +95,8 @@ internal static class DrawCommand
                 Graphviz.Render(dot, format, outputFile);
             }
 
-            environment.Output.WriteLine($"wrote {outputFile} ({topology.Net.Layers.Count} layers, {topology.Versions.Count} blob values{(withValues ? $", loss = {ValueSummary.Format(topology.Loss ?? 0f)}" : string.Empty)})");
+            var detail = withValues ? $", loss = {ValueSummary.Format(topology.Loss ?? 0f)}" : missing is not null ? $"; no shapes: {missing} not found" : string.Empty;
+            environment.Output.WriteLine($"wrote {outputFile} ({topology.Layers.Count} layers, {topology.Versions.Count} blob values{detail})");
             return 0;
         });
         return command;

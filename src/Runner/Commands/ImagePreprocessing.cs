@@ -41,6 +41,7 @@ internal sealed class ImagePreprocessing
     private readonly (int Height, int Width)? _imagesDim;
     private readonly bool _oversample;
     private double[]? _meanFileChannels;
+    private string _meanFileShape = string.Empty;
 
     /// <summary>Sets up the preprocessing; the files and shapes are checked when the first image is read.</summary>
     public ImagePreprocessing(
@@ -77,7 +78,7 @@ internal sealed class ImagePreprocessing
     /// <exception cref="LayerNetException">The image cannot be read, or the options do not fit the blob.</exception>
     public void Fill(string path, Span<float> data, string blobName, int channels, int height, int width)
     {
-        var mean = Mean(channels, blobName);
+        var mean = Mean(channels, height, width, blobName);
         var swap = Swap(channels, blobName);
         var (dimHeight, dimWidth) = _imagesDim ?? (height, width);
         if (dimHeight < height || dimWidth < width)
@@ -135,7 +136,7 @@ internal sealed class ImagePreprocessing
         }
     }
 
-    private double[] Mean(int channels, string blobName)
+    private double[] Mean(int channels, int height, int width, string blobName)
     {
         if (_meanValues is not null)
         {
@@ -154,23 +155,39 @@ internal sealed class ImagePreprocessing
             return new double[channels];
         }
 
-        _meanFileChannels ??= ChannelMeans(_meanFile);
+        _meanFileChannels ??= ChannelMeans(_meanFile, out _meanFileShape);
         return _meanFileChannels.Length == channels
             ? _meanFileChannels
-            : throw new LayerNetException($"--mean '{_meanFile}' has {_meanFileChannels.Length} channels; input blob '{blobName}' has {channels}");
+            : throw new LayerNetException(
+                $"--mean '{_meanFile}' has shape {_meanFileShape}, {_meanFileChannels.Length} channel{(_meanFileChannels.Length == 1 ? string.Empty : "s")}; input blob '{blobName}' takes {channels} x {height} x {width} images: the mean needs {channels} channel{(channels == 1 ? string.Empty : "s")}");
     }
 
     // cpp_classification's rule: the mean of each channel of the mean image (cv::mean), whatever its size.
-    private static double[] ChannelMeans(string path)
+    private static double[] ChannelMeans(string path, out string shape)
     {
-        var mean = new Blob();
+        BlobProto proto;
         try
         {
-            mean.FromProto(MessageFile.ReadBinary<BlobProto>(path, ParameterExtensions.None));
+            proto = MessageFile.ReadBinary<BlobProto>(path, ParameterExtensions.None);
         }
         catch (LayerNetException exception)
         {
             throw new LayerNetException($"--mean: {exception.Message}", exception);
+        }
+
+        if (proto.Data.Count == 0 && proto.DoubleData.Count == 0)
+        {
+            throw new LayerNetException($"--mean '{path}' holds no values: an empty BlobProto is not a mean image");
+        }
+
+        var mean = new Blob();
+        try
+        {
+            mean.FromProto(proto);
+        }
+        catch (LayerNetException exception)
+        {
+            throw new LayerNetException($"--mean '{path}': {exception.Message}", exception);
         }
 
         if (mean.AxisCount != 4 || mean.Num != 1 || mean.Count == 0)
@@ -178,6 +195,7 @@ internal sealed class ImagePreprocessing
             throw new LayerNetException($"--mean '{path}' has shape {mean.ShapeString}; a mean image is 1 x C x H x W");
         }
 
+        shape = mean.ShapeString;
         var plane = mean.Height * mean.Width;
         var values = mean.Data;
         var means = new double[mean.Channels];

@@ -72,6 +72,12 @@ internal sealed class ModelArguments
     /// <summary>The <c>--seed</c> given (0 when the command has none).</summary>
     public long Seed(ParseResult result) => _seed is null ? 0 : result.GetValue(_seed);
 
+    /// <summary>The <c>--model</c> file given.</summary>
+    public string Model(ParseResult result) => result.GetValue(_model)!;
+
+    /// <summary>The <c>--phase</c> given (TEST for a command without the option).</summary>
+    public Phase Phase(ParseResult result) => _phase is null ? Caffe.Phase.Test : NetLoading.ParsePhase(result.GetValue(_phase));
+
     /// <summary>
     /// Builds the net the options describe: the model in the phase asked for, drawing from the seed, with the weights
     /// copied in and the inputs filled.
@@ -82,11 +88,10 @@ internal sealed class ModelArguments
     /// <param name="images">How <c>--input NAME=IMAGE</c> reads an image (null: as it is, resized to the blob).</param>
     public Net Build(ParseResult result, IServiceProvider services, bool forceBackward = false, ImagePreprocessing? images = null)
     {
-        var phase = _phase is null ? Phase.Test : NetLoading.ParsePhase(result.GetValue(_phase));
         var net = NetLoading.BuildNet(
             services,
-            result.GetValue(_model)!,
-            phase,
+            Model(result),
+            Phase(result),
             RandomSource.FromSeed(Seed(result)),
             _weights is null ? null : result.GetValue(_weights),
             forceBackward);

@@ -6,12 +6,15 @@ namespace LayerNet.Runner.Drawing;
 /// One value a blob holds while the net runs: a blob written in place holds several in turn (<c>h</c> after fc1,
 /// then <c>h</c> after sigmoid), and a drawing shows each as its own node, with its own values and gradient.
 /// </summary>
-internal sealed class BlobVersion(Blob blob, int blobIndex, int version, int producer, int producerTop)
+internal sealed class BlobVersion(string name, Blob? blob, int blobIndex, int version, int producer, int producerTop)
 {
-    /// <summary>The blob.</summary>
-    public Blob Blob { get; } = blob;
+    /// <summary>The blob's name.</summary>
+    public string Name { get; } = name;
 
-    /// <summary>The blob's index in the net's blobs.</summary>
+    /// <summary>The blob, with its shape; null when the net was not built.</summary>
+    public Blob? Blob { get; } = blob;
+
+    /// <summary>The blob's index in the net's blobs (in the order the definition first names them, when not built).</summary>
     public int BlobIndex { get; } = blobIndex;
 
     /// <summary>0 for the first value; 1, 2, ... for each in-place rewrite.</summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Caffe;
 using LayerNet.Blobs;
-using LayerNet.Layers;
 
 namespace LayerNet.Runner.Drawing;
 
@@ -12,7 +11,7 @@ namespace LayerNet.Runner.Drawing;
 internal static class LayerDescription
 {
     /// <summary>The key parameters of <paramref name="layer"/>, one short line each; none for a plain layer.</summary>
-    public static IReadOnlyList<string> KeyParameters(Layer layer)
+    public static IReadOnlyList<string> KeyParameters(DrawnLayer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
         var p = layer.Parameter;
@@ -113,16 +112,16 @@ internal static class LayerDescription
                 transform.HasMeanFile || transform.MeanValue.Count > 0 ? "mean subtracted" : null));
         }
 
-        for (var k = 0; k < layer.LossWeights.Length; k++)
+        for (var k = 0; k < layer.LossWeights.Count; k++)
         {
             var weight = layer.LossWeights[k];
             if (weight != 0f)
             {
-                lines.Add(layer.LossWeights.Length == 1 ? $"loss_weight {Number(weight)}" : $"loss_weight {Number(weight)} (top {k})");
+                lines.Add(layer.LossWeights.Count == 1 ? $"loss_weight {Number(weight)}" : $"loss_weight {Number(weight)} (top {k})");
             }
         }
 
-        if (layer.Blobs.Count > 0 && p.Param.Count > 0 && p.Param.All(spec => spec.LrMult == 0f))
+        if (layer.Learns && p.Param.Count > 0 && p.Param.All(spec => spec.LrMult == 0f))
         {
             lines.Add("frozen (lr_mult 0)");
         }
@@ -132,7 +131,7 @@ internal static class LayerDescription
     }
 
     /// <summary>What the learnable blob <paramref name="index"/> of <paramref name="layer"/> is: its ParamSpec name, or the usual name for the layer type.</summary>
-    public static string ParameterName(Layer layer, int index)
+    public static string ParameterName(DrawnLayer layer, int index)
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (index < layer.Parameter.Param.Count && layer.Parameter.Param[index].Name.Length > 0)

@@ -5,13 +5,6 @@ namespace LayerNet.Runner.Drawing;
 /// <summary>How a drawing shows a layer: its family and that family's colors.</summary>
 internal sealed record LayerStyle(LayerFamily Family, string Fill, string Border)
 {
-    /// <summary>The style of <paramref name="layer"/>; <paramref name="inserted"/> when the net inserted it (a Split).</summary>
-    public static LayerStyle Of(Layer layer, bool inserted)
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        return For(FamilyOf(layer, inserted));
-    }
-
     /// <summary>The colors of a family: soft fills that keep black text readable, and a darker border of the same hue.</summary>
     public static LayerStyle For(LayerFamily family) => family switch
     {

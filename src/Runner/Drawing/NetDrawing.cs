@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using LayerNet.Layers;
 
 namespace LayerNet.Runner.Drawing;
 
@@ -27,7 +26,6 @@ internal static class NetDrawing
     public static DotGraph Draw(NetTopology topology, bool withValues, string rankDirection)
     {
         ArgumentNullException.ThrowIfNull(topology);
-        var net = topology.Net;
         var graph = new DotGraph();
         graph.GraphAttributes
             .Set("rankdir", rankDirection)
@@ -44,9 +42,9 @@ internal static class NetDrawing
             graph.AddNode(version.Id, BlobNode(topology, version, withValues));
         }
 
-        for (var i = 0; i < net.Layers.Count; i++)
+        for (var i = 0; i < topology.Layers.Count; i++)
         {
-            var layer = net.Layers[i];
+            var layer = topology.Layers[i];
             var id = LayerId(i);
             graph.AddNode(id, LayerNode(topology, i, withValues));
             foreach (var bottom in topology.Bottoms[i])
@@ -83,8 +81,8 @@ internal static class NetDrawing
     private static string Title(NetTopology topology, bool withValues)
     {
         var title = new StringBuilder();
-        var name = topology.Net.Name.Length > 0 ? topology.Net.Name : "net";
-        var heading = $"{name} ({topology.Net.Phase.ToString().ToUpperInvariant()})";
+        var name = topology.Name.Length > 0 ? topology.Name : "net";
+        var heading = $"{name} ({topology.Phase.ToString().ToUpperInvariant()})";
         if (withValues && topology.Loss is { } loss)
         {
             heading += $", loss = {ValueSummary.Format(loss)}";
@@ -102,14 +100,14 @@ internal static class NetDrawing
 
     private static DotAttributes LayerNode(NetTopology topology, int index, bool withValues)
     {
-        var layer = topology.Net.Layers[index];
-        var inserted = topology.Inserted[index];
-        var style = LayerStyle.Of(layer, inserted);
+        var layer = topology.Layers[index];
+        var inserted = layer.Inserted;
+        var style = LayerStyle.For(layer.Family);
         var rows = new List<string>();
         if (inserted)
         {
             rows.Add($"<I>split</I>");
-            rows.Add(Small($"inserted: {DotGraph.Html(topology.Bottoms[index].FirstOrDefault()?.Blob.Name ?? string.Empty)} feeds {topology.Tops[index].Length} layers", "#666666"));
+            rows.Add(Small($"inserted: {DotGraph.Html(topology.Bottoms[index].FirstOrDefault()?.Name ?? string.Empty)} feeds {topology.Tops[index].Length} layers", "#666666"));
         }
         else
         {
@@ -147,15 +145,16 @@ internal static class NetDrawing
 
     private static DotAttributes BlobNode(NetTopology topology, BlobVersion version, bool withValues)
     {
-        var fromSplit = version.Producer >= 0 && topology.Inserted[version.Producer];
-        var rows = new List<string>
+        var fromSplit = version.Producer >= 0 && topology.Layers[version.Producer].Inserted;
+        var rows = new List<string> { $"<B>{DotGraph.Html(version.Name)}</B>" };
+        if (version.Blob is { } blob)
         {
-            $"<B>{DotGraph.Html(version.Blob.Name)}</B>",
-            Small(LayerDescription.Shape(version.Blob), "#555555"),
-        };
+            rows.Add(Small(LayerDescription.Shape(blob), "#555555"));
+        }
+
         if (version.IsInPlace)
         {
-            rows.Add(Small($"<I>in place: {DotGraph.Html(topology.Net.Layers[version.Producer].Name)} overwrites it</I>", "#666666"));
+            rows.Add(Small($"<I>in place: {DotGraph.Html(topology.Layers[version.Producer].Name)} overwrites it</I>", "#666666"));
         }
 
         if (withValues)
@@ -174,7 +173,7 @@ internal static class NetDrawing
 
     private static DotAttributes ParameterNode(NetTopology topology, int layerIndex, int blobIndex)
     {
-        var layer = topology.Net.Layers[layerIndex];
+        var layer = topology.Layers[layerIndex];
         var blob = layer.Blobs[blobIndex];
         var rows = new List<string>
         {

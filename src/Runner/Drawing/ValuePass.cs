@@ -15,15 +15,16 @@ namespace LayerNet.Runner.Drawing;
 internal static class ValuePass
 {
     /// <summary>Runs the pass over <paramref name="topology"/>'s net (already built with force_backward, inputs filled) and records values and gradients into it.</summary>
+    /// <exception cref="InvalidOperationException">The topology was worked out from a definition, without a net.</exception>
     public static void Run(NetTopology topology)
     {
         ArgumentNullException.ThrowIfNull(topology);
-        var net = topology.Net;
+        var net = topology.Net ?? throw new InvalidOperationException("a value pass needs a built net");
         foreach (var version in topology.Versions)
         {
             if (version.Producer < 0)
             {
-                version.Data = ValueSummary.Of(version.Blob.Data);
+                version.Data = ValueSummary.Of(version.Blob!.Data);
             }
         }
 
@@ -34,7 +35,7 @@ internal static class ValuePass
         {
             if (version.Consumers.Count == 0 && version.Producer >= 0 && net.Layers[version.Producer].LossWeight(version.ProducerTop) != 0f)
             {
-                version.Diff = ValueSummary.Of(version.Blob.Diff);
+                version.Diff = ValueSummary.Of(version.Blob!.Diff);
             }
         }
 
@@ -57,7 +58,7 @@ internal static class ValuePass
         {
             foreach (var top in topology.Tops[layer.Index])
             {
-                top.Data = ValueSummary.Of(top.Blob.Data);
+                top.Data = ValueSummary.Of(top.Blob!.Data);
             }
         }
 
@@ -68,7 +69,7 @@ internal static class ValuePass
             {
                 if (layer.PropagateDown[j])
                 {
-                    bottoms[j].Diff = ValueSummary.Of(bottoms[j].Blob.Diff);
+                    bottoms[j].Diff = ValueSummary.Of(bottoms[j].Blob!.Diff);
                 }
             }
         }

@@ -277,7 +277,7 @@ public sealed class ImageDataLayerTests
             Assert.That(SetUpError(Definition(badLine, 1)), Is.EqualTo($"layer 'images' (ImageData): image list '{badLine}' line 3: expected 'path label' (an integer label after the last space), got 'pattern.png x'"));
             Assert.That(SetUpError(Definition(noLabel, 1)), Does.Contain("line 1: expected 'path label'"));
             Assert.That(SetUpError(halfSize), Is.EqualTo("layer 'images' (ImageData): image_data_param: give new_height and new_width together (got 3 and 0)"));
-            Assert.That(SetUpError(wrongMean), Is.EqualTo($"layer 'images' (ImageData): transform_param.mean_file has shape 1 3 4 6 (72); the data items are 3 x 4 x 5"));
+            Assert.That(SetUpError(wrongMean), Is.EqualTo($"layer 'images' (ImageData): transform_param.mean_file '{Path.GetFullPath(wrongMean.TransformParam.MeanFile)}' has shape 1 3 4 6 (72); the data items are 3 x 4 x 5"));
             Assert.That(SetUpError(bothForced), Is.EqualTo("layer 'images' (ImageData): transform_param: give force_color or force_gray, not both"));
             Assert.That(SetUpError(Definition(notImage, 1)), Is.EqualTo($"layer 'images' (ImageData): image '{Path.Combine(_folder, "notes.png")}' is not an image LayerNet can read (JPEG, PNG, BMP, GIF, WebP, ICO, WBMP) (image list '{notImage}', line 1)"));
             Assert.That(SetUpError(Definition(truncated, 1)), Is.EqualTo($"layer 'images' (ImageData): image '{Path.Combine(_folder, "cut.png")}' is truncated or corrupt (image list '{truncated}', line 1)"));

@@ -26,7 +26,9 @@ internal static class HostileRun
     /// under <paramref name="folder"/> and the <paramref name="watched"/> paths (files, links, devices, FIFOs) before
     /// and after. Standard input is empty unless <paramref name="input"/> is given; <paramref name="environment"/>
     /// adds or (with a null value) removes variables. <paramref name="redirect"/> is a shell redirection of the
-    /// child's standard output (<c>&gt;/dev/full</c>, <c>&gt;&amp;-</c>), for attempts on an output that cannot be written.
+    /// child's standard output (<c>&gt;/dev/full</c>, <c>&gt;&amp;-</c>), for attempts on an output that cannot be written;
+    /// <paramref name="prefix"/> is a command that runs the executable (<c>setpriv ...</c>, to drop root's right to
+    /// read any file).
     /// </summary>
     public static HostileResult Run(
         string folder,
@@ -35,7 +37,8 @@ internal static class HostileRun
         IReadOnlyDictionary<string, string?>? environment = null,
         TimeSpan? limit = null,
         string? input = null,
-        string? redirect = null)
+        string? redirect = null,
+        IEnumerable<string>? prefix = null)
     {
         var watchedPaths = (watched ?? []).ToArray();
         var before = FileSnapshot.Take(folder, watchedPaths);
@@ -56,6 +59,11 @@ internal static class HostileRun
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add($"ulimit -v {MemoryLimitKiB} && exec /usr/bin/env --default-signal=HUP,INT,TERM \"$@\" {redirect}");
         start.ArgumentList.Add("sh");
+        foreach (var word in prefix ?? [])
+        {
+            start.ArgumentList.Add(word);
+        }
+
         start.ArgumentList.Add(DotnetHost());
         start.ArgumentList.Add(Commands.RunnerProcess.Executable);
         foreach (var arg in args)

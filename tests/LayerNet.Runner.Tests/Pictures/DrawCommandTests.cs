@@ -5,7 +5,7 @@ using LayerNet.Testing;
 
 namespace LayerNet.Runner.Tests.Pictures;
 
-public sealed class DrawCommandTests
+public sealed partial class DrawCommandTests
 {
     private static string SigmoidNeuron => Fixtures.InRepository("models", "lecture", "sigmoid_neuron.prototxt");
 
