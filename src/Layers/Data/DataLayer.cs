@@ -198,7 +198,7 @@ public sealed class DataLayer : PrefetchingDataLayer
         {
             return LmdbDatabase.Open(path);
         }
-        catch (Exception e) when (e is LightningException or IOException)
+        catch (Exception e) when (e is LightningException or IOException or InvalidDataException or UnauthorizedAccessException)
         {
             throw Error($"cannot open LMDB database '{path}': {e.Message}", e);
         }

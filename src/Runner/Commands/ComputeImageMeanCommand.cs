@@ -60,7 +60,7 @@ internal static class ComputeImageMeanCommand
         {
             database = LmdbDatabase.Open(path);
         }
-        catch (Exception exception) when (exception is LightningException or IOException)
+        catch (Exception exception) when (exception is LightningException or IOException or InvalidDataException or UnauthorizedAccessException)
         {
             throw new LayerNetException($"cannot open LMDB database '{path}': {exception.Message}", exception);
         }
