@@ -215,7 +215,7 @@ public sealed class DataLayer : PrefetchingDataLayer
         {
             cursor = _database!.OpenCursor();
         }
-        catch (LightningException e)
+        catch (Exception e) when (e is LightningException or InvalidDataException)
         {
             throw Error($"cannot read LMDB database '{_source}': {e.Message}", e);
         }

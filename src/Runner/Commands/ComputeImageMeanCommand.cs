@@ -73,7 +73,7 @@ internal static class ComputeImageMeanCommand
                 using var cursor = database.OpenCursor();
                 mean = Sum(cursor, path, log);
             }
-            catch (LightningException exception)
+            catch (Exception exception) when (exception is LightningException or InvalidDataException)
             {
                 throw new LayerNetException($"cannot read LMDB database '{path}': {exception.Message}", exception);
             }

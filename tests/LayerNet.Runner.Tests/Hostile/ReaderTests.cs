@@ -62,6 +62,23 @@ public sealed class ReaderTests
     }
 
     [Test]
+    public void An_lmdb_whose_root_page_is_beyond_its_last_page_is_one_line()
+    {
+        var database = CopyLenet();
+        var data = Path.Combine(database, "data.mdb");
+        var bytes = File.ReadAllBytes(data);
+        foreach (var meta in new[] { 0, 4096 })
+        {
+            // The main database's root page number (MDB_meta.mm_dbs[1].md_root).
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(meta + 128), 1_000_000_000_000);
+        }
+
+        File.WriteAllBytes(data, bytes);
+
+        HostileRun.Run(_folder, TestLenet()).AssertRefused("LMDB cannot read its first record (PageNotFound): the data file is damaged");
+    }
+
+    [Test]
     public void An_lmdb_folder_without_its_data_file_is_one_line_naming_it()
     {
         var database = CopyLenet();
