@@ -3,6 +3,9 @@ namespace LayerNet.Errors;
 /// <summary>Finds the known name closest to a misspelt one, for "did you mean" suggestions.</summary>
 public static class NearestName
 {
+    // Longer names get no suggestion: far longer than any layer type, field or command name.
+    private const int MaxNameLength = 256;
+
     /// <summary>
     /// The candidate with the smallest edit distance to <paramref name="name"/> (case-insensitive), or null
     /// when none is close enough to be a plausible typo (distance at most a third of the length, minimum 2).
@@ -13,9 +16,23 @@ public static class NearestName
         ArgumentNullException.ThrowIfNull(candidates);
         string? best = null;
         var bestDistance = int.MaxValue;
+        var limit = Math.Max(2, name.Length / 3);
+        if (name.Length > MaxNameLength)
+        {
+            // No typo of a known name is this long; the distance would cost length x length (gigabytes for megabytes).
+            return null;
+        }
+
+        var upper = name.ToUpperInvariant();
         foreach (var candidate in candidates)
         {
-            var distance = Distance(name.ToUpperInvariant(), candidate.ToUpperInvariant());
+            if (Math.Abs(candidate.Length - name.Length) > limit)
+            {
+                // The distance is at least the difference in length: too far to suggest, so not computed.
+                continue;
+            }
+
+            var distance = Distance(upper, candidate.ToUpperInvariant());
             if (distance < bestDistance)
             {
                 best = candidate;
@@ -23,7 +40,6 @@ public static class NearestName
             }
         }
 
-        var limit = Math.Max(2, name.Length / 3);
         return bestDistance <= limit ? best : null;
     }
 

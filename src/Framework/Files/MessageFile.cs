@@ -136,6 +136,7 @@ public static class MessageFile
         }
         catch (InvalidProtocolBufferException exception)
         {
+            // Google.Protobuf refuses invalid UTF-8 in a string field here too ("String is invalid UTF-8").
             throw new LayerNetException($"{path}: not a valid binary {new T().Descriptor.FullName} ({FirstSentence(exception.Message)}); is the file truncated or of another kind?", exception);
         }
     }
@@ -167,14 +168,12 @@ public static class MessageFile
     // How much a file that reports no size (a device, a pipe, a file of /proc) may give before it is refused.
     private const int UnsizedLimit = 64 << 20;
 
-    private static ReadOnlySpan<byte> Utf8Mark => [0xEF, 0xBB, 0xBF];
-
-    /// <summary>Reads a whole UTF-8 text file (a byte-order mark is skipped), with a clear error for a missing file, a folder, no permission, or a device without end.</summary>
-    public static string ReadAllText(string path)
-    {
-        var bytes = ReadAllBytes(path);
-        return System.Text.Encoding.UTF8.GetString(bytes.AsSpan(bytes.AsSpan().StartsWith(Utf8Mark) ? Utf8Mark.Length : 0));
-    }
+    /// <summary>
+    /// Reads a whole UTF-8 text file (a byte-order mark is skipped), with a clear error for a missing file, a folder,
+    /// no permission, or a device without end. A byte that is not valid UTF-8 is kept as U+DC80 to U+DCFF (the byte
+    /// plus U+DC00), not made U+FFFD: the prototxt reader refuses it in a string, naming its line and column.
+    /// </summary>
+    public static string ReadAllText(string path) => Utf8Text.Decode(ReadAllBytes(path));
 
     /// <summary>Reads a whole binary file, with a clear error for a missing file, a folder, no permission, or a device without end.</summary>
     public static byte[] ReadAllBytes(string path)

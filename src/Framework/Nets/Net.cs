@@ -336,7 +336,8 @@ public sealed class Net
     /// Copies learned blobs from a trained net (a <c>.caffemodel</c>), matching layers by name. Layers the
     /// source has and this net lacks are ignored, as Caffe does; a blob whose shape differs is an error.
     /// </summary>
-    public void CopyTrainedLayersFrom(NetParameter trained, string sourceName = "weights")
+    /// <returns>How many of the source's layers matched, and this net's layers with learned blobs that got none: the caller decides whether that is an error.</returns>
+    public TrainedLayersCopy CopyTrainedLayersFrom(NetParameter trained, string sourceName = "weights")
     {
         ArgumentNullException.ThrowIfNull(trained);
         if (NetUpgrade.NeedsUpgrade(trained))
@@ -345,10 +346,27 @@ public sealed class Net
             trained = NetUpgrade.Upgrade(trained, definition: false);
         }
 
+        var matched = 0;
+        var copied = new bool[_layers.Count];
         foreach (var source in trained.Layer)
         {
-            CopyLayerBlobs(source.Name, source.Blobs, sourceName);
+            if (_layersByName.TryGetValue(source.Name, out var index) && CopyLayerBlobs(index, source.Blobs, sourceName))
+            {
+                matched++;
+                copied[index] = true;
+            }
         }
+
+        var without = new List<Layer>();
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            if (_layers[i].Blobs.Count > 0 && !copied[i])
+            {
+                without.Add(_layers[i]);
+            }
+        }
+
+        return new TrainedLayersCopy(sourceName, Name, trained.Layer.Count, matched, without);
     }
 
     /// <summary>Uses another net's learned parameters (the test net shares the train net's weights).</summary>
@@ -782,17 +800,13 @@ public sealed class Net
         }
     }
 
-    private void CopyLayerBlobs(string layerName, Google.Protobuf.Collections.RepeatedField<BlobProto> blobs, string sourceName)
+    // True when the layer got learned blobs.
+    private bool CopyLayerBlobs(int index, Google.Protobuf.Collections.RepeatedField<BlobProto> blobs, string sourceName)
     {
-        if (!_layersByName.TryGetValue(layerName, out var index))
-        {
-            return;
-        }
-
         var target = _layers[index];
-        if (blobs.Count == 0 && target.Blobs.Count > 0)
+        if (blobs.Count == 0)
         {
-            return;
+            return false;
         }
 
         if (blobs.Count != target.Blobs.Count)
@@ -812,5 +826,7 @@ public sealed class Net
 
             blob.FromProto(blobs[j], reshape: false);
         }
+
+        return true;
     }
 }

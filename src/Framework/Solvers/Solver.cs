@@ -61,7 +61,7 @@ public abstract class Solver
         {
             foreach (var path in weights.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                CopyWeights(Options.Resolve(path));
+                CopyWeights(Options.Resolve(path)).WarnMissing(Log);
             }
         }
     }
@@ -344,7 +344,8 @@ public abstract class Solver
                 learned = beside;
             }
 
-            CopyWeights(learned);
+            // A snapshot's weights cover its own net: a layer they miss means a damaged or foreign file.
+            CopyWeights(learned).RequireEveryLayer();
         }
 
         for (var i = 0; i < History.Count; i++)
@@ -356,11 +357,17 @@ public abstract class Solver
         CurrentStep = state.CurrentStep;
     }
 
-    /// <summary>Copies trained weights into the train net (test nets share them).</summary>
-    public void CopyWeights(string weightsFile)
+    /// <summary>
+    /// Copies trained weights into the train net (test nets share them), as fine-tuning does: weights that match no
+    /// layer of the net are refused; layers they leave without weights are returned, for the caller to name.
+    /// </summary>
+    /// <exception cref="LayerNetException">The file cannot be read, or matches no layer of the net.</exception>
+    public TrainedLayersCopy CopyWeights(string weightsFile)
     {
         var trained = MessageFile.ReadBinary<NetParameter>(weightsFile, Options.Schema);
-        Net.CopyTrainedLayersFrom(MessageFile.UpgradeNet(trained, null, weightsFile, definition: false, UpgradeLog(weightsFile)).Net, $"'{weightsFile}'");
+        var copy = Net.CopyTrainedLayersFrom(MessageFile.UpgradeNet(trained, null, weightsFile, definition: false, UpgradeLog(weightsFile)).Net, $"'{weightsFile}'");
+        copy.RequireMatch();
+        return copy;
     }
 
     private void Test(int testNetIndex)

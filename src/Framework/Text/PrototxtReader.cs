@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using LayerNet.Errors;
@@ -21,8 +20,6 @@ namespace LayerNet.Text;
 /// </remarks>
 public sealed class PrototxtReader
 {
-    private static readonly UTF8Encoding LenientUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
-
     private readonly Dictionary<MessageDescriptor, ExtensionScope> _extensions = [];
 
     /// <summary>Creates a reader that knows the given extension fields.</summary>
@@ -121,8 +118,9 @@ public sealed class PrototxtReader
                 throw new LayerNetException($"cannot read model file '{path}': it is a folder, not a file");
             }
 
-            // Lenient decoding: a stray Latin-1 byte in a comment should not stop a model that Caffe reads.
-            return File.ReadAllText(path, LenientUtf8);
+            // A stray Latin-1 byte in a comment should not stop a model that Caffe reads; in a string the tokenizer
+            // refuses it (Utf8Text keeps it apart from the characters of the file).
+            return Utf8Text.Decode(File.ReadAllBytes(path));
         }
         catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
         {

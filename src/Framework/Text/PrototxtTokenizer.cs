@@ -10,6 +10,15 @@ namespace LayerNet.Text;
 /// </summary>
 internal sealed class PrototxtTokenizer
 {
+    /// <summary>The longest identifier or number accepted: a name this long is not a typo but a damaged or hostile file.</summary>
+    public const int MaxNameLength = 4096;
+
+    /// <summary>The longest quoted string accepted, in characters of the file (paths and names are far shorter).</summary>
+    public const int MaxStringLength = 1 << 20;
+
+    // How much of a too-long or malformed token an error message quotes.
+    private const int QuotedLength = 64;
+
     private readonly string _text;
     private readonly string _fileName;
     private int _offset;
@@ -52,12 +61,22 @@ internal sealed class PrototxtTokenizer
                 _offset++;
             }
 
+            if (_offset - start > MaxNameLength)
+            {
+                throw ErrorAt(start, $"a name of {_offset - start} characters ('{Quote(start, _offset)}'): the limit is {MaxNameLength}; is this a prototxt file?");
+            }
+
             return new PrototxtToken(PrototxtTokenKind.Identifier, _text[start.._offset], PositionAt(start));
         }
 
         if (IsDigit(c) || (c == '.' && start + 1 < _text.Length && IsDigit(_text[start + 1])))
         {
             var kind = ReadNumber();
+            if (_offset - start > MaxNameLength)
+            {
+                throw ErrorAt(start, $"a number of {_offset - start} characters ('{Quote(start, _offset)}'): the limit is {MaxNameLength}");
+            }
+
             return new PrototxtToken(kind, _text[start.._offset], PositionAt(start));
         }
 
@@ -65,6 +84,11 @@ internal sealed class PrototxtTokenizer
         {
             var bytes = ReadString(c);
             return new PrototxtToken(PrototxtTokenKind.String, _text[start.._offset], PositionAt(start), bytes);
+        }
+
+        if (Utf8Text.IsEscapedByte(c))
+        {
+            throw ErrorAt(start, $"byte 0x{Utf8Text.EscapedByte(c):X2} is not valid UTF-8; save the file as UTF-8");
         }
 
         if (c < ' ' || c > '~')
@@ -188,7 +212,7 @@ internal sealed class PrototxtTokenizer
                 end++;
             }
 
-            throw ErrorAt(start, $"bad number '{_text[start..end]}'");
+            throw ErrorAt(start, $"bad number '{Quote(start, end)}'");
         }
 
         return isFloat ? PrototxtTokenKind.Float : PrototxtTokenKind.Integer;
@@ -202,8 +226,12 @@ internal sealed class PrototxtTokenizer
             end++;
         }
 
-        return _text[start..end];
+        return Quote(start, end);
     }
+
+    // The text from start to end for an error message, cut to its first QuotedLength characters.
+    private string Quote(int start, int end) =>
+        end - start <= QuotedLength ? _text[start..end] : $"{_text.AsSpan(start, QuotedLength)}...";
 
     // Strings are decoded to bytes, as protoc keeps them: an escape like \377 is one byte, which a bytes
     // field keeps as it is and a string field later decodes as UTF-8 together with the literal text.
@@ -218,6 +246,11 @@ internal sealed class PrototxtTokenizer
             if (_offset >= _text.Length)
             {
                 throw ErrorAt(start, $"unterminated string: the file ends before the closing {quote}");
+            }
+
+            if (_offset - start > MaxStringLength)
+            {
+                throw ErrorAt(start, $"a string of more than {MaxStringLength} characters: the limit for a string; is the closing {quote} missing?");
             }
 
             var c = _text[_offset];
@@ -244,6 +277,11 @@ internal sealed class PrototxtTokenizer
                 bytes.AddRange(encoded[..length]);
                 _offset += 2;
                 continue;
+            }
+
+            if (Utf8Text.IsEscapedByte(c))
+            {
+                throw ErrorAt(_offset, $"invalid UTF-8 in a string: byte 0x{Utf8Text.EscapedByte(c):X2} is not part of a UTF-8 character; save the file as UTF-8 (binary data in a bytes field is written as \\x{Utf8Text.EscapedByte(c):X2})");
             }
 
             if (c < 0x80)

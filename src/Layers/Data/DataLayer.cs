@@ -198,7 +198,7 @@ public sealed class DataLayer : PrefetchingDataLayer
         {
             return LmdbDatabase.Open(path);
         }
-        catch (Exception e) when (e is LightningException or IOException)
+        catch (Exception e) when (e is LightningException or IOException or InvalidDataException or UnauthorizedAccessException)
         {
             throw Error($"cannot open LMDB database '{path}': {e.Message}", e);
         }
@@ -215,7 +215,7 @@ public sealed class DataLayer : PrefetchingDataLayer
         {
             cursor = _database!.OpenCursor();
         }
-        catch (LightningException e)
+        catch (Exception e) when (e is LightningException or InvalidDataException)
         {
             throw Error($"cannot read LMDB database '{_source}': {e.Message}", e);
         }

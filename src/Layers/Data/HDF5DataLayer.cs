@@ -32,6 +32,9 @@ namespace LayerNet.Layers.Data;
 /// </remarks>
 public sealed class HDF5DataLayer : Layer
 {
+    // Deflate, the one filter HDF5 files for Caffe use, expands at most 1032 times.
+    private const long MaxDeflateRatio = 1032;
+
     private string[] _files = [];
     private string[] _datasetNames = [];
     private int[] _fileRows = [];
@@ -109,7 +112,7 @@ public sealed class HDF5DataLayer : Layer
         for (var j = 0; j < names.Length; j++)
         {
             var length = (long)maxRows * _rowSizes[j];
-            _rows[j] = length <= Array.MaxLength ? new float[length] : throw Error($"dataset '{names[j]}' is too large to hold in memory");
+            _rows[j] = length <= Array.MaxLength ? Allocate<float>(length, names[j]) : throw Error($"dataset '{names[j]}' is too large to hold in memory");
         }
 
         _rowPermutation = new int[maxRows];
@@ -209,11 +212,12 @@ public sealed class HDF5DataLayer : Layer
         string[] lines;
         try
         {
-            lines = File.ReadAllLines(sourcePath);
+            // MessageFile's bound: /dev/zero as a source list is one line, not a process that fills memory.
+            lines = LayerNet.Files.MessageFile.ReadAllText(sourcePath).Split('\n');
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (LayerNetException e)
         {
-            throw Error($"cannot read source list '{sourcePath}': {e.Message}");
+            throw Error($"source list: {e.Message}", e);
         }
 
         var folder = Path.GetDirectoryName(sourcePath);
@@ -295,6 +299,14 @@ public sealed class HDF5DataLayer : Layer
                 var type = ReadHdf5(path, () => dataset.Type);
                 var elementSize = HDF5DatasetReader.ElementSize(type)
                     ?? throw Error($"dataset '{names[j]}' in '{path}' has type {type.Class} ({type.Size} bytes); HDF5Data reads floating-point and integer datasets");
+                var fileLength = new FileInfo(path).Length;
+                if (count * elementSize > fileLength * MaxDeflateRatio)
+                {
+                    // Checked before anything is allocated: a small file declaring billions of rows is refused, not an abort.
+                    throw Error($"dataset '{names[j]}' in '{path}' declares {string.Join(" x ", dimensions)} elements of {elementSize} bytes ({count * elementSize} bytes), "
+                        + $"more than the file's {fileLength} bytes can hold even compressed (at most {MaxDeflateRatio} times as many)");
+                }
+
                 if (!HDF5DatasetReader.IsFloat32(type))
                 {
                     conversionBytes = Math.Max(conversionBytes, count * elementSize);
@@ -307,7 +319,20 @@ public sealed class HDF5DataLayer : Layer
             throw Error($"a dataset in '{_files[0]}' or another listed file is too large to convert to float32");
         }
 
-        _conversionBuffer = new byte[conversionBytes];
+        _conversionBuffer = Allocate<byte>(conversionBytes, names[0]);
+    }
+
+    // A buffer the files' declared sizes call for; when memory cannot hold it, one line instead of an abort.
+    private T[] Allocate<T>(long length, string dataset)
+    {
+        try
+        {
+            return new T[length];
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw Error($"dataset '{dataset}': not enough memory for {length} elements of {System.Runtime.CompilerServices.Unsafe.SizeOf<T>()} bytes", e);
+        }
     }
 
     /// <summary>Loads one file's datasets into the row buffers and resets (and, when shuffling, shuffles) the row order.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using LayerNet.Errors;
+using LayerNet.Files;
 
 namespace LayerNet.Layers.Data;
 
@@ -15,6 +16,8 @@ namespace LayerNet.Layers.Data;
 /// </remarks>
 internal sealed class IdxFile
 {
+    private const long MaxDeflateRatio = 1032;
+
     private IdxFile(string path, int[] dimensions, byte[] bytes, int offset)
     {
         Path = path;
@@ -57,17 +60,22 @@ internal sealed class IdxFile
     /// <summary>The bytes of item <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> Item(int index) => Bytes.AsSpan(Offset + (index * ItemSize), ItemSize);
 
-    /// <summary>Reads a file; a missing, unreadable, malformed or truncated file raises a one-line error naming it.</summary>
+    /// <summary>
+    /// Reads a file; a missing, unreadable, malformed or truncated file raises a one-line error naming it. A gzip
+    /// file is decompressed only as far as its header declares, after checking that declaration against what the
+    /// compressed bytes can hold.
+    /// </summary>
     public static IdxFile Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            // A file that reports no size (a device, a pipe) is read to MessageFile's bound, not until memory runs out.
+            bytes = new FileInfo(path).Length > 0 ? File.ReadAllBytes(path) : MessageFile.ReadAllBytes(path);
             if (bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B)
             {
-                bytes = Decompress(bytes);
+                bytes = Decompress(path, bytes);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
@@ -140,12 +148,64 @@ internal sealed class IdxFile
         return new IdxFile(path, dimensions, bytes, headerLength);
     }
 
-    private static byte[] Decompress(byte[] compressed)
+    // Decompresses the header, checks the size it declares, then exactly that much data: a gzip "bomb" (megabytes
+    // expanding to gigabytes) is refused by its header or stops at the declared length, never filling memory.
+    // The returned bytes may be short; Parse reports what is missing.
+    private static byte[] Decompress(string path, byte[] compressed)
     {
         using var input = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
-        using var output = new MemoryStream(compressed.Length * 2);
-        input.CopyTo(output);
-        return output.ToArray();
+        var header = new byte[4 + (4 * byte.MaxValue)];
+        var read = input.ReadAtLeast(header.AsSpan(0, 4), 4, throwOnEndOfStream: false);
+        if (read < 4 || header[0] != 0 || header[1] != 0 || header[2] != 0x08 || header[3] == 0)
+        {
+            return header[..read];
+        }
+
+        var headerLength = 4 + (4 * header[3]);
+        read += input.ReadAtLeast(header.AsSpan(4, headerLength - 4), headerLength - 4, throwOnEndOfStream: false);
+        if (read < headerLength)
+        {
+            return header[..read];
+        }
+
+        // Deflate expands at most 1032 times (a 258-byte match in as few as 2 bits); no array exceeds Array.MaxLength.
+        var limit = Math.Min(compressed.Length * MaxDeflateRatio, Array.MaxLength - headerLength);
+        var dimensions = new uint[header[3]];
+        var count = UInt128.One;
+        for (var i = 0; i < dimensions.Length; i++)
+        {
+            // Saturating: 255 dimensions of 2^32 overflow even 128 bits, and any such product is far beyond the limit.
+            dimensions[i] = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4 + (4 * i)));
+            count = count > UInt128.MaxValue / uint.MaxValue ? count : count * dimensions[i];
+        }
+
+        if (count > (UInt128)limit)
+        {
+            throw Fail(path, $"the header declares {string.Join(" x ", dimensions)} = {count} bytes of data, more than the limit of {limit} bytes "
+                + $"({compressed.Length} gzip bytes expand to at most {MaxDeflateRatio} times as many, and one array holds at most {Array.MaxLength})");
+        }
+
+        if (count == UInt128.Zero)
+        {
+            // Parse names the empty dimension.
+            return header[..headerLength];
+        }
+
+        var bytes = new byte[headerLength + (int)count];
+        header.AsSpan(0, headerLength).CopyTo(bytes);
+        read = input.ReadAtLeast(bytes.AsSpan(headerLength), (int)count, throwOnEndOfStream: false);
+        if (read < (int)count)
+        {
+            return bytes[..(headerLength + read)];
+        }
+
+        Span<byte> beyond = stackalloc byte[1];
+        if (input.Read(beyond) > 0)
+        {
+            throw Fail(path, $"the decompressed data goes on after the {string.Join(" x ", dimensions)} = {count} bytes the header declares (decompression stopped there)");
+        }
+
+        return bytes;
     }
 
     private static string TypeName(byte type) => type switch

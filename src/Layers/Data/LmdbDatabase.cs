@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using LightningDB;
@@ -22,6 +23,16 @@ namespace LayerNet.Layers.Data;
 /// </remarks>
 internal sealed class LmdbDatabase : IDisposable
 {
+    // LMDB 0.9's meta page (64-bit build): a 16-byte page header, then MDB_meta. Offsets are from the page's start.
+    private const int MagicOffset = 16;
+    private const int VersionOffset = 20;
+    private const int PageSizeOffset = 40;
+    private const int LastPageOffset = 136;
+    private const int TransactionOffset = 144;
+    private const int MetaLength = 152;
+    private const uint Magic = 0xBEEFC0DE;
+    private const uint DataVersion = 1;
+
     private readonly LightningEnvironment _environment;
 
     static LmdbDatabase()
@@ -40,6 +51,7 @@ internal sealed class LmdbDatabase : IDisposable
 
     /// <summary>Opens the database at <paramref name="path"/> (a folder or a data file) read-only, without locking.</summary>
     /// <exception cref="LightningException">LMDB cannot open it.</exception>
+    /// <exception cref="InvalidDataException">The data file is not LMDB's, or is shorter than its meta page declares.</exception>
     /// <exception cref="DllNotFoundException">No LMDB native library can be loaded.</exception>
     public static LmdbDatabase Open(string path)
     {
@@ -49,6 +61,8 @@ internal sealed class LmdbDatabase : IDisposable
         {
             throw new FileNotFoundException($"no LMDB data file '{dataFile}'", dataFile);
         }
+
+        CheckDataFile(dataFile);
 
         var configuration = new EnvironmentConfiguration { MapSize = Math.Max(new FileInfo(dataFile).Length, 1L << 20), MaxReaders = 8 };
         var environment = new LightningEnvironment(path, configuration);
@@ -73,6 +87,65 @@ internal sealed class LmdbDatabase : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => _environment.Dispose();
+
+    /// <summary>
+    /// Checks the data file against what its meta pages declare before LMDB maps it. LMDB trusts the file: a page it
+    /// reads past the end of a truncated file is a SIGBUS, which ends the process without a word. LMDB itself refuses
+    /// a page number beyond the meta page's last used page, so a file that holds every page up to that one is safe.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is too short, not LMDB 0.9's, or shorter than its pages.</exception>
+    internal static void CheckDataFile(string dataFile)
+    {
+        using var stream = new FileStream(dataFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+        var length = stream.Length;
+        if (length < MetaLength)
+        {
+            throw new InvalidDataException($"data file '{dataFile}' is {length} bytes, too short for an LMDB meta page ({MetaLength} bytes): empty or truncated");
+        }
+
+        Span<byte> meta = stackalloc byte[MetaLength];
+        stream.ReadExactly(meta);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(meta[MagicOffset..]) != Magic)
+        {
+            throw new InvalidDataException($"data file '{dataFile}' is not an LMDB database (no LMDB magic number 0x{Magic:X8} in its first page)");
+        }
+
+        if (BinaryPrimitives.ReadUInt32LittleEndian(meta[VersionOffset..]) != DataVersion)
+        {
+            // Another LMDB format: the library reports the mismatch itself.
+            return;
+        }
+
+        var pageSize = BinaryPrimitives.ReadUInt32LittleEndian(meta[PageSizeOffset..]);
+        if (pageSize < MetaLength || pageSize > 65_536 || (pageSize & (pageSize - 1)) != 0)
+        {
+            throw new InvalidDataException($"data file '{dataFile}' is damaged: its meta page declares a page size of {pageSize} bytes");
+        }
+
+        if (length < 2L * pageSize)
+        {
+            throw new InvalidDataException($"data file '{dataFile}' is truncated: it is {length} bytes, less than its two meta pages ({2L * pageSize} bytes)");
+        }
+
+        var lastPage = BinaryPrimitives.ReadUInt64LittleEndian(meta[LastPageOffset..]);
+        var transaction = BinaryPrimitives.ReadUInt64LittleEndian(meta[TransactionOffset..]);
+        stream.Position = pageSize;
+        stream.ReadExactly(meta);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(meta[MagicOffset..]) == Magic &&
+            BinaryPrimitives.ReadUInt64LittleEndian(meta[TransactionOffset..]) > transaction)
+        {
+            // LMDB reads the meta page of the later transaction.
+            lastPage = BinaryPrimitives.ReadUInt64LittleEndian(meta[LastPageOffset..]);
+        }
+
+        var pages = lastPage < (ulong)(long.MaxValue / pageSize) ? (long)lastPage + 1 : long.MaxValue / pageSize;
+        var needed = pages * pageSize;
+        if (length < needed)
+        {
+            throw new InvalidDataException(
+                $"data file '{dataFile}' is truncated: its meta page declares {pages} pages of {pageSize} bytes ({needed} bytes), the file has {length} bytes");
+        }
+    }
 
     private static IntPtr ResolveNativeLibrary(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {

@@ -13,6 +13,7 @@ internal sealed class LmdbRecordCursor : IDisposable
     private readonly LightningDatabase _database;
     private readonly LightningCursor _cursor;
 
+    /// <exception cref="InvalidDataException">LMDB reports the database damaged.</exception>
     internal LmdbRecordCursor(LightningEnvironment environment)
     {
         // Finalizers suppressed as in LmdbDatabase: LightningDB's throw, ending the process, when not disposed.
@@ -38,6 +39,13 @@ internal sealed class LmdbRecordCursor : IDisposable
         }
 
         var (code, _, _) = _cursor.First();
+        if (code is not (MDBResultCode.Success or MDBResultCode.NotFound))
+        {
+            // A damaged tree (a page number beyond the last page, a page that is not LMDB's) is not an empty database.
+            Dispose();
+            throw new InvalidDataException($"LMDB cannot read its first record ({code}): the data file is damaged");
+        }
+
         IsEmpty = code != MDBResultCode.Success;
     }
 

@@ -67,7 +67,7 @@ internal static class ComputeImageMeanCommand
         {
             database = LmdbDatabase.Open(path);
         }
-        catch (Exception exception) when (exception is LightningException or IOException)
+        catch (Exception exception) when (exception is LightningException or IOException or InvalidDataException or UnauthorizedAccessException)
         {
             throw new LayerNetException($"cannot open LMDB database '{path}': {exception.Message}", exception);
         }
@@ -80,7 +80,7 @@ internal static class ComputeImageMeanCommand
                 using var cursor = database.OpenCursor();
                 mean = Sum(cursor, path, log);
             }
-            catch (LightningException exception)
+            catch (Exception exception) when (exception is LightningException or InvalidDataException)
             {
                 throw new LayerNetException($"cannot read LMDB database '{path}': {exception.Message}", exception);
             }

@@ -48,7 +48,9 @@ internal static class NetLoading
 
     /// <summary>
     /// Copies weights from each comma-separated <c>.caffemodel</c> (later files override earlier ones, as Caffe),
-    /// upgraded from V0 or V1 as Caffe upgrades them, with a note on <paramref name="log"/>.
+    /// upgraded from V0 or V1 as Caffe upgrades them, with a note on <paramref name="log"/>. These runs do not train:
+    /// weights that match no layer, or a layer with learned blobs that none of the files gives any, are refused
+    /// rather than left as the fillers made them.
     /// </summary>
     public static void CopyWeights(Net net, string? weights, ParameterExtensions schema, TrainingLog log)
     {
@@ -57,10 +59,15 @@ internal static class NetLoading
             return;
         }
 
+        TrainedLayersCopy? copy = null;
         foreach (var path in weights.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var trained = MessageFile.ReadWeights(path, schema, log);
-            net.CopyTrainedLayersFrom(trained, $"'{path}'");
+            var file = net.CopyTrainedLayersFrom(trained, $"'{path}'");
+            file.RequireMatch();
+            copy = copy is null ? file : copy.Then(file);
         }
+
+        copy?.RequireEveryLayer();
     }
 }

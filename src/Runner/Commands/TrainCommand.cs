@@ -112,10 +112,13 @@ internal static class TrainCommand
 
             if (!string.IsNullOrEmpty(weightsFiles))
             {
+                // A layer the weights leave as its fillers made it is named on standard error (renamed layers are
+                // normal when fine-tuning; a truncated file is not).
+                var warnings = new TrainingLog(environment.Error);
                 foreach (var file in weightsFiles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     log.Info("caffe", $"Finetuning from {file}");
-                    solver.CopyWeights(file);
+                    solver.CopyWeights(file).WarnMissing(warnings);
                 }
             }
 

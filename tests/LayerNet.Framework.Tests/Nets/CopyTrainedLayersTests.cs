@@ -92,6 +92,57 @@ public sealed class CopyTrainedLayersTests
     }
 
     [Test]
+    public void The_copy_says_which_layers_got_no_weights()
+    {
+        var target = TestNets.Build(TwoLayers(), seed: 2);
+        var whole = TestNets.Build(TwoLayers(), seed: 1).ToProto();
+        var cut = whole.Clone();
+        cut.Layer.Clear();
+        cut.Layer.Add(whole.Layer.Take(2));
+
+        var wholeCopy = target.CopyTrainedLayersFrom(whole, "'whole.caffemodel'");
+        var cutCopy = target.CopyTrainedLayersFrom(cut, "'cut.caffemodel'");
+
+        Assert.That(wholeCopy.MatchedLayers, Is.EqualTo(2));
+        Assert.That(wholeCopy.LayersWithoutWeights, Is.Empty);
+        Assert.DoesNotThrow(wholeCopy.RequireEveryLayer);
+        Assert.That(cutCopy.LayersWithoutWeights.Select(layer => layer.Name), Is.EqualTo(new[] { "ip2" }));
+        Assert.That(
+            cutCopy.RequireEveryLayer,
+            Throws.TypeOf<LayerNetException>().With.Message.EndsWith("layer 'ip2' (InnerProduct): weights 'cut.caffemodel' give it nothing: no layer of that name with learned blobs there; a truncated file, or weights of another net?"));
+        Assert.That(cutCopy.Then(wholeCopy).LayersWithoutWeights, Is.Empty, "a later file fills what an earlier one left");
+    }
+
+    [Test]
+    public void Weights_that_give_no_layer_blobs_fail_the_match_check()
+    {
+        var target = TestNets.Build(TwoLayers(), seed: 2);
+        var unknown = new NetParameter { Layer = { new LayerParameter { Name = "conv9", Type = "Convolution", Blobs = { new BlobProto { Shape = new BlobShape { Dim = { 1 } }, Data = { 1 } } } } } };
+
+        var empty = target.CopyTrainedLayersFrom(new NetParameter(), "'empty.caffemodel'");
+        var foreign = target.CopyTrainedLayersFrom(unknown, "'other.caffemodel'");
+
+        Assert.That(empty.RequireMatch, Throws.TypeOf<LayerNetException>().With.Message.EqualTo("weights 'empty.caffemodel' hold no layers: an empty or truncated file, or not a .caffemodel"));
+        Assert.That(
+            foreign.RequireMatch,
+            Throws.TypeOf<LayerNetException>().With.Message.EqualTo("weights 'other.caffemodel' match no layer of net 'copy' (none of their 1 layers gives learned blobs to a layer of that name): weights of another net?"));
+    }
+
+    [Test]
+    public void Fine_tuning_warns_once_per_layer_without_weights()
+    {
+        var target = TestNets.Build(TwoLayers(), seed: 2);
+        var cut = new NetParameter { Layer = { TestNets.Build(TwoLayers(), seed: 1).ToProto().Layer[1] } };
+        using var log = new StringWriter();
+
+        target.CopyTrainedLayersFrom(cut, "'cut.caffemodel'").WarnMissing(new LayerNet.Solvers.TrainingLog(log));
+
+        var lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1));
+        Assert.That(lines[0], Does.StartWith("W").And.EndWith("layer 'ip2' (InnerProduct) gets no weights from 'cut.caffemodel': it starts from its fillers"));
+    }
+
+    [Test]
     public void A_legacy_4D_blob_is_copied_into_a_2D_weight()
     {
         var target = TestNets.Build(TwoLayers(hidden: 1), seed: 2);

@@ -90,6 +90,57 @@ public sealed class IdxFileTests
         Assert.That(error.Message, Does.StartWith($"cannot read IDX file '{path}': "));
     }
 
+    [Test]
+    public void A_gzip_file_going_on_after_its_declared_size_stops_there()
+    {
+        // 2 x 2 declared, then 64 MiB of zeros: decompression stops after the 4 declared bytes.
+        var contents = new byte[8 + 4 + (64 << 20)];
+        contents[2] = 0x08;
+        contents[3] = 1;
+        contents[7] = 4;
+        var path = Write("bomb.gz", Gzip(contents));
+
+        var error = Assert.Throws<LayerNetException>(() => IdxFile.Read(path))!;
+
+        Assert.That(error.Message, Is.EqualTo($"cannot read IDX file '{path}': the decompressed data goes on after the 4 = 4 bytes the header declares (decompression stopped there)"));
+    }
+
+    [Test]
+    public void A_gzip_header_declaring_more_than_its_bytes_can_expand_to_is_refused_before_decompressing()
+    {
+        var path = Write("huge.gz", Gzip([0, 0, 8, 2, 0, 0, 0, 100, 0, 0x10, 0, 0]));
+        var compressed = new FileInfo(path).Length;
+
+        var error = Assert.Throws<LayerNetException>(() => IdxFile.Read(path))!;
+
+        Assert.That(error.Message, Is.EqualTo(
+            $"cannot read IDX file '{path}': the header declares 100 x 1048576 = 104857600 bytes of data, more than the limit of {compressed * 1032} bytes " +
+            $"({compressed} gzip bytes expand to at most 1032 times as many, and one array holds at most {Array.MaxLength})"));
+    }
+
+    [Test]
+    public void A_gzip_file_with_exactly_its_declared_size_is_read()
+    {
+        var path = Write("small.gz", Gzip([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]));
+
+        var file = IdxFile.Read(path);
+
+        Assert.That(file.Dimensions, Is.EqualTo(new[] { 2, 3 }));
+        Assert.That(file.Item(1).ToArray(), Is.EqualTo(new byte[] { 4, 5, 6 }));
+    }
+
+    [TestCase(new byte[] { 0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3 }, "truncated: the header says 2 x 2 = 4 bytes of data, the file has 3")]
+    [TestCase(new byte[] { 0, 0, 8, 3, 0, 0, 0, 1 }, "truncated header")]
+    [TestCase(new byte[] { 0, 0, 8, 1, 0, 0, 0, 0 }, "dimension 0 has size 0")]
+    public void A_bad_gzip_file_raises_the_same_errors_as_a_raw_one(byte[] contents, string expected)
+    {
+        var path = Write("bad.gz", Gzip(contents));
+
+        var error = Assert.Throws<LayerNetException>(() => IdxFile.Read(path))!;
+
+        Assert.That(error.Message, Does.StartWith($"cannot read IDX file '{path}': ").And.Contain(expected));
+    }
+
     private string Write(string name, byte[] contents)
     {
         var path = Path.Combine(_folder, name);
