@@ -319,7 +319,8 @@ public sealed class PluginTests
             name: "classifier"
             layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 2 dim: 2 } } }
             layer { name: "h" type: "Spin" bottom: "data" top: "y" }
-            layer { name: "prob" type: "Softmax" bottom: "y" top: "prob" }
+            layer { name: "scores" type: "InnerProduct" bottom: "y" top: "scores" inner_product_param { num_output: 3 } }
+            layer { name: "prob" type: "Softmax" bottom: "scores" top: "prob" }
             """);
         return model;
     }
