@@ -13,7 +13,7 @@ repo=$(cd "$here/../.." && pwd)
 fixtures=${LAYERNET_FIXTURES:-$repo/../shared/fixtures}
 model="$fixtures/zoo/${3:-squeezenet_v1.1_deploy.prototxt}"
 cpus=0; [ "${4:-1}" = 2 ] && cpus=0,1
-batch=$(grep -m1 -o 'dim: *[0-9]*' "$model" | grep -o '[0-9]*$')
+batch=$(grep -m1 -o 'dim: *[0-9]*' "$model" | head -n 1 | grep -o '[0-9]*$')
 work=$(mktemp -d /tmp/layernet-classify-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 photos=$(/usr/bin/python3 -c "import skimage, os; print(os.path.join(os.path.dirname(skimage.__file__), 'data'))")

@@ -25,6 +25,9 @@ namespace LayerNet.Layers.Vision;
 /// </remarks>
 internal static class DepthwiseConvolution
 {
+    // Kernels of at most this many taps keep their phase offsets on the stack.
+    private const int MaxStackTaps = 64;
+
     /// <summary>The geometry of one layer's planes, and the phase layout derived from it.</summary>
     internal readonly record struct Geometry
     {
@@ -116,18 +119,19 @@ internal static class DepthwiseConvolution
         var taps = g.KernelH * g.KernelW;
         var phases = scratch[..(g.StrideH * g.StrideW * g.PhaseLength)];
         var wide = scratch.Slice(phases.Length, g.WideLength);
+        Span<int> starts = taps <= MaxStackTaps ? stackalloc int[taps] : new int[taps];
+        for (var ky = 0; ky < g.KernelH; ky++)
+        {
+            for (var kx = 0; kx < g.KernelW; kx++)
+            {
+                starts[(ky * g.KernelW) + kx] = g.TapStart(ky, kx);
+            }
+        }
+
         for (var c = 0; c < g.Channels; c++)
         {
             SplitIntoPhases(g, x.Slice(c * inPlane, inPlane), phases);
-            wide.Clear();
-            for (var ky = 0; ky < g.KernelH; ky++)
-            {
-                for (var kx = 0; kx < g.KernelW; kx++)
-                {
-                    AddScaled(phases.Slice(g.TapStart(ky, kx), wide.Length), w[(c * taps) + (ky * g.KernelW) + kx], wide);
-                }
-            }
-
+            SumTaps(phases, starts, w.Slice(c * taps, taps), wide);
             var yc = y.Slice(c * outPlane, outPlane);
             for (var oy = 0; oy < g.OutHeight; oy++)
             {
@@ -258,6 +262,40 @@ internal static class DepthwiseConvolution
             var target = wide.Slice(oy * g.PhaseWidth, g.PhaseWidth);
             plane.Slice(oy * g.OutWidth, g.OutWidth).CopyTo(target);
             target[g.OutWidth..].Clear();
+        }
+    }
+
+    // wide[t] = sum over taps k, in order, of w[k] phases[starts[k] + t]: every tap of a vector of outputs added in a
+    // register (the same sums, in the same order, as one multiply-add pass per tap), stored once.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SumTaps(ReadOnlySpan<float> phases, ReadOnlySpan<int> starts, ReadOnlySpan<float> w, Span<float> wide)
+    {
+        var t = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref var source = ref MemoryMarshal.GetReference(phases);
+            ref var target = ref MemoryMarshal.GetReference(wide);
+            for (; t <= wide.Length - Vector<float>.Count; t += Vector<float>.Count)
+            {
+                var sum = Vector<float>.Zero;
+                for (var k = 0; k < starts.Length; k++)
+                {
+                    sum += Vector.LoadUnsafe(ref source, (nuint)(starts[k] + t)) * new Vector<float>(w[k]);
+                }
+
+                sum.StoreUnsafe(ref target, (nuint)t);
+            }
+        }
+
+        for (; t < wide.Length; t++)
+        {
+            var sum = 0f;
+            for (var k = 0; k < starts.Length; k++)
+            {
+                sum += phases[starts[k] + t] * w[k];
+            }
+
+            wide[t] = sum;
         }
     }
 
