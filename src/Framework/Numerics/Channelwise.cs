@@ -1,5 +1,7 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace LayerNet.Numerics;
 
@@ -53,6 +55,85 @@ public static class Channelwise
         for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == b.Length ? 0 : c + 1)
         {
             TensorPrimitives.Subtract(x.Slice(offset, inner), b[c], y.Slice(offset, inner));
+        }
+    }
+
+    /// <summary>
+    /// y[o, c, i] = x[o, c, i] * a[c] + b[c] in one pass (the multiply rounded, then the add: the values of
+    /// <see cref="Multiply"/> followed by <see cref="Add"/>); <paramref name="y"/> may be <paramref name="x"/>.
+    /// </summary>
+    /// <param name="x">The input, O x C x inner.</param>
+    /// <param name="a">One factor per channel.</param>
+    /// <param name="b">One term per channel.</param>
+    /// <param name="inner">The run length.</param>
+    /// <param name="y">The output, the shape of <paramref name="x"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAdd(ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int inner, Span<float> y)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(y.Length, x.Length, nameof(y));
+        ref var xs = ref MemoryMarshal.GetReference(x);
+        ref var ys = ref MemoryMarshal.GetReference(y);
+        for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == a.Length ? 0 : c + 1)
+        {
+            var i = offset;
+            var end = offset + inner;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var factor = new Vector<float>(a[c]);
+                var term = new Vector<float>(b[c]);
+                for (; i <= end - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    ((Vector.LoadUnsafe(ref xs, (nuint)i) * factor) + term).StoreUnsafe(ref ys, (nuint)i);
+                }
+            }
+
+            for (; i < end; i++)
+            {
+                Unsafe.Add(ref ys, i) = (Unsafe.Add(ref xs, i) * a[c]) + b[c];
+            }
+        }
+    }
+
+    /// <summary>
+    /// y[o, c, i] = (x[o, c, i] - m[c]) / d[c] in one pass (the values of <see cref="Subtract"/> followed by
+    /// <see cref="Divide"/>), also written to <paramref name="copy"/>; <paramref name="y"/> may be <paramref name="x"/>.
+    /// </summary>
+    /// <param name="x">The input, O x C x inner.</param>
+    /// <param name="m">One term per channel.</param>
+    /// <param name="d">One divisor per channel.</param>
+    /// <param name="inner">The run length.</param>
+    /// <param name="y">The output, the shape of <paramref name="x"/>.</param>
+    /// <param name="copy">A second output, the shape of <paramref name="x"/> (BatchNorm keeps its normalized values).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> m, ReadOnlySpan<float> d, int inner, Span<float> y, Span<float> copy)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(y.Length, x.Length, nameof(y));
+        ArgumentOutOfRangeException.ThrowIfLessThan(copy.Length, x.Length, nameof(copy));
+        ref var xs = ref MemoryMarshal.GetReference(x);
+        ref var ys = ref MemoryMarshal.GetReference(y);
+        ref var cs = ref MemoryMarshal.GetReference(copy);
+        for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == m.Length ? 0 : c + 1)
+        {
+            var i = offset;
+            var end = offset + inner;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var mean = new Vector<float>(m[c]);
+                var divisor = new Vector<float>(d[c]);
+                for (; i <= end - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var value = (Vector.LoadUnsafe(ref xs, (nuint)i) - mean) / divisor;
+                    value.StoreUnsafe(ref ys, (nuint)i);
+                    value.StoreUnsafe(ref cs, (nuint)i);
+                }
+            }
+
+            for (; i < end; i++)
+            {
+                var value = (Unsafe.Add(ref xs, i) - m[c]) / d[c];
+                Unsafe.Add(ref ys, i) = value;
+                Unsafe.Add(ref cs, i) = value;
+            }
         }
     }
 

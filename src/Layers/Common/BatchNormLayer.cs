@@ -129,6 +129,12 @@ public sealed class BatchNormLayer : Layer
             var scale = factor == 0f ? 0f : 1f / factor;
             TensorPrimitives.Multiply(Blobs[0].Data, scale, _mean);
             TensorPrimitives.Multiply(Blobs[1].Data, scale, _variance);
+            TensorPrimitives.Add(_variance, _eps, _std);
+            TensorPrimitives.Sqrt(_std, _std);
+
+            // y = (x - mu) / std in one pass, kept for backward (a later in-place layer may overwrite the top).
+            Channelwise.Normalize(x, _mean, _std, _spatial, y, _normalized);
+            return;
         }
         else
         {
@@ -141,14 +147,10 @@ public sealed class BatchNormLayer : Layer
         // y = x - mu (in place when top is bottom: each element is read before it is written).
         Channelwise.Subtract(x, _mean, _spatial, y);
 
-        if (!_useGlobalStats)
-        {
-            _variance.AsSpan().Clear();
-            Channelwise.AddSumsOfSquares(y, _spatial, _variance);
-
-            TensorPrimitives.Divide(_variance, values, _variance);
-            UpdateRunningStatistics(values);
-        }
+        _variance.AsSpan().Clear();
+        Channelwise.AddSumsOfSquares(y, _spatial, _variance);
+        TensorPrimitives.Divide(_variance, values, _variance);
+        UpdateRunningStatistics(values);
 
         TensorPrimitives.Add(_variance, _eps, _std);
         TensorPrimitives.Sqrt(_std, _std);

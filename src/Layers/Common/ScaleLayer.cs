@@ -96,10 +96,15 @@ public sealed class ScaleLayer : Layer
     {
         _input.Save(bottom[0]);
         var y = top[0].Data;
-        Channelwise.Multiply(bottom[0].Data, bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data, _inner, y);
+        var factors = bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data;
         if (_biasTerm)
         {
-            Channelwise.Add(y, Blobs[_biasIndex].Data, _inner, y);
+            // x a + b in one pass: the product rounded, then the sum, as a multiply pass and an add pass would.
+            Channelwise.MultiplyAdd(bottom[0].Data, factors, Blobs[_biasIndex].Data, _inner, y);
+        }
+        else
+        {
+            Channelwise.Multiply(bottom[0].Data, factors, _inner, y);
         }
     }
 
