@@ -35,9 +35,9 @@ internal static class LayerNetCommandLine
         try
         {
             var parsed = root.Parse(args);
-            if (UnknownCommand(root, parsed) is { } unknown)
+            if ((UnknownCommand(root, parsed) ?? ParseMistake(root, parsed)) is { } mistake)
             {
-                error.WriteLine(OneLine(unknown));
+                error.WriteLine(OneLine(mistake));
                 return 1;
             }
 
@@ -83,6 +83,43 @@ internal static class LayerNetCommandLine
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Any other mistake on the command line (a required option or argument missing, an unknown option, no command) as
+    /// one line naming the command, instead of the parser's messages followed by the whole help text; null when the
+    /// line parses, or asks for help.
+    /// </summary>
+    private static string? ParseMistake(RootCommand root, ParseResult parsed)
+    {
+        if (parsed.Errors.Count == 0 || parsed.Action is System.CommandLine.Help.HelpAction or ExamplesHelpAction)
+        {
+            return null;
+        }
+
+        var command = parsed.CommandResult.Command;
+        var path = command == root ? "layernet" : $"layernet {command.Name}";
+        if (command == root && parsed.Tokens.Count == 0)
+        {
+            return $"layernet: give a command: {string.Join(", ", root.Subcommands.Select(c => c.Name))} (layernet --help describes them)";
+        }
+
+        var help = $"({path} --help lists the options)";
+        if (parsed.UnmatchedTokens.Count > 0)
+        {
+            var token = parsed.UnmatchedTokens[0];
+            if (!token.StartsWith('-'))
+            {
+                return $"{path}: unexpected argument '{token}' {help}";
+            }
+
+            var options = command.Options.Concat(root.Options).SelectMany(option => option.Aliases.Prepend(option.Name)).Distinct().ToList();
+            return NearestName.Find(token, options) is { } nearest
+                ? $"{path}: unknown option '{token}'; did you mean '{nearest}'?"
+                : $"{path}: unknown option '{token}' {help}";
+        }
+
+        return $"{path}: {parsed.Errors[0].Message.TrimEnd('.')} {help}";
     }
 
     /// <summary>
