@@ -90,6 +90,13 @@ public abstract partial class Layer
     public Phase Phase { get; internal set; }
 
     /// <summary>
+    /// False when the net holding this layer never runs its backward pass (a deploy or TEST-phase net, or a layer no
+    /// loss depends on): forward may then skip keeping what only backward reads (a copy of an input overwritten in
+    /// place). True for a layer used on its own, and in a net until it has worked out which layers need backward.
+    /// </summary>
+    public bool RunsBackward { get; internal set; } = true;
+
+    /// <summary>
     /// The generator for this layer's random draws (fillers, dropout, shuffling). The net sets it from
     /// its random seed before <see cref="SetUp"/>; a layer built alone (a test) gets seed 0.
     /// </summary>

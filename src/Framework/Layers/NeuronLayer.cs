@@ -63,7 +63,11 @@ public abstract class NeuronLayer : Layer
     /// <inheritdoc/>
     protected sealed override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        _input.Save(bottom[0]);
+        if (RunsBackward)
+        {
+            _input.Save(bottom[0]);
+        }
+
         Forward(bottom[0].Data, top[0].Data);
     }
 

@@ -694,6 +694,7 @@ public sealed class Net
         for (var i = 0; i < _steps.Length; i++)
         {
             _steps[i] = new NetStep(i, _layers[i], _bottoms[i], _tops[i], _bottomNeedBackward[i], _layerNeedBackward[i]);
+            _layers[i].RunsBackward = _layerNeedBackward[i];
             _bottomShapeVersions[i] = new int[_bottoms[i].Length];
             for (var j = 0; j < _bottoms[i].Length; j++)
             {

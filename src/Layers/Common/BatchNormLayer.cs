@@ -133,7 +133,7 @@ public sealed class BatchNormLayer : Layer
             TensorPrimitives.Sqrt(_std, _std);
 
             // y = (x - mu) / std in one pass, kept for backward (a later in-place layer may overwrite the top).
-            Channelwise.Normalize(x, _mean, _std, _spatial, y, _normalized);
+            Channelwise.Normalize(x, _mean, _std, _spatial, y, RunsBackward ? _normalized : y);
             return;
         }
         else
@@ -157,7 +157,10 @@ public sealed class BatchNormLayer : Layer
         Channelwise.Divide(y, _std, _spatial, y);
 
         // Kept for backward: a later in-place layer may overwrite the top.
-        y.CopyTo(_normalized);
+        if (RunsBackward)
+        {
+            y.CopyTo(_normalized);
+        }
     }
 
     /// <inheritdoc/>

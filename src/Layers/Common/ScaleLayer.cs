@@ -94,7 +94,11 @@ public sealed class ScaleLayer : Layer
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        _input.Save(bottom[0]);
+        if (RunsBackward)
+        {
+            _input.Save(bottom[0]);
+        }
+
         var y = top[0].Data;
         var factors = bottom.Count > 1 ? bottom[1].Data : Blobs[0].Data;
         if (_biasTerm)

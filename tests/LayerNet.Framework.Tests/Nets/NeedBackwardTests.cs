@@ -164,4 +164,56 @@ public sealed class NeedBackwardTests
         Assert.That(net.Outputs[0], Is.SameAs(tops[0]));
         Assert.That(net.Outputs[0].Name, Is.EqualTo("(automatic)"));
     }
+
+    [Test]
+    public void Each_layer_is_told_whether_its_backward_runs()
+    {
+        var net = TestNets.Build(Chain(ip0: Frozen, ip1: Frozen));
+        var deploy = TestNets.Build("""
+            name: "deploy"
+            layer { name: "data" type: "Input" top: "x" input_param { shape { dim: 2 dim: 3 } } }
+            layer { name: "ip" type: "InnerProduct" bottom: "x" top: "y" inner_product_param { num_output: 2 } }
+            layer { name: "relu" type: "ReLU" bottom: "y" top: "y" }
+            """, Caffe.Phase.Test);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(net.Layers.Select(layer => layer.RunsBackward), Is.EqualTo(net.LayerNeedBackward));
+            Assert.That(net.FindLayer("ip1")!.RunsBackward, Is.False);
+            Assert.That(net.FindLayer("ip2")!.RunsBackward, Is.True);
+            Assert.That(deploy.Layers.Select(layer => layer.RunsBackward), Has.All.False);
+        });
+    }
+
+    [Test]
+    public void An_in_place_layer_whose_backward_never_runs_gives_the_same_forward()
+    {
+        // A deploy net's in-place ReLU and Scale keep no copy of their input; the values are the training net's.
+        const string Layers = """
+            layer { name: "ip" type: "InnerProduct" bottom: "x" top: "y" inner_product_param { num_output: 4 weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } } }
+            layer { name: "relu" type: "ReLU" bottom: "y" top: "y" relu_param { negative_slope: 0.1 } }
+            layer { name: "scale" type: "Scale" bottom: "y" top: "y" scale_param { bias_term: true filler { type: "gaussian" } bias_filler { type: "gaussian" } } }
+            """;
+        var deploy = TestNets.Build("""
+            layer { name: "data" type: "Input" top: "x" input_param { shape { dim: 3 dim: 5 } } }
+            """ + Layers, Caffe.Phase.Test);
+        var training = TestNets.Build("""
+            force_backward: true
+            layer { name: "data" type: "Input" top: "x" input_param { shape { dim: 3 dim: 5 } } }
+            """ + Layers, Caffe.Phase.Test);
+        for (var i = 0; i < 15; i++)
+        {
+            deploy.Blob("x").Data[i] = training.Blob("x").Data[i] = (i * 0.37f) - 2.5f;
+        }
+
+        deploy.Forward();
+        training.Forward();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(deploy.FindLayer("scale")!.RunsBackward, Is.False);
+            Assert.That(training.FindLayer("scale")!.RunsBackward, Is.True);
+            Assert.That(deploy.Blob("y").Data.ToArray(), Is.EqualTo(training.Blob("y").Data.ToArray()));
+        });
+    }
 }
