@@ -48,7 +48,6 @@ public abstract class BaseConvolutionLayer : Layer
     private int _outSpatialDim;
     private int _columnCount;
     private int[] _convInputShape = [];
-    private float[][] _columns = [[]];
     private int _sliceCount = 1;
     private Action<int, int, int>? _sliceBody;
     private Action<int, int>? _runSlice;
@@ -224,20 +223,16 @@ public abstract class BaseConvolutionLayer : Layer
             _columnCount = _planes.ScratchLength;
         }
 
-        // A batch whose products add up to enough work is split over the worker threads (one column buffer each).
+        // A batch whose products add up to enough work is split over the worker threads (each with its own columns).
         var work = (long)ItemCount * _kernelDim * _convOutSpatialDim * _convOutChannels;
         _sliceCount = work >= SliceWork ? Math.Clamp(Workers.Count, 1, Math.Max(1, ItemCount)) : 1;
-        if (_columns.Length < _sliceCount)
-        {
-            Array.Resize(ref _columns, _sliceCount);
-        }
 
-        for (var slot = 0; slot < _sliceCount; slot++)
+        // The columns of every thread that will run a slice are reserved now, at set-up, not in the first pass.
+        ColumnWorkspace.Get(_columnCount);
+        if (_sliceCount > 1)
         {
-            if (_columns[slot] is not { } buffer || buffer.Length < _columnCount)
-            {
-                _columns[slot] = new float[_columnCount];
-            }
+            var length = _columnCount;
+            Workers.Run(_sliceCount, (_, _) => ColumnWorkspace.Get(length));
         }
 
         if (BiasTerm && _biasMultiplier.Length < _outSpatialDim)
@@ -254,7 +249,7 @@ public abstract class BaseConvolutionLayer : Layer
     /// <summary>
     /// Runs <paramref name="body"/>(slot, first, last) over the batch's items [0, ItemCount) in contiguous ranges, one
     /// per worker thread when the batch is large enough (see <see cref="Workers"/>), else all on this thread; slot
-    /// picks the column buffer the range's Gemm calls use. Every item is computed the same way whatever the split,
+    /// numbers the range (each thread has its own column buffer, <see cref="ColumnWorkspace"/>). Every item is computed the same way whatever the split,
     /// so results do not depend on the number of threads. The body is a delegate the layer made once.
     /// </summary>
     protected void ForEachItem(Action<int, int, int> body)
@@ -386,24 +381,24 @@ public abstract class BaseConvolutionLayer : Layer
     }
 
     /// <summary>
-    /// output = W * im2col(input), per group: the convolution of one item, with the column buffer of
-    /// <paramref name="slot"/> (see <see cref="ForEachItem"/>).
+    /// output = W * im2col(input), per group: the convolution of one item, with the column buffer of the thread that
+    /// runs it (<paramref name="slot"/> numbers the range of items, see <see cref="ForEachItem"/>).
     /// </summary>
     protected void ForwardGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, int slot = 0)
     {
-        var buffer = _columns[slot];
+        var buffer = ColumnWorkspace.Get(_columnCount);
         if (_depthwise)
         {
-            DepthwiseConvolution.Forward(_planes, input, weights, output, buffer.AsSpan(0, _columnCount));
+            DepthwiseConvolution.Forward(_planes, input, weights, output, buffer);
             return;
         }
 
         var columns = input;
         if (!_is1x1)
         {
-            Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, buffer.AsSpan(0, _columnCount));
+            Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, buffer);
 
-            columns = buffer.AsSpan(0, _columnCount);
+            columns = buffer;
         }
 
         for (var g = 0; g < _group; g++)
@@ -423,11 +418,11 @@ public abstract class BaseConvolutionLayer : Layer
     {
         if (_depthwise)
         {
-            DepthwiseConvolution.InputGradient(_planes, output, weights, input, _columns[slot].AsSpan(0, _columnCount));
+            DepthwiseConvolution.InputGradient(_planes, output, weights, input, ColumnWorkspace.Get(_columnCount));
             return;
         }
 
-        var columns = _is1x1 ? input : _columns[slot].AsSpan(0, _columnCount);
+        var columns = _is1x1 ? input : ColumnWorkspace.Get(_columnCount);
         for (var g = 0; g < _group; g++)
         {
             Blas.Gemm(
@@ -446,15 +441,16 @@ public abstract class BaseConvolutionLayer : Layer
     {
         if (_depthwise)
         {
-            DepthwiseConvolution.AccumulateWeightGradient(_planes, input, output, weights, _columns[0].AsSpan(0, _columnCount));
+            DepthwiseConvolution.AccumulateWeightGradient(_planes, input, output, weights, ColumnWorkspace.Get(_columnCount));
             return;
         }
 
         var columns = input;
         if (!_is1x1)
         {
-            Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, _columns[0].AsSpan(0, _columnCount));
-            columns = _columns[0].AsSpan(0, _columnCount);
+            var buffer = ColumnWorkspace.Get(_columnCount);
+            Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, buffer);
+            columns = buffer;
         }
 
         for (var g = 0; g < _group; g++)
