@@ -16,6 +16,12 @@
 #   lenet    `layernet time` on Caffe's LeNet (bench/lenet/lenet_time.prototxt: DummyData instead of LMDB) and on
 #            the two-layer net: forward-backward ms per iteration; Caffe's own figures beside them.
 #   process  peak RSS of `layernet train` on the two-layer net (/usr/bin/time -v), `layernet --help` time.
+#   zoo      (not in the default list: `bash bench/compare.sh zoo`, about 10 minutes) forward time of ResNet-50,
+#            GoogLeNet, SqueezeNet v1.1 and MobileNet v2 at batch 1 and 10, on 1 core and on all cores:
+#            `layernet time --phase test` on the Caffe files in ../shared/fixtures beside ONNX Runtime
+#            (bench/zoo/OrtTiming, NuGet Microsoft.ML.OnnxRuntime) and PyTorch (bench/zoo/torch_time.py) running
+#            torchvision's equivalents (bench/zoo/export_torchvision.py), and layernet's peak RSS at batch 1.
+#            ZOO_NETS, ZOO_BATCHES, ZOO_ITER (timed passes at batch 1; a fifth of it, at least 3, at batch 10).
 #
 # Installs what is missing with apt-get when it can (libopenblas-dev, python3-numpy, python3-torch, hyperfine,
 # time); a peer that still is not there is skipped, and the table says so. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
@@ -30,6 +36,7 @@ GEMM_RUNS=${GEMM_RUNS:-3}
 WORK=${BENCH_WORK:-$(mktemp -d /tmp/layernet-bench.XXXXXX)}
 mkdir -p "$WORK"
 SECTIONS=${*:-net gemm lenet process}
+FIXTURES=${LAYERNET_FIXTURES:-$ROOT/../shared/fixtures}
 PY=/usr/bin/python3 # Debian's python, where python3-numpy and python3-torch install (not a pyenv shim)
 PEER_ENV=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1)
 PIN=(taskset -c 0)
@@ -47,6 +54,7 @@ install_missing() {
   [ -e /usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h ] || [ -e /usr/include/openblas/cblas.h ] || want+=(libopenblas-dev libopenblas0)
   "$PY" -c 'import numpy' 2> /dev/null || want+=(python3-numpy)
   "$PY" -c 'import torch' 2> /dev/null || want+=(python3-torch)
+  "$PY" -c 'import torchvision' 2> /dev/null || want+=(python3-torchvision)
   command -v hyperfine > /dev/null || want+=(hyperfine)
   [ -x /usr/bin/time ] || want+=(time)
   command -v gcc > /dev/null || want+=(gcc)
@@ -232,6 +240,55 @@ section_process() {
   row "process | layernet --help, whole process (installed layernet) | $help_ms | target < 150 ms (first output) | "
 }
 
+# The zoo's nets: NAME:CAFFE_FILE:TORCHVISION_NAME.
+ZOO_ALL=("resnet50:zoo/resnet50_deploy.prototxt:resnet50" "googlenet:caffe-prototxt/models_bvlc_googlenet_deploy.prototxt:googlenet"
+  "squeezenet:zoo/squeezenet_v1.1_deploy.prototxt:squeezenet1_1" "mobilenet_v2:zoo/mobilenet_v2_deploy.prototxt:mobilenet_v2")
+
+section_zoo() {
+  say "zoo nets forward (load $(load))"
+  local l0; l0=$(load)
+  dotnet build "$ROOT/bench/zoo/OrtTiming" -c Release -nologo -v q >> "$WORK/build.log" 2>&1 || { say "OrtTiming did not build (see $WORK/build.log)"; }
+  local ort="$ROOT/bench/zoo/OrtTiming/bin/Release/net10.0/ort-timing.dll"
+  local have_torch=1
+  "$PY" -c 'import torch, torchvision' 2> /dev/null || have_torch=0
+  if [ $have_torch = 1 ] && [ ! -e "$WORK/onnx/mobilenet_v2.onnx" ]; then
+    "$PY" "$ROOT/bench/zoo/export_torchvision.py" "$WORK/onnx" > "$WORK/export.log" 2>&1 || say "ONNX export failed (see $WORK/export.log)"
+  fi
+  local iter=${ZOO_ITER:-10} entry batch cores
+  for entry in "${ZOO_ALL[@]}"; do
+    IFS=: read -r name file tv <<< "$entry"
+    [[ " ${ZOO_NETS:-resnet50 googlenet squeezenet mobilenet_v2} " == *" $name "* ]] || continue
+    for batch in ${ZOO_BATCHES:-1 10}; do
+      # The Caffe file with its first input dimension set to the batch.
+      local model="$WORK/$name.b$batch.prototxt"
+      sed "0,/dim: *[0-9][0-9]*/s//dim: $batch/" "$FIXTURES/$file" > "$model"
+      local it=$iter; [ "$batch" -gt 1 ] && it=$(( iter / 5 > 3 ? iter / 5 : 3 ))
+      for cores in 1 all; do
+        local pin=() threads
+        threads=$(nproc)
+        if [ $cores = 1 ]; then pin=("${PIN[@]}"); threads=1; fi
+        local ln ox pt
+        ln=$("${pin[@]}" "${LN[@]}" time --model "$model" --phase test --iterations "$it" --warmup 2 2> /dev/null \
+          | awk '/Average Forward pass/ { printf "%.1f", $4 }')
+        ox=-
+        [ -e "$ort" ] && [ -e "$WORK/onnx/$tv.onnx" ] \
+          && ox=$("${pin[@]}" dotnet "$ort" "$WORK/onnx/$tv.onnx" "$batch" "$threads" "$it" 2> /dev/null | awk '{ print $4 }')
+        pt=-
+        [ $have_torch = 1 ] && pt=$("${pin[@]}" "${PEER_ENV[@]}" "$PY" "$ROOT/bench/zoo/torch_time.py" "$tv" "$batch" "$threads" "$it" 2> /dev/null | awk '{ print $4 }')
+        row "$name (batch $batch) | forward, $cores core(s), $it passes (layernet: their mean, as caffe time; peers: their median) | layernet ${ln:-failed} ms | ONNX Runtime ${ox:--} ms; PyTorch ${pt:--} ms | layernet / ORT $(ratio "${ln:-0}" "${ox:-0}"); / PyTorch $(ratio "${ln:-0}" "${pt:-0}")"
+      done
+    done
+    if [ -x /usr/bin/time ]; then
+      local b1="$WORK/$name.b1.prototxt"
+      [ -e "$b1" ] || sed "0,/dim: *[0-9][0-9]*/s//dim: 1/" "$FIXTURES/$file" > "$b1"
+      local kb; kb=$(/usr/bin/time -v "${LN[@]}" time --model "$b1" --phase test --iterations 2 --warmup 1 2>&1 > /dev/null \
+        | awk '/Maximum resident set size/ { print $6 }')
+      row "$name (batch 1) | peak RSS of layernet time --phase test | $(awk -v k="${kb:-0}" 'BEGIN { printf "%.0f MB", k / 1024 }') | | "
+    fi
+  done
+  row "zoo | load average (1 min) before / after | $l0 / $(load) | | "
+}
+
 # --------------------------------------------------------------------------------------------------- main
 install_missing
 build
@@ -251,4 +308,5 @@ echo "|---|---|---|---|---|"
 sed 's/^/| /; s/$/ |/' "$TABLE"
 echo
 echo "Ratios: two-layer rows are the peer's time / layernet's 1-core time (above 1: layernet faster); the all-cores row"
-echo "is 1-core time / all-cores time. sgemm ratios are layernet GFLOP/s / OpenBLAS GFLOP/s (target >= 0.9)."
+echo "is 1-core time / all-cores time. sgemm ratios are layernet GFLOP/s / OpenBLAS GFLOP/s (target >= 0.9). Zoo rows:"
+echo "layernet's time / the peer's (issue 16's target: <= 1.0 against ONNX Runtime)."
