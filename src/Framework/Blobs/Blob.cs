@@ -207,6 +207,20 @@ public sealed class Blob
         _diff = other._diff;
     }
 
+    /// <summary>The array behind <see cref="Data"/> (the net's memory plan compares and hands these out).</summary>
+    internal float[] DataStorage => _data;
+
+    /// <summary>Makes <paramref name="storage"/>, at least <see cref="Count"/> long, this blob's data storage (its values are whatever the array holds).</summary>
+    internal void UseDataStorage(float[] storage)
+    {
+        if (storage.Length < _count)
+        {
+            throw new ArgumentException($"blob '{Name}' needs {_count} values; the storage holds {storage.Length}", nameof(storage));
+        }
+
+        _data = storage;
+    }
+
     /// <summary>True when this blob's data is <paramref name="other"/>'s data storage.</summary>
     public bool SharesDataWith(Blob other) => ReferenceEquals(_data, other?._data);
 

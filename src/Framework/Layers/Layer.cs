@@ -96,6 +96,20 @@ public abstract partial class Layer
     /// </summary>
     public bool RunsBackward { get; internal set; } = true;
 
+    /// <summary><see cref="TopStorage"/>: the top has data storage of its own, which a memory plan may give to another blob once the top's last reader has run.</summary>
+    public const int OwnTopStorage = -1;
+
+    /// <summary><see cref="TopStorage"/>: the top's data storage must stay its own for the life of the net (it is shared with a parameter or with something the layer holds).</summary>
+    public const int FixedTopStorage = -2;
+
+    /// <summary>
+    /// Where top <paramref name="top"/>'s data lives, for <see cref="Nets.Net.PlanMemory"/>: <see cref="OwnTopStorage"/>
+    /// (the default), <see cref="FixedTopStorage"/>, or the index of the bottom whose data storage the top shares
+    /// (<see cref="Blob.ShareData"/>: a view such as Flatten, a Split), so that the two are planned as one buffer. A
+    /// layer whose forward writes every element of its tops and keeps no reference to their storage needs nothing here.
+    /// </summary>
+    public virtual int TopStorage(int top) => OwnTopStorage;
+
     /// <summary>
     /// The generator for this layer's random draws (fillers, dropout, shuffling). The net sets it from
     /// its random seed before <see cref="SetUp"/>; a layer built alone (a test) gets seed 0.

@@ -39,6 +39,7 @@ public sealed class Net
     private static volatile Layer? s_currentLayer;
     private NetStep[] _steps = [];
     private int[][] _bottomShapeVersions = [];
+    private HashSet<Blob>? _memoryPlanKeeps;
 
     /// <summary>Builds and sets up the net.</summary>
     /// <param name="parameter">The net definition (from a model file).</param>
@@ -216,6 +217,56 @@ public sealed class Net
         {
             ReshapeIfBottomsChanged(i);
         }
+
+        if (_memoryPlanKeeps is { } keeps)
+        {
+            // A blob that grew has storage of its own again: lay the net out anew for its new shapes.
+            ApplyMemoryPlan(keeps);
+        }
+    }
+
+    /// <summary>
+    /// Lays out the blobs of a net whose backward never runs (a deploy or TEST-phase net) so that blobs never alive
+    /// at the same time share one buffer: a blob's data is kept from the layer that first writes it until its last
+    /// reader has run, and then serves a later blob. The net's inputs and outputs, the tops of layers with no bottoms
+    /// (data and input layers), parameters, and the blobs named in <paramref name="keep"/> keep storage of their own,
+    /// so their values can be read after <see cref="Forward"/>; any other blob's values are those of whichever blob
+    /// used the buffer last. Forward's results are unchanged. <see cref="Reshape"/> lays the net out again.
+    /// </summary>
+    /// <param name="keep">Names of blobs whose values the caller reads after a pass (besides the outputs).</param>
+    /// <returns>What was shared, and the bytes of blob data before and after.</returns>
+    /// <exception cref="LayerNetException"><paramref name="keep"/> names no blob of the net.</exception>
+    /// <remarks>
+    /// The net runs forward only from then on: every layer's <see cref="Layer.RunsBackward"/> becomes false, and
+    /// <see cref="Backward"/> refuses to run a layer (a TEST-phase net with a loss would otherwise compute gradients).
+    /// </remarks>
+    public BlobMemoryPlan PlanMemory(IEnumerable<string>? keep = null)
+    {
+        var keeps = new HashSet<Blob>(ReferenceEqualityComparer.Instance);
+        foreach (var name in keep ?? [])
+        {
+            keeps.Add(Blob(name));
+        }
+
+        _memoryPlanKeeps = keeps;
+        foreach (var layer in _layers)
+        {
+            layer.RunsBackward = false;
+        }
+
+        return ApplyMemoryPlan(keeps);
+    }
+
+    private BlobMemoryPlan ApplyMemoryPlan(HashSet<Blob> keeps)
+    {
+        var kept = new HashSet<Blob>(keeps, ReferenceEqualityComparer.Instance);
+        kept.UnionWith(_inputs);
+        kept.UnionWith(_outputs);
+        var plan = MemoryPlanner.Plan(_layers, _bottoms, _tops, _blobs, kept);
+
+        // The storage the blobs had before is garbage now; give it back before the first pass touches the new buffers.
+        GC.Collect();
+        return plan;
     }
 
     /// <summary>Runs backward through every layer that needs it, last to first.</summary>
@@ -229,6 +280,11 @@ public sealed class Net
             if (!step.NeedsBackward)
             {
                 continue;
+            }
+
+            if (_memoryPlanKeeps is not null)
+            {
+                throw new LayerNetException($"net '{Name}' runs forward only since its memory was planned (PlanMemory); layer '{step.Layer.Name}' would run backward");
             }
 
             observer?.BeforeBackward(step);

@@ -65,6 +65,52 @@ public static class Im2Col
     }
 
     /// <summary>
+    /// im2col of output rows <paramref name="firstRow"/> to <paramref name="firstRow"/> + <paramref name="rowCount"/> - 1
+    /// of a 2-D convolution: the columns <see cref="ImageToColumns"/> would write for those rows, as a matrix of
+    /// channels * kernelH * kernelW rows and rowCount * (output width) columns. A convolution whose whole column matrix
+    /// would be too large computes its output a band of rows at a time.
+    /// </summary>
+    /// <param name="image">The image, channels x height x width values, row-major.</param>
+    /// <param name="channels">The number of channels.</param>
+    /// <param name="imageShape">Height and width.</param>
+    /// <param name="kernel">The kernel size per spatial axis.</param>
+    /// <param name="pad">The zero padding per spatial axis (both sides).</param>
+    /// <param name="stride">The stride per spatial axis.</param>
+    /// <param name="dilation">The dilation per spatial axis.</param>
+    /// <param name="firstRow">The first output row.</param>
+    /// <param name="rowCount">How many output rows.</param>
+    /// <param name="columns">Receives the columns; every entry is written.</param>
+    public static unsafe void ImageToColumnRows(
+        ReadOnlySpan<float> image, int channels, ReadOnlySpan<int> imageShape,
+        ReadOnlySpan<int> kernel, ReadOnlySpan<int> pad, ReadOnlySpan<int> stride, ReadOnlySpan<int> dilation,
+        int firstRow, int rowCount, Span<float> columns)
+    {
+        if (imageShape.Length != 2)
+        {
+            throw new ArgumentException("a band of rows is a 2-D convolution's", nameof(imageShape));
+        }
+
+        CheckArguments(image.Length, channels, imageShape, kernel, pad, stride, dilation, int.MaxValue);
+        var outputH = OutputSize(imageShape[0], kernel[0], pad[0], stride[0], dilation[0]);
+        var outputW = OutputSize(imageShape[1], kernel[1], pad[1], stride[1], dilation[1]);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstRow);
+        ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstRow + rowCount, outputH, nameof(rowCount));
+        if (columns.Length < (long)channels * kernel[0] * kernel[1] * rowCount * outputW)
+        {
+            throw new ArgumentException("the columns are shorter than the band needs", nameof(columns));
+        }
+
+        fixed (float* imageStart = image)
+        fixed (float* columnStart = columns)
+        {
+            Traverse2D<Gather>(
+                imageStart, columnStart, channels, imageShape[0], imageShape[1], kernel[0], kernel[1], pad[0], pad[1],
+                stride[0], stride[1], dilation[0], dilation[1], firstRow, rowCount);
+        }
+    }
+
+    /// <summary>
     /// col2im: overwrites <paramref name="image"/> (channels x imageShape) with the sum of the column entries
     /// that <see cref="ImageToColumns"/> would have read from each place (the adjoint of im2col).
     /// </summary>
@@ -184,10 +230,11 @@ public static class Im2Col
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Traverse2D<TDirection>(
         float* imageStart, float* columnStart, int channels, int height, int width, int kernelH, int kernelW,
-        int padH, int padW, int strideH, int strideW, int dilationH, int dilationW)
+        int padH, int padW, int strideH, int strideW, int dilationH, int dilationW, int firstRow = 0, int rowCount = -1)
         where TDirection : struct, IRunDirection
     {
-        var outputH = OutputSize(height, kernelH, padH, strideH, dilationH);
+        // Output rows firstRow .. firstRow + outputH - 1 (all of them unless a range is given).
+        var outputH = rowCount >= 0 ? rowCount : OutputSize(height, kernelH, padH, strideH, dilationH);
         var outputW = OutputSize(width, kernelW, padW, strideW, dilationW);
         var planeSize = height * width;
         var row = columnStart;
@@ -200,7 +247,7 @@ public static class Im2Col
                 {
                     var startW = (kw * dilationW) - padW;
                     var (first, last) = InsideRange(startW, strideW, width, outputW);
-                    var inputRow = (kh * dilationH) - padH;
+                    var inputRow = (kh * dilationH) - padH + (firstRow * strideH);
                     if (strideW == 1 && RunsInside(first, last, outputW, inputRow, outputH, strideH, height))
                     {
                         // Every run of this kernel offset lies inside the image: whole runs, no bounds work.

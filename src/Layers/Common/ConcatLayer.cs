@@ -32,6 +32,9 @@ public sealed class ConcatLayer : Layer
     }
 
     /// <inheritdoc/>
+    public override int TopStorage(int top) => Parameter.Bottom.Count == 1 ? 0 : OwnTopStorage;
+
+    /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         var first = bottom[0];

@@ -47,6 +47,9 @@ public sealed class SliceLayer : Layer
     }
 
     /// <inheritdoc/>
+    public override int TopStorage(int top) => Parameter.Top.Count == 1 ? 0 : OwnTopStorage;
+
+    /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         var input = bottom[0];

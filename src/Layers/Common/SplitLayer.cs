@@ -22,6 +22,9 @@ public sealed class SplitLayer : Layer
     }
 
     /// <inheritdoc/>
+    public override int TopStorage(int top) => 0;
+
+    /// <inheritdoc/>
     protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         for (var i = 0; i < top.Count; i++)

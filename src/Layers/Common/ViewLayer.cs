@@ -24,6 +24,9 @@ public abstract class ViewLayer : Layer
     protected abstract int[] TopShape(Blob input);
 
     /// <inheritdoc/>
+    public sealed override int TopStorage(int top) => 0;
+
+    /// <inheritdoc/>
     protected sealed override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         RequireOutOfPlace(bottom[0], top[0]);

@@ -47,6 +47,9 @@ public abstract class BaseConvolutionLayer : Layer
     private int _convOutSpatialDim;
     private int _outSpatialDim;
     private int _columnCount;
+    private int _bandRows;
+    private int _convOutputRows;
+    private int _forwardColumnCount;
     private int[] _convInputShape = [];
     private int _sliceCount = 1;
     private Action<int, int, int>? _sliceBody;
@@ -209,6 +212,7 @@ public abstract class BaseConvolutionLayer : Layer
         }
 
         _convOutSpatialDim = convOutput.CountFrom(firstSpatialAxis);
+        _convOutputRows = convOutput.Shape[firstSpatialAxis];
         _columnOffset = _kernelDim * _convOutSpatialDim;
         _outputOffset = _convOutChannels * _convOutSpatialDim / _group;
         BottomDim = input.CountFrom(_channelAxis);
@@ -223,15 +227,28 @@ public abstract class BaseConvolutionLayer : Layer
             _columnCount = _planes.ScratchLength;
         }
 
+        // A 2-D convolution whose column matrix would exceed BandColumns floats computes its forward output a band of
+        // rows at a time (the columns of the band, and the band's product before it is put in place): FCN-8s's
+        // conv1_2 at 500x500 would otherwise need 1.1 GB of columns for one image. Backward still builds them whole.
+        _bandRows = 0;
+        _forwardColumnCount = _columnCount;
+        if (!_is1x1 && !_depthwise && !_reverseDimensions && _spatialAxes == 2 && _group == 1 && _columnCount > BandColumns)
+        {
+            var outputW = output0.Shape[firstSpatialAxis + 1];
+            _bandRows = Math.Max(1, BandFloats / ((_kernelDim + _convOutChannels) * outputW));
+            _forwardColumnCount = (_kernelDim + _convOutChannels) * _bandRows * outputW;
+        }
+
         // A batch whose products add up to enough work is split over the worker threads (each with its own columns).
         var work = (long)ItemCount * _kernelDim * _convOutSpatialDim * _convOutChannels;
         _sliceCount = work >= SliceWork ? Math.Clamp(Workers.Count, 1, Math.Max(1, ItemCount)) : 1;
 
-        // The columns of every thread that will run a slice are reserved now, at set-up, not in the first pass.
-        ColumnWorkspace.Get(_columnCount);
+        // The forward columns of every thread that will run a slice are reserved now, at set-up, not in the first pass
+        // (a banded layer's whole columns are made at its first backward, if it has one).
+        ColumnWorkspace.Get(_forwardColumnCount);
         if (_sliceCount > 1)
         {
-            var length = _columnCount;
+            var length = _forwardColumnCount;
             Workers.Run(_sliceCount, (_, _) => ColumnWorkspace.Get(length));
         }
 
@@ -245,6 +262,11 @@ public abstract class BaseConvolutionLayer : Layer
     // Products of a whole batch below this many multiply-adds stay on one thread (LeNet's conv1 and conv2 have 18 M
     // and 102 M).
     private const long SliceWork = 1L << 22;
+
+    // Column matrices larger than this (16 MB of floats) are built a band of output rows at a time in forward; a band's
+    // columns and product together take at most BandFloats (4 MB), so the product is copied to its place from cache.
+    private const int BandColumns = 1 << 22;
+    private const int BandFloats = 1 << 20;
 
     /// <summary>
     /// Runs <paramref name="body"/>(slot, first, last) over the batch's items [0, ItemCount) in contiguous ranges, one
@@ -386,6 +408,12 @@ public abstract class BaseConvolutionLayer : Layer
     /// </summary>
     protected void ForwardGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, int slot = 0)
     {
+        if (_bandRows > 0)
+        {
+            ForwardBands(input, weights, output);
+            return;
+        }
+
         var buffer = ColumnWorkspace.Get(_columnCount);
         if (_depthwise)
         {
@@ -406,6 +434,28 @@ public abstract class BaseConvolutionLayer : Layer
             Blas.Gemm(
                 false, false, _convOutChannels / _group, _convOutSpatialDim, _kernelDim,
                 1f, weights[(_weightOffset * g)..], columns[(_columnOffset * g)..], 0f, output[(_outputOffset * g)..]);
+        }
+    }
+
+    // ForwardGemm a band of output rows at a time: each band's columns, its product W * columns (out channels x band),
+    // then each channel's run of the band copied to its place in the output.
+    private void ForwardBands(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output)
+    {
+        var outputW = _convOutSpatialDim / _convOutputRows;
+        var band = _bandRows * outputW;
+        var workspace = ColumnWorkspace.Get(_forwardColumnCount);
+        var columns = workspace[..(_kernelDim * band)];
+        var product = workspace[(_kernelDim * band)..];
+        for (var first = 0; first < _convOutputRows; first += _bandRows)
+        {
+            var rows = Math.Min(_bandRows, _convOutputRows - first);
+            var n = rows * outputW;
+            Im2Col.ImageToColumnRows(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, first, rows, columns);
+            Blas.Gemm(false, false, _convOutChannels, n, _kernelDim, 1f, weights, columns, 0f, product);
+            for (var c = 0; c < _convOutChannels; c++)
+            {
+                product.Slice(c * n, n).CopyTo(output.Slice((c * _convOutSpatialDim) + (first * outputW), n));
+            }
         }
     }
 

@@ -198,6 +198,7 @@ internal static class ClassifyCommand
             _buffer = new float[_input.Count];
             _output = outputName is not null ? net.Blob(outputName) : net.Outputs.Count > 0 ? net.Outputs[^1] : throw new LayerNetException("classify: the net has no output blob");
             net.Reshape();
+            net.PlanMemory([_output.Name]);
             var classes = Classes();
             if (labels is not null && labels.Length != classes)
             {

@@ -50,6 +50,12 @@ internal static class ForwardCommand
             var runBackward = result.GetValue(backward);
             var net = arguments.Build(result, services, forceBackward: runBackward, images: preprocessing.Create(result));
             var printed = PrintedBlobs(net, result.GetValue(blobs));
+            if (!runBackward && !printed.Params)
+            {
+                // Only the named blobs are printed: every other one may share its buffer once its last reader has run.
+                net.PlanMemory(printed.Blobs.Select(blob => blob.Name));
+            }
+
             var loss = net.Forward();
             if (runBackward)
             {

@@ -27,6 +27,9 @@ internal static class TestCommand
             using var interrupts = InterruptScope.Start(environment.Error);
             using var services = environment.BuildServices(result);
             var net = arguments.Build(result, services);
+
+            // Only the outputs are read: the other blobs share buffers (and no gradient is computed).
+            net.PlanMemory();
             var log = new TrainingLog(environment.Output);
             log.Info("caffe", $"Running for {count} iterations.");
 

@@ -38,6 +38,12 @@ internal static class TimeCommand
             using var interrupts = InterruptScope.Start(environment.Error);
             using var services = environment.BuildServices(result);
             var net = arguments.Build(result, services);
+            if (!net.Steps.Any(step => step.NeedsBackward))
+            {
+                // A net whose backward never runs (a deploy file) is timed as forward, test and classify run it.
+                net.PlanMemory();
+            }
+
             Run(environment.Output, net, count, warmUp);
             return 0;
         });

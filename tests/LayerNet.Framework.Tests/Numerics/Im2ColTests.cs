@@ -149,6 +149,42 @@ public sealed class Im2ColTests
         Assert.That(image3D, Is.EqualTo(image2D).Within(1e-6f));
     }
 
+    // A band of output rows gives exactly the columns of those rows in the whole matrix: padding above and below,
+    // strides, dilation, one-row bands, a band reaching the last row.
+    [TestCase(2, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 0, 3)]
+    [TestCase(2, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 4, 3)]
+    [TestCase(3, 11, 8, 3, 2, 2, 0, 2, 1, 2, 1, 1, 1)]
+    [TestCase(1, 12, 13, 5, 3, 2, 1, 3, 2, 1, 2, 2, 2)]
+    [TestCase(2, 6, 6, 1, 1, 0, 0, 1, 1, 1, 1, 0, 6)]
+    public void A_band_of_rows_is_that_band_of_the_whole_column_matrix(
+        int channels, int height, int width, int kernelH, int kernelW, int padH, int padW,
+        int strideH, int strideW, int dilationH, int dilationW, int firstRow, int rowCount)
+    {
+        var x = Random(new RandomSource(77), channels * height * width);
+        int[] kernel = [kernelH, kernelW], pad = [padH, padW], stride = [strideH, strideW], dilation = [dilationH, dilationW];
+        var outputH = Im2Col.OutputSize(height, kernelH, padH, strideH, dilationH);
+        var outputW = Im2Col.OutputSize(width, kernelW, padW, strideW, dilationW);
+        var rows = channels * kernelH * kernelW;
+        var whole = new float[rows * outputH * outputW];
+        Im2Col.ImageToColumns(x, channels, [height, width], kernel, pad, stride, dilation, whole);
+
+        var band = new float[rows * rowCount * outputW];
+        band.AsSpan().Fill(float.NaN);
+        Im2Col.ImageToColumnRows(x, channels, [height, width], kernel, pad, stride, dilation, firstRow, rowCount, band);
+
+        var expected = new float[band.Length];
+        for (var r = 0; r < rows; r++)
+        {
+            whole.AsSpan((r * outputH * outputW) + (firstRow * outputW), rowCount * outputW).CopyTo(expected.AsSpan(r * rowCount * outputW));
+        }
+
+        Assert.That(band, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void A_band_past_the_last_output_row_is_an_argument_error() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => Im2Col.ImageToColumnRows(Range(16), 1, [4, 4], [3, 3], [0, 0], [1, 1], [1, 1], 1, 2, new float[18]));
+
     [Test]
     public void A_short_column_buffer_is_an_argument_error() =>
         Assert.Throws<ArgumentException>(() => Im2Col.ImageToColumns(Range(9), 1, [3, 3], [2, 2], [0, 0], [1, 1], [1, 1], new float[15]));

@@ -101,6 +101,50 @@ public sealed class ZooModelTests
         });
     }
 
+    // Net.PlanMemory on real nets (Split everywhere, in-place BatchNorm/Scale/ReLU, Concat of inception branches,
+    // depthwise convolutions, Dropout, global pooling): with every shared buffer full of NaN before the pass, the output
+    // is the unplanned net's bit for bit, and the blob data takes far less memory.
+    [TestCase("zoo", "mobilenet_v2_deploy.prototxt", "prob")]
+    [TestCase("zoo", "squeezenet_v1.1_deploy.prototxt", "prob")]
+    [TestCase("zoo", "resnet50_deploy.prototxt", "prob")]
+    [TestCase("caffe-prototxt", "models_bvlc_googlenet_deploy.prototxt", "prob")]
+    public void PlannedMemoryGivesTheUnplannedOutputBitForBit(string folder, string file, string output)
+    {
+        var plain = Build(Fixtures.File(folder, file));
+        var planned = Build(Fixtures.File(folder, file));
+        foreach (var layer in plain.Layers.Concat(planned.Layers).Where(layer => layer.Type == "BatchNorm"))
+        {
+            // Unit variances: BatchNorm's filled statistics (all zero) would multiply by 1 / sqrt(eps) at every layer.
+            layer.Blobs[1].Data.Fill(1f);
+            layer.Blobs[2].Data.Fill(1f);
+        }
+
+        var plan = planned.PlanMemory();
+        foreach (var blob in planned.Blobs.Where(b => !planned.Inputs.Contains(b) && !planned.Outputs.Contains(b)))
+        {
+            blob.Data.Fill(float.NaN);
+        }
+
+        var random = new LayerNet.Fillers.RandomSource(11);
+        var input = new float[plain.Inputs[0].Count];
+        for (var i = 0; i < input.Length; i++)
+        {
+            input[i] = random.NextGaussian(0f, 1f);
+        }
+
+        input.CopyTo(plain.Inputs[0].Data);
+        input.CopyTo(planned.Inputs[0].Data);
+        plain.Forward();
+        planned.Forward();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(planned.Blob(output).Data.ToArray(), Is.EqualTo(plain.Blob(output).Data.ToArray()));
+            Assert.That(plain.Blob(output).Data.ToArray(), Has.All.Matches<float>(float.IsFinite));
+            Assert.That(plan.BytesAfter, Is.LessThan(plan.BytesBefore / 3), $"{plan}");
+        });
+    }
+
     private static Net Build(string path)
     {
         using var services = new ServiceCollection().AddLayerNet().AddStandardLayers().Services.BuildServiceProvider();
