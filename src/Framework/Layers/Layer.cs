@@ -111,6 +111,15 @@ public abstract partial class Layer
     public virtual int TopStorage(int top) => OwnTopStorage;
 
     /// <summary>
+    /// Offered, in a net that runs forward only (<see cref="Nets.Net.PlanMemory"/>), the layer right after this one
+    /// when its only bottom is this layer's only top (in place, or into a top nothing else reads): true when this
+    /// layer takes <paramref name="following"/>'s effect into its own forward pass from now on (a convolution folding
+    /// the BatchNorm, Scale and ReLU after it), so the net no longer runs <paramref name="following"/>'s forward and
+    /// its top shares this layer's. The default takes nothing.
+    /// </summary>
+    public virtual bool AbsorbFollowing(Layer following) => false;
+
+    /// <summary>
     /// The generator for this layer's random draws (fillers, dropout, shuffling). The net sets it from
     /// its random seed before <see cref="SetUp"/>; a layer built alone (a test) gets seed 0.
     /// </summary>

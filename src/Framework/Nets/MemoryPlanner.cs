@@ -23,7 +23,8 @@ internal static class MemoryPlanner
         IReadOnlyList<Blob[]> bottoms,
         IReadOnlyList<Blob[]> tops,
         IReadOnlyList<Blob> blobs,
-        ISet<Blob> kept)
+        ISet<Blob> kept,
+        bool[]? absorbed = null)
     {
         // One group per storage: blobs that share data now (in place, Split, views set up so far) or will (TopStorage).
         var index = new Dictionary<Blob, int>(ReferenceEqualityComparer.Instance);
@@ -75,7 +76,8 @@ internal static class MemoryPlanner
             for (var t = 0; t < tops[l].Length; t++)
             {
                 var top = index[tops[l][t]];
-                var storage = layers[l].TopStorage(t);
+                // A layer folded into the one before it shares that layer's output (Net.AbsorbFollowingLayers).
+                var storage = absorbed is not null && absorbed[l] ? 0 : layers[l].TopStorage(t);
                 if (storage >= 0 && storage < bottoms[l].Length)
                 {
                     Union(top, index[bottoms[l][storage]]);

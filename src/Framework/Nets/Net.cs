@@ -40,6 +40,7 @@ public sealed class Net
     private NetStep[] _steps = [];
     private int[][] _bottomShapeVersions = [];
     private HashSet<Blob>? _memoryPlanKeeps;
+    private bool[]? _absorbed;
 
     /// <summary>Builds and sets up the net.</summary>
     /// <param name="parameter">The net definition (from a model file).</param>
@@ -197,6 +198,17 @@ public sealed class Net
         {
             var step = _steps[i];
             ReshapeIfBottomsChanged(i);
+            if (_absorbed is { } absorbed && absorbed[i])
+            {
+                // Its effect is part of the forward pass of the layer before it; a top of its own shows that layer's.
+                if (!ReferenceEquals(step.Top[0], step.Bottom[0]))
+                {
+                    step.Top[0].ShareData(step.Bottom[0]);
+                }
+
+                continue;
+            }
+
             observer?.BeforeForward(step);
             var layerLoss = ForwardLayer(step);
             loss += layerLoss;
@@ -231,16 +243,22 @@ public sealed class Net
     /// reader has run, and then serves a later blob. The net's inputs and outputs, the tops of layers with no bottoms
     /// (data and input layers), parameters, and the blobs named in <paramref name="keep"/> keep storage of their own,
     /// so their values can be read after <see cref="Forward"/>; any other blob's values are those of whichever blob
-    /// used the buffer last. Forward's results are unchanged. <see cref="Reshape"/> lays the net out again.
+    /// used the buffer last. Forward's results are unchanged (to float rounding where layers are folded, see
+    /// <paramref name="fold"/>). <see cref="Reshape"/> lays the net out again.
     /// </summary>
     /// <param name="keep">Names of blobs whose values the caller reads after a pass (besides the outputs).</param>
+    /// <param name="fold">
+    /// Also let each layer take the layers after it into its own pass (<see cref="Layer.AbsorbFollowing"/>: a
+    /// convolution's BatchNorm, Scale and ReLU become one multiply-add per value, rounded once); false keeps every
+    /// layer's own arithmetic, so the outputs are the unplanned net's bit for bit.
+    /// </param>
     /// <returns>What was shared, and the bytes of blob data before and after.</returns>
     /// <exception cref="LayerNetException"><paramref name="keep"/> names no blob of the net.</exception>
     /// <remarks>
     /// The net runs forward only from then on: every layer's <see cref="Layer.RunsBackward"/> becomes false, and
     /// <see cref="Backward"/> refuses to run a layer (a TEST-phase net with a loss would otherwise compute gradients).
     /// </remarks>
-    public BlobMemoryPlan PlanMemory(IEnumerable<string>? keep = null)
+    public BlobMemoryPlan PlanMemory(IEnumerable<string>? keep = null, bool fold = true)
     {
         var keeps = new HashSet<Blob>(ReferenceEqualityComparer.Instance);
         foreach (var name in keep ?? [])
@@ -254,7 +272,57 @@ public sealed class Net
             layer.RunsBackward = false;
         }
 
+        if (fold)
+        {
+            AbsorbFollowingLayers(keeps);
+        }
+
         return ApplyMemoryPlan(keeps);
+    }
+
+    // Offers each layer the layers right after it that take its only top as their only bottom (BatchNorm, Scale, ReLU
+    // after a convolution), as long as it takes them. One that works in place is simply skipped; one with a top of its
+    // own is skipped too, its top sharing the storage the first layer writes, provided nothing else reads the blob in
+    // between and the caller does not keep it. The caller reads a kept blob only after the pass, when an in-place
+    // chain has run in full, so keeping an in-place blob does not stop the folding.
+    private void AbsorbFollowingLayers(HashSet<Blob> keeps)
+    {
+        _absorbed ??= new bool[_layers.Count];
+        var readers = new Dictionary<Blob, int>(ReferenceEqualityComparer.Instance);
+        foreach (var bottoms in _bottoms)
+        {
+            foreach (var bottom in bottoms)
+            {
+                readers[bottom] = readers.GetValueOrDefault(bottom) + 1;
+            }
+        }
+
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            if (_absorbed[i] || _tops[i].Length != 1 || _bottoms[i].Length == 0)
+            {
+                continue;
+            }
+
+            var blob = _tops[i][0];
+            for (var j = i + 1; j < _layers.Count; j++)
+            {
+                if (_bottoms[j].Length != 1 || _tops[j].Length != 1 || !ReferenceEquals(_bottoms[j][0], blob))
+                {
+                    break;
+                }
+
+                var inPlace = ReferenceEquals(_tops[j][0], blob);
+                var unshared = inPlace || (readers.GetValueOrDefault(blob) == 1 && !keeps.Contains(blob) && !_outputs.Contains(blob) && !_inputs.Contains(blob));
+                if (!unshared || !_layers[i].AbsorbFollowing(_layers[j]))
+                {
+                    break;
+                }
+
+                _absorbed[j] = true;
+                blob = _tops[j][0];
+            }
+        }
     }
 
     private BlobMemoryPlan ApplyMemoryPlan(HashSet<Blob> keeps)
@@ -262,7 +330,7 @@ public sealed class Net
         var kept = new HashSet<Blob>(keeps, ReferenceEqualityComparer.Instance);
         kept.UnionWith(_inputs);
         kept.UnionWith(_outputs);
-        var plan = MemoryPlanner.Plan(_layers, _bottoms, _tops, _blobs, kept);
+        var plan = MemoryPlanner.Plan(_layers, _bottoms, _tops, _blobs, kept, _absorbed);
 
         // The storage the blobs had before is garbage now; give it back before the first pass touches the new buffers.
         GC.Collect();

@@ -59,6 +59,40 @@ public static class Channelwise
     }
 
     /// <summary>
+    /// y = rectify(x a[c] + b[c]) per channel in one pass, rectify(z) = z where z &gt; 0 and z * <paramref name="slope"/>
+    /// elsewhere (Caffe's ReLU with negative_slope): a convolution's output with the BatchNorm, Scale and ReLU after it
+    /// folded in (<paramref name="y"/> may be <paramref name="x"/>).
+    /// </summary>
+    public static void MultiplyAddRectify(ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int inner, float slope, Span<float> y)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(y.Length, x.Length, nameof(y));
+        ref var xs = ref MemoryMarshal.GetReference(x);
+        ref var ys = ref MemoryMarshal.GetReference(y);
+        for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == a.Length ? 0 : c + 1)
+        {
+            var i = offset;
+            var end = offset + inner;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var factor = new Vector<float>(a[c]);
+                var term = new Vector<float>(b[c]);
+                var slopes = new Vector<float>(slope);
+                for (; i <= end - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var z = (Vector.LoadUnsafe(ref xs, (nuint)i) * factor) + term;
+                    Vector.ConditionalSelect(Vector.GreaterThan(z, Vector<float>.Zero), z, z * slopes).StoreUnsafe(ref ys, (nuint)i);
+                }
+            }
+
+            for (; i < end; i++)
+            {
+                var z = (Unsafe.Add(ref xs, i) * a[c]) + b[c];
+                Unsafe.Add(ref ys, i) = z > 0f ? z : z * slope;
+            }
+        }
+    }
+
+    /// <summary>
     /// y[o, c, i] = x[o, c, i] * a[c] + b[c] in one pass (the multiply rounded, then the add: the values of
     /// <see cref="Multiply"/> followed by <see cref="Add"/>); <paramref name="y"/> may be <paramref name="x"/>.
     /// </summary>

@@ -58,6 +58,24 @@ public sealed class BatchNormLayer : Layer
     /// <summary>True when the layer normalises with the stored statistics rather than the batch's.</summary>
     public bool UsesGlobalStats => _useGlobalStats;
 
+    /// <summary>
+    /// Composes this layer's effect with global statistics, y = (x - mean) / sqrt(variance + eps) per channel, after
+    /// the per-channel affine map x -> x a + b: on return y = x a + b is the two together.
+    /// </summary>
+    internal void ComposeAffine(Span<float> a, Span<float> b)
+    {
+        var factor = Blobs[2].Data[0];
+        var scale = factor == 0f ? 0f : 1f / factor;
+        var mean = Blobs[0].Data;
+        var variance = Blobs[1].Data;
+        for (var c = 0; c < a.Length; c++)
+        {
+            var std = MathF.Sqrt((variance[c] * scale) + _eps);
+            a[c] /= std;
+            b[c] = (b[c] - (mean[c] * scale)) / std;
+        }
+    }
+
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Numerics;
@@ -41,6 +42,26 @@ public sealed class ScaleLayer : Layer
         if (_numAxes < -1)
         {
             throw Error($"scale_param.num_axes {_numAxes} is invalid; expected a count of axes, or -1 for all axes from scale_param.axis on");
+        }
+    }
+
+    /// <summary>True when the layer multiplies each of <paramref name="channels"/> channels (axis 1) by a learned factor, with or without a learned bias.</summary>
+    internal bool ScalesChannels(int channels) =>
+        Parameter.Bottom.Count == 1 && _axis == 1 && Blobs.Count > 0 && Blobs[0].AxisCount == 1 && Blobs[0].Count == channels;
+
+    /// <summary>Composes y = x g[c] (+ beta[c]) after the per-channel affine map x -> x a + b: on return y = x a + b is the two together.</summary>
+    internal void ComposeAffine(Span<float> a, Span<float> b)
+    {
+        var factors = Blobs[0].Data;
+        for (var c = 0; c < a.Length; c++)
+        {
+            a[c] *= factors[c];
+            b[c] *= factors[c];
+        }
+
+        if (_biasTerm)
+        {
+            TensorPrimitives.Add(b, Blobs[_biasIndex].Data, b);
         }
     }
 

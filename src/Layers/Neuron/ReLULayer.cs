@@ -21,6 +21,9 @@ public sealed class ReLULayer(LayerParameter parameter) : NeuronLayer(parameter)
 {
     private readonly float _negativeSlope = parameter.ReluParam?.NegativeSlope ?? 0f;
 
+    /// <summary>relu_param.negative_slope: what a negative input is multiplied by (0 by default).</summary>
+    internal float NegativeSlope => _negativeSlope;
+
     /// <inheritdoc/>
     protected override bool BackwardReadsInput => _negativeSlope < 0f;
 

@@ -1,5 +1,7 @@
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Layers.Common;
+using LayerNet.Layers.Neuron;
 using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Vision;
@@ -48,6 +50,14 @@ public abstract class BaseConvolutionLayer : Layer
     private int _outSpatialDim;
     private int _columnCount;
     private int _bandRows;
+
+    // The layers folded into this one's forward (AbsorbFollowing), and the per-channel map they make with the
+    // bias: y = (W x) a + b, rectified when a ReLU is folded in.
+    private readonly List<Layer> _folded = [];
+    private bool _foldRectify;
+    private float _foldSlope;
+    private float[] _foldScale = [];
+    private float[] _foldShift = [];
     private int _convOutputRows;
     private int _forwardColumnCount;
     private int[] _convInputShape = [];
@@ -305,6 +315,11 @@ public abstract class BaseConvolutionLayer : Layer
     protected sealed override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         _forwardItems ??= ForwardItems;
+        if (_folded.Count > 0)
+        {
+            ComposeFolded();
+        }
+
         for (var i = 0; i < bottom.Count; i++)
         {
             (_input, _output) = (bottom[i], top[i]);
@@ -376,9 +391,86 @@ public abstract class BaseConvolutionLayer : Layer
                 ForwardGemm(x, Blobs[0].Data, y, slot);
             }
 
-            if (BiasTerm)
+            if (_folded.Count > 0)
+            {
+                // The bias, BatchNorm, Scale and ReLU in one pass.
+                if (_foldRectify)
+                {
+                    Channelwise.MultiplyAddRectify(y, _foldScale, _foldShift, _outSpatialDim, _foldSlope, y);
+                }
+                else
+                {
+                    Channelwise.MultiplyAdd(y, _foldScale, _foldShift, _outSpatialDim, y);
+                }
+            }
+            else if (BiasTerm)
             {
                 ForwardBias(y, Blobs[1].Data);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes a BatchNorm with global statistics, a Scale of the output channels, and a ReLU (last) that follow on this
+    /// layer's only top into its forward pass, in a net that runs forward only.
+    /// </summary>
+    public override bool AbsorbFollowing(Layer following)
+    {
+        ArgumentNullException.ThrowIfNull(following);
+        if (RunsBackward || _foldRectify || Parameter.Top.Count != 1)
+        {
+            return false;
+        }
+
+        switch (following)
+        {
+            case BatchNormLayer batchNorm when batchNorm.UsesGlobalStats && batchNorm.Blobs.Count == 3 && batchNorm.Blobs[0].Count == _numOutput:
+                break;
+            case ScaleLayer scale when scale.ScalesChannels(_numOutput):
+                break;
+            case ReLULayer relu:
+                _foldRectify = true;
+                _foldSlope = relu.NegativeSlope;
+                break;
+            default:
+                return false;
+        }
+
+        _folded.Add(following);
+        return true;
+    }
+
+    // The folded layers' per-channel map from their parameters as they are now (they may change between passes).
+    private void ComposeFolded()
+    {
+        if (_foldScale.Length != _numOutput)
+        {
+            _foldScale = new float[_numOutput];
+            _foldShift = new float[_numOutput];
+        }
+
+        Array.Fill(_foldScale, 1f);
+        Array.Clear(_foldShift);
+        foreach (var layer in _folded)
+        {
+            switch (layer)
+            {
+                case BatchNormLayer batchNorm:
+                    batchNorm.ComposeAffine(_foldScale, _foldShift);
+                    break;
+                case ScaleLayer scale:
+                    scale.ComposeAffine(_foldScale, _foldShift);
+                    break;
+            }
+        }
+
+        // The bias comes before them: (W x + bias) a + b = (W x) a + (bias a + b).
+        if (BiasTerm)
+        {
+            var bias = Blobs[1].Data;
+            for (var c = 0; c < _numOutput; c++)
+            {
+                _foldShift[c] += bias[c] * _foldScale[c];
             }
         }
     }

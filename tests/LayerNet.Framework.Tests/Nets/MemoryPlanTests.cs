@@ -66,7 +66,7 @@ public sealed class MemoryPlanTests
     {
         var plain = Build();
         var planned = Build();
-        planned.PlanMemory();
+        planned.PlanMemory(fold: false);
         Poison(planned);
         FillInput(plain);
         FillInput(planned);
@@ -114,7 +114,7 @@ public sealed class MemoryPlanTests
     {
         var plain = Build();
         var planned = Build();
-        planned.PlanMemory(["branch_b", "pool"]);
+        planned.PlanMemory(["branch_b", "pool"], fold: false);
         FillInput(plain);
         FillInput(planned);
 
@@ -134,7 +134,7 @@ public sealed class MemoryPlanTests
             .Replace("""bottom: "ip" top: "prob" """, """bottom: "both" top: "prob" """, StringComparison.Ordinal);
         var plain = Build(text);
         var planned = Build(text);
-        var small = planned.PlanMemory();
+        var small = planned.PlanMemory(fold: false);
         foreach (var net in new[] { plain, planned })
         {
             net.Inputs[0].Reshape([3, 3, 16, 16]);
@@ -174,6 +174,133 @@ public sealed class MemoryPlanTests
         var error = Assert.Throws<LayerNetException>(() => planned.Backward());
         Assert.That(error!.Message, Does.Contain("runs forward only").And.Contain("'loss'"));
         Assert.That(planned.Layers.All(layer => !layer.RunsBackward), Is.True);
+    }
+
+    // BatchNorm statistics that make a difference: means around 0.3, variances 0.5 to 2.5, a moving-average factor 2.
+    private static void SetStatistics(Net net)
+    {
+        var batchNorm = net.FindLayer("bn1")!;
+        var random = new LayerNet.Fillers.RandomSource(9);
+        for (var c = 0; c < batchNorm.Blobs[0].Count; c++)
+        {
+            batchNorm.Blobs[0].Data[c] = 2f * random.NextGaussian(0.3f, 1f);
+            batchNorm.Blobs[1].Data[c] = 2f * (0.5f + (2f * c / batchNorm.Blobs[0].Count));
+        }
+
+        batchNorm.Blobs[2].Data[0] = 2f;
+    }
+
+    private sealed class Seen : NetObserver
+    {
+        public List<string> Forwarded { get; } = [];
+
+        public override void BeforeForward(NetStep layer) => Forwarded.Add(layer.Layer.Name);
+    }
+
+    [Test]
+    public void A_convolution_takes_its_BatchNorm_Scale_and_ReLU_into_one_pass_to_float_rounding()
+    {
+        var plain = Build();
+        var folded = Build();
+        folded.PlanMemory();
+        SetStatistics(plain);
+        SetStatistics(folded);
+        FillInput(plain);
+        FillInput(folded);
+        var seen = new Seen();
+
+        plain.Forward();
+        folded.Forward(seen);
+
+        Assert.That(seen.Forwarded, Does.Not.Contain("bn1").And.Not.Contain("scale1").And.Not.Contain("relu1").And.Contain("conv1"));
+        Assert.That(folded.Blob("prob").Data.ToArray(), Is.EqualTo(plain.Blob("prob").Data.ToArray()).Within(1e-6f));
+        Assert.That(folded.Blob("prob").Data.ToArray(), Is.Not.EqualTo(Build().Blob("prob").Data.ToArray()), "a real pass ran");
+
+        // The folded layers' parameters are read at every pass: a change after planning is seen.
+        folded.FindLayer("scale1")!.Blobs[1].Data.Fill(-0.5f);
+        plain.FindLayer("scale1")!.Blobs[1].Data.Fill(-0.5f);
+        plain.Forward();
+        folded.Forward();
+        Assert.That(folded.Blob("prob").Data.ToArray(), Is.EqualTo(plain.Blob("prob").Data.ToArray()).Within(1e-6f));
+    }
+
+    [Test]
+    public void A_leaky_ReLU_folds_with_its_slope_and_nothing_after_it_folds()
+    {
+        const string leaky = """
+            layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 dim: 9 dim: 9 } } }
+            layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 4 kernel_size: 3 weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } } }
+            layer { name: "leaky" type: "ReLU" bottom: "conv" top: "conv" relu_param { negative_slope: 0.1 } }
+            layer { name: "after" type: "Scale" bottom: "conv" top: "conv" scale_param { bias_term: true filler { type: "gaussian" } bias_filler { type: "gaussian" } } }
+            """;
+        var plain = Build(leaky);
+        var folded = Build(leaky);
+        folded.PlanMemory();
+        FillInput(plain);
+        FillInput(folded);
+        var seen = new Seen();
+
+        plain.Forward();
+        folded.Forward(seen);
+
+        Assert.That(seen.Forwarded, Is.EqualTo(new[] { "data", "conv", "after" }));
+        Assert.That(plain.Blob("conv").Data.ToArray(), Has.Some.LessThan(0f));
+        Assert.That(folded.Blob("conv").Data.ToArray(), Is.EqualTo(plain.Blob("conv").Data.ToArray()).Within(1e-5f));
+    }
+
+    private const string SeparateTops = """
+        layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 dim: 9 dim: 9 } } }
+        layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 4 kernel_size: 3 weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } } }
+        layer { name: "bn1" type: "BatchNorm" bottom: "conv" top: "conv/bn" }
+        layer { name: "scale" type: "Scale" bottom: "conv/bn" top: "conv/scale" scale_param { bias_term: true filler { type: "gaussian" } bias_filler { type: "gaussian" } } }
+        layer { name: "relu" type: "ReLU" bottom: "conv/scale" top: "conv/scale" }
+        layer { name: "pool" type: "Pooling" bottom: "conv/scale" top: "pool" pooling_param { pool: AVE global_pooling: true } }
+        {{OTHER}}
+        """;
+
+    [Test]
+    public void BatchNorm_and_Scale_with_tops_of_their_own_fold_when_nothing_else_reads_what_they_take()
+    {
+        var text = SeparateTops.Replace("{{OTHER}}", string.Empty, StringComparison.Ordinal);
+        var plain = Build(text);
+        var folded = Build(text);
+        SetStatistics(plain);
+        SetStatistics(folded);
+        folded.PlanMemory();
+        FillInput(plain);
+        FillInput(folded);
+        var seen = new Seen();
+
+        plain.Forward();
+        folded.Forward(seen);
+
+        Assert.That(seen.Forwarded, Is.EqualTo(new[] { "data", "conv", "pool" }));
+        Assert.That(folded.Blob("pool").Data.ToArray(), Is.EqualTo(plain.Blob("pool").Data.ToArray()).Within(1e-5f));
+    }
+
+    [TestCase("layer { name: \"other\" type: \"AbsVal\" bottom: \"conv\" top: \"other\" }", "")]
+    [TestCase("", "conv")]
+    public void A_convolution_output_read_by_another_layer_or_kept_keeps_its_BatchNorm(string other, string keep)
+    {
+        var text = SeparateTops.Replace("{{OTHER}}", other, StringComparison.Ordinal);
+        var plain = Build(text);
+        var planned = Build(text);
+        SetStatistics(plain);
+        SetStatistics(planned);
+        planned.PlanMemory(keep.Length > 0 ? [keep] : []);
+        FillInput(plain);
+        FillInput(planned);
+        var seen = new Seen();
+
+        plain.Forward();
+        planned.Forward(seen);
+
+        Assert.That(seen.Forwarded, Does.Contain("bn1"));
+        Assert.That(planned.Blob("pool").Data.ToArray(), Is.EqualTo(plain.Blob("pool").Data.ToArray()));
+        if (keep.Length > 0)
+        {
+            Assert.That(planned.Blob("conv").Data.ToArray(), Is.EqualTo(plain.Blob("conv").Data.ToArray()));
+        }
     }
 
     [Test]

@@ -60,6 +60,35 @@ public sealed class ChannelwiseTests
     }
 
     // Two items of three channels: values with full mantissas, so that a fused multiply-add would round differently.
+    [TestCase(0f)]
+    [TestCase(0.1f)]
+    public void MultiplyAddRectify_is_multiply_add_then_ReLU_bit_for_bit(float slope)
+    {
+        foreach (var inner in RunLengths)
+        {
+            var (x, a, b) = Values(inner, seed: 200 + inner);
+            var expected = new float[x.Length];
+            Channelwise.MultiplyAdd(x, a, b, inner, expected);
+            for (var i = 0; i < expected.Length; i++)
+            {
+                expected[i] = expected[i] > 0f ? expected[i] : expected[i] * slope;
+            }
+
+            var y = new float[x.Length];
+            var inPlace = (float[])x.Clone();
+
+            Channelwise.MultiplyAddRectify(x, a, b, inner, slope, y);
+            Channelwise.MultiplyAddRectify(inPlace, a, b, inner, slope, inPlace);
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(expected, Has.Some.LessThan(0f).Or.Some.EqualTo(0f), $"inner {inner}: some values are rectified");
+                Assert.That(Bits(y), Is.EqualTo(Bits(expected)), $"inner {inner}");
+                Assert.That(Bits(inPlace), Is.EqualTo(Bits(expected)), $"inner {inner}, in place");
+            });
+        }
+    }
+
     private static (float[] X, float[] A, float[] B) Values(int inner, int seed)
     {
         var random = new Random(seed);
