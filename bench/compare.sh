@@ -286,6 +286,12 @@ section_zoo() {
       row "$name (batch 1) | peak RSS of layernet time --phase test | $(awk -v k="${kb:-0}" 'BEGIN { printf "%.0f MB", k / 1024 }') | | "
     fi
   done
+  if [ -x /usr/bin/time ]; then
+    # FCN-8s at 500x500 (bench/zoo/fcn8s_deploy.prototxt), the memory figure of issue 16 (4.4 GB before planning).
+    local kb; kb=$(/usr/bin/time -v "${LN[@]}" time --model "$ROOT/bench/zoo/fcn8s_deploy.prototxt" --phase test --iterations 1 --warmup 0 2>&1 > /dev/null \
+      | awk '/Maximum resident set size/ { print $6 }')
+    row "fcn8s (500x500) | peak RSS of layernet time --phase test | $(awk -v k="${kb:-0}" 'BEGIN { printf "%.0f MB", k / 1024 }') | target <= 1.5 GB | "
+  fi
   row "zoo | load average (1 min) before / after | $l0 / $(load) | | "
 }
 

@@ -61,36 +61,11 @@ public static class Channelwise
     /// <summary>
     /// y = rectify(x a[c] + b[c]) per channel in one pass, rectify(z) = z where z &gt; 0 and z * <paramref name="slope"/>
     /// elsewhere (Caffe's ReLU with negative_slope): a convolution's output with the BatchNorm, Scale and ReLU after it
-    /// folded in (<paramref name="y"/> may be <paramref name="x"/>).
+    /// folded in (<paramref name="y"/> may be <paramref name="x"/>). The affine part is <see cref="MultiplyAdd"/>'s.
     /// </summary>
-    public static void MultiplyAddRectify(ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int inner, float slope, Span<float> y)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(y.Length, x.Length, nameof(y));
-        ref var xs = ref MemoryMarshal.GetReference(x);
-        ref var ys = ref MemoryMarshal.GetReference(y);
-        for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == a.Length ? 0 : c + 1)
-        {
-            var i = offset;
-            var end = offset + inner;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var factor = new Vector<float>(a[c]);
-                var term = new Vector<float>(b[c]);
-                var slopes = new Vector<float>(slope);
-                for (; i <= end - Vector<float>.Count; i += Vector<float>.Count)
-                {
-                    var z = (Vector.LoadUnsafe(ref xs, (nuint)i) * factor) + term;
-                    Vector.ConditionalSelect(Vector.GreaterThan(z, Vector<float>.Zero), z, z * slopes).StoreUnsafe(ref ys, (nuint)i);
-                }
-            }
-
-            for (; i < end; i++)
-            {
-                var z = (Unsafe.Add(ref xs, i) * a[c]) + b[c];
-                Unsafe.Add(ref ys, i) = z > 0f ? z : z * slope;
-            }
-        }
-    }
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAddRectify(ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int inner, float slope, Span<float> y) =>
+        Affine<Rectified>(x, a, b, inner, slope, y);
 
     /// <summary>
     /// y[o, c, i] = x[o, c, i] * a[c] + b[c] in one pass (the multiply rounded, then the add: the values of
@@ -102,11 +77,40 @@ public static class Channelwise
     /// <param name="inner">The run length.</param>
     /// <param name="y">The output, the shape of <paramref name="x"/>.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MultiplyAdd(ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int inner, Span<float> y)
+    public static void MultiplyAdd(ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int inner, Span<float> y) =>
+        Affine<Plain>(x, a, b, inner, 0f, y);
+
+    // What happens to z = x a + b before it is stored.
+    private interface IAffineOutput
+    {
+        static abstract Vector<float> Finish(Vector<float> z, Vector<float> slope);
+
+        static abstract float Finish(float z, float slope);
+    }
+
+    private struct Plain : IAffineOutput
+    {
+        public static Vector<float> Finish(Vector<float> z, Vector<float> slope) => z;
+
+        public static float Finish(float z, float slope) => z;
+    }
+
+    private struct Rectified : IAffineOutput
+    {
+        public static Vector<float> Finish(Vector<float> z, Vector<float> slope) =>
+            Vector.ConditionalSelect(Vector.GreaterThan(z, Vector<float>.Zero), z, z * slope);
+
+        public static float Finish(float z, float slope) => z > 0f ? z : z * slope;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Affine<TOutput>(ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int inner, float slope, Span<float> y)
+        where TOutput : struct, IAffineOutput
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(y.Length, x.Length, nameof(y));
         ref var xs = ref MemoryMarshal.GetReference(x);
         ref var ys = ref MemoryMarshal.GetReference(y);
+        var slopes = new Vector<float>(slope);
         for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == a.Length ? 0 : c + 1)
         {
             var i = offset;
@@ -117,13 +121,13 @@ public static class Channelwise
                 var term = new Vector<float>(b[c]);
                 for (; i <= end - Vector<float>.Count; i += Vector<float>.Count)
                 {
-                    ((Vector.LoadUnsafe(ref xs, (nuint)i) * factor) + term).StoreUnsafe(ref ys, (nuint)i);
+                    TOutput.Finish((Vector.LoadUnsafe(ref xs, (nuint)i) * factor) + term, slopes).StoreUnsafe(ref ys, (nuint)i);
                 }
             }
 
             for (; i < end; i++)
             {
-                Unsafe.Add(ref ys, i) = (Unsafe.Add(ref xs, i) * a[c]) + b[c];
+                Unsafe.Add(ref ys, i) = TOutput.Finish((Unsafe.Add(ref xs, i) * a[c]) + b[c], slope);
             }
         }
     }
