@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace LayerNet.Numerics;
 
@@ -181,12 +184,43 @@ public static class LocalResponseNormalization
         }
     }
 
-    // y = x s^-beta
+    // y = x s^-beta. The usual exponent, 0.75 (AlexNet's, GoogLeNet's, Caffe's default), is x / (sqrt(s) sqrt(sqrt(s)))
+    // in one pass of square roots (correctly rounded each) instead of a power per value: about a fifth of the time,
+    // within a few ulps of the power.
     private static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, float beta, Span<float> y)
     {
         scale = scale[..x.Length];
+        if (beta == 0.75f)
+        {
+            ThreeQuarterPower(x, scale, y);
+            return;
+        }
+
         TensorPrimitives.Pow(scale, -beta, y);
         TensorPrimitives.Multiply(y, x, y);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ThreeQuarterPower(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, Span<float> y)
+    {
+        ref var xs = ref MemoryMarshal.GetReference(x);
+        ref var ss = ref MemoryMarshal.GetReference(scale);
+        ref var ys = ref MemoryMarshal.GetReference(y);
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var root = Vector.SquareRoot(Vector.LoadUnsafe(ref ss, (nuint)i));
+                (Vector.LoadUnsafe(ref xs, (nuint)i) / (root * Vector.SquareRoot(root))).StoreUnsafe(ref ys, (nuint)i);
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            var root = MathF.Sqrt(Unsafe.Add(ref ss, i));
+            Unsafe.Add(ref ys, i) = Unsafe.Add(ref xs, i) / (root * MathF.Sqrt(root));
+        }
     }
 
     // dx = dy s^-beta; the window term is subtracted after.
