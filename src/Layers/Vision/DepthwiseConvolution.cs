@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LayerNet.Layers.Vision;
 
@@ -220,7 +222,8 @@ internal static class DepthwiseConvolution
                     var first = Math.Min(g.PhaseWidth, (Math.Max(0, g.PadW - rx) + g.StrideW - 1) / g.StrideW);
                     var end = Math.Clamp((g.Width - 1 + g.PadW - rx + g.StrideW) / g.StrideW, first, g.PhaseWidth);
                     target[..first].Clear();
-                    for (int j = first, ix = (first * g.StrideW) + rx - g.PadW; j < end; j++, ix += g.StrideW)
+                    var copied = g.StrideW == 2 ? EveryOther(row, (first * 2) + rx - g.PadW, target[first..end]) : 0;
+                    for (int j = first + copied, ix = ((first + copied) * g.StrideW) + rx - g.PadW; j < end; j++, ix += g.StrideW)
                     {
                         target[j] = row[ix];
                     }
@@ -229,6 +232,31 @@ internal static class DepthwiseConvolution
                 }
             }
         }
+    }
+
+    // target[j] = row[start + 2 j], 8 at a time while 16 floats from row[start + 2 j] lie inside the row (AVX2: the
+    // even lanes of two loads); returns how many it wrote, the caller copies the rest.
+    private static unsafe int EveryOther(ReadOnlySpan<float> row, int start, Span<float> target)
+    {
+        if (!Avx2.IsSupported)
+        {
+            return 0;
+        }
+
+        var j = 0;
+        fixed (float* source = row)
+        fixed (float* destination = target)
+        {
+            for (; j + 8 <= target.Length && start + (2 * j) + 16 <= row.Length; j += 8)
+            {
+                var lo = Avx.LoadVector256(source + start + (2 * j));
+                var hi = Avx.LoadVector256(source + start + (2 * j) + 8);
+                var even = Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0x88).AsDouble(), 0xD8).AsSingle();
+                Avx.Store(destination + j, even);
+            }
+        }
+
+        return j;
     }
 
     // The inverse of SplitIntoPhases for a gradient: each input position takes the one phase element that is it.
@@ -275,6 +303,32 @@ internal static class DepthwiseConvolution
         {
             ref var source = ref MemoryMarshal.GetReference(phases);
             ref var target = ref MemoryMarshal.GetReference(wide);
+            var width = Vector<float>.Count;
+
+            // Four vectors of outputs at a time: four independent sums hide the latency of the adds, which one sum
+            // chained through every tap would wait on (each output's taps are still added in order).
+            for (; t <= wide.Length - (4 * width); t += 4 * width)
+            {
+                var sum0 = Vector<float>.Zero;
+                var sum1 = Vector<float>.Zero;
+                var sum2 = Vector<float>.Zero;
+                var sum3 = Vector<float>.Zero;
+                for (var k = 0; k < starts.Length; k++)
+                {
+                    var weight = new Vector<float>(w[k]);
+                    var at = (nuint)(starts[k] + t);
+                    sum0 += Vector.LoadUnsafe(ref source, at) * weight;
+                    sum1 += Vector.LoadUnsafe(ref source, at + (nuint)width) * weight;
+                    sum2 += Vector.LoadUnsafe(ref source, at + (nuint)(2 * width)) * weight;
+                    sum3 += Vector.LoadUnsafe(ref source, at + (nuint)(3 * width)) * weight;
+                }
+
+                sum0.StoreUnsafe(ref target, (nuint)t);
+                sum1.StoreUnsafe(ref target, (nuint)(t + width));
+                sum2.StoreUnsafe(ref target, (nuint)(t + (2 * width)));
+                sum3.StoreUnsafe(ref target, (nuint)(t + (3 * width)));
+            }
+
             for (; t <= wide.Length - Vector<float>.Count; t += Vector<float>.Count)
             {
                 var sum = Vector<float>.Zero;
