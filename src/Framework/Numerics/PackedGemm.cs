@@ -97,6 +97,84 @@ internal static unsafe class PackedGemm
         public int M, N, K, Ldc;
         public float Alpha;
         public float* A, B, C;
+
+        // With MapRows: each row r of C, once complete, becomes c a[r] + b[r], rectified with Slope when Rectify.
+        public bool MapRows, Rectify;
+        public float Slope;
+        public float* RowScale, RowShift;
+    }
+
+    /// <summary>
+    /// C = A B (row-major, m x k times k x n), then each row r of C mapped to rectify(c a[r] + b[r]) (rectify(z) = z
+    /// for z &gt; 0, z * <paramref name="slope"/> elsewhere, when <paramref name="rectify"/>): a convolution's output with
+    /// its BatchNorm, Scale and ReLU folded in. The packed kernels map each column panel of C as soon as it is complete,
+    /// while it is in cache, instead of in a second pass over C; the values are those of <see cref="Gemm"/> followed by
+    /// <see cref="Channelwise.MultiplyAdd"/> or <see cref="Channelwise.MultiplyAddRectify"/>, bit for bit.
+    /// </summary>
+    public static void GemmMapped(
+        int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool rectify, float slope)
+    {
+        var whole = c[..(m * n)];
+        if (m == 0 || n == 0 || k == 0 || !(Use512 || Use256) || (DirectProducts && DirectGemm.Takes(false, false, m, n, k, Use512)) || Swap(m, n, k))
+        {
+            Gemm(false, false, m, n, k, 1f, a, b, 0f, c);
+            if (rectify)
+            {
+                Channelwise.MultiplyAddRectify(whole, scale[..m], shift[..m], n, slope, whole);
+            }
+            else
+            {
+                Channelwise.MultiplyAdd(whole, scale[..m], shift[..m], n, whole);
+            }
+
+            return;
+        }
+
+        fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c) fixed (float* ps = scale) fixed (float* pt = shift)
+        {
+            var job = new Job
+            {
+                M = m, N = n, K = k, Alpha = 1f, A = pa, B = pb, C = pc, Ldc = n, Overwrite = true,
+                MapRows = true, Rectify = rectify, Slope = slope, RowScale = ps, RowShift = pt,
+            };
+            long work = (long)m * n * k;
+            int threads = work >= ParallelThreshold && !GemmWorkers.InParallel ? Math.Min(GemmWorkers.Count, Math.Max(1, job.N / NR)) : 1;
+            GemmWorkers.Run(threads, &Slice, &job);
+        }
+    }
+
+    // Rows first .. first + rows - 1, columns column .. column + count - 1 of C, complete: c = c a[r] + b[r], rectified,
+    // with the operations of Channelwise.MultiplyAdd(Rectify), so the same bits.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void MapBlock(ref Job job, int first, int rows, int column, int count)
+    {
+        var width = System.Numerics.Vector<float>.Count;
+        var slopes = new System.Numerics.Vector<float>(job.Slope);
+        for (int r = first; r < first + rows; r++)
+        {
+            float* row = job.C + ((long)r * job.Ldc) + column;
+            float a = job.RowScale[r], b = job.RowShift[r];
+            var factor = new System.Numerics.Vector<float>(a);
+            var term = new System.Numerics.Vector<float>(b);
+            int i = 0;
+            for (; i <= count - width; i += width)
+            {
+                var z = (System.Numerics.Vector.Load(row + i) * factor) + term;
+                if (job.Rectify)
+                {
+                    z = System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.GreaterThan(z, System.Numerics.Vector<float>.Zero), z, z * slopes);
+                }
+
+                System.Numerics.Vector.Store(z, row + i);
+            }
+
+            for (; i < count; i++)
+            {
+                var z = (row[i] * a) + b;
+                row[i] = job.Rectify ? (z > 0f ? z : z * job.Slope) : z;
+            }
+        }
     }
 
     /// <summary>The kernel in use, for reports: "avx512", "avx2" or "portable".</summary>
@@ -276,6 +354,12 @@ internal static unsafe class PackedGemm
                                 else if (directA) { aPanel = ap; aStride = mr; } // the last rows, packed above
                                 else { aPanel = ap + ir * kc; aStride = mr; }
                                 Kernel(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, mrEff, nrEff, job.Alpha, flags);
+                            }
+
+                            if (job.MapRows && p0 + kc == k)
+                            {
+                                // This panel of C is complete: map it while it is in cache.
+                                MapBlock(ref job, ic, mc, jc + jr, nrEff);
                             }
                         }
                     }

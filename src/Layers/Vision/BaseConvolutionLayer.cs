@@ -386,6 +386,20 @@ public abstract class BaseConvolutionLayer : Layer
             {
                 BackwardGemm(x, Blobs[0].Data, y, slot);
             }
+            else if (_folded.Count > 0 && !_depthwise && _group == 1 && _bandRows == 0)
+            {
+                // The product maps each panel of its output as it completes: no second pass over the output.
+                var columns = x;
+                if (!_is1x1)
+                {
+                    var buffer = ColumnWorkspace.Get(_columnCount);
+                    Im2Col.ImageToColumns(x, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, buffer);
+                    columns = buffer;
+                }
+
+                PackedGemm.GemmMapped(_convOutChannels, _convOutSpatialDim, _kernelDim, Blobs[0].Data, columns, y, _foldScale, _foldShift, _foldRectify, _foldSlope);
+                continue;
+            }
             else
             {
                 ForwardGemm(x, Blobs[0].Data, y, slot);
