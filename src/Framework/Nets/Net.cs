@@ -312,6 +312,13 @@ public sealed class Net
                     break;
                 }
 
+                if (_absorbed[j])
+                {
+                    // Taken by an earlier plan (PlanMemory called again): not offered twice.
+                    blob = _tops[j][0];
+                    continue;
+                }
+
                 var inPlace = ReferenceEquals(_tops[j][0], blob);
                 var unshared = inPlace || (readers.GetValueOrDefault(blob) == 1 && !keeps.Contains(blob) && !_outputs.Contains(blob) && !_inputs.Contains(blob));
                 if (!unshared || !_layers[i].AbsorbFollowing(_layers[j]))

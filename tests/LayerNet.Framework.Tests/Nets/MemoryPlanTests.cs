@@ -225,6 +225,26 @@ public sealed class MemoryPlanTests
     }
 
     [Test]
+    public void Planning_twice_folds_each_layer_once()
+    {
+        // Without the ReLU, which ends what a convolution may take, the BatchNorm and Scale are offered again.
+        var text = Deploy.Replace("""layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }""", string.Empty, StringComparison.Ordinal);
+        var plain = Build(text);
+        var folded = Build(text);
+        SetStatistics(plain);
+        SetStatistics(folded);
+        folded.PlanMemory();
+        folded.PlanMemory();
+        FillInput(plain);
+        FillInput(folded);
+
+        plain.Forward();
+        folded.Forward();
+
+        Assert.That(folded.Blob("prob").Data.ToArray(), Is.EqualTo(plain.Blob("prob").Data.ToArray()).Within(1e-6f));
+    }
+
+    [Test]
     public void A_leaky_ReLU_folds_with_its_slope_and_nothing_after_it_folds()
     {
         const string leaky = """
