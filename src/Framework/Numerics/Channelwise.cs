@@ -103,6 +103,36 @@ public static class Channelwise
         public static float Finish(float z, float slope) => z > 0f ? z : z * slope;
     }
 
+    /// <summary>
+    /// The per-channel map of <see cref="MultiplyAdd"/> (or <see cref="MultiplyAddRectify"/>) on one run of
+    /// <paramref name="count"/> values in place: the same operations, so the same bits. A product that maps its output
+    /// as it writes it (PackedGemm.GemmMapped) calls this on each row of a finished panel.
+    /// </summary>
+    internal static unsafe void MapRun(float* values, int count, float a, float b, bool rectify, float slope)
+    {
+        if (rectify)
+        {
+            Run<Rectified>(ref *values, ref *values, count, a, b, slope);
+        }
+        else
+        {
+            Run<Plain>(ref *values, ref *values, count, a, b, slope);
+        }
+    }
+
+    /// <summary><see cref="MultiplyAdd"/>, or <see cref="MultiplyAddRectify"/> when <paramref name="rectify"/>.</summary>
+    internal static void Map(ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int inner, bool rectify, float slope, Span<float> y)
+    {
+        if (rectify)
+        {
+            Affine<Rectified>(x, a, b, inner, slope, y);
+        }
+        else
+        {
+            Affine<Plain>(x, a, b, inner, slope, y);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Affine<TOutput>(ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int inner, float slope, Span<float> y)
         where TOutput : struct, IAffineOutput
@@ -110,25 +140,32 @@ public static class Channelwise
         ArgumentOutOfRangeException.ThrowIfLessThan(y.Length, x.Length, nameof(y));
         ref var xs = ref MemoryMarshal.GetReference(x);
         ref var ys = ref MemoryMarshal.GetReference(y);
-        var slopes = new Vector<float>(slope);
         for (int offset = 0, c = 0; offset < x.Length; offset += inner, c = c + 1 == a.Length ? 0 : c + 1)
         {
-            var i = offset;
-            var end = offset + inner;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var factor = new Vector<float>(a[c]);
-                var term = new Vector<float>(b[c]);
-                for (; i <= end - Vector<float>.Count; i += Vector<float>.Count)
-                {
-                    TOutput.Finish((Vector.LoadUnsafe(ref xs, (nuint)i) * factor) + term, slopes).StoreUnsafe(ref ys, (nuint)i);
-                }
-            }
+            Run<TOutput>(ref Unsafe.Add(ref xs, offset), ref Unsafe.Add(ref ys, offset), inner, a[c], b[c], slope);
+        }
+    }
 
-            for (; i < end; i++)
+    // y[i] = Finish(x[i] a + b) for i < count (y may be x).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Run<TOutput>(ref float xs, ref float ys, int count, float a, float b, float slope)
+        where TOutput : struct, IAffineOutput
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var factor = new Vector<float>(a);
+            var term = new Vector<float>(b);
+            var slopes = new Vector<float>(slope);
+            for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
             {
-                Unsafe.Add(ref ys, i) = TOutput.Finish((Unsafe.Add(ref xs, i) * a[c]) + b[c], slope);
+                TOutput.Finish((Vector.LoadUnsafe(ref xs, (nuint)i) * factor) + term, slopes).StoreUnsafe(ref ys, (nuint)i);
             }
+        }
+
+        for (; i < count; i++)
+        {
+            Unsafe.Add(ref ys, i) = TOutput.Finish((Unsafe.Add(ref xs, i) * a) + b, slope);
         }
     }
 

@@ -119,15 +119,7 @@ internal static unsafe class PackedGemm
         if (m == 0 || n == 0 || k == 0 || !(Use512 || Use256) || (DirectProducts && DirectGemm.Takes(false, false, m, n, k, Use512)) || Swap(m, n, k))
         {
             Gemm(false, false, m, n, k, 1f, a, b, 0f, c);
-            if (rectify)
-            {
-                Channelwise.MultiplyAddRectify(whole, scale[..m], shift[..m], n, slope, whole);
-            }
-            else
-            {
-                Channelwise.MultiplyAdd(whole, scale[..m], shift[..m], n, whole);
-            }
-
+            Channelwise.Map(whole, scale[..m], shift[..m], n, rectify, slope, whole);
             return;
         }
 
@@ -138,42 +130,25 @@ internal static unsafe class PackedGemm
                 M = m, N = n, K = k, Alpha = 1f, A = pa, B = pb, C = pc, Ldc = n, Overwrite = true,
                 MapRows = true, Rectify = rectify, Slope = slope, RowScale = ps, RowShift = pt,
             };
-            long work = (long)m * n * k;
-            int threads = work >= ParallelThreshold && !GemmWorkers.InParallel ? Math.Min(GemmWorkers.Count, Math.Max(1, job.N / NR)) : 1;
-            GemmWorkers.Run(threads, &Slice, &job);
+            Launch(&job);
         }
     }
 
-    // Rows first .. first + rows - 1, columns column .. column + count - 1 of C, complete: c = c a[r] + b[r], rectified,
-    // with the operations of Channelwise.MultiplyAdd(Rectify), so the same bits.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Splits the product over the worker threads when it is large enough (column panels, see Slice) and runs it.
+    static void Launch(Job* job)
+    {
+        long work = (long)job->M * job->N * job->K;
+        int threads = work >= ParallelThreshold && !GemmWorkers.InParallel ? Math.Min(GemmWorkers.Count, Math.Max(1, job->N / NR)) : 1;
+        GemmWorkers.Run(threads, &Slice, job);
+    }
+
+    // Rows first .. first + rows - 1, columns column .. column + count - 1 of C, complete: each row's run mapped by
+    // Channelwise's own loop, so the bits of the separate pass.
     static void MapBlock(ref Job job, int first, int rows, int column, int count)
     {
-        var width = System.Numerics.Vector<float>.Count;
-        var slopes = new System.Numerics.Vector<float>(job.Slope);
         for (int r = first; r < first + rows; r++)
         {
-            float* row = job.C + ((long)r * job.Ldc) + column;
-            float a = job.RowScale[r], b = job.RowShift[r];
-            var factor = new System.Numerics.Vector<float>(a);
-            var term = new System.Numerics.Vector<float>(b);
-            int i = 0;
-            for (; i <= count - width; i += width)
-            {
-                var z = (System.Numerics.Vector.Load(row + i) * factor) + term;
-                if (job.Rectify)
-                {
-                    z = System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.GreaterThan(z, System.Numerics.Vector<float>.Zero), z, z * slopes);
-                }
-
-                System.Numerics.Vector.Store(z, row + i);
-            }
-
-            for (; i < count; i++)
-            {
-                var z = (row[i] * a) + b;
-                row[i] = job.Rectify ? (z > 0f ? z : z * job.Slope) : z;
-            }
+            Channelwise.MapRun(job.C + ((long)r * job.Ldc) + column, count, job.RowScale[r], job.RowShift[r], job.Rectify, job.Slope);
         }
     }
 
@@ -219,9 +194,7 @@ internal static unsafe class PackedGemm
             var job = Swap(m, n, k)
                 ? new Job { Ta = !tb, Tb = !ta, M = n, N = m, K = k, Alpha = alpha, A = pb, B = pa, C = pc, Ldc = n, TransC = true, Overwrite = beta == 0f }
                 : new Job { Ta = ta, Tb = tb, M = m, N = n, K = k, Alpha = alpha, A = pa, B = pb, C = pc, Ldc = n, Overwrite = beta == 0f };
-            long work = (long)m * n * k;
-            int threads = work >= ParallelThreshold && !GemmWorkers.InParallel ? Math.Min(GemmWorkers.Count, Math.Max(1, job.N / NR)) : 1;
-            GemmWorkers.Run(threads, &Slice, &job);
+            Launch(&job);
         }
     }
 

@@ -38,13 +38,10 @@ internal static class Pooling
         // Other windows of stride 1 or 2 (GoogLeNet's 3 x 3 poolings): the outputs whose window lies inside the row,
         // firstFull to lastFull, 8 at a time. With stride 2 a vector reads one float past its last window, so the
         // last window that ends at the row's end is left to the scalar loop.
-        var vectorRows = !twoByTwo && Avx2.IsSupported && g.StrideW is 1 or 2;
+        var reach = width - g.KernelW + g.PadW - (g.StrideW == 2 ? 1 : 0);
+        var vectorRows = !twoByTwo && Avx2.IsSupported && g.StrideW is (1 or 2) && reach >= 0;
         var firstFull = (g.PadW + g.StrideW - 1) / g.StrideW;
-        var lastFull = Math.Min(g.PooledWidth - 1, (width - g.KernelW + g.PadW - (g.StrideW == 2 ? 1 : 0)) / g.StrideW);
-        if (width - g.KernelW + g.PadW - (g.StrideW == 2 ? 1 : 0) < 0)
-        {
-            vectorRows = false;
-        }
+        var lastFull = Math.Min(g.PooledWidth - 1, reach / g.StrideW);
         for (var plane = 0; plane < planes; plane++)
         {
             var input = x.Slice(plane * planeIn, planeIn);
@@ -110,8 +107,8 @@ internal static class Pooling
             for (var step = 0; step < fullWindows; step += 8)
             {
                 var pw = Math.Min(step, fullWindows - 8);
-                var (a, b) = Deinterleave(row0 + (2 * pw));
-                var (c, d) = Deinterleave(row1 + (2 * pw));
+                var (a, b) = Lanes.Deinterleave(row0 + (2 * pw));
+                var (c, d) = Lanes.Deinterleave(row1 + (2 * pw));
                 var i0 = even + Vector256.Create(2 * pw);
                 var best = Vector256.Create(float.MinValue);
                 var at = Vector256.Create(-1);
@@ -180,7 +177,7 @@ internal static class Pooling
                     var start = (h * width) + (pw * stride) - pad;
                     for (var kw = 0; kw < kernel; kw++)
                     {
-                        var value = stride == 1 ? Vector256.Load(p + start + kw) : Deinterleave(p + start + kw).Even;
+                        var value = stride == 1 ? Vector256.Load(p + start + kw) : Lanes.Deinterleave(p + start + kw).Even;
                         var better = Vector256.GreaterThan(value, best);
                         best = Vector256.ConditionalSelect(better, value, best);
                         at = Vector256.ConditionalSelect(better.AsInt32(), lanes + Vector256.Create(start + kw), at);
@@ -232,17 +229,6 @@ internal static class Pooling
         }
 
         return fullWindows;
-    }
-
-    // 16 consecutive floats split into the even-indexed and the odd-indexed 8, in order.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static unsafe (Vector256<float> Even, Vector256<float> Odd) Deinterleave(float* source)
-    {
-        var lo = Vector256.Load(source);
-        var hi = Vector256.Load(source + 8);
-        var even = Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0x88).AsDouble(), 0xD8).AsSingle();
-        var odd = Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0xDD).AsDouble(), 0xD8).AsSingle();
-        return (even, odd);
     }
 
     /// <summary>MAX backward: dx = 0, then each output's gradient added at its recorded index.</summary>

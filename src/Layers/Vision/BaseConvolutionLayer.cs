@@ -389,15 +389,7 @@ public abstract class BaseConvolutionLayer : Layer
             else if (_folded.Count > 0 && !_depthwise && _group == 1 && _bandRows == 0)
             {
                 // The product maps each panel of its output as it completes: no second pass over the output.
-                var columns = x;
-                if (!_is1x1)
-                {
-                    var buffer = ColumnWorkspace.Get(_columnCount);
-                    Im2Col.ImageToColumns(x, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, buffer);
-                    columns = buffer;
-                }
-
-                PackedGemm.GemmMapped(_convOutChannels, _convOutSpatialDim, _kernelDim, Blobs[0].Data, columns, y, _foldScale, _foldShift, _foldRectify, _foldSlope);
+                PackedGemm.GemmMapped(_convOutChannels, _convOutSpatialDim, _kernelDim, Blobs[0].Data, Columns(x), y, _foldScale, _foldShift, _foldRectify, _foldSlope);
                 continue;
             }
             else
@@ -408,14 +400,7 @@ public abstract class BaseConvolutionLayer : Layer
             if (_folded.Count > 0)
             {
                 // The bias, BatchNorm, Scale and ReLU in one pass.
-                if (_foldRectify)
-                {
-                    Channelwise.MultiplyAddRectify(y, _foldScale, _foldShift, _outSpatialDim, _foldSlope, y);
-                }
-                else
-                {
-                    Channelwise.MultiplyAdd(y, _foldScale, _foldShift, _outSpatialDim, y);
-                }
+                Channelwise.Map(y, _foldScale, _foldShift, _outSpatialDim, _foldRectify, _foldSlope, y);
             }
             else if (BiasTerm)
             {
@@ -520,21 +505,13 @@ public abstract class BaseConvolutionLayer : Layer
             return;
         }
 
-        var buffer = ColumnWorkspace.Get(_columnCount);
         if (_depthwise)
         {
-            DepthwiseConvolution.Forward(_planes, input, weights, output, buffer);
+            DepthwiseConvolution.Forward(_planes, input, weights, output, ColumnWorkspace.Get(_columnCount));
             return;
         }
 
-        var columns = input;
-        if (!_is1x1)
-        {
-            Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, buffer);
-
-            columns = buffer;
-        }
-
+        var columns = Columns(input);
         for (var g = 0; g < _group; g++)
         {
             Blas.Gemm(
@@ -545,6 +522,20 @@ public abstract class BaseConvolutionLayer : Layer
 
     // ForwardGemm a band of output rows at a time: each band's columns, its product W * columns (out channels x band),
     // then each channel's run of the band copied to its place in the output.
+    // The matrix the product reads for one item: the input itself for a 1x1 convolution, else im2col(input) in this
+    // thread's column buffer.
+    private ReadOnlySpan<float> Columns(ReadOnlySpan<float> input)
+    {
+        if (_is1x1)
+        {
+            return input;
+        }
+
+        var buffer = ColumnWorkspace.Get(_columnCount);
+        Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, buffer);
+        return buffer;
+    }
+
     private void ForwardBands(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output)
     {
         var outputW = _convOutSpatialDim / _convOutputRows;
@@ -601,14 +592,7 @@ public abstract class BaseConvolutionLayer : Layer
             return;
         }
 
-        var columns = input;
-        if (!_is1x1)
-        {
-            var buffer = ColumnWorkspace.Get(_columnCount);
-            Im2Col.ImageToColumns(input, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, buffer);
-            columns = buffer;
-        }
-
+        var columns = Columns(input);
         for (var g = 0; g < _group; g++)
         {
             Blas.Gemm(

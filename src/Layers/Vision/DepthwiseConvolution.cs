@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Vision;
 
@@ -249,10 +250,7 @@ internal static class DepthwiseConvolution
         {
             for (; j + 8 <= target.Length && start + (2 * j) + 16 <= row.Length; j += 8)
             {
-                var lo = Avx.LoadVector256(source + start + (2 * j));
-                var hi = Avx.LoadVector256(source + start + (2 * j) + 8);
-                var even = Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0x88).AsDouble(), 0xD8).AsSingle();
-                Avx.Store(destination + j, even);
+                Lanes.Deinterleave(source + start + (2 * j)).Even.Store(destination + j);
             }
         }
 

@@ -197,20 +197,30 @@ public sealed class MemoryPlanTests
         public override void BeforeForward(NetStep layer) => Forwarded.Add(layer.Layer.Name);
     }
 
+    // The net built twice from one seed (with SetStatistics where it has "bn1"), the second laid out by plan, both
+    // given the same input and run forward once; Seen holds the layers the planned net ran.
+    private static (Net Plain, Net Planned, Seen Seen) RunBoth(string text, Action<Net> plan)
+    {
+        var plain = Build(text);
+        var planned = Build(text);
+        foreach (var net in new[] { plain, planned }.Where(net => net.FindLayer("bn1") is not null))
+        {
+            SetStatistics(net);
+        }
+
+        plan(planned);
+        FillInput(plain);
+        FillInput(planned);
+        var seen = new Seen();
+        plain.Forward();
+        planned.Forward(seen);
+        return (plain, planned, seen);
+    }
+
     [Test]
     public void A_convolution_takes_its_BatchNorm_Scale_and_ReLU_into_one_pass_to_float_rounding()
     {
-        var plain = Build();
-        var folded = Build();
-        folded.PlanMemory();
-        SetStatistics(plain);
-        SetStatistics(folded);
-        FillInput(plain);
-        FillInput(folded);
-        var seen = new Seen();
-
-        plain.Forward();
-        folded.Forward(seen);
+        var (plain, folded, seen) = RunBoth(Deploy, net => net.PlanMemory());
 
         Assert.That(seen.Forwarded, Does.Not.Contain("bn1").And.Not.Contain("scale1").And.Not.Contain("relu1").And.Contain("conv1"));
         Assert.That(folded.Blob("prob").Data.ToArray(), Is.EqualTo(plain.Blob("prob").Data.ToArray()).Within(1e-6f));
@@ -229,17 +239,11 @@ public sealed class MemoryPlanTests
     {
         // Without the ReLU, which ends what a convolution may take, the BatchNorm and Scale are offered again.
         var text = Deploy.Replace("""layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }""", string.Empty, StringComparison.Ordinal);
-        var plain = Build(text);
-        var folded = Build(text);
-        SetStatistics(plain);
-        SetStatistics(folded);
-        folded.PlanMemory();
-        folded.PlanMemory();
-        FillInput(plain);
-        FillInput(folded);
-
-        plain.Forward();
-        folded.Forward();
+        var (plain, folded, _) = RunBoth(text, net =>
+        {
+            net.PlanMemory();
+            net.PlanMemory();
+        });
 
         Assert.That(folded.Blob("prob").Data.ToArray(), Is.EqualTo(plain.Blob("prob").Data.ToArray()).Within(1e-6f));
     }
@@ -253,15 +257,7 @@ public sealed class MemoryPlanTests
             layer { name: "leaky" type: "ReLU" bottom: "conv" top: "conv" relu_param { negative_slope: 0.1 } }
             layer { name: "after" type: "Scale" bottom: "conv" top: "conv" scale_param { bias_term: true filler { type: "gaussian" } bias_filler { type: "gaussian" } } }
             """;
-        var plain = Build(leaky);
-        var folded = Build(leaky);
-        folded.PlanMemory();
-        FillInput(plain);
-        FillInput(folded);
-        var seen = new Seen();
-
-        plain.Forward();
-        folded.Forward(seen);
+        var (plain, folded, seen) = RunBoth(leaky, net => net.PlanMemory());
 
         Assert.That(seen.Forwarded, Is.EqualTo(new[] { "data", "conv", "after" }));
         Assert.That(plain.Blob("conv").Data.ToArray(), Has.Some.LessThan(0f));
@@ -281,18 +277,7 @@ public sealed class MemoryPlanTests
     [Test]
     public void BatchNorm_and_Scale_with_tops_of_their_own_fold_when_nothing_else_reads_what_they_take()
     {
-        var text = SeparateTops.Replace("{{OTHER}}", string.Empty, StringComparison.Ordinal);
-        var plain = Build(text);
-        var folded = Build(text);
-        SetStatistics(plain);
-        SetStatistics(folded);
-        folded.PlanMemory();
-        FillInput(plain);
-        FillInput(folded);
-        var seen = new Seen();
-
-        plain.Forward();
-        folded.Forward(seen);
+        var (plain, folded, seen) = RunBoth(SeparateTops.Replace("{{OTHER}}", string.Empty, StringComparison.Ordinal), net => net.PlanMemory());
 
         Assert.That(seen.Forwarded, Is.EqualTo(new[] { "data", "conv", "pool" }));
         Assert.That(folded.Blob("pool").Data.ToArray(), Is.EqualTo(plain.Blob("pool").Data.ToArray()).Within(1e-5f));
@@ -303,17 +288,7 @@ public sealed class MemoryPlanTests
     public void A_convolution_output_read_by_another_layer_or_kept_keeps_its_BatchNorm(string other, string keep)
     {
         var text = SeparateTops.Replace("{{OTHER}}", other, StringComparison.Ordinal);
-        var plain = Build(text);
-        var planned = Build(text);
-        SetStatistics(plain);
-        SetStatistics(planned);
-        planned.PlanMemory(keep.Length > 0 ? [keep] : []);
-        FillInput(plain);
-        FillInput(planned);
-        var seen = new Seen();
-
-        plain.Forward();
-        planned.Forward(seen);
+        var (plain, planned, seen) = RunBoth(text, net => net.PlanMemory(keep.Length > 0 ? [keep] : []));
 
         Assert.That(seen.Forwarded, Does.Contain("bn1"));
         Assert.That(planned.Blob("pool").Data.ToArray(), Is.EqualTo(plain.Blob("pool").Data.ToArray()));
