@@ -1,5 +1,6 @@
 using LayerNet.Errors;
 using LayerNet.Layers;
+using LayerNet.Onnx;
 using LayerNet.Solvers;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,10 +18,11 @@ public sealed class LayerNetBuilder
 
     private readonly RegistrationTable<LayerRegistration> _layers;
     private readonly RegistrationTable<SolverRegistration> _solvers;
+    private readonly RegistrationTable<OnnxExporterRegistration> _exporters;
     private readonly string _source;
 
     internal LayerNetBuilder(IServiceCollection services, ParameterExtensions extensions)
-        : this(services, extensions, new("layer"), new("solver"), BuiltIn)
+        : this(services, extensions, new("layer"), new("solver"), new("ONNX exporter for layer"), BuiltIn)
     {
     }
 
@@ -29,12 +31,14 @@ public sealed class LayerNetBuilder
         ParameterExtensions extensions,
         RegistrationTable<LayerRegistration> layers,
         RegistrationTable<SolverRegistration> solvers,
+        RegistrationTable<OnnxExporterRegistration> exporters,
         string source)
     {
         Services = services;
         Extensions = extensions;
         _layers = layers;
         _solvers = solvers;
+        _exporters = exporters;
         _source = source;
     }
 
@@ -91,6 +95,31 @@ public sealed class LayerNetBuilder
         return this;
     }
 
+    /// <summary>
+    /// Registers the ONNX exporter of layer type <paramref name="typeName"/> (<c>layernet export</c>): a class
+    /// implementing <see cref="IOnnxExporter"/>, created once per export with the services its constructor asks for.
+    /// </summary>
+    /// <exception cref="LayerNetException">The type already has an exporter (the message names both sources).</exception>
+    public LayerNetBuilder AddOnnxExporter<TExporter>(string typeName)
+        where TExporter : class, IOnnxExporter => AddOnnxExporter(typeName, typeof(TExporter));
+
+    /// <summary>Registers <paramref name="implementation"/> (an <see cref="IOnnxExporter"/>) as the ONNX exporter of layer type <paramref name="typeName"/>.</summary>
+    /// <exception cref="LayerNetException">The type already has an exporter, or the class is not a concrete exporter.</exception>
+    public LayerNetBuilder AddOnnxExporter(string typeName, Type implementation)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(typeName);
+        ArgumentNullException.ThrowIfNull(implementation);
+        if (!typeof(IOnnxExporter).IsAssignableFrom(implementation) || implementation.IsAbstract || implementation.IsInterface)
+        {
+            throw new LayerNetException($"cannot register the ONNX exporter of layer type '{typeName}' ({_source}): {implementation.FullName} is not a concrete class implementing LayerNet.Onnx.IOnnxExporter");
+        }
+
+        var registration = new OnnxExporterRegistration(typeName, implementation, _source);
+        _exporters.Add(registration);
+        Services.AddSingleton(registration);
+        return this;
+    }
+
     /// <summary>A builder over the same registrations whose registrations are attributed to <paramref name="source"/> (a plugin's path).</summary>
-    internal LayerNetBuilder For(string source) => new(Services, Extensions, _layers, _solvers, source);
+    internal LayerNetBuilder For(string source) => new(Services, Extensions, _layers, _solvers, _exporters, source);
 }

@@ -1,4 +1,5 @@
 using LayerNet.Layers;
+using LayerNet.Onnx;
 using LayerNet.Solvers;
 using LayerNet.Text;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,7 @@ public static class LayerNetServiceCollectionExtensions
         services.TryAddSingleton(provider => provider.GetRequiredService<ParameterExtensions>().Reader);
         services.TryAddSingleton<LayerFactory>();
         services.TryAddSingleton<SolverFactory>();
+        services.TryAddSingleton<OnnxExporterFactory>();
         builder
             .AddSolver<SgdSolver>("SGD")
             .AddSolver<NesterovSolver>("Nesterov")
