@@ -19,8 +19,9 @@
 #   zoo      (not in the default list: `bash bench/compare.sh zoo`, about 10 minutes) forward time of ResNet-50,
 #            GoogLeNet, SqueezeNet v1.1 and MobileNet v2 at batch 1 and 10, on 1 core and on all cores:
 #            `layernet time --phase test` on the Caffe files in ../shared/fixtures beside ONNX Runtime
-#            (bench/zoo/OrtTiming, NuGet Microsoft.ML.OnnxRuntime) and PyTorch (bench/zoo/torch_time.py) running
-#            torchvision's equivalents (bench/zoo/export_torchvision.py), and layernet's peak RSS at batch 1.
+#            (bench/zoo/OrtTiming, NuGet Microsoft.ML.OnnxRuntime) on the very same graph (the Caffe file exported by
+#            `layernet export`) and on torchvision's equivalents (bench/zoo/export_torchvision.py), PyTorch
+#            (bench/zoo/torch_time.py) on torchvision's, and layernet's peak RSS at batch 1.
 #            ZOO_NETS, ZOO_BATCHES, ZOO_ITER (timed passes at batch 1; a fifth of it, at least 3, at batch 10).
 #
 # Installs what is missing with apt-get when it can (libopenblas-dev, python3-numpy, python3-torch, hyperfine,
@@ -263,6 +264,9 @@ section_zoo() {
       local model="$WORK/$name.b$batch.prototxt"
       sed "0,/dim: *[0-9][0-9]*/s//dim: $batch/" "$FIXTURES/$file" > "$model"
       local it=$iter; [ "$batch" -gt 1 ] && it=$(( iter / 5 > 3 ? iter / 5 : 3 ))
+      # The very same graph for ONNX Runtime: the Caffe file exported by `layernet export` (the fillers' weights).
+      local same="$WORK/$name.b$batch.onnx"
+      [ -e "$same" ] || "${LN[@]}" export --model "$model" -o "$same" > /dev/null 2>> "$WORK/export.log" || say "layernet export of $name failed (see $WORK/export.log)"
       for cores in 1 all; do
         local pin=() threads
         threads=$(nproc)
@@ -273,9 +277,12 @@ section_zoo() {
         ox=-
         [ -e "$ort" ] && [ -e "$WORK/onnx/$tv.onnx" ] \
           && ox=$("${pin[@]}" dotnet "$ort" "$WORK/onnx/$tv.onnx" "$batch" "$threads" "$it" 2> /dev/null | awk '{ print $4 }')
+        local os=-
+        [ -e "$ort" ] && [ -e "$same" ] \
+          && os=$("${pin[@]}" dotnet "$ort" "$same" "$batch" "$threads" "$it" 2> /dev/null | awk '{ print $4 }')
         pt=-
         [ $have_torch = 1 ] && pt=$("${pin[@]}" "${PEER_ENV[@]}" "$PY" "$ROOT/bench/zoo/torch_time.py" "$tv" "$batch" "$threads" "$it" 2> /dev/null | awk '{ print $4 }')
-        row "$name (batch $batch) | forward, $cores core(s), $it passes (layernet: their mean, as caffe time; peers: their median) | layernet ${ln:-failed} ms | ONNX Runtime ${ox:--} ms; PyTorch ${pt:--} ms | layernet / ORT $(ratio "${ln:-0}" "${ox:-0}"); / PyTorch $(ratio "${ln:-0}" "${pt:-0}")"
+        row "$name (batch $batch) | forward, $cores core(s), $it passes (layernet: their mean, as caffe time; peers: their median) | layernet ${ln:-failed} ms | ONNX Runtime on layernet's export ${os:--} ms, on torchvision's ${ox:--} ms; PyTorch ${pt:--} ms | layernet / ORT (same graph) $(ratio "${ln:-0}" "${os:-0}"); / ORT (torchvision) $(ratio "${ln:-0}" "${ox:-0}"); / PyTorch $(ratio "${ln:-0}" "${pt:-0}")"
       done
     done
     if [ -x /usr/bin/time ]; then

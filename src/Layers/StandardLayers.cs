@@ -2,6 +2,7 @@ using LayerNet.Layers.Common;
 using LayerNet.Layers.Data;
 using LayerNet.Layers.Loss;
 using LayerNet.Layers.Neuron;
+using LayerNet.Layers.Onnx.Export;
 using LayerNet.Layers.Recurrent;
 using LayerNet.Layers.Vision;
 using LayerNet.Plugins;
@@ -10,7 +11,8 @@ namespace LayerNet.Layers;
 
 /// <summary>
 /// Registers LayerNet's built-in layers, through the same <see cref="LayerNetBuilder"/> path a plugin uses. One
-/// table lists every built-in type under Caffe's name (and LayerNet's own data layers); a new layer is one row.
+/// table lists every built-in type under Caffe's name (and LayerNet's own data layers); a new layer is one row. A
+/// second table gives the ONNX exporter of each type that has one, registered with its layer.
 /// </summary>
 public static class StandardLayers
 {
@@ -47,6 +49,29 @@ public static class StandardLayers
         ("WindowData", typeof(WindowDataLayer)), ("ImageData", typeof(ImageDataLayer)), ("HDF5Output", typeof(HDF5OutputLayer)),
     ];
 
+    // The ONNX exporter of each built-in type that has an ONNX form. Losses, data layers, the recurrent layers,
+    // Accuracy (it compares with labels) and Filter (its top's size follows the data) have none; Input layers become
+    // the graph's inputs without one.
+    private static readonly Dictionary<string, Type> Exporters = new(StringComparer.Ordinal)
+    {
+        ["Softmax"] = typeof(SoftmaxExporter), ["ArgMax"] = typeof(ArgMaxExporter), ["Embed"] = typeof(EmbedExporter),
+        ["InnerProduct"] = typeof(InnerProductExporter), ["Eltwise"] = typeof(EltwiseExporter), ["Split"] = typeof(IdentityExporter),
+        ["Silence"] = typeof(SilenceExporter), ["BatchNorm"] = typeof(BatchNormExporter), ["Scale"] = typeof(ScaleExporter),
+        ["Bias"] = typeof(BiasExporter), ["Flatten"] = typeof(FlattenExporter), ["Reshape"] = typeof(ReshapeExporter),
+        ["Concat"] = typeof(ConcatExporter), ["Slice"] = typeof(SliceExporter), ["Reduction"] = typeof(ReductionExporter),
+        ["Tile"] = typeof(TileExporter), ["Crop"] = typeof(CropExporter), ["Parameter"] = typeof(ParameterExporter),
+        ["BatchReindex"] = typeof(BatchReindexExporter), ["MVN"] = typeof(MVNExporter),
+
+        ["Sigmoid"] = typeof(ActivationExporter), ["ReLU"] = typeof(ReLUExporter), ["PReLU"] = typeof(PReLUExporter),
+        ["ELU"] = typeof(ELUExporter), ["TanH"] = typeof(ActivationExporter), ["AbsVal"] = typeof(ActivationExporter),
+        ["Power"] = typeof(PowerExporter), ["Exp"] = typeof(ExpExporter), ["Log"] = typeof(LogExporter),
+        ["BNLL"] = typeof(ActivationExporter), ["Dropout"] = typeof(IdentityExporter),
+        ["Threshold"] = typeof(ThresholdExporter), ["Clip"] = typeof(ClipExporter), ["Swish"] = typeof(SwishExporter),
+
+        ["Convolution"] = typeof(ConvolutionExporter), ["Deconvolution"] = typeof(ConvolutionExporter),
+        ["Pooling"] = typeof(PoolingExporter), ["LRN"] = typeof(LRNExporter), ["SPP"] = typeof(SPPExporter), ["Im2col"] = typeof(Im2colExporter),
+    };
+
     /// <summary>Registers every built-in layer type under Caffe's type name (and LayerNet's own data layers).</summary>
     public static LayerNetBuilder AddStandardLayers(this LayerNetBuilder builder) => Add(builder, inNamespace: null);
 
@@ -76,6 +101,10 @@ public static class StandardLayers
             if (inNamespace is null || implementation.Namespace == inNamespace)
             {
                 builder.AddLayer(typeName, implementation);
+                if (Exporters.TryGetValue(typeName, out var exporter))
+                {
+                    builder.AddOnnxExporter(typeName, exporter);
+                }
             }
         }
 

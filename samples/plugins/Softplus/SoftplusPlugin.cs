@@ -2,7 +2,7 @@ using LayerNet.Plugins;
 
 namespace LayerNet.Samples.Softplus;
 
-/// <summary>The plugin's entry point: registers the <c>softplus_param</c> extension and the "Softplus" layer type.</summary>
+/// <summary>The plugin's entry point: registers the <c>softplus_param</c> extension, the "Softplus" layer type and its ONNX exporter.</summary>
 public sealed class SoftplusPlugin : ILayerPlugin
 {
     /// <inheritdoc/>
@@ -11,6 +11,7 @@ public sealed class SoftplusPlugin : ILayerPlugin
         ArgumentNullException.ThrowIfNull(builder);
         builder
             .AddParameterExtensions(SoftplusReflection.Descriptor)
-            .AddLayer<SoftplusLayer>("Softplus");
+            .AddLayer<SoftplusLayer>("Softplus")
+            .AddOnnxExporter<SoftplusOnnxExporter>("Softplus");
     }
 }

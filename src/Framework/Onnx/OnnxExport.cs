@@ -57,9 +57,9 @@ public static class OnnxExport
 
         foreach (var step in net.Steps)
         {
-            if (step.Top.Count > 0 && step.Top.All(isInput.Contains))
+            if (step.Bottom.Count == 0 && step.Top.Count > 0 && step.Top.All(isInput.Contains))
             {
-                continue; // an Input layer: its tops are the graph's inputs
+                continue; // an Input layer: its tops are the graph's inputs (a layer working in place on one reads it)
             }
 
             var inputs = new string[step.Bottom.Count];

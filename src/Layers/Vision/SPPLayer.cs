@@ -184,7 +184,7 @@ public sealed class SPPLayer : Layer
 
     // Caffe's SPP window for b bins on an axis of the given size: kernel ceil(size / b), and half the shortfall
     // k b - size (rounded up) as the pad on each side.
-    private static (int Kernel, int Pad) LevelWindow(int size, long bins)
+    internal static (int Kernel, int Pad) LevelWindow(int size, long bins)
     {
         var kernel = (size + bins - 1) / bins;
         var pad = ((kernel * bins) - size + 1) / 2;

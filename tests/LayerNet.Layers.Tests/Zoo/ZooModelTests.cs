@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using Caffe;
 using Google.Protobuf;
@@ -86,11 +85,11 @@ public sealed class ZooModelTests
     {
         var net = Build(Fixtures.File("zoo", "mtcnn_det3.prototxt"));
         net.CopyTrainedLayersFrom(MessageFile.ReadBinary<NetParameter>(Fixtures.File("zoo", "mtcnn_det3.caffemodel"), ParameterExtensions.None));
-        ReadNpyFloat32(Fixtures.File("zoo", "mtcnn_det3_input.npy"), [1, 3, 48, 48]).CopyTo(net.Blob("data").Data);
+        ZooInput.ReadNpyFloat32(Fixtures.File("zoo", "mtcnn_det3_input.npy"), [1, 3, 48, 48]).CopyTo(net.Blob("data").Data);
 
         net.Forward();
 
-        var expected = ReadExpected(Fixtures.File("zoo", "mtcnn_det3_expected.txt"));
+        var expected = ZooInput.ReadExpected(Fixtures.File("zoo", "mtcnn_det3_expected.txt"));
         Assert.That(expected.Keys, Is.EquivalentTo(new[] { "prob1", "conv6-2", "conv6-3" }));
         Assert.Multiple(() =>
         {
@@ -225,39 +224,5 @@ public sealed class ZooModelTests
         }
 
         return new Net(document.Message, services.GetRequiredService<LayerFactory>(), new NetOptions { Source = document.Source, File = path, State = new NetState { Phase = Phase.Test } });
-    }
-
-    // The fixture's expected outputs: '#' comments, then one blob a line (name, then its values).
-    private static Dictionary<string, float[]> ReadExpected(string path)
-    {
-        var blobs = new Dictionary<string, float[]>();
-        foreach (var line in File.ReadLines(path))
-        {
-            if (line.Length == 0 || line.StartsWith('#'))
-            {
-                continue;
-            }
-
-            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            blobs[fields[0]] = [.. fields.Skip(1).Select(f => float.Parse(f, CultureInfo.InvariantCulture))];
-        }
-
-        return blobs;
-    }
-
-    // A little-endian float32, C-order .npy file of the given shape (NumPy format version 1 or 2).
-    private static float[] ReadNpyFloat32(string path, int[] shape)
-    {
-        var bytes = File.ReadAllBytes(path);
-        Assert.That(bytes.AsSpan(0, 6).ToArray(), Is.EqualTo(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' }));
-        var major = bytes[6];
-        var headerLength = major == 1 ? BitConverter.ToUInt16(bytes, 8) : (int)BitConverter.ToUInt32(bytes, 8);
-        var headerStart = major == 1 ? 10 : 12;
-        var header = System.Text.Encoding.ASCII.GetString(bytes, headerStart, headerLength);
-        Assert.That(header, Does.Contain("'descr': '<f4'").And.Contain("'fortran_order': False").And.Contain($"'shape': ({string.Join(", ", shape)}),"));
-        var data = bytes.AsSpan(headerStart + headerLength);
-        var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data).ToArray();
-        Assert.That(values, Has.Length.EqualTo(shape.Aggregate(1, (a, b) => a * b)));
-        return values;
     }
 }
