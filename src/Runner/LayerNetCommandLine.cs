@@ -31,6 +31,7 @@ internal static class LayerNetCommandLine
         root.Subcommands.Add(IdxToImagesCommand.Create(environment));
         root.Subcommands.Add(ClassifyCommand.Create(environment));
         root.Subcommands.Add(ExportCommand.Create(environment));
+        root.Subcommands.Add(ImportCommand.Create(environment));
         ExamplesHelpAction.Install(root);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try

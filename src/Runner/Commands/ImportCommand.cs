@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Google.Protobuf;
+using LayerNet.Errors;
+using LayerNet.Files;
+using LayerNet.Layers.Onnx;
+using Onnx;
+
+namespace LayerNet.Runner.Commands;
+
+/// <summary><c>layernet import model.onnx OUT_PREFIX</c>: an ONNX model as a Caffe model file and its weights.</summary>
+internal static class ImportCommand
+{
+    public static Command Create(RunnerEnvironment environment)
+    {
+        var input = new Argument<string>("MODEL") { Description = "The ONNX model to read (.onnx)." };
+        var prefix = new Argument<string>("OUT_PREFIX") { Description = "Writes OUT_PREFIX.prototxt (the net) and OUT_PREFIX.caffemodel (its weights)." };
+        var inputs = new Option<string[]>("--input") { Description = "NAME=SHAPE (e.g. input=1,3,224,224): the shape of a graph input whose dimensions are symbolic (a batch N); without it a symbolic dimension becomes 1. Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("import", """
+            Import an ONNX model (operator sets 9 and up) as a Caffe net: OUT_PREFIX.prototxt and OUT_PREFIX.caffemodel,
+            which layernet and Caffe read. Every operator that maps to a Caffe layer maps to it; the first one that does
+            not is named, with its node name, in one line.
+
+            Examples:
+              layernet import resnet18.onnx resnet18
+              layernet import model.onnx out/model --input input=1,3,224,224
+              layernet forward --model resnet18.prototxt --weights resnet18.caffemodel --input data=cat.jpg --blobs prob
+            """)
+        {
+            input, prefix, inputs,
+        };
+        command.SetAction(result =>
+        {
+            var path = result.GetValue(input)!;
+            var outPrefix = result.GetValue(prefix)!;
+            var netPath = outPrefix + ".prototxt";
+            var weightsPath = outPrefix + ".caffemodel";
+            MessageFile.RequireFile(path);
+            OutputFile.RequireNotInput(path, netPath, "OUT_PREFIX", "the ONNX model");
+            OutputFile.RequireNotInput(path, weightsPath, "OUT_PREFIX", "the ONNX model");
+            var shapes = InputShapes.Parse(result.GetValue(inputs));
+            var model = Read(path);
+            using var services = environment.BuildServices(result);
+            OnnxImportResult imported;
+            try
+            {
+                imported = OnnxImport.Import(model, RunnerEnvironment.Factory(services), new OnnxImportOptions { InputShapes = shapes });
+            }
+            catch (LayerNetException exception)
+            {
+                // The importer names the node; the file is said here, once.
+                throw new LayerNetException($"{path}: {exception.Message}", exception);
+            }
+
+            var schema = RunnerEnvironment.Schema(services);
+            MessageFile.Write(netPath, imported.Net, schema);
+            MessageFile.Write(weightsPath, imported.Weights, schema);
+            var weights = imported.Weights.Layer.Sum(l => l.Blobs.Sum(b => (long)b.Data.Count));
+            environment.Output.WriteLine($"wrote {netPath} ({imported.Net.Layer.Count} layers) and {weightsPath} ({weights:N0} weights) from {path} (opset {Opset(model)}, {model.Graph.Node.Count} nodes)");
+            return 0;
+        });
+        return command;
+    }
+
+    private static ModelProto Read(string path)
+    {
+        var bytes = MessageFile.ReadAllBytes(path);
+        try
+        {
+            var model = ModelProto.Parser.ParseFrom(bytes);
+            return model.Graph is not null ? model : throw new LayerNetException($"{path}: an ONNX model without a graph; is it an ONNX model file?");
+        }
+        catch (InvalidProtocolBufferException exception)
+        {
+            throw new LayerNetException($"{path}: not a valid ONNX model ({exception.Message.ReplaceLineEndings(" ")}); is the file truncated or of another kind?", exception);
+        }
+    }
+
+    private static long Opset(ModelProto model) =>
+        model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+}
