@@ -1,5 +1,6 @@
 using Caffe;
 using Google.Protobuf;
+using LayerNet.Blobs;
 using LayerNet.Errors;
 using LayerNet.Layers;
 using LayerNet.Nets;
@@ -19,7 +20,7 @@ public sealed class SoftplusOnnxExportTests
     private static (Net Net, OnnxExporterFactory Exporters) Build(string layer)
     {
         var services = new ServiceCollection();
-        new SoftplusPlugin().Register(services.AddLayerNet());
+        new SoftplusPlugin().Register(services.AddLayerNet().AddLayer<InputLayer>("Input"));
         var provider = services.BuildServiceProvider();
         var parameter = provider.GetRequiredService<PrototxtReader>().Parse<NetParameter>($$"""
             input: "x" input_shape { dim: 2 dim: 3 dim: 4 }
@@ -66,7 +67,7 @@ public sealed class SoftplusOnnxExportTests
     public void Without_the_plugins_exporter_the_layer_is_named_in_one_line()
     {
         var services = new ServiceCollection();
-        services.AddLayerNet().AddParameterExtensions(SoftplusReflection.Descriptor).AddLayer<SoftplusLayer>("Softplus");
+        services.AddLayerNet().AddLayer<InputLayer>("Input").AddParameterExtensions(SoftplusReflection.Descriptor).AddLayer<SoftplusLayer>("Softplus");
         using var provider = services.BuildServiceProvider();
         var parameter = provider.GetRequiredService<PrototxtReader>().Parse<NetParameter>("""
             input: "x" input_shape { dim: 2 }
@@ -78,5 +79,24 @@ public sealed class SoftplusOnnxExportTests
 
         Assert.That(error.Message, Does.Contain("layer 'sp' (Softplus): has no ONNX equivalent: no exporter is registered for layer type 'Softplus'"));
         Assert.That(error.Message, Does.Not.Contain('\n'));
+    }
+
+    // The net's input ("input:" fields become an Input layer): the built-in one lives in LayerNet.Layers, which a
+    // plugin does not reference, so the tests bring their own, shaped by input_param as Caffe's.
+    private sealed class InputLayer(LayerParameter parameter) : Layer(parameter, BlobArity.Exactly(0), BlobArity.AtLeast(1))
+    {
+        public override bool HasBackward => false;
+
+        protected override void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        {
+            for (var i = 0; i < top.Count; i++)
+            {
+                top[i].Reshape(Parameter.InputParam.Shape[Math.Min(i, Parameter.InputParam.Shape.Count - 1)]);
+            }
+        }
+
+        protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        {
+        }
     }
 }

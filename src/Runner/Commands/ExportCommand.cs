@@ -67,17 +67,24 @@ internal static class ExportCommand
                 net.Reshape();
             }
 
+            var onnx = OnnxExport.Export(net, services.GetRequiredService<OnnxExporterFactory>(), options);
+            var rawBytes = onnx.Graph.Initializer.Sum(t => (long)t.RawData.Length);
+            if (rawBytes > int.MaxValue - (64 << 20))
+            {
+                throw new LayerNetException($"--output {outPath}: the weights take {rawBytes:N0} bytes, past the 2 GB a protobuf file holds; ONNX keeps such weights in external files, which LayerNet does not write");
+            }
+
+            var bytes = onnx.ToByteArray();
+            MessageFile.WriteAtomic(outPath, bytes);
             if (string.IsNullOrEmpty(weightsPath))
             {
                 environment.Error.WriteLine($"note: no --weights; {outPath} holds the values the model's fillers drew");
             }
 
-            var onnx = OnnxExport.Export(net, services.GetRequiredService<OnnxExporterFactory>(), options);
-            var bytes = onnx.ToByteArray();
-            MessageFile.WriteAtomic(outPath, bytes);
-            var parameters = onnx.Graph.Initializer.Sum(t => OnnxTensors.CountOf(t.Dims));
-            environment.Output.WriteLine(
-                $"wrote {outPath}: opset {options.Opset}, inputs {Describe(net.Inputs, options.DynamicBatch)}, outputs {Describe(net.Outputs, options.DynamicBatch)}, {onnx.Graph.Node.Count} nodes, {parameters:N0} weights, {bytes.Length:N0} bytes");
+            var parameters = onnx.Graph.Initializer.Where(t => t.DataType == (int)global::Onnx.TensorProto.Types.DataType.Float).Sum(t => OnnxTensors.CountOf(t.Dims));
+            environment.Output.WriteLine(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"wrote {outPath}: opset {options.Opset}, inputs {Describe(net.Inputs, options.DynamicBatch)}, outputs {Describe(net.Outputs, options.DynamicBatch)}, {onnx.Graph.Node.Count} nodes, {parameters:N0} weights, {bytes.Length:N0} bytes"));
             return 0;
         });
         return command;

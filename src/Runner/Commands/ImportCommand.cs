@@ -55,7 +55,7 @@ internal static class ImportCommand
             MessageFile.Write(netPath, imported.Net, schema);
             MessageFile.Write(weightsPath, imported.Weights, schema);
             var weights = imported.Weights.Layer.Sum(l => l.Blobs.Sum(b => (long)b.Data.Count));
-            environment.Output.WriteLine($"wrote {netPath} ({imported.Net.Layer.Count} layers) and {weightsPath} ({weights:N0} weights) from {path} (opset {Opset(model)}, {model.Graph.Node.Count} nodes)");
+            environment.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"wrote {netPath} ({imported.Net.Layer.Count} layers) and {weightsPath} ({weights:N0} weights) from {path} (opset {Opset(model)}, {model.Graph.Node.Count} nodes)"));
             return 0;
         });
         return command;

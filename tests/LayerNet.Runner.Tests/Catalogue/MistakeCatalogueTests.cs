@@ -362,6 +362,33 @@ public sealed class MistakeCatalogueTests
         AssertMistake(run, "cannot read '/dev/zero': it reports no size but gives more than 64 MiB (a device such as /dev/zero?); give a regular file");
     }
 
+    [Test]
+    public void Exporting_a_training_net_to_onnx()
+    {
+        var run = Run("export", "--model", "net.prototxt", "-o", "net.onnx");
+
+        AssertMistake(run, "net.prototxt(4,1): layer 'data' (HDF5Data): has no ONNX equivalent: no exporter is registered for layer type 'HDF5Data' (loss layers, and data layers other than Input, have none; a plugin registers one with AddOnnxExporter)");
+        Assert.That(File.Exists(_folder.File("net.onnx")), Is.False);
+    }
+
+    [Test]
+    public void Importing_an_onnx_operator_no_caffe_layer_computes()
+    {
+        var model = new global::Onnx.ModelProto { IrVersion = 8, Graph = new global::Onnx.GraphProto { Name = "g" } };
+        model.OpsetImport.Add(new global::Onnx.OperatorSetIdProto { Domain = string.Empty, Version = 17 });
+        model.Graph.Input.Add(LayerNet.Onnx.OnnxExport.ValueInfo("x", [1, 2, 3], dynamicBatch: false));
+        model.Graph.Output.Add(LayerNet.Onnx.OnnxExport.ValueInfo("y", [1, 3, 2], dynamicBatch: false));
+        var node = new global::Onnx.NodeProto { Name = "swap", OpType = "Transpose", Input = { "x" }, Output = { "y" } };
+        node.Attribute.Add(new global::Onnx.AttributeProto { Name = "perm", Type = global::Onnx.AttributeProto.Types.AttributeType.Ints, Ints = { 0, 2, 1 } });
+        model.Graph.Node.Add(node);
+        File.WriteAllBytes(_folder.File("net.onnx"), Google.Protobuf.MessageExtensions.ToByteArray(model));
+
+        var run = Run("import", "net.onnx", "net_from_onnx");
+
+        AssertMistake(run, "net.onnx: node 'swap' (Transpose): no Caffe layer computes it; LayerNet maps ");
+        Assert.That(File.Exists(_folder.File("net_from_onnx.prototxt")), Is.False);
+    }
+
     private CommandRun Run(params string[] args) => RunnerProcess.Run(_folder.Path, args);
 
     /// <summary>Writes net.prototxt's text with one replacement (which must apply) under <paramref name="name"/>.</summary>

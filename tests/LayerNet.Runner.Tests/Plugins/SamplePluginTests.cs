@@ -73,6 +73,26 @@ public sealed class SamplePluginTests
     }
 
     [Test]
+    public void Export_with_the_plugin_writes_its_layer_with_the_plugins_exporter()
+    {
+        var model = Path.Combine(_folder, "deploy.prototxt");
+        File.WriteAllText(model, """
+            name: "SoftplusDeploy"
+            layer { name: "x" type: "Input" top: "x" input_param { shape { dim: 2 dim: 8 } } }
+            layer { name: "fc1" type: "InnerProduct" bottom: "x" top: "h" inner_product_param { num_output: 4 weight_filler { type: "xavier" } } }
+            layer { name: "softplus" type: "Softplus" bottom: "h" top: "h" softplus_param { beta: 2 } }
+            """);
+        var onnx = Path.Combine(_folder, "deploy.onnx");
+
+        var result = RunnerResult.Run("export", "--plugin", PluginFiles.Softplus, "--model", model, "-o", onnx);
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        var written = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
+        Assert.That(written.Graph.Node.Select(n => n.OpType), Is.EqualTo(new[] { "Gemm", "Mul", "Softplus", "Div", "Greater", "Where" }));
+        Assert.That(written.Graph.Output.Single().Name, Is.EqualTo("h"));
+    }
+
+    [Test]
     public void Gradcheck_of_the_sample_net_passes()
     {
         var result = RunnerResult.Run("gradcheck", "--plugin", PluginFiles.Softplus, "--model", PluginFiles.SoftplusNet);
