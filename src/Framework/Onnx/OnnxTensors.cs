@@ -37,13 +37,19 @@ public static class OnnxTensors
     }
 
     /// <summary>The number of values a tensor of shape <paramref name="dims"/> holds (1 for rank 0).</summary>
+    /// <exception cref="LayerNetException">A dimension is negative, or the product does not fit in 64 bits.</exception>
     public static long CountOf(IEnumerable<long> dims)
     {
         ArgumentNullException.ThrowIfNull(dims);
         long count = 1;
         foreach (var dim in dims)
         {
-            count = dim < 0 ? throw new LayerNetException($"a tensor dimension is negative ({dim})") : checked(count * dim);
+            if (dim < 0)
+            {
+                throw new LayerNetException($"a tensor dimension is negative ({dim})");
+            }
+
+            count = TryMultiply(count, dim) ?? throw new LayerNetException($"a tensor's dimensions [{string.Join(", ", dims)}] multiply past 2^63 values");
         }
 
         return count;
@@ -57,11 +63,14 @@ public static class OnnxTensors
         var count = ExpectedCount(tensor);
         var type = (TensorProto.Types.DataType)tensor.DataType;
         var raw = tensor.HasRawData ? tensor.RawData.Span : default;
-        var values = new float[count];
+
+        // Every branch checks that the values are there before it allocates: dims claim, data proves.
+        float[] values;
         switch (type)
         {
             case TensorProto.Types.DataType.Float when tensor.HasRawData:
                 ReadRaw(tensor, raw, sizeof(float), count);
+                values = new float[count];
                 for (var i = 0; i < count; i++)
                 {
                     values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * sizeof(float))..]);
@@ -69,10 +78,11 @@ public static class OnnxTensors
 
                 break;
             case TensorProto.Types.DataType.Float:
-                CopyTyped(tensor, tensor.FloatData, values, v => v);
+                values = CopyTyped(tensor, tensor.FloatData, count, v => v);
                 break;
             case TensorProto.Types.DataType.Double when tensor.HasRawData:
                 ReadRaw(tensor, raw, sizeof(double), count);
+                values = new float[count];
                 for (var i = 0; i < count; i++)
                 {
                     values[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(raw[(i * sizeof(double))..]);
@@ -80,10 +90,11 @@ public static class OnnxTensors
 
                 break;
             case TensorProto.Types.DataType.Double:
-                CopyTyped(tensor, tensor.DoubleData, values, v => (float)v);
+                values = CopyTyped(tensor, tensor.DoubleData, count, v => (float)v);
                 break;
             case TensorProto.Types.DataType.Float16 or TensorProto.Types.DataType.Bfloat16 when tensor.HasRawData:
                 ReadRaw(tensor, raw, sizeof(ushort), count);
+                values = new float[count];
                 for (var i = 0; i < count; i++)
                 {
                     values[i] = HalfToFloat(BinaryPrimitives.ReadUInt16LittleEndian(raw[(i * sizeof(ushort))..]), type);
@@ -91,10 +102,11 @@ public static class OnnxTensors
 
                 break;
             case TensorProto.Types.DataType.Float16 or TensorProto.Types.DataType.Bfloat16:
-                CopyTyped(tensor, tensor.Int32Data, values, v => HalfToFloat((ushort)v, type));
+                values = CopyTyped(tensor, tensor.Int32Data, count, v => HalfToFloat((ushort)v, type));
                 break;
             default:
                 var longs = ToInt64s(tensor);
+                values = new float[count];
                 for (var i = 0; i < count; i++)
                 {
                     values[i] = longs[i];
@@ -121,11 +133,11 @@ public static class OnnxTensors
             TensorProto.Types.DataType.Int8 or TensorProto.Types.DataType.Uint8 or TensorProto.Types.DataType.Bool => 1,
             _ => throw new LayerNetException($"tensor '{tensor.Name}' is of type {type}, where integers were expected"),
         };
-        var values = new long[count];
         if (tensor.HasRawData)
         {
             var raw = tensor.RawData.Span;
             ReadRaw(tensor, raw, size, count);
+            var values = new long[count];
             for (var i = 0; i < count; i++)
             {
                 var at = raw[(i * size)..];
@@ -141,28 +153,13 @@ public static class OnnxTensors
                     _ => at[0],
                 };
             }
-        }
-        else if (size == 8)
-        {
-            if (type == TensorProto.Types.DataType.Uint64)
-            {
-                CopyTyped(tensor, tensor.Uint64Data, values, v => (long)v);
-            }
-            else
-            {
-                CopyTyped(tensor, tensor.Int64Data, values, v => v);
-            }
-        }
-        else if (type == TensorProto.Types.DataType.Uint32)
-        {
-            CopyTyped(tensor, tensor.Uint64Data, values, v => (long)v);
-        }
-        else
-        {
-            CopyTyped(tensor, tensor.Int32Data, values, v => v);
+
+            return values;
         }
 
-        return values;
+        return size == 8
+            ? type == TensorProto.Types.DataType.Uint64 ? CopyIntegers(tensor, tensor.Uint64Data, count, v => (long)v) : CopyIntegers(tensor, tensor.Int64Data, count, v => v)
+            : type == TensorProto.Types.DataType.Uint32 ? CopyIntegers(tensor, tensor.Uint64Data, count, v => (long)v) : CopyIntegers(tensor, tensor.Int32Data, count, v => v);
     }
 
     private static void CheckCount(string name, int count, long[] dims)
@@ -173,6 +170,8 @@ public static class OnnxTensors
         }
     }
 
+    // The number of values the tensor's dims claim, refused unless every dim is one a blob can have and the product
+    // fits in one array. The values themselves are checked against it before anything is allocated.
     private static int ExpectedCount(TensorProto tensor)
     {
         if (tensor.DataLocation == TensorProto.Types.DataLocation.External || tensor.ExternalData.Count > 0)
@@ -180,9 +179,23 @@ public static class OnnxTensors
             throw new LayerNetException($"tensor '{tensor.Name}' keeps its values in an external file, which LayerNet does not read; save the model with its data inside (onnx.save_model(..., save_as_external_data=False))");
         }
 
-        var count = CountOf(tensor.Dims);
-        return count <= Array.MaxLength ? (int)count : throw new LayerNetException($"tensor '{tensor.Name}' has {count} values, more than LayerNet holds in one blob");
+        long count = 1;
+        for (var axis = 0; axis < tensor.Dims.Count; axis++)
+        {
+            var dim = tensor.Dims[axis];
+            if (dim is < 0 or > int.MaxValue)
+            {
+                throw new LayerNetException($"tensor '{tensor.Name}' has dimension {dim} on axis {axis}; a dimension is 0 to {int.MaxValue}");
+            }
+
+            count = TryMultiply(count, dim) ?? throw new LayerNetException($"tensor '{tensor.Name}' has more values than fit in 64 bits (its shape [{string.Join(", ", tensor.Dims)}])");
+        }
+
+        return count <= Array.MaxLength ? (int)count : throw new LayerNetException($"tensor '{tensor.Name}' has {count} values, more than LayerNet holds in one blob ({Array.MaxLength})");
     }
+
+    // a * b for non-negative a and b, or null past long.MaxValue.
+    private static long? TryMultiply(long a, long b) => b == 0 || a <= long.MaxValue / b ? a * b : null;
 
     private static void ReadRaw(TensorProto tensor, ReadOnlySpan<byte> raw, int size, int count)
     {
@@ -192,29 +205,35 @@ public static class OnnxTensors
         }
     }
 
-    private static void CopyTyped<T>(TensorProto tensor, IList<T> source, float[] values, Func<T, float> convert)
+    private static float[] CopyTyped<T>(TensorProto tensor, IList<T> source, int count, Func<T, float> convert)
     {
-        if (source.Count != values.Length)
-        {
-            throw new LayerNetException($"tensor '{tensor.Name}' holds {source.Count} values, its shape [{string.Join(", ", tensor.Dims)}] needs {values.Length}");
-        }
-
-        for (var i = 0; i < values.Length; i++)
+        CheckTyped(tensor, source.Count, count);
+        var values = new float[count];
+        for (var i = 0; i < count; i++)
         {
             values[i] = convert(source[i]);
         }
+
+        return values;
     }
 
-    private static void CopyTyped<T>(TensorProto tensor, IList<T> source, long[] values, Func<T, long> convert)
+    private static long[] CopyIntegers<T>(TensorProto tensor, IList<T> source, int count, Func<T, long> convert)
     {
-        if (source.Count != values.Length)
-        {
-            throw new LayerNetException($"tensor '{tensor.Name}' holds {source.Count} values, its shape [{string.Join(", ", tensor.Dims)}] needs {values.Length}");
-        }
-
-        for (var i = 0; i < values.Length; i++)
+        CheckTyped(tensor, source.Count, count);
+        var values = new long[count];
+        for (var i = 0; i < count; i++)
         {
             values[i] = convert(source[i]);
+        }
+
+        return values;
+    }
+
+    private static void CheckTyped(TensorProto tensor, int given, int count)
+    {
+        if (given != count)
+        {
+            throw new LayerNetException($"tensor '{tensor.Name}' holds {given} values, its shape [{string.Join(", ", tensor.Dims)}] needs {count}");
         }
     }
 

@@ -223,12 +223,20 @@ public abstract class BaseConvolutionLayer : Layer
 
         _convOutSpatialDim = convOutput.CountFrom(firstSpatialAxis);
         _convOutputRows = convOutput.Shape[firstSpatialAxis];
+        // One item's im2col columns are one array: columns that would not fit are refused here, where the int
+        // product would wrap and a pass then fail on a negative length.
+        var columns = _is1x1 ? 0L : (long)_kernelDim * _group * _convOutSpatialDim;
+        if (columns > Array.MaxLength)
+        {
+            throw Error($"bottom '{input.Name}' of shape {input.ShapeString}: the convolution's columns would hold {columns} floats, more than one array holds ({Array.MaxLength})");
+        }
+
         _columnOffset = _kernelDim * _convOutSpatialDim;
         _outputOffset = _convOutChannels * _convOutSpatialDim / _group;
         BottomDim = input.CountFrom(_channelAxis);
         TopDim = output0.CountFrom(_channelAxis);
         _outSpatialDim = output0.CountFrom(firstSpatialAxis);
-        _columnCount = _is1x1 ? 0 : _kernelDim * _group * _convOutSpatialDim;
+        _columnCount = (int)columns;
         if (_depthwise)
         {
             _planes = new DepthwiseConvolution.Geometry(

@@ -61,10 +61,26 @@ internal static class ExportCommand
                 {
                     var input = net.Inputs.FirstOrDefault(blob => blob.Name == name)
                         ?? throw new LayerNetException($"--input {name}: the net has no input '{name}'; its inputs are {string.Join(", ", net.Inputs.Select(b => b.Name))}");
-                    input.Reshape(shape);
+                    try
+                    {
+                        input.Reshape(shape);
+                    }
+                    catch (LayerNetException exception)
+                    {
+                        throw new LayerNetException($"--input {name}={string.Join(',', shape)}: {exception.Message}", exception);
+                    }
                 }
 
-                net.Reshape();
+                try
+                {
+                    net.Reshape();
+                }
+                catch (LayerNetException exception)
+                {
+                    // The layers are the model's; the shapes are the user's: say both.
+                    var given = string.Join(' ', shapes.Select(entry => $"--input {entry.Key}={string.Join(',', entry.Value)}"));
+                    throw new LayerNetException($"{modelPath} with {given}: {exception.Message}", exception);
+                }
             }
 
             var onnx = OnnxExport.Export(net, services.GetRequiredService<OnnxExporterFactory>(), options);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text;
 using Google.Protobuf;
 using LayerNet.Errors;
 using LayerNet.Files;
@@ -52,8 +53,7 @@ internal static class ImportCommand
             }
 
             var schema = RunnerEnvironment.Schema(services);
-            MessageFile.Write(netPath, imported.Net, schema);
-            MessageFile.Write(weightsPath, imported.Weights, schema);
+            WritePair(netPath, Encoding.UTF8.GetBytes(schema.Write(imported.Net)), weightsPath, Serialized(path, imported.Weights));
             var weights = imported.Weights.Layer.Sum(l => l.Blobs.Sum(b => (long)b.Data.Count));
             environment.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"wrote {netPath} ({imported.Net.Layer.Count} layers) and {weightsPath} ({weights:N0} weights) from {path} (opset {Opset(model)}, {model.Graph.Node.Count} nodes)"));
             return 0;
@@ -72,6 +72,90 @@ internal static class ImportCommand
         catch (InvalidProtocolBufferException exception)
         {
             throw new LayerNetException($"{path}: not a valid ONNX model ({exception.Message.ReplaceLineEndings(" ")}); is the file truncated or of another kind?", exception);
+        }
+    }
+
+    // The weights as a .caffemodel holds them: one protobuf message, which cannot exceed 2 GiB.
+    private static byte[] Serialized(string path, IMessage weights)
+    {
+        try
+        {
+            return weights.ToByteArray();
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or OverflowException or OutOfMemoryException)
+        {
+            throw new LayerNetException($"{path}: the imported weights do not fit in one .caffemodel (a protobuf message of at most 2 GiB): {exception.Message.ReplaceLineEndings(" ")}", exception);
+        }
+    }
+
+    // Writes the net, then its weights. When the weights cannot be written, the net's path is put back as it was (the
+    // new file removed, or the user's file restored), so that a refusal leaves no half of an import behind.
+    private static void WritePair(string netPath, byte[] net, string weightsPath, byte[] weights)
+    {
+        var putBack = Keep(netPath);
+        MessageFile.WriteAtomic(netPath, net);
+        try
+        {
+            MessageFile.WriteAtomic(weightsPath, weights);
+        }
+        catch (LayerNetException)
+        {
+            putBack();
+            throw;
+        }
+    }
+
+    // How to put path back as it is now. Where nothing is, the file a write creates is removed (at a link's final
+    // target, where the write lands). A file with contents is a regular file (a device or a FIFO reports size 0), and
+    // its bytes and mode are written back. An empty one, or a device or FIFO, gets nothing written back: what was
+    // written in place cannot be taken back. Best effort: the refusal that follows says what went wrong.
+    private static Action Keep(string path)
+    {
+        try
+        {
+            var target = Path.GetFullPath(path);
+            for (var hops = 0; hops < 40 && new FileInfo(target).LinkTarget is { } next; hops++)
+            {
+                target = Path.GetFullPath(next, Path.GetDirectoryName(target)!);
+            }
+
+            var file = new FileInfo(target);
+            if (!file.Exists)
+            {
+                return () => PutBack(() => File.Delete(target));
+            }
+
+            if (file.Length == 0)
+            {
+                return () => PutBack(() => MessageFile.WriteAtomic(path, []));
+            }
+
+            var bytes = File.ReadAllBytes(target);
+            var mode = file.UnixFileMode;
+            return () => PutBack(() =>
+            {
+                MessageFile.WriteAtomic(path, bytes);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(target, mode);
+                }
+            });
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return () => { };
+        }
+    }
+
+    private static void PutBack(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or LayerNetException)
+        {
+            // The refusal being thrown is the one line the user sees.
         }
     }
 

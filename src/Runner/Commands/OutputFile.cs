@@ -9,9 +9,10 @@ internal static class OutputFile
     /// Refuses an output that is the input itself (the same path, or a link to it): converting or upgrading a file onto
     /// itself would replace the user's file, comments and all.
     /// </summary>
-    /// <exception cref="LayerNetException">The output is the input.</exception>
+    /// <exception cref="LayerNetException">The output is the input, or an empty path.</exception>
     public static void RequireNotInput(string input, string output)
     {
+        RequireName(output, "OUT");
         if (IsSame(input, output))
         {
             throw Refusal($"OUT '{output}' is the input file");
@@ -22,9 +23,10 @@ internal static class OutputFile
     /// Refuses an output (given by <paramref name="option"/>) that is one of the command's inputs (the same path, or a
     /// link to it): <paramref name="role"/> says which, as "the training log".
     /// </summary>
-    /// <exception cref="LayerNetException">The output is that input.</exception>
+    /// <exception cref="LayerNetException">The output is that input, or an empty path.</exception>
     public static void RequireNotInput(string input, string output, string option, string role)
     {
+        RequireName(output, option);
         if (IsSame(input, output))
         {
             throw Refusal($"{option} '{output}' is {role} '{input}'");
@@ -62,6 +64,15 @@ internal static class OutputFile
         }
     }
 
+    // An empty output path names no file (and Path.GetFullPath throws on it).
+    private static void RequireName(string output, string option)
+    {
+        if (string.IsNullOrEmpty(output))
+        {
+            throw new LayerNetException($"{option} '': give the path of a file to write");
+        }
+    }
+
     private static bool IsSame(string input, string output) =>
         string.Equals(Resolved(input), Resolved(output), StringComparison.Ordinal);
 
@@ -71,6 +82,12 @@ internal static class OutputFile
     // The path a write lands on: links followed one by one, a relative target taken from its link's folder.
     private static string Resolved(string path)
     {
+        if (path.Length == 0)
+        {
+            // No file (an empty --model): its reader says so.
+            return path;
+        }
+
         var current = Path.GetFullPath(path);
         try
         {

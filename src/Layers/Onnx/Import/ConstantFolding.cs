@@ -10,6 +10,11 @@ namespace LayerNet.Layers.Onnx;
 /// </summary>
 internal static class ConstantFolding
 {
+    // The most values a constant computed during the import may hold beyond what its inputs hold: shape arithmetic is
+    // small, and a model that asks for more (a ConstantOfShape of 2^30 zeros, a column times a row) asks for the
+    // memory, not for a net.
+    private const long GrowthLimit = 1 << 24;
+
     private static readonly HashSet<string> Foldable =
     [
         "Identity", "Cast", "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape", "Flatten", "Slice",
@@ -24,7 +29,9 @@ internal static class ConstantFolding
     {
         if (node.OpType == "Constant")
         {
-            importer.DefineConstant(node.Output(0), ConstantOf(node));
+            var constant = ConstantOf(node);
+            importer.CountRead(constant.Count);
+            importer.DefineConstant(node.Output(0), constant);
             return true;
         }
 
@@ -66,32 +73,51 @@ internal static class ConstantFolding
     private static OnnxConstant? Fold(OnnxGraphImporter importer, OnnxNode node, List<OnnxConstant?> inputs)
     {
         var x = inputs[0] ?? throw node.Error("input 0 is missing");
+        var second = inputs.Count > 1 ? inputs[1] : null;
         switch (node.OpType)
         {
             case "Identity":
                 return x;
             case "Cast":
+                importer.ChargeComputed(node, x.Count);
                 return Cast(node, x);
             case "Neg":
+                importer.ChargeComputed(node, x.Count);
                 return x.Integers is { } ints ? OnnxConstant.OfIntegers(x.Dims, [.. ints.Select(v => -v)]) : OnnxConstant.OfFloats(x.Dims, [.. x.Values.Select(v => -v)]);
             case "Add" or "Sub" or "Mul" or "Div":
-                return Arithmetic(node, x, inputs[1] ?? throw node.Error("input 1 is missing"));
+                return Arithmetic(importer, node, x, second ?? throw node.Error("input 1 is missing"));
             case "Gather":
-                return Gather(node, x, inputs[1] ?? throw node.Error("the indices are missing"));
+                return Gather(importer, node, x, second ?? throw node.Error("the indices are missing"));
             case "Concat":
-                return Concat(node, inputs);
+                return Concat(importer, node, inputs);
             case "Reshape":
-                return x.WithDims(Reshaped(node, x.Dims, (inputs[1] ?? throw node.Error("the shape is missing")).AsIntegers() ?? throw node.Error("the shape is not integers")));
+                return x.WithDims(Reshaped(node, x.Dims, (second ?? throw node.Error("the shape is missing")).AsIntegers() ?? throw node.Error("the shape is not integers")));
             case "Flatten":
-                var axis = (int)node.Int("axis", 1);
-                axis = axis < 0 ? axis + x.Dims.Length : axis;
+            {
+                var given = node.Int("axis", 1);
+                if (given < -x.Dims.Length || given > x.Dims.Length)
+                {
+                    throw node.Error($"axis {given} is out of range for the constant {x.ShapeText}");
+                }
+
+                var axis = (int)(given < 0 ? given + x.Dims.Length : given);
                 var before = x.Dims[..axis].Aggregate(1L, (a, b) => a * b);
                 return x.WithDims([before, x.Count / Math.Max(before, 1)]);
+            }
+
             case "Unsqueeze":
             {
-                var given = node.Ints("axes") ?? inputs[1]?.AsIntegers() ?? throw node.Error("the axes are not given");
+                var given = node.Ints("axes") ?? second?.AsIntegers() ?? throw node.Error("the axes are not given");
                 var rank = x.Dims.Length + given.Length;
-                var axes = given.Select(a => a < 0 ? a + rank : a).ToHashSet();
+                var axes = new HashSet<long>();
+                foreach (var axis in given)
+                {
+                    if (axis < -rank || axis >= rank || !axes.Add(axis < 0 ? axis + rank : axis))
+                    {
+                        throw node.Error($"axis {axis} is out of range or repeated for an output of {rank} axes");
+                    }
+                }
+
                 var dims = new long[rank];
                 for (int i = 0, from = 0; i < rank; i++)
                 {
@@ -103,41 +129,81 @@ internal static class ConstantFolding
 
             case "Squeeze":
             {
-                var given = node.Ints("axes") ?? (inputs.Count > 1 ? inputs[1]?.AsIntegers() : null);
-                var axes = given?.Select(a => a < 0 ? a + x.Dims.Length : a).ToHashSet();
+                var given = node.Ints("axes") ?? second?.AsIntegers();
+                var rank = x.Dims.Length;
+                foreach (var axis in given ?? [])
+                {
+                    if (axis < -rank || axis >= rank || x.Dims[axis < 0 ? axis + rank : axis] != 1)
+                    {
+                        throw node.Error($"axis {axis} is out of range or not of size 1 for the constant {x.ShapeText}");
+                    }
+                }
+
+                var axes = given?.Select(a => a < 0 ? a + rank : a).ToHashSet();
                 return x.WithDims([.. x.Dims.Where((d, i) => axes is null ? d != 1 : !axes.Contains(i))]);
             }
 
             case "Slice":
-                return importer.Opset >= 10 && x.Dims.Length == 1 ? Slice(x, inputs) : null;
+                return importer.Opset >= 10 && x.Dims.Length == 1 ? Slice(node, x, inputs) : null;
             default:
-                return ConstantOfShape(node, x);
+                return ConstantOfShape(importer, node, x);
         }
+    }
+
+    // The number of values a constant of shape dims computed from inputs holds, refused before it is allocated when a
+    // dim is negative, the product overflows, or it holds more than GrowthLimit values and more than its (distinct)
+    // inputs together; then charged to the importer's budget for computed values.
+    private static int CountFor(OnnxGraphImporter importer, OnnxNode node, long[] dims, params OnnxConstant?[] inputs)
+    {
+        long count = 1;
+        foreach (var dim in dims)
+        {
+            if (dim < 0)
+            {
+                throw node.Error($"the shape [{string.Join(", ", dims)}] has a negative dimension");
+            }
+
+            if (dim != 0 && count > long.MaxValue / dim)
+            {
+                throw node.Error($"the shape [{string.Join(", ", dims)}] has more values than fit in 64 bits");
+            }
+
+            count *= dim;
+        }
+
+        var given = inputs.OfType<OnnxConstant>().Distinct().Sum(input => (long)input.Count);
+        if (count > Math.Max(GrowthLimit, given))
+        {
+            throw node.Error($"it would hold {count} values; LayerNet computes constants of up to {GrowthLimit} values (or as many as their inputs hold) during the import");
+        }
+
+        importer.ChargeComputed(node, count);
+        return (int)count;
     }
 
     private static OnnxConstant ConstantOf(OnnxNode node)
     {
-        if (node.Attribute("value") is { T: { } tensor })
+        if (node.Typed("value", AttributeProto.Types.AttributeType.Tensor) is { T: { } tensor })
         {
             return OnnxConstant.FromTensor(tensor);
         }
 
-        if (node.Attribute("value_float") is { } single)
+        if (node.Typed("value_float", AttributeProto.Types.AttributeType.Float) is { } single)
         {
             return OnnxConstant.OfFloats([], [single.F]);
         }
 
-        if (node.Attribute("value_floats") is { } floats)
+        if (node.Typed("value_floats", AttributeProto.Types.AttributeType.Floats) is { } floats)
         {
             return OnnxConstant.OfFloats([floats.Floats.Count], [.. floats.Floats]);
         }
 
-        if (node.Attribute("value_int") is { } integer)
+        if (node.Typed("value_int", AttributeProto.Types.AttributeType.Int) is { } integer)
         {
             return OnnxConstant.OfIntegers([], [integer.I]);
         }
 
-        if (node.Attribute("value_ints") is { } integers)
+        if (node.Typed("value_ints", AttributeProto.Types.AttributeType.Ints) is { } integers)
         {
             return OnnxConstant.OfIntegers([integers.Ints.Count], [.. integers.Ints]);
         }
@@ -161,10 +227,10 @@ internal static class ConstantFolding
         }
     }
 
-    private static OnnxConstant Arithmetic(OnnxNode node, OnnxConstant a, OnnxConstant b)
+    private static OnnxConstant Arithmetic(OnnxGraphImporter importer, OnnxNode node, OnnxConstant a, OnnxConstant b)
     {
         var dims = BroadcastDims(a.Dims, b.Dims) ?? throw node.Error($"the constants of shapes {a.ShapeText} and {b.ShapeText} do not broadcast");
-        var count = (int)dims.Aggregate(1L, (x, y) => x * y);
+        var count = CountFor(importer, node, dims, a, b);
         var aIndex = BroadcastIndex(a.Dims, dims);
         var bIndex = BroadcastIndex(b.Dims, dims);
         if (a.Integers is { } ai && b.Integers is { } bi)
@@ -201,21 +267,30 @@ internal static class ConstantFolding
         return OnnxConstant.OfFloats(dims, values);
     }
 
-    private static OnnxConstant Gather(OnnxNode node, OnnxConstant data, OnnxConstant indices)
+    private static OnnxConstant Gather(OnnxGraphImporter importer, OnnxNode node, OnnxConstant data, OnnxConstant indices)
     {
         var rank = data.Dims.Length;
-        var axis = (int)node.Int("axis", 0);
-        axis = axis < 0 ? axis + rank : axis;
-        if (axis < 0 || axis >= rank)
+        var given = node.Int("axis", 0);
+        if (given < -rank || given >= rank)
         {
-            throw node.Error($"axis {node.Int("axis", 0)} is out of range for the data {data.ShapeText}");
+            throw node.Error($"axis {given} is out of range for the data {data.ShapeText}");
         }
 
+        var axis = (int)(given < 0 ? given + rank : given);
         var at = indices.AsIntegers() ?? throw node.Error("the indices are not integers");
+        long[] dims = [.. data.Dims[..axis], .. indices.Dims, .. data.Dims[(axis + 1)..]];
+        var count = CountFor(importer, node, dims, data, indices);
         var outer = (int)data.Dims[..axis].Aggregate(1L, (x, y) => x * y);
         var inner = (int)data.Dims[(axis + 1)..].Aggregate(1L, (x, y) => x * y);
-        var size = (int)data.Dims[axis];
-        var count = outer * at.Length * inner;
+        var size = data.Dims[axis];
+        foreach (var raw in at)
+        {
+            if (raw < -size || raw >= size)
+            {
+                throw node.Error($"index {raw} is out of range for axis {axis} of size {size}");
+            }
+        }
+
         var floats = new float[count];
         var integers = data.Integers is null ? null : new long[count];
         var o = 0;
@@ -223,15 +298,10 @@ internal static class ConstantFolding
         {
             foreach (var raw in at)
             {
-                var index = raw < 0 ? raw + size : raw;
-                if (index < 0 || index >= size)
-                {
-                    throw node.Error($"index {raw} is out of range for axis {axis} of size {size}");
-                }
-
+                var index = (int)(raw < 0 ? raw + size : raw);
                 for (var j = 0; j < inner; j++, o++)
                 {
-                    var from = (((i * size) + (int)index) * inner) + j;
+                    var from = (((i * (int)size) + index) * inner) + j;
                     floats[o] = data.Values[from];
                     if (integers is not null)
                     {
@@ -241,11 +311,10 @@ internal static class ConstantFolding
             }
         }
 
-        long[] dims = [.. data.Dims[..axis], .. indices.Dims, .. data.Dims[(axis + 1)..]];
         return new OnnxConstant(dims, floats, integers);
     }
 
-    private static OnnxConstant Concat(OnnxNode node, List<OnnxConstant?> inputs)
+    private static OnnxConstant Concat(OnnxGraphImporter importer, OnnxNode node, List<OnnxConstant?> inputs)
     {
         var parts = inputs.Where(c => c is not null && c.Count > 0).Select(c => c!).ToList();
         if (parts.Count == 0)
@@ -254,14 +323,18 @@ internal static class ConstantFolding
         }
 
         var rank = parts[0].Dims.Length;
-        var axis = (int)node.Int("axis", 0);
-        axis = axis < 0 ? axis + rank : axis;
-        if (axis < 0 || axis >= rank || parts.Exists(p => p.Dims.Length != rank))
+        var given = node.Int("axis", 0);
+        var axis = (int)Math.Clamp(given < 0 ? given + rank : given, -1, rank);
+        if (axis < 0 || axis >= rank || parts.Exists(p => p.Dims.Length != rank || !p.Dims.Where((_, i) => i != axis).SequenceEqual(parts[0].Dims.Where((_, i) => i != axis))))
         {
-            throw node.Error($"the constants of shapes {string.Join(", ", parts.Select(p => p.ShapeText))} do not concatenate on axis {node.Int("axis", 0)}");
+            throw node.Error($"the constants of shapes {string.Join(", ", parts.Select(p => p.ShapeText))} do not concatenate on axis {given}");
         }
+
+        var dims = (long[])parts[0].Dims.Clone();
+        dims[axis] = parts.Sum(p => p.Dims[axis]);
+        var count = CountFor(importer, node, dims, [.. parts]);
         var outer = (int)parts[0].Dims[..axis].Aggregate(1L, (x, y) => x * y);
-        var floats = new List<float>();
+        var floats = new List<float>(count);
         var integers = parts.TrueForAll(p => p.IsInteger) ? new List<long>() : null;
         for (var i = 0; i < outer; i++)
         {
@@ -273,33 +346,69 @@ internal static class ConstantFolding
             }
         }
 
-        var dims = (long[])parts[0].Dims.Clone();
-        dims[axis] = parts.Sum(p => p.Dims[axis]);
         return new OnnxConstant(dims, [.. floats], integers?.ToArray());
     }
 
-    private static OnnxConstant Slice(OnnxConstant x, List<OnnxConstant?> inputs)
+    // Slice of a 1-D constant (shape arithmetic), with ONNX's clamping: for a positive step starts and ends to
+    // [0, size], for a negative one starts to [0, size - 1] and ends to [-1, size - 1].
+    private static OnnxConstant Slice(OnnxNode node, OnnxConstant x, List<OnnxConstant?> inputs)
     {
+        long One(int input, string what, long? absent)
+        {
+            var constant = input < inputs.Count ? inputs[input] : null;
+            if (constant is null)
+            {
+                return absent ?? throw node.Error($"{what} are missing");
+            }
+
+            return constant.AsIntegers() is [var value] ? value : throw node.Error($"{what} {constant.ShapeText} are not one integer for the 1-D constant");
+        }
+
         var size = x.Dims[0];
-        var start = inputs[1]!.AsIntegers()![0];
-        var end = inputs[2]!.AsIntegers()![0];
-        var step = inputs.Count > 4 && inputs[4] is { } steps ? steps.AsIntegers()![0] : 1;
-        start = Math.Clamp(start < 0 ? start + size : start, 0, size);
-        end = Math.Clamp(end < 0 ? end + size : end, 0, size);
+        var start = One(1, "the starts", null);
+        var end = One(2, "the ends", null);
+        var axis = One(3, "the axes", 0);
+        var step = One(4, "the steps", 1);
+        if (axis is not (0 or -1))
+        {
+            throw node.Error($"axis {axis} is out of range for the constant {x.ShapeText}");
+        }
+
+        if (step == 0)
+        {
+            throw node.Error("step 0: ONNX's Slice steps by a non-zero amount");
+        }
+
+        start = start < 0 ? start + size : start;
+        end = end < 0 ? end + size : end;
+        (start, end) = step > 0
+            ? (Math.Min(Math.Max(start, 0), size), Math.Min(Math.Max(end, 0), size))
+            : (Math.Min(Math.Max(start, 0), size - 1), Math.Min(Math.Max(end, -1), size - 1));
         var picked = new List<int>();
         for (var i = start; step > 0 ? i < end : i > end; i += step)
         {
             picked.Add((int)i);
+
+            // The next index would pass the end (and i + step might overflow): stop here.
+            if (step > 0 ? end - i - step <= 0 : i - end + step <= 0)
+            {
+                break;
+            }
         }
 
         return new OnnxConstant([picked.Count], [.. picked.Select(i => x.Values[i])], x.Integers is { } ints ? [.. picked.Select(i => ints[i])] : null);
     }
 
-    private static OnnxConstant? ConstantOfShape(OnnxNode node, OnnxConstant shape)
+    private static OnnxConstant? ConstantOfShape(OnnxGraphImporter importer, OnnxNode node, OnnxConstant shape)
     {
         var dims = shape.AsIntegers() ?? throw node.Error("the shape is not integers");
-        var count = (int)dims.Aggregate(1L, (x, y) => x * y);
-        var value = node.Attribute("value") is { T: { } tensor } ? OnnxConstant.FromTensor(tensor) : OnnxConstant.OfFloats([1], [0f]);
+        var count = CountFor(importer, node, dims);
+        var value = node.Typed("value", AttributeProto.Types.AttributeType.Tensor) is { T: { } tensor } ? OnnxConstant.FromTensor(tensor) : OnnxConstant.OfFloats([1], [0f]);
+        if (value.Count != 1)
+        {
+            throw node.Error($"the value {value.ShapeText} is not one value");
+        }
+
         return value.Integers is { } ints
             ? OnnxConstant.OfIntegers(dims, [.. Enumerable.Repeat(ints[0], count)])
             : OnnxConstant.OfFloats(dims, [.. Enumerable.Repeat(value.Values[0], count)]);
@@ -314,22 +423,31 @@ internal static class ConstantFolding
         for (var i = 0; i < shape.Length; i++)
         {
             result[i] = shape[i] == 0 && i < dims.Length ? dims[i] : shape[i];
+            if (result[i] < -1)
+            {
+                throw node.Error($"the shape [{string.Join(", ", shape)}] has a dimension below -1");
+            }
+
             if (result[i] == -1)
             {
-                inferred = i;
+                inferred = inferred < 0 ? i : throw node.Error($"the shape [{string.Join(", ", shape)}] has more than one -1");
             }
             else
             {
-                known *= result[i];
+                // Past the count, the product can only differ from it (and must not overflow on the way).
+                known = result[i] != 0 && known > count / result[i] ? count + 1 : known * result[i];
             }
         }
 
         if (inferred >= 0)
         {
             result[inferred] = known == 0 ? 0 : count / known;
+            known *= result[inferred];
         }
 
-        return result.Aggregate(1L, (x, y) => x * y) == count ? result : throw node.Error($"the shape [{string.Join(", ", shape)}] does not hold the {count} values of the constant");
+        return known == count
+            ? result
+            : throw node.Error($"the shape [{string.Join(", ", shape)}] does not hold the {count} values of the constant");
     }
 
     private static int Clamp(long index, int rank) => (int)Math.Clamp(index < 0 ? index + rank : index, 0, rank);

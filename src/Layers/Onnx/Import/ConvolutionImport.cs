@@ -23,10 +23,10 @@ internal static class ConvolutionImport
         }
 
         var kernel = Kernel(node, weight, spatial);
-        var strides = PerAxis(node, "strides", spatial, 1);
-        var dilations = PerAxis(node, "dilations", spatial, 1);
+        var strides = PerAxis(node, "strides", spatial, 1, minimum: 1);
+        var dilations = PerAxis(node, "dilations", spatial, 1, minimum: 1);
         var sizes = input.Shape[2..];
-        var extents = kernel.Select((k, i) => (dilations[i] * (k - 1)) + 1).ToArray();
+        var extents = kernel.Select((k, i) => (int)Math.Min(int.MaxValue / 4, ((long)dilations[i] * (k - 1)) + 1)).ToArray();
         if (padding is not null && (padding.Value != 0f || !padding.SpatialOnly))
         {
             throw node.Error($"it reads {padding.Node.Label}, which pads with {padding.Value} or pads the batch or channel axis; Caffe's Convolution pads spatial axes with zeros only");
@@ -43,15 +43,15 @@ internal static class ConvolutionImport
 
         for (var i = 0; i < spatial; i++)
         {
-            var caffe = ((sizes[i] + (2 * begin[i]) - extents[i]) / strides[i]) + 1;
-            var onnx = ((sizes[i] + begin[i] + end[i] - extents[i]) / strides[i]) + 1;
+            var caffe = ((sizes[i] + (2L * begin[i]) - extents[i]) / strides[i]) + 1;
+            var onnx = ((sizes[i] + (long)begin[i] + end[i] - extents[i]) / strides[i]) + 1;
             if (caffe != onnx)
             {
                 throw node.Error($"pads {begin[i]} and {end[i]} on spatial axis {i}: Caffe pads both ends alike, and with pad {begin[i]} its output size is {caffe}, ONNX's {onnx}");
             }
         }
 
-        var group = (int)node.Int("group", 1);
+        var group = Group(node, input.Shape[1]);
         var outputs = (int)weight.Dims[0];
         var layer = importer.NewLayer(node, "Convolution");
         layer.ConvolutionParam = Parameter(outputs, group, kernel, begin, strides, dilations, node.HasInput(2));
@@ -79,8 +79,8 @@ internal static class ConvolutionImport
         }
 
         var kernel = Kernel(node, weight, spatial);
-        var strides = PerAxis(node, "strides", spatial, 1);
-        var dilations = PerAxis(node, "dilations", spatial, 1);
+        var strides = PerAxis(node, "strides", spatial, 1, minimum: 1);
+        var dilations = PerAxis(node, "dilations", spatial, 1, minimum: 1);
         var pads = autoPad == "VALID" ? new int[2 * spatial] : PerAxis(node, "pads", 2 * spatial, 0);
         if (PerAxis(node, "output_padding", spatial, 0).Any(p => p != 0))
         {
@@ -95,7 +95,10 @@ internal static class ConvolutionImport
                 throw node.Error($"pads {pads[i]} and {pads[spatial + i]} on spatial axis {i}: Caffe's Deconvolution pads both ends alike");
             }
 
-            expected[i] = (strides[i] * (input.Shape[2 + i] - 1)) + (dilations[i] * (kernel[i] - 1)) + 1 - (2 * pads[i]);
+            var size = ((long)strides[i] * (input.Shape[2 + i] - 1)) + ((long)dilations[i] * (kernel[i] - 1)) + 1 - (2L * pads[i]);
+            expected[i] = size is > 0 and <= int.MaxValue
+                ? (int)size
+                : throw node.Error($"its output on spatial axis {i} would have {size} elements; a blob's dimensions are 1 to {int.MaxValue}");
         }
 
         if (node.Ints("output_shape") is { } outputShape && !outputShape.TakeLast(spatial).Select(d => (int)d).SequenceEqual(expected))
@@ -103,8 +106,8 @@ internal static class ConvolutionImport
             throw node.Error($"output_shape [{string.Join(", ", outputShape)}] is not the size the pads give ({string.Join(", ", expected)}), the only one Caffe's Deconvolution computes");
         }
 
-        var group = (int)node.Int("group", 1);
-        var outputs = (int)weight.Dims[1] * group;
+        var group = Group(node, input.Shape[1]);
+        var outputs = (int)Math.Min(int.MaxValue, weight.Dims[1] * group);
         var layer = importer.NewLayer(node, "Deconvolution");
         layer.ConvolutionParam = Parameter(outputs, group, kernel, pads[..spatial], strides, dilations, node.HasInput(2));
         var value = Produce(importer, node, layer, input, weight, outputs);
@@ -155,8 +158,11 @@ internal static class ConvolutionImport
         return (begin, end);
     }
 
-    /// <summary>An integer list attribute of <paramref name="count"/> values, or <paramref name="defaultValue"/> for each when absent.</summary>
-    internal static int[] PerAxis(OnnxNode node, string name, int count, int defaultValue)
+    /// <summary>
+    /// An integer list attribute of <paramref name="count"/> values, each at least <paramref name="minimum"/> (0 for
+    /// pads, 1 for strides, dilations and kernel sizes), or <paramref name="defaultValue"/> for each when absent.
+    /// </summary>
+    internal static int[] PerAxis(OnnxNode node, string name, int count, int defaultValue, int minimum = 0)
     {
         var given = node.Ints(name);
         if (given is null)
@@ -164,20 +170,35 @@ internal static class ConvolutionImport
             return [.. Enumerable.Repeat(defaultValue, count)];
         }
 
-        return given.Length == count && given.All(v => v is >= 0 and <= int.MaxValue / 4)
+        return given.Length == count && given.All(v => v >= minimum && v <= int.MaxValue / 4)
             ? [.. given.Select(v => (int)v)]
-            : throw node.Error($"{name} [{string.Join(", ", given)}] is not {count} non-negative values");
+            : throw node.Error($"{name} [{string.Join(", ", given)}] are not {count} {(minimum > 0 ? "positive" : "non-negative")} values");
+    }
+
+    /// <summary>The group attribute, which must divide the input's <paramref name="channels"/>.</summary>
+    internal static int Group(OnnxNode node, int channels)
+    {
+        var group = node.Int("group", 1);
+        return group >= 1 && group <= channels && channels % group == 0
+            ? (int)group
+            : throw node.Error($"group {group} is not a positive divisor of the input's {channels} channels");
     }
 
     private static int[] Kernel(OnnxNode node, OnnxConstant weight, int spatial)
     {
-        var kernel = weight.Dims[2..].Select(d => (int)d).ToArray();
-        if (node.Ints("kernel_shape") is { } declared && !declared.Select(d => (int)d).SequenceEqual(kernel))
+        if (node.Ints("kernel_shape") is { } declared && !declared.AsSpan().SequenceEqual(weight.Dims.AsSpan(2)))
         {
             throw node.Error($"kernel_shape [{string.Join(", ", declared)}] is not the weights' {weight.ShapeText}");
         }
 
-        return kernel.Length == spatial ? kernel : throw node.Error($"the weights {weight.ShapeText} do not have {spatial} spatial axes");
+        if (weight.Dims.Length - 2 != spatial)
+        {
+            throw node.Error($"the weights {weight.ShapeText} do not have {spatial} spatial axes");
+        }
+
+        // A constant's dims are at most int.MaxValue (OnnxTensors refuses more).
+        var kernel = weight.Dims[2..].Select(d => (int)d).ToArray();
+        return kernel.All(k => k > 0) ? kernel : throw node.Error($"the weights {weight.ShapeText} have an empty kernel; a kernel size is 1 or more");
     }
 
     private static ConvolutionParameter Parameter(int outputs, int group, int[] kernel, int[] pads, int[] strides, int[] dilations, bool bias)

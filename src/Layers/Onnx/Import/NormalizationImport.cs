@@ -1,4 +1,5 @@
 using Caffe;
+using Onnx;
 
 namespace LayerNet.Layers.Onnx;
 
@@ -55,7 +56,12 @@ internal static class NormalizationImport
     /// <summary>LRN: Caffe's LRN across channels, local_size = size, k = bias (ONNX's formula is Caffe's).</summary>
     public static void Lrn(OnnxGraphImporter importer, OnnxNode node)
     {
-        var size = node.Attribute("size")?.I ?? throw node.Error("the size is not given");
+        var size = node.Typed("size", AttributeProto.Types.AttributeType.Int)?.I ?? throw node.Error("the size is not given");
+        if (size is < 1 or > int.MaxValue)
+        {
+            throw node.Error($"size {size} is not a positive number of channels");
+        }
+
         var layer = importer.NewLayer(node, "LRN");
         layer.LrnParam = new LRNParameter
         {

@@ -33,6 +33,8 @@ internal sealed class OnnxGraphImporter
     private readonly List<OnnxNode> _nodes = [];
     private readonly NetParameter _net = new();
     private readonly NetParameter _weights = new();
+    private long _valuesRead;
+    private long _valuesComputed;
 
     /// <summary>Prepares the import of <paramref name="graph"/>, whose model imports standard operator set <paramref name="opset"/>.</summary>
     public OnnxGraphImporter(GraphProto graph, int opset, LayerFactory layers, OnnxImportOptions options)
@@ -56,10 +58,21 @@ internal sealed class OnnxGraphImporter
             throw new LayerNetException($"the graph has sparse initializers ('{_graph.SparseInitializer[0].Values?.Name}'), which LayerNet does not read; store them dense");
         }
 
+        if (_graph.Output.Count == 0)
+        {
+            throw new LayerNetException("the graph has no outputs; a Caffe net computes at least one");
+        }
+
         ReserveNames();
         foreach (var initializer in _graph.Initializer)
         {
-            _constants[initializer.Name] = OnnxConstant.FromTensor(initializer);
+            var constant = OnnxConstant.FromTensor(initializer);
+            if (!_constants.TryAdd(initializer.Name, constant))
+            {
+                throw new LayerNetException($"initializer '{initializer.Name}' is given twice");
+            }
+
+            CountRead(constant.Count);
         }
 
         foreach (var output in _graph.Output)
@@ -193,6 +206,26 @@ internal sealed class OnnxGraphImporter
     /// <summary>Marks <paramref name="node"/> as done by an earlier node's mapping (folded into its layer).</summary>
     public void Fold(OnnxNode node) => _folded.Add(node.Index);
 
+    /// <summary>Counts values read from the model's tensors (an initializer, a Constant node): they widen the budget of <see cref="ChargeComputed"/>.</summary>
+    public void CountRead(long count) => _valuesRead += count;
+
+    /// <summary>
+    /// Charges <paramref name="count"/> values that <paramref name="node"/> computes during the import (a folded
+    /// constant) before they are allocated. All such values together may be at most 2^26 plus four times the values
+    /// the model's tensors hold: a chain of folds that doubles a constant at each step ends in a refusal, not in the
+    /// machine's memory.
+    /// </summary>
+    /// <exception cref="LayerNetException">The budget is spent (the message names the node).</exception>
+    public void ChargeComputed(OnnxNode node, long count)
+    {
+        var budget = (1L << 26) + (4 * _valuesRead);
+        _valuesComputed += count;
+        if (_valuesComputed > budget)
+        {
+            throw node.Error($"the constants computed during the import would hold {_valuesComputed} values, more than LayerNet computes for a model whose tensors hold {_valuesRead} ({budget})");
+        }
+    }
+
     /// <summary>Records a constant value.</summary>
     public void DefineConstant(string name, OnnxConstant constant)
     {
@@ -257,7 +290,16 @@ internal sealed class OnnxGraphImporter
         foreach (var bottom in bottoms)
         {
             layer.Bottom.Add(bottom.Blob);
-            bottomBlobs.Add(new Blob(bottom.Shape) { Name = bottom.Blob });
+            try
+            {
+                var blob = new Blob { Name = bottom.Blob };
+                blob.Reshape(bottom.Shape);
+                bottomBlobs.Add(blob);
+            }
+            catch (LayerNetException exception)
+            {
+                throw node.Error($"input '{bottom.Blob}' {bottom.ShapeText}: {exception.Message.ReplaceLineEndings(" ")}");
+            }
         }
 
         var topBlobs = new List<Blob>(tops.Count);
@@ -337,6 +379,16 @@ internal sealed class OnnxGraphImporter
 
     private void ImportNode(OnnxNode node)
     {
+        if (node.OpType.Length == 0)
+        {
+            throw node.Error("it has no operator (op_type is empty)");
+        }
+
+        if (node.Output(0).Length == 0)
+        {
+            throw node.Error("its first output has no name; LayerNet names the blob of a node's result after it");
+        }
+
         if (node.Proto.Domain is { Length: > 0 } domain && domain != "ai.onnx")
         {
             throw node.Error($"the operator is from domain '{domain}'; LayerNet imports only the standard ONNX operators (domain ai.onnx)");
@@ -363,10 +415,15 @@ internal sealed class OnnxGraphImporter
                 (mapping ?? throw node.Error("its inputs are not all constants, and no Caffe layer computes it"))(this, node);
             }
         }
-        catch (Exception exception) when (exception is ArgumentException or IndexOutOfRangeException or InvalidOperationException or OverflowException)
+        catch (Exception exception) when (exception is ArgumentException or IndexOutOfRangeException or InvalidOperationException or ArithmeticException or KeyNotFoundException)
         {
-            // A malformed node (an attribute or a tensor of the wrong length) surfaces as an out-of-range access.
+            // A malformed node that no check above names (an attribute or a tensor of the wrong length) surfaces as an
+            // out-of-range access or an arithmetic fault: still one line naming the node.
             throw new LayerNetException($"{node.Label}: malformed for its operator ({exception.Message.ReplaceLineEndings(" ")})", exception);
+        }
+        catch (OutOfMemoryException exception)
+        {
+            throw new LayerNetException($"{node.Label}: its mapping needs more memory than is free ({exception.Message.ReplaceLineEndings(" ")})", exception);
         }
     }
 
@@ -374,7 +431,15 @@ internal sealed class OnnxGraphImporter
     {
         foreach (var input in _graph.Input)
         {
-            _blobNames.Add(input.Name);
+            if (input.Name.Length == 0)
+            {
+                throw new LayerNetException("a graph input has no name");
+            }
+
+            if (!_blobNames.Add(input.Name))
+            {
+                throw new LayerNetException($"graph input '{input.Name}' is listed twice");
+            }
         }
 
         foreach (var initializer in _graph.Initializer)
@@ -395,12 +460,16 @@ internal sealed class OnnxGraphImporter
 
         // The Input layers are named after their blobs; a node of the same name gets a suffix.
         _layerNames.UnionWith(_graph.Input.Select(i => i.Name));
+        var writers = new Dictionary<string, OnnxNode>(StringComparer.Ordinal);
+        var inputs = _graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var initializers = _graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < _graph.Node.Count; i++)
         {
             var proto = _graph.Node[i];
             var preferred = proto.Name.Length > 0 && nameCounts[proto.Name] == 1 ? proto.Name : $"{proto.OpType}_{i}";
             var node = new OnnxNode(proto, i, Unique(_layerNames, preferred));
             _nodes.Add(node);
+            CheckWriter(node, writers, inputs, initializers);
             foreach (var input in proto.Input.Where(n => n.Length > 0).Distinct())
             {
                 if (!_consumers.TryGetValue(input, out var list))
@@ -410,6 +479,34 @@ internal sealed class OnnxGraphImporter
                 }
 
                 list.Add(node);
+            }
+        }
+    }
+
+    // Each value has one writer (ONNX's graphs are in single static assignment form): a node's output that is a graph
+    // input, an initializer or another node's output would silently replace that value.
+    private static void CheckWriter(OnnxNode node, Dictionary<string, OnnxNode> writers, HashSet<string> inputs, HashSet<string> initializers)
+    {
+        foreach (var output in node.Proto.Output)
+        {
+            if (output.Length == 0)
+            {
+                continue;
+            }
+
+            if (inputs.Contains(output))
+            {
+                throw node.Error($"output '{output}' is already a graph input; each ONNX value has one writer");
+            }
+
+            if (initializers.Contains(output))
+            {
+                throw node.Error($"output '{output}' is already an initializer; each ONNX value has one writer");
+            }
+
+            if (!writers.TryAdd(output, node))
+            {
+                throw node.Error($"output '{output}' is already written by {writers[output].Label}; each ONNX value has one writer");
             }
         }
     }
@@ -460,7 +557,7 @@ internal sealed class OnnxGraphImporter
                 throw new LayerNetException($"the input shape {ImportedValue.ShapeOf(given)} given for '{input.Name}' disagrees with the model's {DeclaredText(declared)}");
             }
 
-            return [.. given];
+            return Fits(input, [.. given]);
         }
 
         if (declared is null)
@@ -480,11 +577,33 @@ internal sealed class OnnxGraphImporter
 
             shape[i] = dim.DimValue is > 0 and <= int.MaxValue
                 ? (int)dim.DimValue
-                : throw new LayerNetException($"graph input '{input.Name}' has dimension {dim.DimValue} on axis {i}; a blob's dimensions are positive");
+                : throw new LayerNetException($"graph input '{input.Name}' has dimension {dim.DimValue} on axis {i}; a blob's dimensions are 1 to {int.MaxValue}");
         }
 
-        return shape;
+        return Fits(input, shape);
     }
+
+    // The shape, when a blob of it can be: at most Blob.MaxAxes axes and Array.MaxLength elements.
+    private static int[] Fits(ValueInfoProto input, int[] shape)
+    {
+        if (shape.Length > Blob.MaxAxes)
+        {
+            throw new LayerNetException($"graph input '{input.Name}' has {shape.Length} axes; a blob has at most {Blob.MaxAxes}");
+        }
+
+        long count = 1;
+        foreach (var dim in shape)
+        {
+            count = Math.Min(count * dim, (long)Array.MaxLength + 1);
+        }
+
+        return count <= Array.MaxLength
+            ? shape
+            : throw new LayerNetException($"graph input '{input.Name}' of shape {ImportedValue.ShapeOf(shape)} has {ShapeCount(shape)} elements, more than a blob holds ({Array.MaxLength})");
+    }
+
+    private static string ShapeCount(int[] shape) =>
+        shape.Aggregate(System.Numerics.BigInteger.One, (product, dim) => product * dim).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string DeclaredText(TensorShapeProto shape) =>
         $"[{string.Join(", ", shape.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture) : d.DimParam.Length > 0 ? d.DimParam : "?"))}]";

@@ -36,7 +36,9 @@ public static class OnnxImport
     /// <exception cref="LayerNetException">
     /// The model cannot be imported exactly; the one-line message names the first node that does not map (its name and
     /// operator), or what else is wrong: an operator set older than 9 or newer than 21, an operator from another
-    /// domain, model-local functions, a graph input that is not float or has no shape.
+    /// domain, model-local functions, a graph input that is not float or has no shape, a tensor whose dims claim more
+    /// values than it holds, a graph that breaks ONNX's rules (a value written twice, read before it is written), or a
+    /// model that needs more memory than is free.
     /// </exception>
     public static OnnxImportResult Import(ModelProto model, LayerFactory layers, OnnxImportOptions? options = null)
     {
@@ -48,7 +50,17 @@ public static class OnnxImport
             throw new LayerNetException($"the model defines {model.Functions.Count} function(s) (the first is '{model.Functions[0].Name}'); LayerNet imports graphs of standard operators only, not model-local functions");
         }
 
-        return new OnnxGraphImporter(graph, StandardOpset(model), layers, options ?? new OnnxImportOptions()).Run();
+        var opset = StandardOpset(model);
+        try
+        {
+            return new OnnxGraphImporter(graph, opset, layers, options ?? new OnnxImportOptions()).Run();
+        }
+        catch (OutOfMemoryException exception)
+        {
+            // Every size is checked against the data the file holds before it is allocated; what is left is a model
+            // whose real weights and blobs together exceed the memory there is.
+            throw new LayerNetException($"the model needs more memory than is free to import ({exception.Message.ReplaceLineEndings(" ")})", exception);
+        }
     }
 
     private static int StandardOpset(ModelProto model)

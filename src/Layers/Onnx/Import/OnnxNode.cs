@@ -69,20 +69,45 @@ internal sealed class OnnxNode
     public bool Has(string name) => Attribute(name) is not null;
 
     /// <summary>An integer attribute, or <paramref name="defaultValue"/> when absent.</summary>
-    public long Int(string name, long defaultValue) => Attribute(name) is { } a ? a.I : defaultValue;
+    /// <exception cref="LayerNetException">The attribute is of another type.</exception>
+    public long Int(string name, long defaultValue) => Typed(name, AttributeProto.Types.AttributeType.Int) is { } a ? a.I : defaultValue;
 
     /// <summary>A float attribute, or <paramref name="defaultValue"/> when absent.</summary>
-    public float Float(string name, float defaultValue) => Attribute(name) is { } a ? a.F : defaultValue;
+    /// <exception cref="LayerNetException">The attribute is of another type.</exception>
+    public float Float(string name, float defaultValue) => Typed(name, AttributeProto.Types.AttributeType.Float) is { } a ? a.F : defaultValue;
 
     /// <summary>A string attribute, or <paramref name="defaultValue"/> when absent.</summary>
-    public string String(string name, string defaultValue) => Attribute(name) is { } a ? Encoding.UTF8.GetString(a.S.Span) : defaultValue;
+    /// <exception cref="LayerNetException">The attribute is of another type.</exception>
+    public string String(string name, string defaultValue) => Typed(name, AttributeProto.Types.AttributeType.String) is { } a ? Encoding.UTF8.GetString(a.S.Span) : defaultValue;
 
     /// <summary>An integer list attribute, or null when absent.</summary>
-    public long[]? Ints(string name) => Attribute(name) is { } a ? [.. a.Ints] : null;
+    /// <exception cref="LayerNetException">The attribute is of another type.</exception>
+    public long[]? Ints(string name) => Typed(name, AttributeProto.Types.AttributeType.Ints) is { } a ? [.. a.Ints] : null;
 
     /// <summary>A float list attribute, or null when absent.</summary>
-    public float[]? Floats(string name) => Attribute(name) is { } a ? [.. a.Floats] : null;
+    /// <exception cref="LayerNetException">The attribute is of another type.</exception>
+    public float[]? Floats(string name) => Typed(name, AttributeProto.Types.AttributeType.Floats) is { } a ? [.. a.Floats] : null;
+
+    /// <summary>
+    /// The attribute named <paramref name="name"/> when it is of <paramref name="type"/>, or null when absent. An
+    /// attribute without a type (written by hand, before IR version 2) is taken as the type asked for.
+    /// </summary>
+    /// <exception cref="LayerNetException">The attribute is of another type.</exception>
+    public AttributeProto? Typed(string name, AttributeProto.Types.AttributeType type)
+    {
+        var attribute = Attribute(name);
+        if (attribute is null || attribute.Type == type || attribute.Type == AttributeProto.Types.AttributeType.Undefined)
+        {
+            return attribute;
+        }
+
+        var given = Enum.IsDefined(attribute.Type) ? $"a {TypeName(attribute.Type)}" : $"of a type ONNX does not define ({(int)attribute.Type})";
+        throw Error($"attribute '{name}' is {given}, where ONNX defines {TypeName(type)}");
+    }
 
     /// <summary>An error naming the node: "node 'name' (Op): message".</summary>
     public LayerNetException Error(string message) => new($"{Label}: {message}");
+
+    // ONNX's own spelling of an attribute type: INTS, FLOAT.
+    private static string TypeName(AttributeProto.Types.AttributeType type) => type.ToString().ToUpperInvariant();
 }

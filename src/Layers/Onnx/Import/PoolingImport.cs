@@ -99,9 +99,9 @@ internal static class PoolingImport
             throw node.Error($"the input {input.ShapeText} is not N x C x H x W; Caffe's Pooling is 2-D");
         }
 
-        var kernel = node.Has("kernel_shape") ? ConvolutionImport.PerAxis(node, "kernel_shape", 2, 0) : throw node.Error("kernel_shape is not given");
-        var strides = ConvolutionImport.PerAxis(node, "strides", 2, 1);
-        if (ConvolutionImport.PerAxis(node, "dilations", 2, 1).Any(d => d != 1))
+        var kernel = node.Has("kernel_shape") ? ConvolutionImport.PerAxis(node, "kernel_shape", 2, 0, minimum: 1) : throw node.Error("kernel_shape is not given");
+        var strides = ConvolutionImport.PerAxis(node, "strides", 2, 1, minimum: 1);
+        if (ConvolutionImport.PerAxis(node, "dilations", 2, 1, minimum: 1).Any(d => d != 1))
         {
             throw node.Error("dilations other than 1: Caffe's Pooling windows are dense");
         }

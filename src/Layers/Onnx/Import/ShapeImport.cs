@@ -13,12 +13,13 @@ internal static class ShapeImport
     public static void Flatten(OnnxGraphImporter importer, OnnxNode node)
     {
         var input = importer.Activation(node, 0);
-        var axis = (int)node.Int("axis", 1);
-        axis = axis < 0 ? axis + input.Rank : axis;
-        if (axis < 0 || axis > input.Rank)
+        var given = node.Int("axis", 1);
+        if (given < -input.Rank || given > input.Rank)
         {
-            throw node.Error($"axis {node.Int("axis", 1)} is out of range for the input {input.ShapeText}");
+            throw node.Error($"axis {given} is out of range for the input {input.ShapeText}");
         }
+
+        var axis = (int)(given < 0 ? given + input.Rank : given);
 
         if (axis == 1 && input.Rank >= 2)
         {
@@ -141,7 +142,9 @@ internal static class ShapeImport
         }
 
         var layer = importer.NewLayer(node, "Concat");
-        layer.ConcatParam = new ConcatParameter { Axis = (int)(node.Attribute("axis")?.I ?? throw node.Error("the axis is not given")) };
+        var axis = node.Typed("axis", AttributeProto.Types.AttributeType.Int)?.I ?? throw node.Error("the axis is not given");
+        _ = CanonicalAxis(node, axis, inputs[0]);
+        layer.ConcatParam = new ConcatParameter { Axis = (int)axis };
         var value = importer.Produce(node, layer, inputs);
         if (inputs.TrueForAll(i => i.NonNegative))
         {
@@ -158,6 +161,11 @@ internal static class ShapeImport
         var sizes = node.Ints("split")
             ?? (node.HasInput(1) ? importer.Constant(node, 1, "the split sizes").AsIntegers() ?? throw node.Error("the split sizes are not integers") : null);
         var parts = node.OutputCount;
+        if (parts == 0)
+        {
+            throw node.Error("it has no outputs");
+        }
+
         if (sizes is null)
         {
             // Equal parts, the last smaller when the axis does not divide (opset 18's num_outputs).
@@ -165,7 +173,7 @@ internal static class ShapeImport
             sizes = [.. Enumerable.Range(0, parts).Select(i => (long)Math.Min(chunk, dim - (i * chunk)))];
         }
 
-        if (sizes.Length != parts || sizes.Any(s => s <= 0) || sizes.Sum() != dim)
+        if (sizes.Length != parts || sizes.Any(s => s <= 0 || s > dim) || sizes.Sum() != dim)
         {
             throw node.Error($"the split sizes [{string.Join(", ", sizes)}] are not {parts} positive sizes adding up to axis {axis} of the input {input.ShapeText}");
         }
