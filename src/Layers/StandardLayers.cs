@@ -60,7 +60,7 @@ public static class StandardLayers
         ["Bias"] = typeof(BiasExporter), ["Flatten"] = typeof(FlattenExporter), ["Reshape"] = typeof(ReshapeExporter),
         ["Concat"] = typeof(ConcatExporter), ["Slice"] = typeof(SliceExporter), ["Reduction"] = typeof(ReductionExporter),
         ["Tile"] = typeof(TileExporter), ["Crop"] = typeof(CropExporter), ["Parameter"] = typeof(ParameterExporter),
-        ["BatchReindex"] = typeof(BatchReindexExporter), ["MVN"] = typeof(MVNExporter),
+        ["BatchReindex"] = typeof(BatchReindexExporter), ["MVN"] = typeof(MVNExporter), ["DummyData"] = typeof(DummyDataExporter),
 
         ["Sigmoid"] = typeof(ActivationExporter), ["ReLU"] = typeof(ReLUExporter), ["PReLU"] = typeof(PReLUExporter),
         ["ELU"] = typeof(ELUExporter), ["TanH"] = typeof(ActivationExporter), ["AbsVal"] = typeof(ActivationExporter),

@@ -58,16 +58,29 @@ public sealed class ExportUnsupportedTests
     }
 
     [Test]
-    public void A_data_layer_other_than_Input_has_no_exporter()
+    public void DummyData_drawn_at_every_pass_is_refused_naming_the_filler()
     {
         var net = OnnxCheck.Build("""
-            layer { name: "source" type: "DummyData" top: "data" dummy_data_param { shape { dim: 2 dim: 3 } } }
+            layer { name: "source" type: "DummyData" top: "data" dummy_data_param { shape { dim: 2 dim: 3 } data_filler { type: "gaussian" } } }
             layer { name: "act" type: "Sigmoid" bottom: "data" top: "out" }
             """);
 
         var error = ExportError(net);
 
-        Assert.That(error.Message, Does.Contain("layer 'source' (DummyData)").And.Contain("no ONNX equivalent"));
+        Assert.That(error.Message, Does.Contain("layer 'source' (DummyData): cannot be exported to ONNX: top 'data' is drawn from a 'gaussian' filler at every pass"));
+    }
+
+    [Test]
+    public void DummyData_with_constant_fillers_exports_its_values()
+    {
+        var net = OnnxCheck.Build("""
+            layer { name: "source" type: "DummyData" top: "a" top: "b" dummy_data_param { shape { dim: 2 dim: 3 } data_filler { type: "constant" value: 0.5 } data_filler { type: "constant" value: -2 } } }
+            layer { name: "sum" type: "Eltwise" bottom: "a" bottom: "b" top: "out" eltwise_param { coeff: 3 coeff: 1 } }
+            """);
+
+        OnnxCheck.AssertSameOutputs(net);
+
+        Assert.That(net.Blob("out").Data.ToArray(), Has.All.EqualTo(-0.5f));
     }
 
     [Test]

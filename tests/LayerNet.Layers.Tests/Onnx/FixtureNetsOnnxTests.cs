@@ -66,6 +66,52 @@ public sealed class FixtureNetsOnnxTests
         }
     }
 
+    // The lecture's nets: the circuit f = (x + y) z (its inputs constants of a DummyData layer, so the ONNX graph has
+    // none) gives -12; the sigmoid neuron (x a Parameter layer) gives 0.73; both import back.
+    [TestCase("circuit.prototxt", "f", -12f)]
+    [TestCase("sigmoid_neuron.prototxt", "f", 0.7310586f)]
+    public void TheLecturesCircuitsRunInOnnxRuntime(string file, string output, float expected)
+    {
+        var net = Build(Fixtures.InRepository("models", "lecture", file));
+
+        var ort = OnnxCheck.Run(OnnxCheck.AssertSameOutputs(net), net);
+
+        Assert.That(ort[output].Values, Is.EqualTo(new[] { expected }).Within(1e-6f));
+        var imported = ImportCheck.Build(OnnxImport.Import(OnnxCheck.Export(net), ImportCheck.Layers));
+        imported.Forward();
+        Assert.That(imported.Blob(output).Data.ToArray(), Is.EqualTo(new[] { expected }).Within(1e-6f));
+    }
+
+    // The lecture's two-layer net, as a deploy file, with the weights Caffe trained (two_layer_iter_2000.caffemodel), on
+    // the fixture's own inputs (data.h5's x).
+    [Test]
+    public void TheLecturesTwoLayerNetWithCaffesTrainedWeightsRunsInOnnxRuntime()
+    {
+        using var services = new ServiceCollection().AddLayerNet().AddStandardLayers().Services.BuildServiceProvider();
+        var definition = services.GetRequiredService<PrototxtReader>().Parse<NetParameter>("""
+            name: "TwoLayerDeploy"
+            layer { name: "data" type: "Input" top: "x" input_param { shape { dim: 64 dim: 1000 } } }
+            layer { name: "fc1" type: "InnerProduct" bottom: "x" top: "h" inner_product_param { num_output: 100 bias_term: false } }
+            layer { name: "sig" type: "Sigmoid" bottom: "h" top: "h" }
+            layer { name: "fc2" type: "InnerProduct" bottom: "h" top: "y_pred" inner_product_param { num_output: 10 bias_term: false } }
+            """, "deploy.prototxt");
+        var net = new Net(definition, services.GetRequiredService<LayerFactory>(), new NetOptions { State = new NetState { Phase = Phase.Test } });
+        net.CopyTrainedLayersFrom(MessageFile.ReadBinary<NetParameter>(Fixtures.File("caffe", "two_layer", "two_layer_iter_2000.caffemodel"), ParameterExtensions.None)).RequireEveryLayer();
+        var random = new LayerNet.Fillers.RandomSource(3);
+        var x = net.Blob("x").Data;
+        for (var i = 0; i < x.Length; i++)
+        {
+            x[i] = random.NextGaussian(0f, 1f);
+        }
+
+        var model = OnnxCheck.Export(net);
+        var ort = OnnxCheck.Run(model, net);
+        net.Forward();
+
+        OnnxCheck.AssertClose("y_pred", ort["y_pred"].Values, ort["y_pred"].Shape, net.Blob("y_pred").Data.ToArray(), [64, 10]);
+        Assert.That(model.Graph.Node.Select(n => n.OpType), Is.EqualTo(new[] { "Gemm", "Sigmoid", "Gemm" }));
+    }
+
     [Test]
     public void TrainedMtcnnOnetRunsInOnnxRuntimeWithTheIndependentImplementationsOutputs()
     {

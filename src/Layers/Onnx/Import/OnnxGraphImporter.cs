@@ -163,7 +163,28 @@ internal sealed class OnnxGraphImporter
             throw pad.Node.Error($"no Caffe layer pads a blob; LayerNet folds a Pad only into the Conv, MaxPool or AveragePool that alone reads it, and {node.Label} cannot take it");
         }
 
+        if (_constants.TryGetValue(name, out var constant) && Materializable(constant))
+        {
+            return Materialize(node, name, constant);
+        }
+
         throw node.Error($"input '{name}' is a constant; LayerNet maps {node.OpType} only on values the graph computes");
+    }
+
+    // A float constant of rank 1 or more can be a blob: a Parameter layer holds it (a graph with no inputs, such as the
+    // lecture's circuit exported with its constant inputs, computes on such blobs).
+    private static bool Materializable(OnnxConstant constant) =>
+        !constant.IsInteger && constant.Dims.Length > 0 && constant.Dims.All(d => d is > 0 and <= int.MaxValue);
+
+    private ImportedValue Materialize(OnnxNode node, string name, OnnxConstant constant)
+    {
+        var shape = constant.Dims.Select(d => (int)d).ToArray();
+        var layer = new LayerParameter { Name = Unique(_layerNames, name), Type = "Parameter", ParameterParam = new ParameterParameter { Shape = new BlobShape() } };
+        layer.ParameterParam.Shape.Dim.AddRange(constant.Dims);
+        _blobNames.Add(name); // a constant has one name in the graph, and no layer writes it
+        var value = AddLayer(node, layer, [], [name], BlobOf(shape, constant.Values))[0];
+        _activations[name] = value;
+        return value;
     }
 
     /// <summary>
@@ -641,8 +662,14 @@ internal sealed class OnnxGraphImporter
             return;
         }
 
+        if (_constants.TryGetValue(name, out var constant) && Materializable(constant))
+        {
+            Materialize(new OnnxNode(new NodeProto { Name = name, OpType = "Constant" }, -1, name), name, constant);
+            return;
+        }
+
         throw _constants.ContainsKey(name)
-            ? new LayerNetException($"graph output '{name}' is a constant; a Caffe net outputs only values computed from its inputs")
+            ? new LayerNetException($"graph output '{name}' is a constant that no Caffe blob can hold")
             : new LayerNetException($"graph output '{name}' is not computed by any node");
     }
 
