@@ -2,7 +2,7 @@ using static LayerNet.Layers.Tests.Onnx.ImportModelBuilder;
 
 namespace LayerNet.Layers.Tests.Onnx;
 
-/// <summary>The forms operator sets 18 to 21 give the mapped operators: more attributes turned into inputs, and new ones.</summary>
+/// <summary>The forms operator sets 18 to 23 give the mapped operators: more attributes turned into inputs, and new ones.</summary>
 [TestFixture]
 public sealed class ImportLaterOpsetTests
 {

@@ -9,7 +9,7 @@ namespace LayerNet.Layers.Tests.Onnx;
 public sealed class ImportModelTests
 {
     private static readonly object[] Cases =
-        [.. new[] { "tiny_cnn", "basic_block", "fire" }.SelectMany(name => ImportCheck.Opsets.Select(opset => new object[] { name, opset }))];
+        [.. new[] { "tiny_cnn", "basic_block", "fire" }.SelectMany(name => ImportCheck.TorchOpsets.Select(opset => new object[] { name, opset }))];
 
     [TestCaseSource(nameof(Cases))]
     public void A_PyTorch_export_imports_and_computes_what_ONNX_Runtime_computes(string name, int opset)
@@ -22,7 +22,7 @@ public sealed class ImportModelTests
         Assert.That(result.Weights.Layer, Is.Not.Empty);
     }
 
-    [TestCaseSource(typeof(ImportCheck), nameof(ImportCheck.Opsets))]
+    [TestCaseSource(typeof(ImportCheck), nameof(ImportCheck.TorchOpsets))]
     public void The_tiny_CNN_folds_its_Pad_into_the_average_pooling(int opset)
     {
         var result = ImportCheck.Import(Load("tiny_cnn", opset));
@@ -37,7 +37,7 @@ public sealed class ImportModelTests
         Assert.That(averages.Select(l => l.PoolingParam.Pad), Is.EqualTo(new[] { 1u, 0u }));
     }
 
-    [TestCaseSource(typeof(ImportCheck), nameof(ImportCheck.Opsets))]
+    [TestCaseSource(typeof(ImportCheck), nameof(ImportCheck.TorchOpsets))]
     public void The_residual_block_with_a_dynamic_batch_imports_at_the_batch_given(int opset)
     {
         var model = Load("basic_block", opset);

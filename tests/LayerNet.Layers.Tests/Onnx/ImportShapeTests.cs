@@ -121,7 +121,10 @@ public sealed class ImportShapeTests
         Assert.That(result.Net.Layer[1].SliceParam.SlicePoint, Is.EqualTo(new[] { 2u, 6u }));
     }
 
-    [TestCaseSource(typeof(ImportCheck), nameof(ImportCheck.Opsets))]
+    // From operator set 18 a Split without sizes names its number of outputs (num_outputs: ImportLaterOpsetTests).
+    private static IEnumerable<int> OpsetsBefore18 => ImportCheck.Opsets.Where(opset => opset < 18);
+
+    [TestCaseSource(nameof(OpsetsBefore18))]
     public void Split_without_sizes_cuts_equal_parts(int opset)
     {
         var model = new ImportModelBuilder(opset).Input("x", 6, 4).Node("Split", ["x"], ["a", "b", "c"], null).Output("a").Output("b").Output("c").Build();

@@ -9,7 +9,7 @@ namespace LayerNet.Layers.Onnx;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Operator sets 9 to 21 of the standard domain are read; each node becomes one or a few of the layers the
+/// Operator sets 9 to 23 of the standard domain are read; each node becomes one or a few of the layers the
 /// <see cref="LayerFactory"/> registers (<see cref="StandardLayers"/>), and nodes of constants are computed during
 /// the import. A Pad node folds into the convolution or pooling that reads it, a MatMul into an InnerProduct with the
 /// bias an Add after it gives, a Greater and its Cast to float into a Threshold.
@@ -26,7 +26,7 @@ public static class OnnxImport
     public const int MinimumOpset = 9;
 
     /// <summary>The newest standard operator set LayerNet imports.</summary>
-    public const int MaximumOpset = 21;
+    public const int MaximumOpset = 23;
 
     /// <summary>Imports <paramref name="model"/>.</summary>
     /// <param name="model">The model, as parsed from its file.</param>
