@@ -158,8 +158,8 @@ public static class OnnxTensors
         }
 
         return size == 8
-            ? type == TensorProto.Types.DataType.Uint64 ? CopyIntegers(tensor, tensor.Uint64Data, count, v => (long)v) : CopyIntegers(tensor, tensor.Int64Data, count, v => v)
-            : type == TensorProto.Types.DataType.Uint32 ? CopyIntegers(tensor, tensor.Uint64Data, count, v => (long)v) : CopyIntegers(tensor, tensor.Int32Data, count, v => v);
+            ? type == TensorProto.Types.DataType.Uint64 ? CopyTyped(tensor, tensor.Uint64Data, count, v => (long)v) : CopyTyped(tensor, tensor.Int64Data, count, v => v)
+            : type == TensorProto.Types.DataType.Uint32 ? CopyTyped(tensor, tensor.Uint64Data, count, v => (long)v) : CopyTyped(tensor, tensor.Int32Data, count, v => (long)v);
     }
 
     private static void CheckCount(string name, int count, long[] dims)
@@ -205,22 +205,11 @@ public static class OnnxTensors
         }
     }
 
-    private static float[] CopyTyped<T>(TensorProto tensor, IList<T> source, int count, Func<T, float> convert)
+    // The values of a typed field (float_data, int64_data, ...), converted one by one, after checking their count.
+    private static TOut[] CopyTyped<T, TOut>(TensorProto tensor, IList<T> source, int count, Func<T, TOut> convert)
     {
         CheckTyped(tensor, source.Count, count);
-        var values = new float[count];
-        for (var i = 0; i < count; i++)
-        {
-            values[i] = convert(source[i]);
-        }
-
-        return values;
-    }
-
-    private static long[] CopyIntegers<T>(TensorProto tensor, IList<T> source, int count, Func<T, long> convert)
-    {
-        CheckTyped(tensor, source.Count, count);
-        var values = new long[count];
+        var values = new TOut[count];
         for (var i = 0; i < count; i++)
         {
             values[i] = convert(source[i]);

@@ -113,12 +113,7 @@ internal static class ImportCommand
     {
         try
         {
-            var target = Path.GetFullPath(path);
-            for (var hops = 0; hops < 40 && new FileInfo(target).LinkTarget is { } next; hops++)
-            {
-                target = Path.GetFullPath(next, Path.GetDirectoryName(target)!);
-            }
-
+            var target = OutputFile.Resolved(path);
             var file = new FileInfo(target);
             if (!file.Exists)
             {
@@ -141,7 +136,7 @@ internal static class ImportCommand
                 }
             });
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or LayerNetException)
         {
             return () => { };
         }

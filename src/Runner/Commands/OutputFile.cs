@@ -79,8 +79,8 @@ internal static class OutputFile
     private static LayerNetException Refusal(string what) =>
         new($"{what}; write to another file (the input is never replaced)");
 
-    // The path a write lands on: links followed one by one, a relative target taken from its link's folder.
-    private static string Resolved(string path)
+    /// <summary>The path a write lands on: links followed one by one, a relative target taken from its link's folder.</summary>
+    internal static string Resolved(string path)
     {
         if (path.Length == 0)
         {

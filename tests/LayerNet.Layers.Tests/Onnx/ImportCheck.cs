@@ -17,7 +17,6 @@ namespace LayerNet.Layers.Tests.Onnx;
 /// </summary>
 internal static class ImportCheck
 {
-    private static readonly ServiceProvider Services = new ServiceCollection().AddLayerNet().AddStandardLayers().Services.BuildServiceProvider();
 
     /// <summary>The operator sets every mapping is tested at (23, the newest LayerNet imports: its operators mean for floats what they meant at 18 to 22).</summary>
     public static int[] Opsets { get; } = [9, 11, 13, 17, 23];
@@ -26,7 +25,7 @@ internal static class ImportCheck
     public static int[] TorchOpsets { get; } = [9, 11, 13, 17];
 
     /// <summary>The standard layers, as <c>layernet import</c> has them.</summary>
-    public static LayerFactory Layers { get; } = Services.GetRequiredService<LayerFactory>();
+    public static LayerFactory Layers { get; } = OnnxCheck.Services.GetRequiredService<LayerFactory>();
 
     /// <summary>Imports <paramref name="model"/> (written to bytes and parsed back, as a file would be).</summary>
     public static OnnxImportResult Import(ModelProto model, OnnxImportOptions? options = null) =>

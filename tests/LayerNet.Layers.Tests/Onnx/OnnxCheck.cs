@@ -16,8 +16,11 @@ namespace LayerNet.Layers.Tests.Onnx;
 /// </summary>
 internal static class OnnxCheck
 {
+    /// <summary>The standard layers and their exporters, registered as <c>layernet</c> registers them; shared by the ONNX tests.</summary>
+    internal static ServiceProvider Services { get; } = new ServiceCollection().AddLayerNet().AddStandardLayers().Services.BuildServiceProvider();
+
     /// <summary>The exporters of the standard layers, as <c>layernet export</c> has them.</summary>
-    public static OnnxExporterFactory Exporters { get; } = CreateExporters();
+    public static OnnxExporterFactory Exporters { get; } = Services.GetRequiredService<OnnxExporterFactory>();
 
     /// <summary>Builds a TEST-phase net from prototxt text and fills every learnable blob with seeded values (BatchNorm's variances positive, its scale factor 1).</summary>
     public static Net Build(string prototxt, int seed = 1)
@@ -122,11 +125,5 @@ internal static class OnnxCheck
                 Assert.Fail($"{name}[{i}]: ONNX gives {actual[i]:R}, LayerNet {expected[i]:R} (largest magnitude {scale:R}, tolerance {relative * scale:R})");
             }
         }
-    }
-
-    private static OnnxExporterFactory CreateExporters()
-    {
-        var services = new ServiceCollection().AddLayerNet().AddStandardLayers().Services.BuildServiceProvider();
-        return services.GetRequiredService<OnnxExporterFactory>();
     }
 }
