@@ -30,6 +30,7 @@ internal static class LayerNetCommandLine
         root.Subcommands.Add(ComputeImageMeanCommand.Create(environment));
         root.Subcommands.Add(IdxToImagesCommand.Create(environment));
         root.Subcommands.Add(ClassifyCommand.Create(environment));
+        root.Subcommands.Add(DetectCommand.Create(environment));
         root.Subcommands.Add(ExportCommand.Create(environment));
         root.Subcommands.Add(ImportCommand.Create(environment));
         ExamplesHelpAction.Install(root);

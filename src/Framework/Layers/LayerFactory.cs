@@ -11,10 +11,20 @@ namespace LayerNet.Layers;
 /// </summary>
 /// <param name="services">The provider the layers' constructors take their services from.</param>
 /// <param name="registrations">Every <see cref="LayerRegistration"/> in the provider; a type name registered twice is a <see cref="LayerNetException"/> naming both sources.</param>
-public sealed class LayerFactory(IServiceProvider services, IEnumerable<LayerRegistration> registrations)
+/// <param name="rules">The parameter rules (<see cref="LayerNetBuilder.AddParameterRule"/>), applied in this order to the definitions of their type.</param>
+public sealed class LayerFactory(IServiceProvider services, IEnumerable<LayerRegistration> registrations, IEnumerable<ParameterRuleRegistration> rules)
 {
     private readonly IServiceProvider _services = services ?? throw new ArgumentNullException(nameof(services));
     private readonly RegistrationTable<LayerRegistration> _registrations = RegistrationTable<LayerRegistration>.Of("layer", registrations);
+    private readonly ILookup<string, ParameterRuleRegistration> _rules = (rules ?? throw new ArgumentNullException(nameof(rules))).ToLookup(r => r.TypeName, StringComparer.Ordinal);
+
+    /// <summary>A factory without parameter rules.</summary>
+    /// <param name="services">The provider the layers' constructors take their services from.</param>
+    /// <param name="registrations">Every <see cref="LayerRegistration"/> in the provider.</param>
+    public LayerFactory(IServiceProvider services, IEnumerable<LayerRegistration> registrations)
+        : this(services, registrations, [])
+    {
+    }
 
     /// <summary>Every registered layer type, sorted by name.</summary>
     public IReadOnlyList<LayerRegistration> Registrations => _registrations.Sorted;
@@ -34,6 +44,7 @@ public sealed class LayerFactory(IServiceProvider services, IEnumerable<LayerReg
     public Layer Create(LayerParameter parameter, Origin origin = default)
     {
         ArgumentNullException.ThrowIfNull(parameter);
+        parameter = ApplyRules(parameter, origin);
         if (!_registrations.TryGet(parameter.Type, out var registration))
         {
             throw UnknownType(parameter, origin);
@@ -62,6 +73,33 @@ public sealed class LayerFactory(IServiceProvider services, IEnumerable<LayerReg
         }
     }
 
+    /// <summary>The definition a layer is built from: <paramref name="parameter"/> itself when no rule is registered for its type.</summary>
+    private LayerParameter ApplyRules(LayerParameter parameter, Origin origin)
+    {
+        if (!_rules.Contains(parameter.Type))
+        {
+            return parameter;
+        }
+
+        var current = parameter.Clone();
+        foreach (var rule in _rules[parameter.Type])
+        {
+            try
+            {
+                current = rule.Rule(current)
+                    ?? throw new LayerNetException($"the parameter rule for {rule.TypeName} from {rule.Source} returned no definition");
+            }
+            catch (Exception exception)
+            {
+                var inner = PluginFault.Unwrap(exception);
+                var what = inner is LayerNetException ? inner.Message : $"the parameter rule from {rule.Source} failed: {PluginFault.Describe(inner)}";
+                throw origin.Error($"layer '{parameter.Name}' ({parameter.Type}): {what}", inner);
+            }
+        }
+
+        return current;
+    }
+
     /// <summary>
     /// When the layers name more than one type that is not registered, one error naming every such type with the
     /// first layer that uses it (and the nearest registered name, when one is close), so a model file written for a
@@ -72,7 +110,7 @@ public sealed class LayerFactory(IServiceProvider services, IEnumerable<LayerReg
         var firstUse = new List<(LayerParameter Parameter, Origin Origin)>();
         foreach (var layer in layers)
         {
-            if (!_registrations.Contains(layer.Parameter.Type) && !firstUse.Exists(seen => seen.Parameter.Type == layer.Parameter.Type))
+            if (!_registrations.Contains(layer.Parameter.Type) && !_rules.Contains(layer.Parameter.Type) && !firstUse.Exists(seen => seen.Parameter.Type == layer.Parameter.Type))
             {
                 firstUse.Add(layer);
             }

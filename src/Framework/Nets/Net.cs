@@ -614,6 +614,9 @@ public sealed class Net
             }
 
             var layer = factory.Create(layerParameter, origin);
+
+            // A plugin's parameter rule may have rewritten the definition: the net wires what the layer was built from.
+            layerParameter = layer.Parameter;
             layer.Random = Random;
             layer.Phase = Phase;
 

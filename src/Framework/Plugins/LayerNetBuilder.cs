@@ -120,6 +120,25 @@ public sealed class LayerNetBuilder
         return this;
     }
 
+    /// <summary>
+    /// Registers a parameter rule for layer type <paramref name="typeName"/>: before a layer of that type is created,
+    /// <paramref name="rule"/> receives a copy of its definition as the model file gave it, extension fields
+    /// included, and returns the definition the layer is built from (and that a <c>.caffemodel</c> written later
+    /// keeps). This is how a plugin changes a built-in layer through a fork's field without copying the layer: the
+    /// Compat sample reads <c>pooling_param { ceil_mode: false }</c> (an extension of <c>caffe.PoolingParameter</c>)
+    /// and sets Caffe's own <c>round_mode: FLOOR</c>, which sizes the Pooling layer's output. Several rules for one
+    /// type run in registration order, each on the previous one's result. A rule may change the type (a fork's
+    /// alias of a built-in layer); the layer is then created as the new type, and no rule of the new type runs. A
+    /// rule that throws stops the net with one line naming the layer and the rule's source.
+    /// </summary>
+    public LayerNetBuilder AddParameterRule(string typeName, Func<Caffe.LayerParameter, Caffe.LayerParameter> rule)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(typeName);
+        ArgumentNullException.ThrowIfNull(rule);
+        Services.AddSingleton(new ParameterRuleRegistration(typeName, rule, _source));
+        return this;
+    }
+
     /// <summary>A builder over the same registrations whose registrations are attributed to <paramref name="source"/> (a plugin's path).</summary>
     internal LayerNetBuilder For(string source) => new(Services, Extensions, _layers, _solvers, _exporters, source);
 }

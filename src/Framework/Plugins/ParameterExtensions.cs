@@ -6,7 +6,11 @@ namespace LayerNet.Plugins;
 
 /// <summary>
 /// The schema's one registry of proto2 extension fields: those the built-in layers and the loaded plugins
-/// declare (typically extensions of <c>caffe.LayerParameter</c> carrying a layer's typed parameters). The text
+/// declare: extensions of <c>caffe.LayerParameter</c> carrying a layer's typed parameters, and a fork's fields of
+/// any other message of caffe.proto (each declares an extension range above its own fields), such as
+/// <c>extend caffe.PoolingParameter { optional bool ceil_mode = 1000; }</c>. Within one extended message, two
+/// extensions may share neither a number nor a name, and none may take the name of one of the message's own
+/// fields. The text
 /// reader, the text writer and the binary reader all take their extensions from here, so a model file can write
 /// <c>[pkg.my_param] { ... }</c> (or, when unambiguous, <c>my_param { ... }</c>), a <c>.caffemodel</c> keeps a
 /// plugin's parameters as typed values, and both print back.
@@ -53,7 +57,7 @@ public sealed class ParameterExtensions
         ArgumentNullException.ThrowIfNull(file);
         foreach (var field in file.Extensions.UnorderedExtensions)
         {
-            AddField(field);
+            Add(field);
         }
 
         foreach (var message in file.MessageTypes)
@@ -66,7 +70,7 @@ public sealed class ParameterExtensions
     {
         foreach (var field in message.Extensions.UnorderedExtensions)
         {
-            AddField(field);
+            Add(field);
         }
 
         foreach (var nested in message.NestedTypes)
@@ -75,7 +79,8 @@ public sealed class ParameterExtensions
         }
     }
 
-    private void AddField(FieldDescriptor field)
+    /// <summary>Adds one extension field (see the class remarks for what is refused).</summary>
+    internal void Add(FieldDescriptor field)
     {
         foreach (var existing in _fields)
         {
@@ -86,12 +91,32 @@ public sealed class ParameterExtensions
                 return;
             }
 
+            if (existing.ExtendeeType.FullName != field.ExtendeeType.FullName)
+            {
+                continue;
+            }
+
             // Two extensions of one message with one number cannot both be read from a binary file.
-            if (existing.ExtendeeType.FullName == field.ExtendeeType.FullName && existing.FieldNumber == field.FieldNumber)
+            if (existing.FieldNumber == field.FieldNumber)
             {
                 throw new Errors.LayerNetException(
                     $"extension number {field.FieldNumber} of {field.ExtendeeType.FullName} is declared twice: '{existing.FullName}' ({existing.File.Name}) and '{field.FullName}' ({field.File.Name}); give one of them another number");
             }
+
+            // A model file names a fork's field by its bare name (pooling_param { ceil_mode: false }), so two
+            // extensions of one message with one name would make the file mean whichever plugin loaded first.
+            if (existing.Name == field.Name)
+            {
+                throw new Errors.LayerNetException(
+                    $"extension name '{field.Name}' of {field.ExtendeeType.FullName} is declared twice: '{existing.FullName}' ({existing.File.Name}) and '{field.FullName}' ({field.File.Name}); a model file could not tell them apart by name");
+            }
+        }
+
+        // An extension named like one of the message's own fields would never be read by its bare name.
+        if (field.ExtendeeType.FindFieldByName(field.Name) is { } own)
+        {
+            throw new Errors.LayerNetException(
+                $"extension '{field.FullName}' ({field.File.Name}) has the name of {field.ExtendeeType.FullName}'s own field '{own.Name}' (number {own.FieldNumber}); give it another name");
         }
 
         _fields.Add(field);

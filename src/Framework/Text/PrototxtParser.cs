@@ -481,6 +481,15 @@ internal sealed class PrototxtParser
 
         var suggestion = NearestName.Find(name, names);
         var hint = suggestion is null ? string.Empty : $"; did you mean '{suggestion}'?";
+
+        // A message with an extension range takes a fork's fields from a plugin: say so where the name is no near
+        // typo of a known one (SSD's permute_param is four edits from parameter_param, a slip of the keyboard two).
+        if (descriptor.ToProto().ExtensionRange.Count > 0 && (suggestion is null || NearestName.Distance(name, suggestion) > 2))
+        {
+            const string Fork = "field a Caffe fork added needs the plugin that declares it (--plugin)";
+            hint = suggestion is null ? $"; a {Fork}" : $"{hint} A {Fork}";
+        }
+
         throw new LayerNetException(nameToken.Position, $"unknown field '{name}' in {descriptor.FullName}{hint}");
     }
 

@@ -145,21 +145,26 @@ internal sealed class PrototxtPrinter
 
     private void WriteExtension(IMessage message, FieldDescriptor extension, int indent)
     {
+        // The bare name, as the fork that added the field writes it (the fork's Caffe reads it back, a bracketed
+        // name it would not): ParameterExtensions lets no two extensions of a message, nor a field, share it.
+        var name = extension.Name;
         if (extension.IsRepeated)
         {
             if (RepeatedExtensionValues(message, extension) is { Count: > 0 } values)
             {
                 foreach (var value in values)
                 {
-                    WriteValueLine(extension, $"[{extension.FullName}]", value, indent);
+                    WriteValueLine(extension, name, value, indent);
                 }
             }
         }
         else if (extension.Accessor.HasValue(message))
         {
-            WriteValueLine(extension, $"[{extension.FullName}]", extension.Accessor.GetValue(message), indent);
+            WriteValueLine(extension, name, extension.Accessor.GetValue(message), indent);
         }
     }
+
+
 
     // The repeated extension accessor creates an empty list on read, which would change the message; the
     // message's own GetExtension returns null for an unset one and is called by reflection instead.

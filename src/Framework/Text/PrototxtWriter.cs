@@ -6,9 +6,9 @@ namespace LayerNet.Text;
 
 /// <summary>
 /// Prints any message as protobuf text format, in the style of protoc's <c>TextFormat::Print</c>: fields in
-/// field-number order, two-space indent, <c>name: value</c> and <c>name { ... }</c>, extensions as
-/// <c>[pkg.name]</c>. The output reads back in Caffe (C++ TextFormat) and in <see cref="PrototxtReader"/> as an
-/// equal message.
+/// field-number order, two-space indent, <c>name: value</c> and <c>name { ... }</c>. An extension is printed by its
+/// bare name, as the Caffe fork that added the field writes it (the registry keeps bare names unambiguous). The output reads back in <see cref="PrototxtReader"/> as an equal message, and
+/// in Caffe (C++ TextFormat) when it holds no extension, or in the fork whose fields the extensions are.
 /// </summary>
 /// <remarks>
 /// Strings and bytes are double-quoted with C escapes (bytes outside printable ASCII as octal <c>\NNN</c>), enums

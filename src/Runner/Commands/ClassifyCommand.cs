@@ -14,8 +14,6 @@ namespace LayerNet.Runner.Commands;
 /// </summary>
 internal static class ClassifyCommand
 {
-    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
-
     public static Command Create(RunnerEnvironment environment)
     {
         var arguments = new ModelArguments(defaultPhase: null, weights: true, inputs: false);
@@ -54,9 +52,9 @@ internal static class ClassifyCommand
             }
 
             var preprocess = preprocessing.Create(result);
-            var files = ImageFiles(result.GetValue(images) ?? []);
+            var files = ImageFileList.Expand(result.GetValue(images) ?? []);
             var labelPath = result.GetValue(labels);
-            var labelLines = labelPath is null ? null : ReadLabels(labelPath);
+            var labelLines = labelPath is null ? null : LabelFile.Read(labelPath);
             using var interrupts = InterruptScope.Start(environment.Error);
             using var services = environment.BuildServices(result);
             var net = arguments.Build(result, services);
@@ -82,47 +80,6 @@ internal static class ClassifyCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>The files named, and the image files under the folders named (each folder's sorted by path).</summary>
-    private static List<string> ImageFiles(string[] paths)
-    {
-        var files = new List<string>();
-        foreach (var path in paths)
-        {
-            if (Directory.Exists(path))
-            {
-                var found = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                    .Where(file => ImageExtensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
-                    .Order(StringComparer.Ordinal)
-                    .ToList();
-                files.AddRange(found.Count > 0 ? found : throw new LayerNetException($"folder '{path}' holds no image files ({string.Join(", ", ImageExtensions)})"));
-            }
-            else
-            {
-                files.Add(File.Exists(path) ? path : throw new LayerNetException($"image '{path}' not found"));
-            }
-        }
-
-        return files;
-    }
-
-    private static string[] ReadLabels(string path)
-    {
-        try
-        {
-            var lines = File.ReadAllLines(path).ToList();
-            while (lines.Count > 0 && lines[^1].Trim().Length == 0)
-            {
-                lines.RemoveAt(lines.Count - 1);
-            }
-
-            return [.. lines.Select(line => line.Trim())];
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw new LayerNetException($"--labels: cannot read '{path}': {exception.Message}", exception);
-        }
     }
 
     // The k most probable classes, most probable first (the lower class first on a tie).
@@ -179,20 +136,7 @@ internal static class ClassifyCommand
         {
             _net = net;
             _preprocess = preprocess;
-            if (net.Inputs.Count == 0)
-            {
-                throw new LayerNetException("classify: the model has no Input layer (a deploy net's input: 'data' with its shape) to read images into");
-            }
-
-            _input = net.Inputs[0];
-            ImagePreprocessing.CheckInput(_input);
-
-            if (batch < 0)
-            {
-                throw new LayerNetException($"--batch must be at least 1, got {batch}");
-            }
-
-            BatchSize = batch > 0 ? batch : Math.Max(1, _input.Num / preprocess.Views);
+            (_input, BatchSize) = ImagePreprocessing.ImageInput(net, batch, preprocess.Views, "classify");
             _inputShape = [BatchSize * preprocess.Views, _input.Channels, _input.Height, _input.Width];
             _input.Reshape(_inputShape);
             _buffer = new float[_input.Count];

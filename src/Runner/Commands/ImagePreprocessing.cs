@@ -126,6 +126,28 @@ internal sealed class ImagePreprocessing
         }
     }
 
+    /// <summary>
+    /// The net's first input, checked to take images (<see cref="CheckInput"/>), and the images a pass takes:
+    /// <paramref name="batch"/> when given (not 0), else the input's first dimension over <paramref name="views"/>.
+    /// </summary>
+    /// <exception cref="LayerNetException">The net has no input, its input takes no images, or the batch is negative.</exception>
+    public static (Blob Input, int Batch) ImageInput(Nets.Net net, int batch, int views, string command)
+    {
+        if (net.Inputs.Count == 0)
+        {
+            throw new LayerNetException($"{command}: the model has no Input layer (a deploy net's input: 'data' with its shape) to read images into");
+        }
+
+        var input = net.Inputs[0];
+        CheckInput(input);
+        if (batch < 0)
+        {
+            throw new LayerNetException($"--batch must be at least 1, got {batch}");
+        }
+
+        return (input, batch > 0 ? batch : Math.Max(1, input.Num / views));
+    }
+
     /// <summary>Checks that images can fill <paramref name="blob"/>: N x C x H x W with C 1 or 3.</summary>
     /// <exception cref="LayerNetException">They cannot.</exception>
     public static void CheckInput(Blob blob)

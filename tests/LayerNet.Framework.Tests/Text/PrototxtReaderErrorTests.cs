@@ -29,7 +29,7 @@ public sealed class PrototxtReaderErrorTests
 
     [Test]
     public void An_unknown_field_far_from_any_name_gets_no_suggestion() =>
-        AssertError<LayerParameter>("colour: 'b'", 1, 1, "unknown field 'colour' in caffe.LayerParameter");
+        AssertError<LayerParameter>("colour: 'b'", 1, 1, "unknown field 'colour' in caffe.LayerParameter; a field a Caffe fork added needs the plugin that declares it (--plugin)");
 
     [Test]
     public void An_unknown_enum_value_lists_the_valid_names() =>

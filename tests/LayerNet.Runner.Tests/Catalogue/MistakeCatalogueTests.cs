@@ -310,6 +310,21 @@ public sealed class MistakeCatalogueTests
     }
 
     [Test]
+    public void A_forks_field_without_the_plugin_that_declares_it()
+    {
+        File.WriteAllText(_folder.File("fork.prototxt"), """
+            name: "fork"
+            input: "data"
+            input_shape { dim: 1 dim: 1 dim: 8 dim: 8 }
+            layer { name: "pool1" type: "Pooling" bottom: "data" top: "pool1" pooling_param { pool: MAX kernel_size: 3 stride: 2 ceil_mode: false } }
+            """);
+
+        var run = Run("forward", "--model", "fork.prototxt");
+
+        AssertMistake(run, "fork.prototxt(4,118): unknown field 'ceil_mode' in caffe.PoolingParameter; a field a Caffe fork added needs the plugin that declares it (--plugin)");
+    }
+
+    [Test]
     public void A_v0_padding_layer_before_a_layer_that_cannot_take_its_pad()
     {
         File.WriteAllText(_folder.File("v0.prototxt"), """

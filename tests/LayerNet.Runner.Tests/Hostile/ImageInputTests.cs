@@ -7,7 +7,7 @@ using SkiaSharp;
 namespace LayerNet.Runner.Tests.Hostile;
 
 /// <summary>
-/// Bad image input (issue 14 item 7) to the real executable, case by case, for <c>classify</c>,
+/// Bad image input (issue 14 item 7) to the real executable, case by case, for <c>classify</c>, <c>detect</c>,
 /// <c>forward --input NAME=IMAGE</c>, <c>convert-imageset</c>, <c>compute-image-mean</c> and <c>test</c> on an
 /// ImageData net: one line naming the file (and the list's line), exit 1, nothing half written. Gray where colour is
 /// asked for, and the reverse, are converted as Caffe converts them (cv::imread), not refused.
@@ -31,6 +31,13 @@ public sealed class ImageInputTests
         layer { name: "prob" type: "Softmax" bottom: "ip" top: "prob" }
         """;
 
+    // A detection net for 2 x 2 colour images: its Parameter's rows are zeros (image 0, confidence 0: nothing kept).
+    private const string DetectionNet = """
+        name: "TinyDetector"
+        layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 2 dim: 2 } } }
+        layer { name: "det" type: "Parameter" top: "det" parameter_param { shape { dim: 1 dim: 1 dim: 2 dim: 7 } } }
+        """;
+
     // setpriv drops root's right to read any file, so that chmod 000 means what it says for a test run as root.
     private static readonly string[] WithoutOverride = ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"];
 
@@ -44,6 +51,7 @@ public sealed class ImageInputTests
         _folder = Directory.CreateTempSubdirectory("layernet-images-").FullName;
         File.WriteAllText(Path.Combine(_folder, "color.prototxt"), ColorNet);
         File.WriteAllText(Path.Combine(_folder, "gray.prototxt"), GrayNet);
+        File.WriteAllText(Path.Combine(_folder, "detect.prototxt"), DetectionNet);
         File.WriteAllBytes(Path.Combine(_folder, "good.png"), Encode(4, 4, gray: false, SKEncodedImageFormat.Png));
         File.WriteAllBytes(Path.Combine(_folder, "gray.png"), Encode(4, 4, gray: true, SKEncodedImageFormat.Png));
         var png = Encode(64, 48, gray: false, SKEncodedImageFormat.Png);
@@ -66,20 +74,24 @@ public sealed class ImageInputTests
         Directory.Delete(_folder, recursive: true);
     }
 
-    // classify and forward --input NAME=IMAGE: one preprocessing, one message.
+    // classify, detect and forward --input NAME=IMAGE: one preprocessing, one message.
     [TestCase("classify")]
+    [TestCase("detect")]
     [TestCase("forward")]
     public void An_unreadable_image_is_named(string command) =>
         Run(Image(command, "locked.png"), WithoutOverride).AssertRefused("image 'locked.png' cannot be read: permission denied");
 
     [TestCase("classify", "cut.png")]
     [TestCase("classify", "cut.jpg")]
+    [TestCase("detect", "cut.png")]
+    [TestCase("detect", "cut.jpg")]
     [TestCase("forward", "cut.png")]
     [TestCase("forward", "cut.jpg")]
     public void A_truncated_image_is_named(string command, string file) =>
         Run(Image(command, file)).AssertRefused($"image '{file}' is truncated or corrupt");
 
     [TestCase("classify")]
+    [TestCase("detect")]
     [TestCase("forward")]
     public void A_file_named_png_that_is_no_image_is_named(string command) =>
         Run(Image(command, "notes.png")).AssertRefused($"image 'notes.png' is not an image LayerNet can read (JPEG, PNG, BMP, GIF, WebP, ICO, WBMP)");
@@ -324,9 +336,12 @@ public sealed class ImageInputTests
             .AssertRefused($"layer 'images' (ImageData): transform_param.mean_file '{mean}' holds no values: an empty BlobProto is not a mean image");
     }
 
-    private static string[] Image(string command, string file) => command == "classify"
-        ? ["classify", "--model", "color.prototxt", file]
-        : ["forward", "--model", "color.prototxt", "--input", $"data={file}"];
+    private static string[] Image(string command, string file) => command switch
+    {
+        "classify" => ["classify", "--model", "color.prototxt", file],
+        "detect" => ["detect", "--model", "detect.prototxt", file],
+        _ => ["forward", "--model", "color.prototxt", "--input", $"data={file}"],
+    };
 
     private HostileResult Run(string[] args, string[]? prefix = null) =>
         HostileRun.Run(_folder, args, prefix: prefix);

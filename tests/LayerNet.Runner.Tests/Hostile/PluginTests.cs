@@ -182,6 +182,7 @@ public sealed class PluginTests
     [TestCase("forward")]
     [TestCase("time")]
     [TestCase("classify")]
+    [TestCase("detect")]
     public void A_layer_that_never_returns_gives_way_to_a_second_signal_naming_it(string command)
     {
         var model = WriteNet("Spin");
@@ -191,6 +192,7 @@ public sealed class PluginTests
             "train" => ["train", "--plugin", _plugin, "--solver", "solver.prototxt"],
             "time" => ["time", "--plugin", _plugin, "--model", model, "--iterations", "2"],
             "classify" => ["classify", "--plugin", _plugin, "--model", WriteClassifier(), WriteImage()],
+            "detect" => ["detect", "--plugin", _plugin, "--model", WriteDetector(), WriteImage()],
             _ => [command, "--plugin", _plugin, "--model", model],
         };
         var marker = Path.Combine(_folder, "spinning");
@@ -321,6 +323,19 @@ public sealed class PluginTests
             layer { name: "h" type: "Spin" bottom: "data" top: "y" }
             layer { name: "scores" type: "InnerProduct" bottom: "y" top: "scores" inner_product_param { num_output: 3 } }
             layer { name: "prob" type: "Softmax" bottom: "scores" top: "prob" }
+            """);
+        return model;
+    }
+
+    // A detection net whose detections pass through the Spin layer: [1, 1, 1, 7], as DetectionOutput's.
+    private string WriteDetector()
+    {
+        var model = Path.Combine(_folder, "detector.prototxt");
+        File.WriteAllText(model, """
+            name: "detector"
+            layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 2 dim: 2 } } }
+            layer { name: "rows" type: "Parameter" top: "rows" parameter_param { shape { dim: 1 dim: 1 dim: 1 dim: 7 } } }
+            layer { name: "h" type: "Spin" bottom: "rows" top: "det" }
             """);
         return model;
     }

@@ -20,6 +20,15 @@ internal static class PluginFiles
     /// <summary>The sample's solver file.</summary>
     public static string SoftplusSolver => Fixtures.InRepository("samples", "plugins", "Softplus", "solver.prototxt");
 
+    /// <summary>The sample fork-compatibility plugin (Axpy, BN, pooling_param's ceil_mode).</summary>
+    public static string Compat => Built("samples/plugins/Compat", "LayerNet.Samples.Compat.dll");
+
+    /// <summary>The sample SSD plugin (Permute, PriorBox, Normalize, DetectionOutput, MultiBoxLoss).</summary>
+    public static string Ssd => Built("samples/plugins/Ssd", "LayerNet.Samples.Ssd.dll");
+
+    /// <summary>A published model file copied into tests/data/zoo (see its SOURCES.tsv).</summary>
+    public static string Zoo(string name) => Fixtures.InRepository("tests", "data", "zoo", name);
+
     /// <summary>A plugin whose "Faulty" layer throws in Forward.</summary>
     public static string Faulty => Fixture("FaultyPlugin");
 
