@@ -31,12 +31,14 @@ public sealed class PriorBoxLayerTests
 
         Assert.That(top.Shape, Is.EqualTo(new[] { 1, 2, 64 }));
         var half = Math.Sqrt(32) / 2; // 2.828427
+        var wide = 4 * Math.Sqrt(2) / 2; // half of 4 sqrt(2) = 5.656854: the ratios scale min_size, not sqrt(min max)
+        var high = 4 / Math.Sqrt(2) / 2; // half of 4 / sqrt(2) = 2.828427
         double[] firstCell =
         [
             0, 0, 0.5, 0.5,                                                  // 4 x 4 around (2, 2)
             (2 - half) / 8, (2 - half) / 8, (2 + half) / 8, (2 + half) / 8,  // sqrt(4 * 8) square
-            (2 - 4) / 8d, (2 - 2) / 8d, (2 + 4) / 8d, (2 + 2) / 8d,          // ratio 2: 8 wide, 4 high
-            (2 - 2) / 8d, (2 - 4) / 8d, (2 + 2) / 8d, (2 + 4) / 8d,          // ratio 1/2: 4 wide, 8 high
+            (2 - wide) / 8, (2 - high) / 8, (2 + wide) / 8, (2 + high) / 8,  // ratio 2: 5.66 wide, 2.83 high
+            (2 - high) / 8, (2 - wide) / 8, (2 + high) / 8, (2 + wide) / 8,  // ratio 1/2: 2.83 wide, 5.66 high
         ];
         Assert.That(top.Data[..16].ToArray().Select(v => (double)v), Is.EqualTo(firstCell).Within(1e-6));
         // The last cell (h 1, w 1) is centred on (6, 6): its first prior is 4 x 4 around it.

@@ -16,7 +16,9 @@ namespace LayerNet.Samples.Ssd;
 /// Cell (h, w) has its centre at ((w + offset) step_w, (h + offset) step_h), with step = image size / feature map
 /// size unless given. For each min_size s (in the fork's order, truncated to an integer as the fork does): a square
 /// box of side s; then, when max_size S is given, a square of side sqrt(s S); then for each aspect ratio r other
-/// than 1 a box of width s sqrt(r) and height s / sqrt(r) (sqrt(s S) in place of s when max_size is given).
+/// than 1 a box of width s sqrt(r) and height s / sqrt(r). (One intermediate commit of the fork used sqrt(s S) in
+/// place of s for the ratios; its final form, which MobileNet-SSD and the fork's other published models were trained
+/// with, uses s.)
 /// The ratios are 1 followed by those given, each once (within 1e-6), each followed by 1 / r when flip is on.
 /// </para>
 /// <para>clip limits the corners to [0, 1]. Variances: one value for all four, four values, or 0.1. No gradient.</para>
@@ -209,12 +211,10 @@ public sealed class PriorBoxLayer : Layer
                     // The fork reads the sizes into ints: 60.5 is 60.
                     var minSize = (int)_minSizes[s];
                     Write(corners, ref index, centerX, centerY, minSize, minSize, imageWidth, imageHeight);
-                    double side = minSize;
                     if (_maxSizes.Length > 0)
                     {
                         var maxSize = (int)_maxSizes[s];
-                        side = Math.Sqrt(minSize * maxSize);
-                        var box = (float)side;
+                        var box = (float)Math.Sqrt(minSize * maxSize);
                         Write(corners, ref index, centerX, centerY, box, box, imageWidth, imageHeight);
                     }
 
@@ -226,7 +226,7 @@ public sealed class PriorBoxLayer : Layer
                         }
 
                         var root = Math.Sqrt(ratio);
-                        Write(corners, ref index, centerX, centerY, (float)(side * root), (float)(side / root), imageWidth, imageHeight);
+                        Write(corners, ref index, centerX, centerY, (float)(minSize * root), (float)(minSize / root), imageWidth, imageHeight);
                     }
                 }
             }

@@ -97,7 +97,35 @@ public sealed class CompatPluginTests
         Assert.That(net.Blob("fc6").Shape, Is.EqualTo(new[] { 1, 1000, 1, 1 }));
     }
 
+    [Test]
+    public void DenseNet_121_spelt_with_the_forks_ceil_mode_gives_the_published_files_outputs_bit_for_bit()
+    {
+        // DenseNet-Caffe's 121 file said ceil_mode: false in pool1 before the repository moved to BVLC's round_mode.
+        var published = File.ReadAllText(PluginFiles.Zoo(DenseNet121));
+        Assert.That(published.Split("round_mode: FLOOR").Length, Is.EqualTo(2), "one round_mode, in pool1");
+        var folder = Directory.CreateTempSubdirectory("layernet-densenet-").FullName;
+        try
+        {
+            var forked = Path.Combine(folder, "densenet121_ceil_mode.prototxt");
+            File.WriteAllText(forked, published.Replace("round_mode: FLOOR", "ceil_mode: false", StringComparison.Ordinal));
+            var reference = Build(DenseNet121, withPlugin: false);
+            var fork = Build(forked, withPlugin: true);
+
+            reference.Forward();
+            fork.Forward();
+
+            Assert.That(fork.Blob("pool1").Shape, Is.EqualTo(new[] { 1, 64, 56, 56 }));
+            Assert.That(fork.Blob("fc6").Data.ToArray(), Is.EqualTo(reference.Blob("fc6").Data.ToArray()));
+            Assert.That(fork.Blob("fc6").Data.ToArray().Distinct().Count(), Is.GreaterThan(900), "the scores are not constant");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>The model in the TEST phase with weights drawn from a fixed seed and a fixed input.</summary>
+    /// <param name="file">A file of tests/data/zoo, or a path.</param>
     private static Net Build(string file, bool withPlugin)
     {
         var builder = new ServiceCollection().AddLayerNet().AddStandardLayers();
@@ -107,7 +135,8 @@ public sealed class CompatPluginTests
         }
 
         var factory = builder.Services.BuildServiceProvider().GetRequiredService<LayerFactory>();
-        var document = MessageFile.ReadNetDocument(PluginFiles.Zoo(file), builder.Extensions, TrainingLog.None);
+        var path = Path.IsPathRooted(file) ? file : PluginFiles.Zoo(file);
+        var document = MessageFile.ReadNetDocument(path, builder.Extensions, TrainingLog.None);
         var net = new Net(document.Message, factory, new NetOptions { State = new NetState { Phase = Phase.Test }, Source = document.Source, Log = TrainingLog.None });
         var random = new RandomSource(2024);
         foreach (var layer in net.Layers)
