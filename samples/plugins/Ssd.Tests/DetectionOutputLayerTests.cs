@@ -106,6 +106,20 @@ public sealed class DetectionOutputLayerTests
     }
 
     [Test]
+    public void Without_a_background_class_every_class_is_detected_on_the_shared_boxes()
+    {
+        // background_label_id -1: class 0 is an object too (the fork's GPU build; its CPU build aborts).
+        var priors = Priors([0f, 0f, 0.2f, 0.2f], [0.5f, 0.5f, 0.9f, 0.9f]);
+        var confidence = BlobBuilder.FromValues([1, 4], 0.7f, 0.3f, 0.2f, 0.8f);
+        var p = Parameter(2, threshold: 0.5f);
+        p.BackgroundLabelId = -1;
+
+        var top = Run(p, new Blob(1, 8), confidence, priors);
+
+        Assert.That(top.Data.ToArray(), Is.EqualTo(new[] { 0f, 0f, 0.7f, 0f, 0f, 0.2f, 0.2f, 0f, 1f, 0.8f, 0.5f, 0.5f, 0.9f, 0.9f }).Within(1e-6f));
+    }
+
+    [Test]
     public void Nothing_kept_gives_one_row_of_minus_ones_per_image()
     {
         var priors = Priors([0f, 0f, 0.2f, 0.2f]);

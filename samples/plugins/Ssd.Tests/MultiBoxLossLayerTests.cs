@@ -239,7 +239,31 @@ public sealed class MultiBoxLossLayerTests
         var p = Parameter();
         p.DoNegMining = false;
         var error = Assert.Throws<LayerNetException>(() => Layer(p).SetUp(Bottoms(), [new Blob()]));
-        Assert.That(error.Message, Does.StartWith("net.prototxt(7,1): layer 'l' (MultiBoxLoss): multibox_loss_param.do_neg_mining false contradicts mining_type MAXNEGATIVE"));
+        Assert.That(error.Message, Does.StartWith("net.prototxt(7,1): layer 'l' (MultiBoxLoss): multibox_loss_param.do_neg_mining false contradicts mining_type MAX_NEGATIVE"));
+    }
+
+    [TestCase(ConfLossType.Softmax, MiningType.None, true)]
+    [TestCase(ConfLossType.Logistic, MiningType.MaxNegative, true)]
+    [TestCase(ConfLossType.Logistic, MiningType.None, false)]
+    public void A_background_label_past_the_classes_is_refused_where_the_fork_uses_it_as_a_class(ConfLossType loss, MiningType mining, bool refused)
+    {
+        var p = Parameter(mining);
+        p.ConfLossType = loss;
+        p.BackgroundLabelId = 3;
+        var layer = Layer(p);
+
+        if (refused)
+        {
+            var error = Assert.Throws<LayerNetException>(() => layer.SetUp(Bottoms(), [new Blob()]))!;
+            Assert.That(error.Message, Does.EndWith("multibox_loss_param.background_label_id 3 is out of range for 3 classes"));
+        }
+        else
+        {
+            var top = new Blob();
+            layer.SetUp(Bottoms(), [top]);
+            layer.Forward(Bottoms(), [top]);
+            Assert.That(float.IsFinite(top.Data[0]), Is.True);
+        }
     }
 
     [Test]

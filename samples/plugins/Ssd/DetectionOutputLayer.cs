@@ -78,12 +78,9 @@ public sealed class DetectionOutputLayer : Layer
         _numClasses = p.NumClasses is >= 1 and <= 1 << 20 ? (int)p.NumClasses : throw Error($"detection_output_param.num_classes {p.NumClasses} is out of range; expected at least 1");
         _shareLocation = p.ShareLocation;
         _locationClasses = _shareLocation ? 1 : _numClasses;
+        // -1 means no background class: every class is detected. With shared locations the fork's CPU path then
+        // skips the shared boxes (they carry label -1) and aborts; its GPU path decodes them, as here.
         _backgroundLabel = p.BackgroundLabelId;
-        if (_shareLocation && _backgroundLabel == -1)
-        {
-            // The fork's DecodeBBoxesAll skips the shared boxes (label -1) as background and then aborts.
-            throw Error("detection_output_param.background_label_id -1 with share_location true: the fork decodes no box then (the shared boxes carry label -1) and aborts");
-        }
 
         _codeType = p.CodeType;
         _varianceInTarget = p.VarianceEncodedInTarget;
@@ -185,8 +182,7 @@ public sealed class DetectionOutputLayer : Layer
         {
             for (var c = 0; c < _locationClasses; c++)
             {
-                var label = _shareLocation ? -1 : c;
-                if (label == _backgroundLabel)
+                if (!_shareLocation && c == _backgroundLabel)
                 {
                     continue;
                 }

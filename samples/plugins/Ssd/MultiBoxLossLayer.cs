@@ -152,11 +152,6 @@ public sealed class MultiBoxLossLayer : Layer
         _numClasses = _p.NumClasses is >= 1 and <= 1 << 20 ? (int)_p.NumClasses : throw Error($"multibox_loss_param.num_classes {_p.NumClasses} is out of range; expected at least 1");
         _shareLocation = _p.ShareLocation;
         _locationClasses = _shareLocation ? 1 : _numClasses;
-        if (_p.BackgroundLabelId >= _numClasses)
-        {
-            throw Error($"multibox_loss_param.background_label_id {_p.BackgroundLabelId} is out of range for {_numClasses} classes");
-        }
-
         _backgroundLabel = (int)_p.BackgroundLabelId;
         if (_p.MapObjectToAgnostic && _numClasses != 2)
         {
@@ -165,9 +160,15 @@ public sealed class MultiBoxLossLayer : Layer
 
         _mining = _p.MiningType;
         _doNegativeMining = _mining != MiningType.None;
+
+        // The fork checks the background class only where it is used as a class: the softmax loss, and mining.
+        if (_p.BackgroundLabelId >= _numClasses && (_p.ConfLossType == ConfLossType.Softmax || _doNegativeMining))
+        {
+            throw Error($"multibox_loss_param.background_label_id {_p.BackgroundLabelId} is out of range for {_numClasses} classes");
+        }
         if (_p.HasDoNegMining && _p.DoNegMining != _doNegativeMining)
         {
-            throw Error($"multibox_loss_param.do_neg_mining {(_p.DoNegMining ? "true" : "false")} contradicts mining_type {_mining.ToString().ToUpperInvariant()} (do_neg_mining is deprecated: set mining_type, NONE for no mining)");
+            throw Error($"multibox_loss_param.do_neg_mining {(_p.DoNegMining ? "true" : "false")} contradicts mining_type {MultiBoxLossParameter.Descriptor.FindFieldByName("mining_type").EnumType.FindValueByNumber((int)_mining).Name} (do_neg_mining is deprecated: set mining_type, NONE for no mining)");
         }
 
         if (_doNegativeMining && !_shareLocation)

@@ -57,7 +57,7 @@ public sealed class LayerNetBuilder
     /// </summary>
     public LayerNetBuilder AddParameterExtensions(Google.Protobuf.Reflection.FileDescriptor file)
     {
-        Extensions.Add(file);
+        Extensions.Add(file, _source);
         return this;
     }
 

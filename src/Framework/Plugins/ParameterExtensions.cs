@@ -18,6 +18,7 @@ namespace LayerNet.Plugins;
 public sealed class ParameterExtensions
 {
     private readonly List<FieldDescriptor> _fields = [];
+    private readonly Dictionary<FieldDescriptor, string> _sources = [];
     private PrototxtReader? _reader;
     private ExtensionRegistry? _registry;
 
@@ -52,35 +53,38 @@ public sealed class ParameterExtensions
     public string Write(IMessage message) => PrototxtWriter.Write(message, this);
 
     /// <summary>Adds every extension field a .proto file declares (at file level and nested in its messages).</summary>
-    public void Add(FileDescriptor file)
+    public void Add(FileDescriptor file) => Add(file, null);
+
+    /// <summary>Adds every extension field <paramref name="file"/> declares, registered by <paramref name="source"/> (a plugin's path), which a clash names.</summary>
+    internal void Add(FileDescriptor file, string? source)
     {
         ArgumentNullException.ThrowIfNull(file);
         foreach (var field in file.Extensions.UnorderedExtensions)
         {
-            Add(field);
+            Add(field, source);
         }
 
         foreach (var message in file.MessageTypes)
         {
-            AddNested(message);
+            AddNested(message, source);
         }
     }
 
-    private void AddNested(MessageDescriptor message)
+    private void AddNested(MessageDescriptor message, string? source)
     {
         foreach (var field in message.Extensions.UnorderedExtensions)
         {
-            Add(field);
+            Add(field, source);
         }
 
         foreach (var nested in message.NestedTypes)
         {
-            AddNested(nested);
+            AddNested(nested, source);
         }
     }
 
     /// <summary>Adds one extension field (see the class remarks for what is refused).</summary>
-    internal void Add(FieldDescriptor field)
+    internal void Add(FieldDescriptor field, string? source = null)
     {
         foreach (var existing in _fields)
         {
@@ -100,7 +104,7 @@ public sealed class ParameterExtensions
             if (existing.FieldNumber == field.FieldNumber)
             {
                 throw new Errors.LayerNetException(
-                    $"extension number {field.FieldNumber} of {field.ExtendeeType.FullName} is declared twice: '{existing.FullName}' ({existing.File.Name}) and '{field.FullName}' ({field.File.Name}); give one of them another number");
+                    $"extension number {field.FieldNumber} of {field.ExtendeeType.FullName} is declared twice: '{existing.FullName}' ({Where(existing)}) and '{field.FullName}' ({Where(field, source)}); give one of them another number");
             }
 
             // A model file names a fork's field by its bare name (pooling_param { ceil_mode: false }), so two
@@ -108,7 +112,7 @@ public sealed class ParameterExtensions
             if (existing.Name == field.Name)
             {
                 throw new Errors.LayerNetException(
-                    $"extension name '{field.Name}' of {field.ExtendeeType.FullName} is declared twice: '{existing.FullName}' ({existing.File.Name}) and '{field.FullName}' ({field.File.Name}); a model file could not tell them apart by name");
+                    $"extension name '{field.Name}' of {field.ExtendeeType.FullName} is declared twice: '{existing.FullName}' ({Where(existing)}) and '{field.FullName}' ({Where(field, source)}); a model file could not tell them apart by name");
             }
         }
 
@@ -116,11 +120,23 @@ public sealed class ParameterExtensions
         if (field.ExtendeeType.FindFieldByName(field.Name) is { } own)
         {
             throw new Errors.LayerNetException(
-                $"extension '{field.FullName}' ({field.File.Name}) has the name of {field.ExtendeeType.FullName}'s own field '{own.Name}' (number {own.FieldNumber}); give it another name");
+                $"extension '{field.FullName}' ({Where(field, source)}) has the name of {field.ExtendeeType.FullName}'s own field '{own.Name}' (number {own.FieldNumber}); give it another name");
         }
 
         _fields.Add(field);
+        if (source is not null)
+        {
+            _sources[field] = source;
+        }
+
         _reader = null;
         _registry = null;
+    }
+
+    /// <summary>"x.proto", or "x.proto by /path/plugin.dll" ("by built in") when the registration's source is known.</summary>
+    private string Where(FieldDescriptor field, string? source = null)
+    {
+        source ??= _sources.GetValueOrDefault(field);
+        return source is null ? field.File.Name : $"{field.File.Name} by {source}";
     }
 }

@@ -280,6 +280,14 @@ public sealed class MistakeCatalogueTests
     }
 
     [Test]
+    public void Two_plugins_declaring_one_fork_field()
+    {
+        var run = Run("layers", "--plugin", PluginFiles.Compat, "--plugin", PluginFiles.ForkField);
+
+        AssertMistake(run, $"extension name 'ceil_mode' of caffe.PoolingParameter is declared twice: 'layernet.compat.ceil_mode' (compat.proto by {PluginFiles.Compat}) and 'layernet.fixtures.forkfield.ceil_mode' (fork_field.proto by {PluginFiles.ForkField}); a model file could not tell them apart by name");
+    }
+
+    [Test]
     public void A_plugin_whose_registration_throws()
     {
         var run = Run("layers", "--plugin", PluginFiles.Throwing);

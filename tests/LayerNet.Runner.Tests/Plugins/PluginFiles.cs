@@ -29,6 +29,9 @@ internal static class PluginFiles
     /// <summary>A published model file copied into tests/data/zoo (see its SOURCES.tsv).</summary>
     public static string Zoo(string name) => Fixtures.InRepository("tests", "data", "zoo", name);
 
+    /// <summary>A plugin declaring pooling_param's ceil_mode, as Compat does, at another number.</summary>
+    public static string ForkField => Fixture("ForkFieldPlugin");
+
     /// <summary>A plugin whose "Faulty" layer throws in Forward.</summary>
     public static string Faulty => Fixture("FaultyPlugin");
 
