@@ -125,6 +125,13 @@ public abstract partial class Layer
     /// </summary>
     public RandomSource Random { get; set; } = new(0);
 
+    /// <summary>
+    /// This worker's share of the batches a data layer reads (<see cref="Nets.DataShard"/>), set by the net before
+    /// <see cref="SetUp"/>: a data layer reading a sequence passes over the other workers' batches. The whole
+    /// sequence for a layer built alone, or a run on one worker.
+    /// </summary>
+    public Nets.DataShard Shard { get; set; } = Nets.DataShard.Whole;
+
     /// <summary>The learnable blobs (weights, biases), in Caffe's order.</summary>
     public IReadOnlyList<Blob> Blobs => _blobs;
 

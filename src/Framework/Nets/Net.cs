@@ -35,6 +35,7 @@ public sealed class Net
     private readonly List<float> _blobLossWeights = [];
     private readonly MessageSource? _source;
     private readonly Origin _origin;
+    private readonly DataShard _shard;
     private readonly TrainingLog _log;
     private static volatile Layer? s_currentLayer;
     private NetStep[] _steps = [];
@@ -60,6 +61,9 @@ public sealed class Net
         }
 
         Random = options.Random ?? new RandomSource(0);
+        _shard = options.Shard.Count >= 1 && options.Shard.Index >= 0 && options.Shard.Index < options.Shard.Count
+            ? options.Shard
+            : throw new ArgumentException($"shard {options.Shard.Index} of {options.Shard.Count} is not a worker of the run", nameof(options));
         _log = options.Log ?? new TrainingLog(Console.Error);
         _source = options.Source;
         if (NetUpgrade.DeprecatedForm(parameter) is { } form)
@@ -618,6 +622,7 @@ public sealed class Net
             // A plugin's parameter rule may have rewritten the definition: the net wires what the layer was built from.
             layerParameter = layer.Parameter;
             layer.Random = Random;
+            layer.Shard = _shard;
             layer.Phase = Phase;
 
             // Bottoms: existing blobs by name.

@@ -28,6 +28,12 @@ public sealed class NetOptions
     /// <summary>The file a definition without <see cref="Source"/> was read from (a binary one): its folder resolves the layers' paths.</summary>
     public string? File { get; init; }
 
+    /// <summary>
+    /// This worker's share of the batches its data layers read (<see cref="DataShard"/>); the whole sequence by
+    /// default. The solver gives its train net the run's shard and its test nets the whole.
+    /// </summary>
+    public DataShard Shard { get; init; } = DataShard.Whole;
+
     /// <summary>Where the net's warnings go (e.g. a repeated layer name), as glog <c>W</c> lines; null writes them to standard error.</summary>
     public TrainingLog? Log { get; init; }
 }

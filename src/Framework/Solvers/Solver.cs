@@ -21,7 +21,7 @@ namespace LayerNet.Solvers;
 /// then the update rule. Tests run at iteration 0 (unless test_initialization is false), every
 /// test_interval, and after the last iteration.
 /// </remarks>
-public abstract class Solver
+public abstract partial class Solver
 {
     private readonly List<Net> _testNets = [];
     private readonly HashSet<string> _upgradeNoted = new(StringComparer.Ordinal);
@@ -55,6 +55,7 @@ public abstract class Solver
         LearningRatePolicy.Validate(parameter);
         _losses = new float[parameter.AverageLoss];
         var seed = parameter.RandomSeed;
+        _workers = options.Workers is { Size: > 1 } workers ? workers : null;
         Net = BuildTrainNet(factory, seed);
         BuildTestNets(factory, seed);
         foreach (var weights in parameter.Weights)
@@ -64,6 +65,8 @@ public abstract class Solver
                 CopyWeights(Options.Resolve(path)).WarnMissing(Log);
             }
         }
+
+        PrepareWorkers();
     }
 
     /// <summary>The solver's definition.</summary>
@@ -121,9 +124,11 @@ public abstract class Solver
             Restore(resumeFrom);
         }
 
+        StartWorkers();
+
         var startIteration = Iteration;
         Step(Parameter.MaxIter - Iteration);
-        if (Parameter.SnapshotAfterTrain && (Parameter.Snapshot == 0 || Iteration % Parameter.Snapshot != 0))
+        if (Parameter.SnapshotAfterTrain && (Parameter.Snapshot == 0 || Iteration % Parameter.Snapshot != 0) && IsLeader)
         {
             Snapshot();
         }
@@ -167,7 +172,9 @@ public abstract class Solver
             if (Parameter.TestInterval > 0 && Iteration % Parameter.TestInterval == 0 && (Iteration > 0 || Parameter.TestInitialization))
             {
                 TestAll();
-                if (StoppedEarly)
+
+                // With other workers, a stop asked during the test is agreed on at this iteration's sum instead.
+                if (StoppedEarly && _workers is null)
                 {
                     break;
                 }
@@ -177,10 +184,11 @@ public abstract class Solver
             var loss = 0f;
             for (var i = 0; i < Parameter.IterSize; i++)
             {
-                loss += Net.ForwardBackward();
+                loss += ForwardBackwardAccumulating(i);
             }
 
             loss /= Parameter.IterSize;
+            var agreed = _workers is null ? SolverAction.None : SumOverWorkers(ref loss);
             CheckFinite(loss);
             LastLoss = loss;
             UpdateSmoothedLoss(loss, startIteration);
@@ -197,8 +205,8 @@ public abstract class Solver
             ApplyUpdate();
             Iteration++;
             IterationCompleted?.Invoke(this);
-            var action = Options.RequestedAction?.Invoke() ?? SolverAction.None;
-            if ((Parameter.Snapshot > 0 && Iteration % Parameter.Snapshot == 0) || action == SolverAction.Snapshot)
+            var action = _workers is null ? Options.RequestedAction?.Invoke() ?? SolverAction.None : agreed;
+            if (((Parameter.Snapshot > 0 && Iteration % Parameter.Snapshot == 0) || action == SolverAction.Snapshot) && IsLeader)
             {
                 Snapshot();
             }
@@ -214,6 +222,11 @@ public abstract class Solver
     /// <summary>Runs every test net for its test_iter batches and logs the mean of each output.</summary>
     public void TestAll()
     {
+        if (!IsLeader)
+        {
+            return;
+        }
+
         for (var i = 0; i < _testNets.Count; i++)
         {
             Test(i);
@@ -531,7 +544,7 @@ public abstract class Solver
 
         // The state is complete here; the net must not merge the file's own state over it again.
         netParameter.State = state;
-        return new Net(netParameter, factory, new NetOptions { Random = _random ??= RandomSource.FromSeed(seed), Source = source, Log = Log });
+        return new Net(netParameter, factory, new NetOptions { Random = _random ??= RandomSource.FromSeed(seed), Source = source, Log = Log, Shard = Shard });
     }
 
     private void BuildTestNets(LayerFactory factory, long seed)

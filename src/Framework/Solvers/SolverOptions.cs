@@ -24,6 +24,14 @@ public sealed class SolverOptions
     /// <summary>Where the solver's definition was read from text: its errors, and those of nets written inside it, point there.</summary>
     public MessageSource? Source { get; init; }
 
+    /// <summary>
+    /// The workers this run is spread over (MPI ranks), or null to train alone. Each worker's train net reads its
+    /// own batches (<see cref="Nets.DataShard"/>); after each iteration's forward and backward passes the workers sum
+    /// their gradients and scale them by 1 / workers, as Caffe's multi-GPU solver does, so every worker applies the
+    /// same update; worker 0 alone tests and snapshots (give the others a silent <see cref="Log"/>).
+    /// </summary>
+    public IWorkerGroup? Workers { get; init; }
+
     /// <summary>Asked after every iteration whether a signal requested a stop or a snapshot; null never asks.</summary>
     public Func<SolverAction>? RequestedAction { get; init; }
 

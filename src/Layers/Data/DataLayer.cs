@@ -28,6 +28,10 @@ namespace LayerNet.Layers.Data;
 /// others B, G, R), or in colour or gray with <c>transform_param.force_color</c> / <c>force_gray</c>. The database is opened read-only, without a lock file.
 /// </para>
 /// <para>Tops: data <c>[batch_size, C, H, W]</c> (or the crop size), label <c>[batch_size]</c> (optional).</para>
+/// <para>
+/// One worker of several (<see cref="Layer.Shard"/>): the producer's cursor, after rand_skip, moves past the other
+/// workers' records without decoding them, and the transformer draws for each what reading it would draw.
+/// </para>
 /// </remarks>
 public sealed class DataLayer : PrefetchingDataLayer
 {
@@ -135,28 +139,19 @@ public sealed class DataLayer : PrefetchingDataLayer
     protected override void LoadBatch(DataBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (_cursor is null)
-        {
-            // LMDB cursors may not cross threads: the producer opens its own, on its first batch.
-            _cursor = OpenCursor();
-            for (var skip = _randSkip > 0 ? BatchRandom.NextInt(_randSkip) : 0; skip > 0; skip--)
-            {
-                _cursor.Next();
-            }
-        }
-
+        var cursor = StartReading();
         var transformer = _transformer!;
         var itemCount = transformer.OutputCount;
         for (var i = 0; i < _batchSize; i++)
         {
-            Decode(_cursor);
+            Decode(cursor);
             if (_itemChannels != _channels || _itemHeight != _height || _itemWidth != _width)
             {
-                throw Error($"record '{KeyText(_cursor)}' in '{_source}' is {_itemChannels} x {_itemHeight} x {_itemWidth}; the first record is {_channels} x {_height} x {_width}");
+                throw Error($"record '{KeyText(cursor)}' in '{_source}' is {_itemChannels} x {_itemHeight} x {_itemWidth}; the first record is {_channels} x {_height} x {_width}");
             }
 
             var output = batch.Data.Slice(i * itemCount, itemCount);
-            var record = _cursor.Value;
+            var record = cursor.Value;
             if (_datum.Encoded)
             {
                 transformer.Transform(_images.Planes, output, TransformRandom);
@@ -175,8 +170,42 @@ public sealed class DataLayer : PrefetchingDataLayer
                 batch.Label[i] = _datum.Label;
             }
 
+            cursor.Next();
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override bool CanPassOverBatches => true;
+
+    /// <summary>Moves the cursor past the records (not decoded: only their count matters) and draws their transforms' random numbers.</summary>
+    /// <inheritdoc/>
+    protected override void PassOverBatches(int batches)
+    {
+        var cursor = StartReading();
+        var transformer = _transformer!;
+        for (var record = (long)batches * _batchSize; record > 0; record--)
+        {
+            transformer.PassOver(TransformRandom);
+            cursor.Next();
+        }
+    }
+
+    /// <summary>Opens the producer's cursor before its first batch (or the first batches it passes over), after rand_skip records.</summary>
+    private LmdbRecordCursor StartReading()
+    {
+        if (_cursor is not null)
+        {
+            return _cursor;
+        }
+
+        // LMDB cursors may not cross threads: the producer opens its own, on its first batch.
+        _cursor = OpenCursor();
+        for (var skip = _randSkip > 0 ? BatchRandom.NextInt(_randSkip) : 0; skip > 0; skip--)
+        {
             _cursor.Next();
         }
+
+        return _cursor;
     }
 
     /// <inheritdoc/>

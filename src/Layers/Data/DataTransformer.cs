@@ -197,6 +197,27 @@ public sealed class DataTransformer
     /// <summary>Transforms one item of floats (C x H x W as given to <see cref="Initialize"/>) into <paramref name="output"/>.</summary>
     public void Transform(ReadOnlySpan<float> item, Span<float> output, RandomSource random) => TransformItem(item, output, random);
 
+    /// <summary>
+    /// Draws from <paramref name="random"/> what transforming one item draws (a mirror coin, a random crop's two
+    /// offsets), without transforming one: an item another worker transforms, so that this worker's later draws
+    /// are the ones a single worker makes for its items. Each draw is one raw value whatever its bound, so the
+    /// item's content is not needed.
+    /// </summary>
+    public void PassOver(RandomSource random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        if (_mirror)
+        {
+            random.NextUInt32();
+        }
+
+        if (_cropSize > 0 && _randomCrop)
+        {
+            random.NextUInt32();
+            random.NextUInt32();
+        }
+    }
+
     private void TransformItem<T>(ReadOnlySpan<T> item, Span<float> output, RandomSource random)
         where T : unmanaged, INumberBase<T>
     {

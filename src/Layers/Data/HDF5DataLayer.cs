@@ -29,6 +29,9 @@ namespace LayerNet.Layers.Data;
 /// that changes or breaks on disk during training fails there, with an error naming it.</para>
 /// <para>Relative paths resolve against the working directory first (as Caffe does), then against the
 /// folder of the file that names them: the model file for <c>source</c>, the list file for each .h5.</para>
+/// <para>One worker of several (<see cref="Layer.Shard"/>): set-up passes over the rows of the workers before it,
+/// and each forward, after its batch, those of the others; rows passed over go through the same file changes and
+/// shuffles as rows served, but a file is read only when this worker serves a row of it.</para>
 /// </remarks>
 public sealed class HDF5DataLayer : Layer
 {
@@ -50,6 +53,10 @@ public sealed class HDF5DataLayer : Layer
     private int _currentFile;
     private int _currentRow;
     private int _loadedRows;
+
+    // The file whose rows are in the buffers; -1 when a worker passed over into a file without reading it.
+    private int _bufferedFile = -1;
+    private Nets.DataShard _shard = Nets.DataShard.Whole;
 
     /// <summary>Creates the layer from its definition.</summary>
     public HDF5DataLayer(LayerParameter parameter)
@@ -132,8 +139,10 @@ public sealed class HDF5DataLayer : Layer
         }
 
         _currentFile = 0;
-        Load(_filePermutation[_currentFile]);
+        Load(_filePermutation[_currentFile], readRows: true);
         _currentRow = 0;
+        _shard = Shard;
+        PassOverRows((long)_shard.BatchesBeforeFirst * _batchSize);
     }
 
     /// <inheritdoc/>
@@ -154,6 +163,13 @@ public sealed class HDF5DataLayer : Layer
     {
         for (var i = 0; i < _batchSize; i++)
         {
+            var file = _filePermutation[_currentFile];
+            if (_bufferedFile != file)
+            {
+                // This worker passed over into the file: its rows are read now, in the order already drawn.
+                ReadRows(file);
+            }
+
             var row = _rowPermutation[_currentRow];
             for (var j = 0; j < top.Count; j++)
             {
@@ -161,12 +177,31 @@ public sealed class HDF5DataLayer : Layer
                 _rows[j].AsSpan(row * size, size).CopyTo(top[j].Data.Slice(i * size, size));
             }
 
-            Next();
+            // One worker loads the next file as Caffe does, in the forward that uses up this one; one of several
+            // leaves it to the first forward that serves a row of it, as the next rows may be other workers'.
+            Next(readRows: _shard.IsWhole);
+        }
+
+        PassOverRows((long)_shard.BatchesBetween * _batchSize);
+    }
+
+    /// <summary>
+    /// Moves past <paramref name="rows"/> rows (other workers'), shuffling where reading them would; files entered
+    /// on the way are not read, only their row orders drawn.
+    /// </summary>
+    private void PassOverRows(long rows)
+    {
+        for (; rows > 0; rows--)
+        {
+            Next(readRows: false);
         }
     }
 
-    /// <summary>Moves to the next row: Caffe's Next, loading the next file when this one is used up.</summary>
-    private void Next()
+    /// <summary>
+    /// Moves to the next row: Caffe's Next, loading the next file when this one is used up (with
+    /// <paramref name="readRows"/> false, only drawing its row order: a row passed over).
+    /// </summary>
+    private void Next(bool readRows)
     {
         if (++_currentRow < _loadedRows)
         {
@@ -186,7 +221,7 @@ public sealed class HDF5DataLayer : Layer
             }
 
             // Loading shuffles the new file's rows.
-            Load(_filePermutation[_currentFile]);
+            Load(_filePermutation[_currentFile], readRows);
         }
         else if (_shuffle)
         {
@@ -335,11 +370,39 @@ public sealed class HDF5DataLayer : Layer
         }
     }
 
-    /// <summary>Loads one file's datasets into the row buffers and resets (and, when shuffling, shuffles) the row order.</summary>
-    private void Load(int fileIndex)
+    /// <summary>
+    /// Makes <paramref name="fileIndex"/> the current file: resets (and, when shuffling, shuffles) the row order, and
+    /// with <paramref name="readRows"/> loads its datasets into the row buffers (else they are loaded when a row of
+    /// it is first served).
+    /// </summary>
+    private void Load(int fileIndex, bool readRows)
+    {
+        // The row order first: a file that fails to read leaves the position consistent, and the next forward
+        // tries it again.
+        var rows = _fileRows[fileIndex];
+        _loadedRows = rows;
+        for (var i = 0; i < rows; i++)
+        {
+            _rowPermutation[i] = i;
+        }
+
+        if (_shuffle)
+        {
+            Shuffle(_rowPermutation.AsSpan(0, rows));
+        }
+
+        if (readRows)
+        {
+            ReadRows(fileIndex);
+        }
+    }
+
+    /// <summary>Reads one file's datasets into the row buffers.</summary>
+    private void ReadRows(int fileIndex)
     {
         var path = _files[fileIndex];
         var rows = _fileRows[fileIndex];
+        _bufferedFile = -1;
         using (var file = OpenFile(path))
         {
             for (var j = 0; j < _rows.Length; j++)
@@ -357,16 +420,7 @@ public sealed class HDF5DataLayer : Layer
             }
         }
 
-        _loadedRows = rows;
-        for (var i = 0; i < rows; i++)
-        {
-            _rowPermutation[i] = i;
-        }
-
-        if (_shuffle)
-        {
-            Shuffle(_rowPermutation.AsSpan(0, rows));
-        }
+        _bufferedFile = fileIndex;
     }
 
     private NativeFile OpenFile(string path) => ReadHdf5(path, () => H5File.OpenRead(path));

@@ -24,17 +24,19 @@ namespace LayerNet.Layers.Data;
 /// (<see cref="PrefetchingDataLayer"/>). Relative paths resolve against the working directory, then the model
 /// file's folder.
 /// </para>
+/// <para>
+/// One worker of several (<see cref="Layer.Shard"/>): the other workers' items are passed over in the same order,
+/// with the same reshuffles at each epoch's end and the same transform draws, without being transformed.
+/// </para>
 /// </remarks>
 public sealed class IdxDataLayer : PrefetchingDataLayer
 {
     private IdxFile? _images;
     private float[] _labels = [];
-    private int[] _order = [];
+    private ItemOrder _order = new(0, null);
     private DataTransformer? _transformer;
     private int _batchSize;
     private bool _shuffle;
-    private RandomSource _shuffleRandom = new(0);
-    private int _next;
 
     /// <summary>Creates the layer from its definition (<c>idx_data_param</c>, <c>transform_param</c>).</summary>
     public IdxDataLayer(LayerParameter parameter)
@@ -43,7 +45,7 @@ public sealed class IdxDataLayer : PrefetchingDataLayer
     }
 
     /// <summary>The number of images in the file (one epoch).</summary>
-    public int Count => _order.Length;
+    public int Count => _order.Count;
 
     /// <inheritdoc/>
     protected override void DataLayerSetUp(IReadOnlyList<Blob> top)
@@ -101,18 +103,8 @@ public sealed class IdxDataLayer : PrefetchingDataLayer
             top[1].Reshape([_batchSize]);
         }
 
-        _order = new int[images.Count];
-        for (var i = 0; i < _order.Length; i++)
-        {
-            _order[i] = i;
-        }
-
-        if (_shuffle)
-        {
-            // As Caffe's ImageData: a shuffling generator of its own, seeded from the net's at set-up.
-            _shuffleRandom = new RandomSource(Random.NextUInt32());
-            Shuffle();
-        }
+        // As Caffe's ImageData: a shuffling generator of its own, seeded from the net's at set-up.
+        _order = new ItemOrder(images.Count, _shuffle ? new RandomSource(Random.NextUInt32()) : null);
     }
 
     /// <inheritdoc/>
@@ -124,23 +116,22 @@ public sealed class IdxDataLayer : PrefetchingDataLayer
         var itemCount = transformer.OutputCount;
         for (var i = 0; i < _batchSize; i++)
         {
-            var index = _order[_next];
+            var index = _order.Current;
             transformer.Transform(images.Item(index), batch.Data.Slice(i * itemCount, itemCount), TransformRandom);
             if (OutputLabels)
             {
                 batch.Label[i] = _labels[index];
             }
 
-            if (++_next == _order.Length)
-            {
-                _next = 0;
-                if (_shuffle)
-                {
-                    Shuffle();
-                }
-            }
+            _order.Advance();
         }
     }
+
+    /// <inheritdoc/>
+    protected override bool CanPassOverBatches => true;
+
+    /// <inheritdoc/>
+    protected override void PassOverBatches(int batches) => _order.PassOver((long)batches * _batchSize, _transformer!, TransformRandom);
 
     private IdxFile Read(string path, string description)
     {
@@ -156,5 +147,4 @@ public sealed class IdxDataLayer : PrefetchingDataLayer
     }
 
     // caffe::shuffle, as ImageData shuffles its list at set-up and after each epoch.
-    private void Shuffle() => _shuffleRandom.Shuffle(_order.AsSpan());
 }

@@ -33,23 +33,24 @@ namespace LayerNet.Layers.Data;
 /// size when given), label <c>[batch_size]</c>; prefetched on a background thread
 /// (<see cref="PrefetchingDataLayer"/>, <c>data_param.prefetch</c> batches ahead, 4 by default).
 /// </para>
+/// <para>
+/// One worker of several (<see cref="Layer.Shard"/>): the other workers' lines are passed over from the same
+/// rand_skip start, with the same reshuffles and transform draws, without reading their images.
+/// </para>
 /// </remarks>
 public sealed class ImageDataLayer : PrefetchingDataLayer
 {
     private readonly ImageFileReader _reader = new();
     private ImageListLine[] _lines = [];
-    private int[] _order = [];
-    private RandomSource _shuffleRandom = new(0);
+    private ItemOrder _order = new(0, null);
     private DataTransformer? _transformer;
     private string _source = string.Empty;
     private string _rootFolder = string.Empty;
     private string? _baseFolder;
-    private bool _shuffle;
     private bool _color;
     private int _newHeight;
     private int _newWidth;
     private int _batchSize;
-    private int _position;
     private int _first;
     private int _channels;
     private int _height;
@@ -90,32 +91,20 @@ public sealed class ImageDataLayer : PrefetchingDataLayer
         _transformer = new DataTransformer(this, transform);
         ReadList(parameter);
 
-        _shuffle = parameter.Shuffle;
-        _order = new int[_lines.Length];
-        for (var i = 0; i < _order.Length; i++)
-        {
-            _order[i] = i;
-        }
-
-        if (_shuffle)
-        {
-            // Only a shuffling layer draws its seed, as Caffe's: the layers after it draw as they would behind Data.
-            _shuffleRandom = new RandomSource(Random.NextUInt32());
-            Shuffle();
-        }
-
+        // Only a shuffling layer draws its seed, as Caffe's: the layers after it draw as they would behind Data.
+        _order = new ItemOrder(_lines.Length, parameter.Shuffle ? new RandomSource(Random.NextUInt32()) : null);
         if (parameter.RandSkip > 0)
         {
             // As Caffe: caffe_rng_rand() % rand_skip, from the net's generator at set-up.
-            _position = Random.NextInt((int)Math.Min(parameter.RandSkip, int.MaxValue));
-            if (_position >= _lines.Length)
+            _order.Position = Random.NextInt((int)Math.Min(parameter.RandSkip, int.MaxValue));
+            if (_order.Position >= _lines.Length)
             {
-                throw Error($"image_data_param.rand_skip {parameter.RandSkip}: skipping {_position} images needs more than the {_lines.Length} the list '{_source}' holds");
+                throw Error($"image_data_param.rand_skip {parameter.RandSkip}: skipping {_order.Position} images needs more than the {_lines.Length} the list '{_source}' holds");
             }
         }
 
         // As Caffe: the first image served gives every image's shape.
-        _first = _order[_position];
+        _first = _order.Current;
         var firstLine = _lines[_first];
         var firstPath = _rootFolder + firstLine.Path;
         var resolved = ResolvePath(firstPath, $"image '{firstPath}' (image list '{_source}', line {firstLine.Number})");
@@ -177,7 +166,7 @@ public sealed class ImageDataLayer : PrefetchingDataLayer
         var itemCount = transformer.OutputCount;
         for (var item = 0; item < _batchSize; item++)
         {
-            var index = _order[_position];
+            var index = _order.Current;
             ReadImage(index);
             if (_reader.Channels != _channels || _reader.Height != _height || _reader.Width != _width)
             {
@@ -191,16 +180,16 @@ public sealed class ImageDataLayer : PrefetchingDataLayer
                 batch.Label[item] = _lines[index].Label;
             }
 
-            if (++_position == _order.Length)
-            {
-                _position = 0;
-                if (_shuffle)
-                {
-                    Shuffle();
-                }
-            }
+            _order.Advance();
         }
     }
+
+    /// <inheritdoc/>
+    protected override bool CanPassOverBatches => true;
+
+    /// <summary>Passes over the list's next lines without reading their images (their shapes are not checked: the worker reading them checks).</summary>
+    /// <inheritdoc/>
+    protected override void PassOverBatches(int batches) => _order.PassOver((long)batches * _batchSize, _transformer!, TransformRandom);
 
     private void ReadImage(int index)
     {
@@ -215,6 +204,4 @@ public sealed class ImageDataLayer : PrefetchingDataLayer
             throw Error($"image '{path}' {exception.Message} (image list '{_source}', line {line.Number})", exception);
         }
     }
-
-    private void Shuffle() => _shuffleRandom.Shuffle(_order.AsSpan());
 }

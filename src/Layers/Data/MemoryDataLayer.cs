@@ -18,6 +18,10 @@ namespace LayerNet.Layers.Data;
 /// <c>memory_data_param</c>: <c>batch_size</c>, <c>channels</c>, <c>height</c>, <c>width</c>, all positive.
 /// Tops (exactly two): data <c>[batch_size, channels, height, width]</c>, label <c>[batch_size]</c>.
 /// </para>
+/// <para>
+/// One worker of several (<see cref="Layer.Shard"/>): the layer serves whatever its caller hands over, so the caller
+/// shards, handing worker r of N the items of batches r, r + N, r + 2N, ... of the sequence one worker would get.
+/// </para>
 /// </remarks>
 public sealed class MemoryDataLayer : Layer
 {

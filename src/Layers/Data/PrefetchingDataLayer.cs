@@ -32,6 +32,13 @@ namespace LayerNet.Layers.Data;
 /// Tops are copied, not swapped in as Caffe swaps its buffers: another layer may share a top's storage
 /// (in-place layers, Split), and a copy keeps that sharing intact. A batch is small next to the net's work.
 /// </para>
+/// <para>
+/// Sharding (<see cref="Layer.Shard"/>, one worker of several): the producer passes over
+/// <see cref="Nets.DataShard.BatchesBeforeFirst"/> batches before its first and
+/// <see cref="Nets.DataShard.BatchesBetween"/> before each later one, through <see cref="PassOverBatches"/>, so worker
+/// r serves batches r, r + N, r + 2N, ... of the sequence one worker serves. A layer that does not override
+/// <see cref="CanPassOverBatches"/> refuses to be one of several workers at set-up.
+/// </para>
 /// </remarks>
 public abstract class PrefetchingDataLayer : Layer, IDisposable
 {
@@ -47,6 +54,8 @@ public abstract class PrefetchingDataLayer : Layer, IDisposable
     private Exception? _failure;
     private bool _stopping;
     private bool _disposed;
+    private bool _started;
+    private Nets.DataShard _shard = Nets.DataShard.Whole;
 
     /// <summary>Creates the layer from its definition.</summary>
     protected PrefetchingDataLayer(LayerParameter parameter)
@@ -87,6 +96,21 @@ public abstract class PrefetchingDataLayer : Layer, IDisposable
     /// </summary>
     protected abstract void LoadBatch(DataBatch batch);
 
+    /// <summary>
+    /// True when the layer can pass over batches (<see cref="PassOverBatches"/>), so that several workers can share
+    /// its source; false (the default) refuses a <see cref="Layer.Shard"/> of more than one worker at set-up.
+    /// </summary>
+    protected virtual bool CanPassOverBatches => false;
+
+    /// <summary>
+    /// Moves past the next <paramref name="batches"/> batches as <see cref="LoadBatch"/> would read them (another
+    /// worker's), leaving everything that depends on the position (the wrap to the first record, reshuffling at an
+    /// epoch's end, the transformer's and the producer's random draws) exactly where reading them would; the
+    /// records themselves need not be read. Runs where <see cref="LoadBatch"/> runs, between its calls.
+    /// </summary>
+    protected virtual void PassOverBatches(int batches) =>
+        throw new NotSupportedException($"{GetType().Name} cannot pass over batches");
+
     /// <inheritdoc/>
     protected sealed override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
@@ -95,6 +119,13 @@ public abstract class PrefetchingDataLayer : Layer, IDisposable
         if (_batches.Length > 0)
         {
             throw Error("a prefetching data layer is set up once");
+        }
+
+        // Refused before the source is opened: nobody disposes a layer whose set-up failed.
+        _shard = Shard;
+        if (!_shard.IsWhole && !CanPassOverBatches)
+        {
+            throw Error($"cannot be shared among {_shard.Count} workers: it has no defined order of batches to divide between them");
         }
 
         OutputLabels = top.Count > 1;
@@ -154,7 +185,7 @@ public abstract class PrefetchingDataLayer : Layer, IDisposable
         if (_producer is null)
         {
             var only = _batches[0];
-            LoadBatch(only);
+            LoadOwnBatch(only);
             CopyToTops(only, top);
             return;
         }
@@ -214,6 +245,22 @@ public abstract class PrefetchingDataLayer : Layer, IDisposable
         }
     }
 
+    /// <summary>
+    /// Loads this worker's next batch, first passing over the other workers' batches since its last (before its
+    /// first, those of the workers before it): a failure there comes with the batch it would have preceded.
+    /// </summary>
+    private void LoadOwnBatch(DataBatch batch)
+    {
+        var passOver = _started ? _shard.BatchesBetween : _shard.BatchesBeforeFirst;
+        _started = true;
+        if (passOver > 0)
+        {
+            PassOverBatches(passOver);
+        }
+
+        LoadBatch(batch);
+    }
+
     private void CopyToTops(DataBatch batch, IReadOnlyList<Blob> top)
     {
         batch.Data.CopyTo(top[0].Data);
@@ -245,7 +292,7 @@ public abstract class PrefetchingDataLayer : Layer, IDisposable
 
             try
             {
-                LoadBatch(batch);
+                LoadOwnBatch(batch);
             }
 #pragma warning disable CA1031 // Any failure of the source is handed to the consumer thread, which raises it.
             catch (Exception exception)

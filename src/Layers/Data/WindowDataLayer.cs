@@ -42,6 +42,11 @@ namespace LayerNet.Layers.Data;
 /// come from the layer's generator, in Caffe's order, but not Caffe's numbers: Caffe takes raw 32-bit values
 /// modulo the count.
 /// </para>
+/// <para>
+/// Windows are sampled, not read in order, but every batch takes the same number of draws (one raw value per
+/// window, one per mirror coin), so one worker of several (<see cref="Layer.Shard"/>) passes over the other
+/// workers' batches by drawing their numbers: the workers together serve the batches one worker serves.
+/// </para>
 /// </remarks>
 public sealed class WindowDataLayer : PrefetchingDataLayer
 {
@@ -291,6 +296,23 @@ public sealed class WindowDataLayer : PrefetchingDataLayer
             if (OutputLabels)
             {
                 batch.Label[item] = window.Label;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override bool CanPassOverBatches => true;
+
+    /// <summary>Draws what the other workers' batches draw (a window, and with mirror a coin, per item), reading no image.</summary>
+    /// <inheritdoc/>
+    protected override void PassOverBatches(int batches)
+    {
+        for (var item = (long)batches * _batchSize; item > 0; item--)
+        {
+            _prefetchRandom.NextUInt32();
+            if (_mirror)
+            {
+                _prefetchRandom.NextUInt32();
             }
         }
     }

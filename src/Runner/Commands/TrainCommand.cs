@@ -37,6 +37,31 @@ internal static class TrainCommand
         };
         command.SetAction(result =>
         {
+            // Under mpirun with several workers: Open MPI's workers; otherwise null, and no MPI library is loaded.
+            using var workers = MpiWorkers.FromEnvironment();
+            if (workers is null)
+            {
+                return Train(result);
+            }
+
+            try
+            {
+                return Train(result, workers);
+            }
+            catch (Exception exception)
+            {
+                // One worker failing must end them all (the others would wait in the next sum): say why, then abort.
+                var message = exception is LayerNetException ? exception.Message : $"{exception.GetType().Name}: {exception.Message}";
+                environment.Error.WriteLine(LayerNetCommandLine.OneLine(workers.Rank == 0 ? message : $"worker {workers.Rank}: {message}"));
+                environment.Error.Flush();
+                workers.Abort(1);
+                throw;
+            }
+        });
+        return command;
+
+        int Train(System.CommandLine.ParseResult result, MpiWorkers? workers = null)
+        {
             var solverFile = result.GetValue(solverOption)!;
             var weightsFiles = result.GetValue(weights);
             var resume = result.GetValue(snapshot);
@@ -69,8 +94,10 @@ internal static class TrainCommand
                 RequirePlotNotInput(plotFile, solverFile, parameter, weightsFiles, resume);
             }
 
-            var progress = ProgressDisplay.IsTerminal && environment.Output is StandardOutput ? new ProgressDisplay(environment.Output) : null;
-            var log = new TrainingLog(progress ?? environment.Output);
+            // Worker 0 alone logs (and shows progress) for a run spread over several workers.
+            var leader = workers is null || workers.Rank == 0;
+            var progress = leader && ProgressDisplay.IsTerminal && environment.Output is StandardOutput ? new ProgressDisplay(environment.Output) : null;
+            var log = leader ? new TrainingLog(progress ?? environment.Output) : TrainingLog.None;
             using var livePlot = Drawing.LiveTrainingPlot.Start(log, result.GetValue(plot), environment.Error);
             var requested = SolverAction.None;
             var sigintEffect = ParseEffect(result.GetValue(sigint));
@@ -96,6 +123,7 @@ internal static class TrainCommand
                 SolverFile = solverFile,
                 Log = log,
                 Schema = schema,
+                Workers = workers,
                 Source = document.Source,
                 RequestedAction = () =>
                 {
@@ -128,8 +156,7 @@ internal static class TrainCommand
             progress?.Clear();
             log.Info("caffe", "Optimization Done.");
             return 0;
-        });
-        return command;
+        }
     }
 
     /// <summary>Refuses a --plot picture that would replace one of the run's own files: its solver, nets, weights, snapshot or log.</summary>

@@ -19,7 +19,7 @@ internal static partial class TrainingRun
         return services.BuildServiceProvider().GetRequiredService<SolverFactory>();
     });
 
-    private static readonly Lazy<ParameterExtensions> Schema = new(() =>
+    internal static readonly Lazy<ParameterExtensions> Schema = new(() =>
     {
         var services = new ServiceCollection();
         services.AddLayerNet().AddStandardLayers();

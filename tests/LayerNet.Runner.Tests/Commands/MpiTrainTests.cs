@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using LayerNet.Testing;
+
+namespace LayerNet.Runner.Tests.Commands;
+
+/// <summary>
+/// <c>mpirun -np 2 layernet train</c>: two workers against one worker with <c>iter_size: 2</c>, bit for bit, on the
+/// real executable under Open MPI (.ci/run installs openmpi-bin).
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class MpiTrainTests
+{
+    private string _folder = string.Empty;
+
+    [SetUp]
+    public void CreateFolder()
+    {
+        RequireMpirun();
+        _folder = Directory.CreateTempSubdirectory("layernet-mpi-").FullName;
+    }
+
+    [TearDown]
+    public void DeleteFolder()
+    {
+        if (_folder.Length > 0)
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Two_workers_write_the_snapshots_of_one_worker_with_iter_size_2()
+    {
+        var (alone, together) = AssertOneWorkerEqualsTwo(TwoLayerRun, "two_layer_iter_4.caffemodel", "two_layer_iter_8.caffemodel", "two_layer_iter_8.solverstate");
+
+        // Worker 0 alone logs: as many "Optimization Done." lines and the same loss lines as the single worker.
+        Assert.That(together.Output.Split("Optimization Done.").Length, Is.EqualTo(alone.Output.Split("Optimization Done.").Length), together.Output);
+        Assert.That(LossLines(together.Output), Is.EqualTo(LossLines(alone.Output)).And.Not.Empty);
+    }
+
+    [Test]
+    public void Two_LeNet_workers_reading_their_own_batches_equal_one_worker_with_iter_size_2()
+    {
+        // Each worker reads every other batch of 64 from the Fashion-MNIST LMDB: worker 0 batches 0, 2, 4, ...,
+        // worker 1 batches 1, 3, 5, ...; one worker with iter_size 2 reads 0 and 1, then 2 and 3, ...
+        AssertOneWorkerEqualsTwo(LeNetRun, "lenet_iter_3.caffemodel", "lenet_iter_6.caffemodel", "lenet_iter_6.solverstate");
+        var pair = Path.Combine(_folder, "pair");
+
+        // Workers that both read every batch would sum two equal gradients: one worker alone, which this is not.
+        var unsharded = LeNetRun("unsharded", string.Empty);
+        Assert.That(Train(unsharded, workers: 1).ExitCode, Is.Zero);
+        Assert.That(File.ReadAllBytes(Path.Combine(unsharded, "lenet_iter_6.caffemodel")), Is.Not.EqualTo(File.ReadAllBytes(Path.Combine(pair, "lenet_iter_6.caffemodel"))));
+    }
+
+    [Test]
+    public void A_run_of_two_workers_resumes_on_one_with_iter_size_2_and_ends_where_an_uninterrupted_run_does()
+    {
+        var pair = TwoLayerRun("pair", string.Empty);
+        var resumed = TwoLayerRun("resumed", "iter_size: 2\n");
+        var whole = TwoLayerRun("whole", "iter_size: 2\n");
+
+        var first = Train(pair, workers: 2, "--iterations", "4");
+        File.Copy(Path.Combine(pair, "two_layer_iter_4.caffemodel"), Path.Combine(resumed, "two_layer_iter_4.caffemodel"));
+        File.Copy(Path.Combine(pair, "two_layer_iter_4.solverstate"), Path.Combine(resumed, "two_layer_iter_4.solverstate"));
+        var second = Train(resumed, workers: 1, "--snapshot", "two_layer_iter_4.solverstate");
+        var uninterrupted = Train(whole, workers: 1);
+
+        Assert.That(first.ExitCode, Is.Zero, first.Error);
+        Assert.That(second.ExitCode, Is.Zero, second.Error);
+        Assert.That(uninterrupted.ExitCode, Is.Zero, uninterrupted.Error);
+        Assert.That(File.ReadAllBytes(Path.Combine(resumed, "two_layer_iter_8.caffemodel")), Is.EqualTo(File.ReadAllBytes(Path.Combine(whole, "two_layer_iter_8.caffemodel"))));
+    }
+
+    [Test]
+    public void Workers_given_different_solver_files_are_refused_naming_the_one_that_differs()
+    {
+        var first = TwoLayerRun("first", string.Empty);
+        var second = TwoLayerRun("second", "momentum: 0.9\n");
+
+        var run = Launch(["-np", "1", "dotnet", RunnerProcess.Executable, "train", "--solver", Path.Combine(first, "solver.prototxt"),
+            ":", "-np", "1", "dotnet", RunnerProcess.Executable, "train", "--solver", Path.Combine(second, "solver.prototxt")], first);
+
+        Assert.That(run.ExitCode, Is.Not.Zero);
+        Assert.That(run.Error, Does.Contain("the workers disagree: worker 1's solver differs from worker 0's (another solver or model file on that machine?); every worker must run the same files"));
+    }
+
+    /// <summary>
+    /// Trains the run <paramref name="make"/> prepares twice, in folders "single" (one worker, iter_size 2) and "pair"
+    /// (two workers), and asserts that both wrote <paramref name="files"/> byte for byte.
+    /// </summary>
+    private static ((int ExitCode, string Output, string Error) Alone, (int ExitCode, string Output, string Error) Together) AssertOneWorkerEqualsTwo(
+        Func<string, string, string> make, params string[] files)
+    {
+        var single = make("single", "iter_size: 2\n");
+        var pair = make("pair", string.Empty);
+
+        var alone = Train(single, workers: 1);
+        var together = Train(pair, workers: 2);
+
+        Assert.That(alone.ExitCode, Is.Zero, alone.Error);
+        Assert.That(together.ExitCode, Is.Zero, together.Error);
+        foreach (var file in files)
+        {
+            Assert.That(File.ReadAllBytes(Path.Combine(pair, file)), Is.EqualTo(File.ReadAllBytes(Path.Combine(single, file))), file);
+        }
+
+        return (alone, together);
+    }
+
+    /// <summary>Runs <c>mpirun</c> as CI does: as root allowed, extra workers allowed on a small machine.</summary>
+    private static (int ExitCode, string Output, string Error) Launch(string[] arguments, string folder)
+    {
+        var start = new ProcessStartInfo("mpirun")
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in (string[])["--oversubscribe", "--bind-to", "none", .. arguments])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+        start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"mpirun did not finish in 2 minutes: {error.Result}");
+        }
+
+        return (process.ExitCode, output.Result, error.Result);
+    }
+
+    private static (int ExitCode, string Output, string Error) Train(string folder, int workers, params string[] extra) =>
+        Launch(["-np", workers.ToString(System.Globalization.CultureInfo.InvariantCulture), "dotnet", RunnerProcess.Executable, "train", "--solver", "solver.prototxt", .. extra], folder);
+
+    /// <summary>The lecture's two-layer net in its own folder: 8 iterations, snapshots every 4, and <paramref name="extra"/> solver lines.</summary>
+    private string TwoLayerRun(string name, string extra)
+    {
+        var folder = Path.Combine(_folder, name);
+        Directory.CreateDirectory(folder);
+        foreach (var file in new[] { "net.prototxt", "data.h5", "data.txt" })
+        {
+            File.Copy(Fixtures.InRepository("models", "two_layer", file), Path.Combine(folder, file));
+        }
+
+        File.WriteAllText(Path.Combine(folder, "solver.prototxt"), $"""
+            net: "net.prototxt"
+            base_lr: 1e-4
+            lr_policy: "fixed"
+            max_iter: 8
+            display: 2
+            snapshot: 4
+            snapshot_prefix: "two_layer"
+            random_seed: 1701
+            {extra}
+            """);
+        return folder;
+    }
+
+    /// <summary>The Fashion-MNIST LeNet of the fixtures, training on its LMDB in its own folder: 6 iterations, snapshots every 3.</summary>
+    private string LeNetRun(string name, string extra)
+    {
+        var folder = Path.Combine(_folder, name);
+        Directory.CreateDirectory(folder);
+        var lmdb = Fixtures.File("caffe", "lenet_fashion", "fashion_mnist_test_lmdb");
+        var net = File.ReadAllText(Fixtures.File("caffe", "lenet_fashion", "lenet_train_test.prototxt"))
+            .Replace("source: \"fashion_mnist_train_lmdb\"", $"source: \"{lmdb}\"", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(folder, "lenet.prototxt"), net);
+        File.WriteAllText(Path.Combine(folder, "solver.prototxt"), $"""
+            net: "lenet.prototxt"
+            base_lr: 0.01
+            momentum: 0.9
+            weight_decay: 0.0005
+            lr_policy: "inv"
+            gamma: 0.0001
+            power: 0.75
+            max_iter: 6
+            display: 1
+            snapshot: 3
+            snapshot_prefix: "lenet"
+            random_seed: 1701
+            {extra}
+            """);
+        return folder;
+    }
+
+    private static string[] LossLines(string output) =>
+        [.. output.Split('\n').Where(l => l.Contains("loss = ", StringComparison.Ordinal)).Select(l => l[(l.IndexOf(']', StringComparison.Ordinal) + 1)..].Trim())
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"\(.*? iter/s, .*?\)", "(rate)"))];
+
+    private static void RequireMpirun()
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        if (!path.Split(':').Any(folder => File.Exists(Path.Combine(folder, "mpirun"))))
+        {
+            Assert.Ignore("Open MPI's mpirun is not installed (apt-get install openmpi-bin); .ci/run installs it.");
+        }
+    }
+}
