@@ -42,15 +42,7 @@ public sealed class WorkerGroupTests
         var solver = Create(solverFile, new EchoPartner());
         solver.Step(3);
 
-        var windows = new List<long>();
-        while (windows.Count < 3 && !windows.Contains(0))
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            solver.Step(50);
-            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-
-        Assert.That(windows.Min(), Is.Zero, $"bytes allocated in each window of 50 iterations: {string.Join(", ", windows)}");
+        SteadyStateAllocationTests.AssertStepsAllocateNothing(solver);
     }
 
     [Test]
