@@ -73,6 +73,25 @@ public sealed class MpiTrainTests
     }
 
     [Test]
+    public void A_run_of_one_worker_with_iter_size_2_resumes_on_two_and_ends_where_an_uninterrupted_run_does()
+    {
+        var single = TwoLayerRun("single", "iter_size: 2\n");
+        var resumed = TwoLayerRun("resumed", string.Empty);
+        var whole = TwoLayerRun("whole", string.Empty);
+
+        var first = Train(single, workers: 1, "--iterations", "4");
+        File.Copy(Path.Combine(single, "two_layer_iter_4.caffemodel"), Path.Combine(resumed, "two_layer_iter_4.caffemodel"));
+        File.Copy(Path.Combine(single, "two_layer_iter_4.solverstate"), Path.Combine(resumed, "two_layer_iter_4.solverstate"));
+        var second = Train(resumed, workers: 2, "--snapshot", "two_layer_iter_4.solverstate");
+        var uninterrupted = Train(whole, workers: 2);
+
+        Assert.That(first.ExitCode, Is.Zero, first.Error);
+        Assert.That(second.ExitCode, Is.Zero, second.Error);
+        Assert.That(uninterrupted.ExitCode, Is.Zero, uninterrupted.Error);
+        Assert.That(File.ReadAllBytes(Path.Combine(resumed, "two_layer_iter_8.caffemodel")), Is.EqualTo(File.ReadAllBytes(Path.Combine(whole, "two_layer_iter_8.caffemodel"))));
+    }
+
+    [Test]
     public void Workers_given_different_solver_files_are_refused_naming_the_one_that_differs()
     {
         var first = TwoLayerRun("first", string.Empty);
