@@ -293,7 +293,11 @@ public abstract partial class Solver
         }
 
         MessageFile.Write(stateFile, state, Options.Schema);
+        LastSnapshot = stateFile;
     }
+
+    /// <summary>The solver state a resumed run starts from: the last one this solver wrote or restored; null before either.</summary>
+    public string? LastSnapshot { get; private set; }
 
     /// <summary>
     /// Fails before training, as Caffe does, when snapshots are due and their folder does not exist: finding out at
@@ -327,6 +331,7 @@ public abstract partial class Solver
     public void Restore(string stateFile)
     {
         var state = MessageFile.ReadBinary<SolverState>(stateFile, Options.Schema);
+        LastSnapshot = stateFile;
         if (state.History.Count != History.Count)
         {
             throw new LayerNetException(

@@ -138,6 +138,12 @@ internal static class TrainCommand
                 solver.IterationCompleted += progress.Update;
             }
 
+            // Under mpirun a SIGTERM is the launcher ending the run (a worker was lost, or mpirun was interrupted),
+            // and SIGKILL follows within a second or so: worker 0 says at once where the run can resume from.
+            using var launcherStop = workers is not null && leader
+                ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => WriteResumeHint(environment.Error, solver, solverFile))
+                : null;
+
             if (!string.IsNullOrEmpty(weightsFiles))
             {
                 // A layer the weights leave as its fillers made it is named on standard error (renamed layers are
@@ -157,6 +163,16 @@ internal static class TrainCommand
             log.Info("caffe", "Optimization Done.");
             return 0;
         }
+    }
+
+    /// <summary>Worker 0's one line when the launcher ends a run over several workers: the solver state to resume from, if any.</summary>
+    private static void WriteResumeHint(TextWriter error, Solver solver, string solverFile)
+    {
+        var hint = solver.LastSnapshot is { } state
+            ? $"resume from the last snapshot with: mpirun ... layernet train --solver {solverFile} --snapshot {state}"
+            : "no snapshot was written yet; the run must start again";
+        error.WriteLine($"the MPI launcher is ending the run at iteration {solver.Iteration} (a worker was lost, or mpirun was stopped; mpirun names the worker); {hint}");
+        error.Flush();
     }
 
     /// <summary>Refuses a --plot picture that would replace one of the run's own files: its solver, nets, weights, snapshot or log.</summary>

@@ -88,6 +88,85 @@ public sealed class MpiTrainTests
         Assert.That(run.Error, Does.Contain("the workers disagree: worker 1's solver differs from worker 0's (another solver or model file on that machine?); every worker must run the same files"));
     }
 
+    [Test]
+    public void A_killed_worker_ends_the_run_and_worker_0_names_the_snapshot_to_resume_from()
+    {
+        var folder = LeNetRun("killed", string.Empty);
+        File.WriteAllText(Path.Combine(folder, "solver.prototxt"), File.ReadAllText(Path.Combine(folder, "solver.prototxt"))
+            .Replace("max_iter: 6", "max_iter: 100000", StringComparison.Ordinal)
+            .Replace("snapshot: 3", "snapshot: 10", StringComparison.Ordinal)
+            .Replace("display: 1", "display: 10", StringComparison.Ordinal));
+        using var process = Start(["-np", "2", "dotnet", RunnerProcess.Executable, "train", "--solver", Path.Combine(folder, "solver.prototxt")], folder);
+        var output = new System.Text.StringBuilder();
+        var error = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (error) { error.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        // Once worker 0 has written a snapshot, kill worker 1 as the machine under it would.
+        var clock = Stopwatch.StartNew();
+        while (!Contains(output, "lenet_iter_10.solverstate") && clock.Elapsed < TimeSpan.FromMinutes(1) && !process.HasExited)
+        {
+            Thread.Sleep(100);
+        }
+
+        var worker = WorkerProcess(rank: 1, folder);
+        Assert.That(worker, Is.Not.Null, "worker 1 is running: " + output + error);
+        worker!.Kill();
+        var ended = process.WaitForExit(TimeSpan.FromSeconds(30));
+        if (!ended)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        process.WaitForExit();
+        var text = error.ToString();
+        Assert.That(ended, Is.True, "the run ends within seconds");
+        Assert.That(process.ExitCode, Is.Not.Zero);
+        Assert.That(text, Does.Match(@"the MPI launcher is ending the run at iteration \d+ \(a worker was lost, or mpirun was stopped; mpirun names the worker\); resume from the last snapshot with: mpirun \.\.\. layernet train --solver .*solver\.prototxt --snapshot \S*lenet_iter_\d+\.solverstate"));
+        Assert.That(text, Does.Contain("process rank 1"), "mpirun names the lost worker");
+        var named = System.Text.RegularExpressions.Regex.Match(text, @"--snapshot (\S*lenet_iter_\d+\.solverstate)").Groups[1].Value;
+        var state = Caffe.SolverState.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(folder, named)));
+        Assert.That(state.Iter % 10, Is.Zero, "a whole snapshot, written atomically");
+        Assert.That(File.Exists(Path.Combine(folder, state.LearnedNet)), Is.True);
+    }
+
+    private static bool Contains(System.Text.StringBuilder text, string value)
+    {
+        lock (text)
+        {
+            return text.ToString().Contains(value, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The process of worker <paramref name="rank"/> of the run in <paramref name="folder"/>, found by its MPI rank and solver path.</summary>
+    private static Process? WorkerProcess(int rank, string folder)
+    {
+        foreach (var process in Process.GetProcessesByName("dotnet"))
+        {
+            try
+            {
+                var cmdline = File.ReadAllText($"/proc/{process.Id}/cmdline");
+                var environ = File.ReadAllText($"/proc/{process.Id}/environ").Split('\0');
+                if (cmdline.Contains(folder, StringComparison.Ordinal) && environ.Contains($"OMPI_COMM_WORLD_RANK={rank}"))
+                {
+                    return process;
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended meanwhile.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not ours.
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// Trains the run <paramref name="make"/> prepares twice, in folders "single" (one worker, iter_size 2) and "pair"
     /// (two workers), and asserts that both wrote <paramref name="files"/> byte for byte.
@@ -111,8 +190,8 @@ public sealed class MpiTrainTests
         return (alone, together);
     }
 
-    /// <summary>Runs <c>mpirun</c> as CI does: as root allowed, extra workers allowed on a small machine.</summary>
-    private static (int ExitCode, string Output, string Error) Launch(string[] arguments, string folder)
+    /// <summary>Starts <c>mpirun</c> as CI runs it: as root allowed, extra workers allowed on a small machine.</summary>
+    private static Process Start(string[] arguments, string folder)
     {
         var start = new ProcessStartInfo("mpirun")
         {
@@ -127,7 +206,13 @@ public sealed class MpiTrainTests
 
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Runs <c>mpirun</c> to its end (2 minutes at most).</summary>
+    private static (int ExitCode, string Output, string Error) Launch(string[] arguments, string folder)
+    {
+        using var process = Start(arguments, folder);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
