@@ -6,23 +6,27 @@ namespace LayerNet.Runner.Commands;
 internal static class LabelFile
 {
     /// <summary>The names, each trimmed; blank lines at the end are dropped.</summary>
-    /// <exception cref="LayerNetException">The file cannot be read.</exception>
+    /// <exception cref="LayerNetException">The file cannot be read (missing, a folder, a device without end).</exception>
     public static string[] Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        string text;
         try
         {
-            var lines = File.ReadAllLines(path).ToList();
-            while (lines.Count > 0 && lines[^1].Trim().Length == 0)
-            {
-                lines.RemoveAt(lines.Count - 1);
-            }
-
-            return [.. lines.Select(line => line.Trim())];
+            // The bounded reader: a device without end (/dev/zero) or a folder is one line, not a hang.
+            text = Files.MessageFile.ReadAllText(path);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (LayerNetException exception)
         {
-            throw new LayerNetException($"--labels: cannot read '{path}': {exception.Message}", exception);
+            throw new LayerNetException($"--labels: {exception.Message}", exception);
         }
+
+        var lines = text.Split('\n').Select(line => line.Trim()).ToList();
+        while (lines.Count > 0 && lines[^1].Length == 0)
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        return [.. lines];
     }
 }

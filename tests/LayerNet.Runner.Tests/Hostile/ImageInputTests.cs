@@ -96,6 +96,14 @@ public sealed class ImageInputTests
     public void A_file_named_png_that_is_no_image_is_named(string command) =>
         Run(Image(command, "notes.png")).AssertRefused($"image 'notes.png' is not an image LayerNet can read (JPEG, PNG, BMP, GIF, WebP, ICO, WBMP)");
 
+    // A --labels file that never ends or is no file: one line, never a hang (it was read with File.ReadAllLines).
+    [TestCase("classify", "/dev/zero", "--labels: cannot read '/dev/zero': it reports no size but gives more than 64 MiB (a device such as /dev/zero?); give a regular file")]
+    [TestCase("detect", "/dev/zero", "--labels: cannot read '/dev/zero': it reports no size but gives more than 64 MiB (a device such as /dev/zero?); give a regular file")]
+    [TestCase("detect", "missing.txt", "--labels: cannot read 'missing.txt': no such file")]
+    [TestCase("classify", ".", "--labels: cannot read '.': it is a folder, expected a file")]
+    public void A_labels_file_that_is_a_device_missing_or_a_folder_is_one_line(string command, string labels, string message) =>
+        Run([.. Image(command, "good.png"), "--labels", labels]).AssertRefused(message);
+
     [Test]
     public void A_bad_image_in_a_folder_is_named_with_its_path()
     {
