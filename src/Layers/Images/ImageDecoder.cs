@@ -115,10 +115,31 @@ internal sealed class ImageDecoder
         Orient(_bgra.AsSpan(0, length), width, height, codec.EncodedOrigin, color, image);
     }
 
+    /// <summary>
+    /// The width and height <see cref="Read"/> gives the image at <paramref name="path"/> (EXIF orientation applied),
+    /// from its header alone; null when it is no image SkiaSharp can open.
+    /// </summary>
+    public static (int Width, int Height)? OrientedSize(string path)
+    {
+        using var data = SKData.Create(path);
+        using var codec = data is null ? null : SKCodec.Create(data);
+        if (codec is null)
+        {
+            return null;
+        }
+
+        var (width, height) = (codec.Info.Width, codec.Info.Height);
+        return Transposes(codec.EncodedOrigin) ? (height, width) : (width, height);
+    }
+
+    /// <summary>True for the EXIF orientations that show the stored image turned a quarter: width and height swap.</summary>
+    private static bool Transposes(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+
     /// <summary>Writes the decoded pixels into <paramref name="image"/> in the EXIF orientation, dropping alpha or converting to gray.</summary>
     private static void Orient(ReadOnlySpan<byte> bgra, int width, int height, SKEncodedOrigin origin, bool color, DecodedImage image)
     {
-        var transposed = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        var transposed = Transposes(origin);
         var (outWidth, outHeight) = transposed ? (height, width) : (width, height);
         var channels = color ? 3 : 1;
         image.Reshape(outWidth, outHeight, channels);

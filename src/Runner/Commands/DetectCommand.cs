@@ -456,19 +456,7 @@ internal static class DetectCommand
         }
 
         // The image's width and height as the decoder gives them (EXIF orientation applied), from its header alone.
-        private static (int Width, int Height) OrientedSize(string path)
-        {
-            using var data = SKData.Create(path);
-            using var codec = data is null ? null : SKCodec.Create(data);
-            if (codec is null)
-            {
-                throw new LayerNetException($"image '{path}' cannot be read");
-            }
-
-            var (width, height) = (codec.Info.Width, codec.Info.Height);
-            return codec.EncodedOrigin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom
-                ? (height, width)
-                : (width, height);
-        }
+        private static (int Width, int Height) OrientedSize(string path) =>
+            ImageDecoder.OrientedSize(path) ?? throw new LayerNetException($"image '{path}' cannot be read");
     }
 }
