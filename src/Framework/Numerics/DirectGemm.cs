@@ -100,9 +100,32 @@ internal static unsafe class DirectGemm
 
     // ------------------------------------------------------------------------------------------------ outer products
 
-    static void Outer<TIsa, TOne>(bool ta, int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite)
+    /// <summary>
+    /// Columns <paramref name="first"/> to <paramref name="last"/> - 1 of C = A B (m x n x k, neither transposed, C
+    /// overwritten), as <see cref="Run"/> computes them in the whole product (each entry sums its k products in the
+    /// same order, whatever the columns around it), reading B only in those columns.
+    /// </summary>
+    public static void RunColumns(int m, int n, int k, float* a, float* b, float* c, int first, int last, bool avx512)
+    {
+        if (avx512)
+        {
+            Outer<Yes, Yes>(false, m, last - first, k, 1f, a, b + first, c + first, overwrite: true, ld: n);
+        }
+        else
+        {
+            Outer<No, Yes>(false, m, last - first, k, 1f, a, b + first, c + first, overwrite: true, ld: n);
+        }
+    }
+
+    // ld: the row length of B and C (n unless a range of their columns is computed).
+    static void Outer<TIsa, TOne>(bool ta, int m, int n, int k, float alpha, float* a, float* b, float* c, bool overwrite, nint ld = 0)
         where TIsa : struct, IFlag where TOne : struct, IFlag
     {
+        if (ld == 0)
+        {
+            ld = n;
+        }
+
         // A(r, p) lies at a[r * rowStep + p * kStep]. Run-time values, not types: NN and TN products share their
         // kernels (each kernel instantiation costs milliseconds of compiling at first use).
         nint rowStep = ta ? 1 : k, kStep = ta ? m : 1;
@@ -118,8 +141,8 @@ internal static unsafe class DirectGemm
                 int r0 = (int)((long)m * block / blocks8), rows = (int)((long)m * (block + 1) / blocks8) - r0;
                 var t = new Tile
                 {
-                    K = k, A = a + (r0 * rowStep), RowStep = rowStep, KStep = kStep, B = b, Ldb = n,
-                    C = c + ((long)r0 * n), Ldc = n, Alpha = alpha, Overwrite = overwrite, Chunks = wide8,
+                    K = k, A = a + (r0 * rowStep), RowStep = rowStep, KStep = kStep, B = b, Ldb = ld,
+                    C = c + (r0 * ld), Ldc = ld, Alpha = alpha, Overwrite = overwrite, Chunks = wide8,
                     Mask8 = FirstLanes8(last8), Count8 = last8,
                 };
                 if (wide8 > 0)
@@ -148,8 +171,8 @@ internal static unsafe class DirectGemm
             int r0 = (int)((long)m * block / blocks), rows = (int)((long)m * (block + 1) / blocks) - r0;
             var args = new Tile
             {
-                K = k, A = a + (r0 * rowStep), RowStep = rowStep, KStep = kStep, B = b, Ldb = n,
-                C = c + ((long)r0 * n), Ldc = n, Alpha = alpha, Overwrite = overwrite, Chunks = wide,
+                K = k, A = a + (r0 * rowStep), RowStep = rowStep, KStep = kStep, B = b, Ldb = ld,
+                C = c + (r0 * ld), Ldc = ld, Alpha = alpha, Overwrite = overwrite, Chunks = wide,
                 Mask = FirstLanes(rest > 16 ? rest - 16 : 16),
             };
             if (wide > 0)

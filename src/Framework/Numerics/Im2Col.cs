@@ -111,6 +111,95 @@ public static class Im2Col
     }
 
     /// <summary>
+    /// im2col of output positions <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1
+    /// (row-major over the output plane) of a 2-D convolution, in place in a column matrix whose rows are
+    /// <paramref name="rowLength"/> long: column q of row r goes to columns[r * rowLength + q], and nothing outside
+    /// those columns is written. A thread that computes a range of a convolution's output builds just the columns it
+    /// reads, in its own buffer.
+    /// </summary>
+    internal static unsafe void ImageToColumnRange(
+        ReadOnlySpan<float> image, int channels, ReadOnlySpan<int> imageShape,
+        ReadOnlySpan<int> kernel, ReadOnlySpan<int> pad, ReadOnlySpan<int> stride, ReadOnlySpan<int> dilation,
+        int first, int count, Span<float> columns, int rowLength)
+    {
+        if (imageShape.Length != 2)
+        {
+            throw new ArgumentException("a range of positions is a 2-D convolution's", nameof(imageShape));
+        }
+
+        CheckArguments(image.Length, channels, imageShape, kernel, pad, stride, dilation, int.MaxValue);
+        int height = imageShape[0], width = imageShape[1];
+        int kernelH = kernel[0], kernelW = kernel[1], strideH = stride[0], strideW = stride[1];
+        int outputH = OutputSize(height, kernelH, pad[0], strideH, dilation[0]);
+        int outputW = OutputSize(width, kernelW, pad[1], strideW, dilation[1]);
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(first + count, outputH * outputW, nameof(count));
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowLength, outputH * outputW);
+        if (columns.Length < (long)channels * kernelH * kernelW * rowLength)
+        {
+            throw new ArgumentException("the columns are shorter than the rows need", nameof(columns));
+        }
+
+        if (count == 0)
+        {
+            return;
+        }
+
+        var planeSize = height * width;
+        fixed (float* imageStart = image)
+        fixed (float* columnStart = columns)
+        {
+            var row = columnStart;
+            for (var c = 0; c < channels; c++)
+            {
+                var plane = imageStart + ((long)c * planeSize);
+                for (var kh = 0; kh < kernelH; kh++)
+                {
+                    for (var kw = 0; kw < kernelW; kw++, row += rowLength)
+                    {
+                        var startW = (kw * dilation[1]) - pad[1];
+                        var (inFirst, inLast) = InsideRange(startW, strideW, width, outputW);
+                        var offsetH = (kh * dilation[0]) - pad[0];
+
+                        // The positions first .. first + count - 1 cross output rows: one run per row they touch.
+                        for (var q = first; q < first + count;)
+                        {
+                            var oh = q / outputW;
+                            var ow0 = q - (oh * outputW);
+                            var ow1 = Math.Min(outputW, ow0 + (first + count - q));
+                            var target = row + q - ow0; // where column (oh, 0) would go
+                            var inputRow = (oh * strideH) + offsetH;
+                            var lo = Math.Clamp(inFirst, ow0, ow1);
+                            var hi = Math.Clamp(inLast, lo, ow1);
+                            if ((uint)inputRow >= (uint)height || lo == hi)
+                            {
+                                Gather.Outside(target + ow0, ow1 - ow0);
+                            }
+                            else
+                            {
+                                Gather.Outside(target + ow0, lo - ow0);
+                                Gather.Outside(target + hi, ow1 - hi);
+                                var pixels = plane + ((long)inputRow * width) + startW;
+                                if (strideW == 1)
+                                {
+                                    Gather.Run(pixels + lo, target + lo, hi - lo);
+                                }
+                                else
+                                {
+                                    Gather.Strided(pixels, strideW, target, lo, hi);
+                                }
+                            }
+
+                            q += ow1 - ow0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// col2im: overwrites <paramref name="image"/> (channels x imageShape) with the sum of the column entries
     /// that <see cref="ImageToColumns"/> would have read from each place (the adjoint of im2col).
     /// </summary>

@@ -134,6 +134,121 @@ internal static unsafe class PackedGemm
         }
     }
 
+    /// <summary>
+    /// How C = A B (m x n x k, neither transposed) runs, for a caller that splits it over threads itself: in
+    /// <see cref="DirectGemm"/> by columns where it takes the product, else in the packed kernels over panels of C's
+    /// columns or, with fewer than four panels of columns, of C's rows (as C^T's tiles); not at all
+    /// (<see cref="ProductSplit.None"/>) when it is empty or DirectGemm's with too few columns to share.
+    /// </summary>
+    public static ProductSplit SplitOf(int m, int n, int k)
+    {
+        if (m == 0 || n == 0 || k == 0)
+        {
+            return ProductSplit.None;
+        }
+
+        if ((Use512 || Use256) && DirectProducts && DirectGemm.Takes(false, false, m, n, k, Use512))
+        {
+            return n >= 2 * DirectChunk ? ProductSplit.DirectColumns : ProductSplit.None;
+        }
+
+        // Either way gives the bits of the whole product (C^T's tiles sum the same products in the same order). By
+        // columns a part reads only its own columns of B, which its thread can build itself (a convolution's im2col);
+        // by rows where there are too few columns to share in whole panels (a 7 x 7 output has 49).
+        return n >= 4 * NR || m < 2 * NR ? ProductSplit.Columns : ProductSplit.Rows;
+    }
+
+    /// <summary>
+    /// The columns (<see cref="ProductSplit.Columns"/>) or rows (<see cref="ProductSplit.Rows"/>) of C that slice
+    /// <paramref name="index"/> of <paramref name="total"/> computes in <see cref="GemmSlice"/>: whole panels of the
+    /// kernel's width, as even as they go, the last slice taking the partial panel.
+    /// </summary>
+    public static (int First, int Last) SliceRange(ProductSplit split, int m, int n, int index, int total)
+    {
+        int size = split == ProductSplit.Rows ? m : n;
+        int nr = split == ProductSplit.DirectColumns ? DirectChunk : NR;
+        int panels = (size + nr - 1) / nr;
+        int first = panels * index / total, last = panels * (index + 1) / total;
+        return (Math.Min(size, first * nr), Math.Min(size, last * nr));
+    }
+
+    /// <summary>
+    /// Slice <paramref name="index"/> of <paramref name="total"/> of C = A B (m x n x k), on this thread: the part
+    /// <see cref="SliceRange"/> names, computed exactly as <see cref="Gemm"/> (beta 0, alpha 1) or, with
+    /// <paramref name="scale"/> given, <see cref="GemmMapped"/> computes it whole, so the slices of any split put
+    /// together are those products bit for bit. B is read only in the slice's range (for a column split, the
+    /// caller may fill just those columns of a B whose rows are n long). <paramref name="split"/> is
+    /// <see cref="SplitOf"/>'s answer for this shape (not None).
+    /// </summary>
+    public static void GemmSlice(
+        ProductSplit split, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool rectify, float slope, int index, int total)
+    {
+        if (split == ProductSplit.None)
+        {
+            throw new ArgumentException("a product that is not split has no slices", nameof(split));
+        }
+
+        var (first, last) = SliceRange(split, m, n, index, total);
+        if (first >= last)
+        {
+            return;
+        }
+
+        bool mapped = !scale.IsEmpty;
+        _ = a[(m * k) - 1];
+        _ = b[(k * n) - 1];
+        _ = c[(m * n) - 1];
+        fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c) fixed (float* ps = scale) fixed (float* pt = shift)
+        {
+            if (split == ProductSplit.DirectColumns)
+            {
+                // DirectGemm's product, then (GemmMapped's way for it) the map.
+                DirectGemm.RunColumns(m, n, k, pa, pb, pc, first, last, Use512);
+                if (mapped)
+                {
+                    var columns = new Job { C = pc, Ldc = n, RowScale = ps, RowShift = pt, Rectify = rectify, Slope = slope };
+                    MapBlock(ref columns, 0, m, first, last - first);
+                }
+
+                return;
+            }
+
+            var job = split == ProductSplit.Rows
+                ? new Job { Ta = true, Tb = true, M = n, N = m, K = k, Alpha = 1f, A = pb, B = pa, C = pc, Ldc = n, TransC = true, Overwrite = true }
+                : new Job { M = m, N = n, K = k, Alpha = 1f, A = pa, B = pb, C = pc, Ldc = n, Overwrite = true };
+
+            // GemmMapped maps each panel as it completes with the AVX kernels and a product of C's columns; else
+            // it maps after the product (the same values: the map is elementwise).
+            bool inRun = mapped && split == ProductSplit.Columns && (Use512 || Use256);
+            if (inRun)
+            {
+                job.MapRows = true;
+                job.Rectify = rectify;
+                job.Slope = slope;
+                job.RowScale = ps;
+                job.RowShift = pt;
+            }
+
+            Run(ref job, first, last);
+            if (mapped && !inRun)
+            {
+                job.C = pc; job.Ldc = n; job.RowScale = ps; job.RowShift = pt; job.Rectify = rectify; job.Slope = slope;
+                if (split == ProductSplit.Rows)
+                {
+                    MapBlock(ref job, first, last - first, 0, n);
+                }
+                else
+                {
+                    MapBlock(ref job, 0, m, first, last - first);
+                }
+            }
+        }
+    }
+
+    // The columns a slice of a DirectGemm product takes come in whole 512-bit (or 256-bit) vector pairs.
+    static int DirectChunk => Use512 ? 32 : 16;
+
     // Splits the product over the worker threads when it is large enough (column panels, see Slice) and runs it.
     static void Launch(Job* job)
     {
@@ -1082,4 +1197,20 @@ internal static unsafe class PackedGemm
         *(System.Numerics.Vector<float>*)(t + 3 * row) = c30; *(System.Numerics.Vector<float>*)(t + 3 * row + w) = c31;
         AddTile(t, row, c, ldc, mr, nr, alpha, flags);
     }
+}
+
+/// <summary>How a product that a caller splits over threads is cut (see <see cref="PackedGemm.SplitOf"/>).</summary>
+internal enum ProductSplit
+{
+    /// <summary>Not split: the product runs whole on one thread.</summary>
+    None,
+
+    /// <summary>By panels of C's columns; a slice reads only its columns of B.</summary>
+    Columns,
+
+    /// <summary>By panels of C's rows (the product runs as C^T); every slice reads all of B.</summary>
+    Rows,
+
+    /// <summary>By columns of C, in <see cref="DirectGemm"/> (a product small enough to read its operands in place).</summary>
+    DirectColumns,
 }

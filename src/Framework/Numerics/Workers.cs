@@ -13,6 +13,25 @@ internal static class Workers
     /// <summary>True on a thread running a slice.</summary>
     public static bool InParallel => GemmWorkers.InParallel;
 
+    /// <summary>
+    /// Runs work(i, parts) for every part i: one part per thread when there are at most <see cref="Count"/> parts, else
+    /// all of them in order on this thread (tests split work into more parts than the machine has cores).
+    /// </summary>
+    public static void RunParts(int parts, Action<int, int> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (parts <= Count)
+        {
+            GemmWorkers.Run(parts, work);
+            return;
+        }
+
+        for (var i = 0; i < parts; i++)
+        {
+            work(i, parts);
+        }
+    }
+
     /// <summary>Runs work(i, total) for i in [0, total), total at most <see cref="Count"/>; rethrows a slice's exception.</summary>
     public static void Run(int total, Action<int, int> work)
     {

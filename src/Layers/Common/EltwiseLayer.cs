@@ -96,14 +96,56 @@ public sealed class EltwiseLayer : Layer
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var output = top[0].Data;
+        // Every value is computed alone: a large blob is split over the threads in ranges (the same values either way).
+        var count = top[0].Count;
+        var parts = RangeParts > 0 ? RangeParts : count >= SplitValues ? Workers.Count : 1;
+        if (parts <= 1)
+        {
+            ForwardRange(bottom, top[0], 0, count);
+            return;
+        }
+
+        (_bottom, _top) = (bottom, top[0]);
+        _forwardPart ??= ForwardPart;
+        try
+        {
+            Workers.RunParts(parts, _forwardPart);
+        }
+        finally
+        {
+            (_bottom, _top) = (null, null);
+        }
+    }
+
+    // Blobs of at least this many values (256 KB) are computed on several threads.
+    private const int SplitValues = 1 << 16;
+
+    /// <summary>Tests: when positive, every forward pass computes its values in this many ranges, in order on this thread when there are more than threads.</summary>
+    internal static int RangeParts { get; set; }
+
+    private IReadOnlyList<Blob>? _bottom;
+    private Blob? _top;
+    private Action<int, int>? _forwardPart;
+
+    // Range `part` of `parts`, in whole 64-byte lines.
+    private void ForwardPart(int part, int parts)
+    {
+        var lines = (_top!.Count + 15) / 16;
+        var first = Math.Min(_top.Count, lines * part / parts * 16);
+        var last = Math.Min(_top.Count, lines * (part + 1) / parts * 16);
+        ForwardRange(_bottom!, _top, first, last - first);
+    }
+
+    private void ForwardRange(IReadOnlyList<Blob> bottom, Blob top, int start, int length)
+    {
+        var output = top.Data.Slice(start, length);
         switch (_operation)
         {
             case EltwiseParameter.Types.EltwiseOp.Prod:
-                TensorPrimitives.Multiply(bottom[0].Data, bottom[1].Data, output);
+                TensorPrimitives.Multiply(bottom[0].Data.Slice(start, length), bottom[1].Data.Slice(start, length), output);
                 for (var i = 2; i < bottom.Count; i++)
                 {
-                    TensorPrimitives.Multiply(output, bottom[i].Data, output);
+                    TensorPrimitives.Multiply(output, bottom[i].Data.Slice(start, length), output);
                 }
 
                 break;
@@ -111,12 +153,12 @@ public sealed class EltwiseLayer : Layer
                 output.Clear();
                 for (var i = 0; i < bottom.Count; i++)
                 {
-                    Blas.Axpy(_coefficients[i], bottom[i].Data, output);
+                    Blas.Axpy(_coefficients[i], bottom[i].Data.Slice(start, length), output);
                 }
 
                 break;
             default:
-                ForwardMax(bottom, output);
+                ForwardMax(bottom, output, start);
                 break;
         }
     }
@@ -180,12 +222,12 @@ public sealed class EltwiseLayer : Layer
         }
     }
 
-    private void ForwardMax(IReadOnlyList<Blob> bottom, Span<float> output)
+    private void ForwardMax(IReadOnlyList<Blob> bottom, Span<float> output, int start)
     {
         // An arg-max across blobs has no vector primitive; Caffe's rule, tie to bottom 1 first, then to the earliest.
-        var winner = _winner.AsSpan(0, output.Length);
-        ReadOnlySpan<float> a = bottom[0].Data;
-        ReadOnlySpan<float> b = bottom[1].Data;
+        var winner = _winner.AsSpan(start, output.Length);
+        ReadOnlySpan<float> a = bottom[0].Data.Slice(start, output.Length);
+        ReadOnlySpan<float> b = bottom[1].Data.Slice(start, output.Length);
         for (var k = 0; k < output.Length; k++)
         {
             var firstWins = a[k] > b[k];
@@ -195,7 +237,7 @@ public sealed class EltwiseLayer : Layer
 
         for (var i = 2; i < bottom.Count; i++)
         {
-            ReadOnlySpan<float> x = bottom[i].Data;
+            ReadOnlySpan<float> x = bottom[i].Data.Slice(start, output.Length);
             for (var k = 0; k < output.Length; k++)
             {
                 if (x[k] > output[k])

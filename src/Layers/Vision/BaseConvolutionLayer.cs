@@ -62,6 +62,13 @@ public abstract class BaseConvolutionLayer : Layer
     private int _forwardColumnCount;
     private int[] _convInputShape = [];
     private int _sliceCount = 1;
+    private ProductSplit _productSplit;
+    private bool _depthwiseSplit;
+    private int _productParts;
+    private int _partItem;
+    private Action<int, int>? _runPart;
+    private Action<int, int>? _columnsPart;
+    private float[]? _sharedColumns;
     private Action<int, int, int>? _sliceBody;
     private Action<int, int>? _runSlice;
     private Action<int, int, int>? _forwardItems;
@@ -261,13 +268,36 @@ public abstract class BaseConvolutionLayer : Layer
         var work = (long)ItemCount * _kernelDim * _convOutSpatialDim * _convOutChannels;
         _sliceCount = work >= SliceWork ? Math.Clamp(Workers.Count, 1, Math.Max(1, ItemCount)) : 1;
 
+        // A batch that does not divide over the threads (one image on two cores) splits each item's product instead:
+        // every thread builds the im2col columns of its own part of the output in its own buffer and computes that part
+        // (PackedGemm.GemmSlice), so no thread reads columns another core has just written (that read took as long as
+        // the second core saved). The parts are panels of the very product one thread would run, so the bits are the
+        // same whatever the split.
+        _productSplit = ProductSplit.None;
+        _productParts = ProductSlices > 0 ? ProductSlices : Workers.Count > 1 && ItemCount % Workers.Count != 0 ? Workers.Count : 1;
+        var itemWork = (long)_kernelDim * _convOutSpatialDim * _convOutChannels;
+        if (_productParts > 1 && !_reverseDimensions && !_depthwise && _group == 1 && _bandRows == 0 && (_is1x1 || _spatialAxes == 2)
+            && (ProductSlices > 0 || itemWork >= ItemSplitWork))
+        {
+            _productSplit = PackedGemm.SplitOf(_convOutChannels, _convOutSpatialDim, _kernelDim);
+        }
+
+        // A depthwise convolution splits its channels (each thread lays out and sums its own planes).
+        _depthwiseSplit = _productParts > 1 && _depthwise && _channels >= 2 * _productParts
+            && (ProductSlices > 0 || itemWork >= DepthwiseSplitWork);
+        if (_productSplit != ProductSplit.None || _depthwiseSplit)
+        {
+            _sliceCount = 1;
+        }
+
         // The forward columns of every thread that will run a slice are reserved now, at set-up, not in the first pass
         // (a banded layer's whole columns are made at its first backward, if it has one).
         ColumnWorkspace.Get(_forwardColumnCount);
-        if (_sliceCount > 1)
+        var threads = _productSplit != ProductSplit.None || _depthwiseSplit ? Math.Min(_productParts, Workers.Count) : _sliceCount;
+        if (threads > 1)
         {
             var length = _forwardColumnCount;
-            Workers.Run(_sliceCount, (_, _) => ColumnWorkspace.Get(length));
+            Workers.Run(threads, (_, _) => ColumnWorkspace.Get(length));
         }
 
         if (BiasTerm && _biasMultiplier.Length < _outSpatialDim)
@@ -276,6 +306,25 @@ public abstract class BaseConvolutionLayer : Layer
             Array.Fill(_biasMultiplier, 1f);
         }
     }
+
+    /// <summary>
+    /// Tests: 0 (the default) splits one item's product over the threads where the batch does not divide over them;
+    /// 1 never splits it; n &gt; 1 makes every convolution whose product can be split compute each item in n parts, in
+    /// order on the calling thread (as n threads would, one part each), whatever the batch and the core count. Read
+    /// when the layer is reshaped.
+    /// </summary>
+    internal static int ProductSlices { get; set; }
+
+    /// <summary>Whether this layer's forward computes each item's product in parts (see <see cref="ProductSlices"/>).</summary>
+    internal bool SplitsProducts => _productSplit != ProductSplit.None || _depthwiseSplit;
+
+    // One item's product of fewer multiply-adds runs on one thread: about 10 us on one core, against a hand-over to a
+    // spinning worker of about 1 us.
+    private const long ItemSplitWork = 1L << 21;
+
+    // A depthwise convolution of fewer multiply-adds per item (kernel taps times output values) runs on one thread:
+    // MobileNet v2's smallest (960 channels at 7x7) has 0.42 M.
+    private const long DepthwiseSplitWork = 1L << 18;
 
     // Products of a whole batch below this many multiply-adds stay on one thread (LeNet's conv1 and conv2 have 18 M
     // and 102 M).
@@ -331,10 +380,128 @@ public abstract class BaseConvolutionLayer : Layer
         for (var i = 0; i < bottom.Count; i++)
         {
             (_input, _output) = (bottom[i], top[i]);
-            ForEachItem(_forwardItems);
+            if (_productSplit == ProductSplit.None && !_depthwiseSplit)
+            {
+                ForEachItem(_forwardItems);
+                continue;
+            }
+
+            _runPart ??= ForwardPart;
+            _columnsPart ??= ColumnsPart;
+            var sharedColumns = _productSplit == ProductSplit.Rows && !_is1x1;
+            _sharedColumns = sharedColumns ? ColumnWorkspace.GetArray(_columnCount) : null;
+            try
+            {
+                for (_partItem = 0; _partItem < ItemCount; _partItem++)
+                {
+                    if (sharedColumns)
+                    {
+                        Workers.RunParts(_productParts, _columnsPart);
+                    }
+
+                    Workers.RunParts(_productParts, _runPart);
+                }
+            }
+            finally
+            {
+                _sharedColumns = null;
+            }
         }
 
         (_input, _output) = (null, null);
+    }
+
+    // Channels first .. last - 1 of a depthwise convolution's item, with the folded map or the bias.
+    private void ForwardDepthwise(ReadOnlySpan<float> x, Span<float> y, int first, int last)
+    {
+        var folded = _folded.Count > 0;
+        DepthwiseConvolution.Forward(
+            _planes, x, Blobs[0].Data, y, ColumnWorkspace.Get(_columnCount), first, last,
+            folded ? _foldScale : default, folded ? _foldShift : default, _foldRectify, _foldSlope);
+        if (folded || !BiasTerm)
+        {
+            return;
+        }
+
+        var bias = Blobs[1].Data;
+        var plane = _outSpatialDim;
+        for (var c = first; c < last; c++)
+        {
+            var run = y.Slice(c * plane, plane);
+            System.Numerics.Tensors.TensorPrimitives.Add(run, bias[c], run);
+        }
+    }
+
+    // Part `part` of `parts` of item _partItem's im2col columns, into the buffer all parts of a split by rows read.
+    private void ColumnsPart(int part, int parts)
+    {
+        var x = _input!.Data.Slice(_partItem * BottomDim, BottomDim);
+        var n = _convOutSpatialDim;
+        int first = n * part / parts, last = n * (part + 1) / parts;
+        Im2Col.ImageToColumnRange(x, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, first, last - first, _sharedColumns, n);
+    }
+
+    // Part `part` of `parts` of item _partItem's forward: the columns that part reads, its panels of W * columns, and
+    // the folded map or the bias on them.
+    private void ForwardPart(int part, int parts)
+    {
+        var x = _input!.Data.Slice(_partItem * BottomDim, BottomDim);
+        var y = _output!.Data.Slice(_partItem * TopDim, TopDim);
+        if (_depthwiseSplit)
+        {
+            ForwardDepthwise(x, y, _channels * part / parts, _channels * (part + 1) / parts);
+            return;
+        }
+
+        int m = _convOutChannels, n = _convOutSpatialDim, k = _kernelDim;
+        var (first, last) = PackedGemm.SliceRange(_productSplit, m, n, part, parts);
+        if (first >= last)
+        {
+            return;
+        }
+
+        ReadOnlySpan<float> columns = x;
+        if (!_is1x1)
+        {
+            if (_productSplit != ProductSplit.Rows)
+            {
+                var buffer = ColumnWorkspace.Get(_columnCount);
+                Im2Col.ImageToColumnRange(x, _convInChannels, _convInputShape, _kernel, _pad, _stride, _dilation, first, last - first, buffer, n);
+                columns = buffer;
+            }
+            else
+            {
+                // Every part reads all the columns, which the parts built together (ColumnsPart) in the caller's buffer.
+                columns = _sharedColumns.AsSpan(0, _columnCount);
+            }
+        }
+
+        var folded = _folded.Count > 0;
+        PackedGemm.GemmSlice(
+            _productSplit, m, n, k, Blobs[0].Data, columns, y,
+            folded ? _foldScale : default, folded ? _foldShift : default, _foldRectify, _foldSlope, part, parts);
+        if (folded || !BiasTerm)
+        {
+            return;
+        }
+
+        var bias = Blobs[1].Data;
+        if (_productSplit != ProductSplit.Rows)
+        {
+            for (var c = 0; c < m; c++)
+            {
+                var run = y.Slice((c * n) + first, last - first);
+                System.Numerics.Tensors.TensorPrimitives.Add(run, bias[c], run);
+            }
+        }
+        else
+        {
+            for (var c = first; c < last; c++)
+            {
+                var run = y.Slice(c * n, n);
+                System.Numerics.Tensors.TensorPrimitives.Add(run, bias[c], run);
+            }
+        }
     }
 
     /// <summary>
@@ -394,7 +561,12 @@ public abstract class BaseConvolutionLayer : Layer
             {
                 BackwardGemm(x, Blobs[0].Data, y, slot);
             }
-            else if (_folded.Count > 0 && !_depthwise && _group == 1 && _bandRows == 0)
+            else if (_depthwise)
+            {
+                ForwardDepthwise(x, y, 0, _channels);
+                continue;
+            }
+            else if (_folded.Count > 0 && _group == 1 && _bandRows == 0)
             {
                 // The product maps each panel of its output as it completes: no second pass over the output.
                 PackedGemm.GemmMapped(_convOutChannels, _convOutSpatialDim, _kernelDim, Blobs[0].Data, Columns(x), y, _foldScale, _foldShift, _foldRectify, _foldSlope);

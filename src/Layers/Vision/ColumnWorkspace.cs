@@ -15,7 +15,13 @@ internal static class ColumnWorkspace
     private static float[]? s_buffer;
 
     /// <summary>This thread's buffer, at least <paramref name="length"/> floats (grown, never shrunk).</summary>
-    public static Span<float> Get(int length)
+    public static Span<float> Get(int length) => GetArray(length).AsSpan(0, length);
+
+    /// <summary>
+    /// This thread's buffer itself, at least <paramref name="length"/> floats, for work this thread hands to others
+    /// while it waits for them (the parts of one convolution that read columns they built together).
+    /// </summary>
+    public static float[] GetArray(int length)
     {
         var buffer = s_buffer;
         if (buffer is null || buffer.Length < length)
@@ -24,6 +30,6 @@ internal static class ColumnWorkspace
             s_buffer = buffer;
         }
 
-        return buffer.AsSpan(0, length);
+        return buffer;
     }
 }

@@ -114,12 +114,31 @@ internal static class DepthwiseConvolution
     }
 
     /// <summary>y = the depthwise convolution of one item's x with w (C x KH x KW); y is overwritten, no bias.</summary>
+    public static void Forward(in Geometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, Span<float> scratch) =>
+        Forward(g, x, w, y, scratch, 0, g.Channels, default, default, false, 0f);
+
+    /// <summary>
+    /// Channels <paramref name="first"/> to <paramref name="last"/> - 1 of <see cref="Forward(in Geometry, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float})"/>,
+    /// each output plane then mapped, while in cache, to rectify(y a[c] + b[c]) when <paramref name="scale"/> is given
+    /// (a folded bias, BatchNorm, Scale and ReLU; the values of <see cref="Channelwise.Map"/> after the convolution).
+    /// Channels are independent: threads may take ranges of them, each with its own scratch.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(in Geometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, Span<float> scratch)
+    public static unsafe void Forward(
+        in Geometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, Span<float> scratch, int first, int last,
+        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool rectify, float slope)
     {
         var inPlane = g.Height * g.Width;
         var outPlane = g.OutHeight * g.OutWidth;
         var taps = g.KernelH * g.KernelW;
+        if (first >= last)
+        {
+            return;
+        }
+
+        _ = x[(last * inPlane) - 1];
+        _ = y[(last * outPlane) - 1];
+        _ = w[(last * taps) - 1];
         var phases = scratch[..(g.StrideH * g.StrideW * g.PhaseLength)];
         var wide = scratch.Slice(phases.Length, g.WideLength);
         Span<int> starts = taps <= MaxStackTaps ? stackalloc int[taps] : new int[taps];
@@ -131,14 +150,78 @@ internal static class DepthwiseConvolution
             }
         }
 
-        for (var c = 0; c < g.Channels; c++)
+        // Every channel writes the same places of the phases (the image's own pixels); the padding and the spare row
+        // are zero from here on.
+        phases.Clear();
+        fixed (float* xs = x)
+        fixed (float* ys = y)
+        fixed (float* ps = phases)
+        fixed (float* wides = wide)
         {
-            SplitIntoPhases(g, x.Slice(c * inPlane, inPlane), phases);
-            SumTaps(phases, starts, w.Slice(c * taps, taps), wide);
-            var yc = y.Slice(c * outPlane, outPlane);
-            for (var oy = 0; oy < g.OutHeight; oy++)
+            for (var c = first; c < last; c++)
             {
-                wide.Slice(oy * g.PhaseWidth, g.OutWidth).CopyTo(yc.Slice(oy * g.OutWidth, g.OutWidth));
+                FillPhases(g, xs + ((long)c * inPlane), ps);
+                SumTaps(phases, starts, w.Slice(c * taps, taps), wide);
+                var yc = ys + ((long)c * outPlane);
+                for (var oy = 0; oy < g.OutHeight; oy++)
+                {
+                    Buffer.MemoryCopy(wides + ((long)oy * g.PhaseWidth), yc + ((long)oy * g.OutWidth), g.OutWidth * sizeof(float), g.OutWidth * sizeof(float));
+                }
+
+                if (!scale.IsEmpty)
+                {
+                    Channelwise.MapRun(yc, outPlane, scale[c], shift[c], rectify, slope);
+                }
+            }
+        }
+    }
+
+    // Writes one input plane's pixels to their places in the phases (see the remarks); the padding around them is
+    // left as it is (zero: Forward clears the phases once for all channels).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void FillPhases(in Geometry g, float* plane, float* phases)
+    {
+        int strideH = g.StrideH, strideW = g.StrideW, width = g.Width, phaseWidth = g.PhaseWidth, phaseLength = g.PhaseLength;
+        for (var iy = 0; iy < g.Height; iy++)
+        {
+            var padded = iy + g.PadH;
+            var rowStart = ((padded % strideH) * strideW * phaseLength) + ((padded / strideH) * phaseWidth);
+            var source = plane + ((long)iy * width);
+            if (strideW == 1)
+            {
+                Buffer.MemoryCopy(source, phases + rowStart + g.PadW, width * sizeof(float), width * sizeof(float));
+                continue;
+            }
+
+            if (strideW == 2)
+            {
+                // Even input columns go to one phase, odd ones to the other: (ix + pad) % 2 picks it, (ix + pad) / 2
+                // is the place in its row.
+                var evenTarget = phases + rowStart + ((g.PadW % 2) * phaseLength) + (g.PadW / 2);
+                var oddTarget = phases + rowStart + (((g.PadW + 1) % 2) * phaseLength) + ((g.PadW + 1) / 2);
+                var ix = 0;
+                if (Avx2.IsSupported)
+                {
+                    for (; ix + 16 <= width; ix += 16)
+                    {
+                        var (even, odd) = Lanes.Deinterleave(source + ix);
+                        even.Store(evenTarget + (ix / 2));
+                        odd.Store(oddTarget + (ix / 2));
+                    }
+                }
+
+                for (; ix < width; ix++)
+                {
+                    ((ix & 1) == 0 ? evenTarget : oddTarget)[ix / 2] = source[ix];
+                }
+
+                continue;
+            }
+
+            for (var ix = 0; ix < width; ix++)
+            {
+                var column = ix + g.PadW;
+                phases[rowStart + ((column % strideW) * phaseLength) + (column / strideW)] = source[ix];
             }
         }
     }
@@ -297,6 +380,46 @@ internal static class DepthwiseConvolution
     private static void SumTaps(ReadOnlySpan<float> phases, ReadOnlySpan<int> starts, ReadOnlySpan<float> w, Span<float> wide)
     {
         var t = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // The same sums with 16 lanes: each lane adds w[k] x in the same order as below, so the same bits.
+            ref var source = ref MemoryMarshal.GetReference(phases);
+            ref var target = ref MemoryMarshal.GetReference(wide);
+            const int Width = 16;
+            for (; t <= wide.Length - (4 * Width); t += 4 * Width)
+            {
+                var sum0 = Vector512<float>.Zero;
+                var sum1 = Vector512<float>.Zero;
+                var sum2 = Vector512<float>.Zero;
+                var sum3 = Vector512<float>.Zero;
+                for (var k = 0; k < starts.Length; k++)
+                {
+                    var weight = Vector512.Create(w[k]);
+                    var at = (nuint)(starts[k] + t);
+                    sum0 += Vector512.LoadUnsafe(ref source, at) * weight;
+                    sum1 += Vector512.LoadUnsafe(ref source, at + Width) * weight;
+                    sum2 += Vector512.LoadUnsafe(ref source, at + (2 * Width)) * weight;
+                    sum3 += Vector512.LoadUnsafe(ref source, at + (3 * Width)) * weight;
+                }
+
+                sum0.StoreUnsafe(ref target, (nuint)t);
+                sum1.StoreUnsafe(ref target, (nuint)(t + Width));
+                sum2.StoreUnsafe(ref target, (nuint)(t + (2 * Width)));
+                sum3.StoreUnsafe(ref target, (nuint)(t + (3 * Width)));
+            }
+
+            for (; t <= wide.Length - Width; t += Width)
+            {
+                var sum = Vector512<float>.Zero;
+                for (var k = 0; k < starts.Length; k++)
+                {
+                    sum += Vector512.LoadUnsafe(ref source, (nuint)(starts[k] + t)) * Vector512.Create(w[k]);
+                }
+
+                sum.StoreUnsafe(ref target, (nuint)t);
+            }
+        }
+
         if (Vector.IsHardwareAccelerated)
         {
             ref var source = ref MemoryMarshal.GetReference(phases);

@@ -148,17 +148,65 @@ public sealed class PoolingLayer : Layer
         }
     }
 
+    // Inputs of at least this many values (256 KB) are pooled on several threads.
+    private const int SplitValues = 1 << 16;
+
+    /// <summary>Tests: when positive, every forward pass pools its planes in this many parts, in order on this thread when there are more parts than threads.</summary>
+    internal static int PlaneParts { get; set; }
+
+    private Blob? _input;
+    private Blob? _output;
+    private Action<int, int>? _forwardPlanes;
+
+    // Planes [planes * part / parts, planes * (part + 1) / parts) of the forward pass.
+    private void ForwardPlanes(int part, int parts)
+    {
+        int first = _planes * part / parts, count = (_planes * (part + 1) / parts) - first;
+        int planeIn = _height * _width, planeOut = _pooledH * _pooledW;
+        var x = _input!.Data.Slice(first * planeIn, count * planeIn);
+        var y = _output!.Data.Slice(first * planeOut, count * planeOut);
+        if (_method == PoolingParameter.Types.PoolMethod.Ave)
+        {
+            Pooling.AverageForward(x, count, Geometry, y);
+        }
+        else
+        {
+            Pooling.MaxForward(x, count, Geometry, y, _argmax.AsSpan(first * planeOut, count * planeOut));
+        }
+    }
+
     /// <inheritdoc/>
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var geometry = Geometry;
-        if (_method == PoolingParameter.Types.PoolMethod.Ave)
+        // Planes are independent: a large input is split over the threads by planes (the same values either way).
+        var parts = PlaneParts > 0 ? Math.Min(PlaneParts, _planes) : (long)bottom[0].Count >= SplitValues ? Math.Min(Workers.Count, _planes) : 1;
+        if (parts > 1)
         {
-            Pooling.AverageForward(bottom[0].Data, _planes, geometry, top[0].Data);
+            (_input, _output) = (bottom[0], top[0]);
+            _forwardPlanes ??= ForwardPlanes;
+            try
+            {
+                Workers.RunParts(parts, _forwardPlanes);
+            }
+            finally
+            {
+                (_input, _output) = (null, null);
+            }
+        }
+        else if (_method == PoolingParameter.Types.PoolMethod.Ave)
+        {
+            Pooling.AverageForward(bottom[0].Data, _planes, Geometry, top[0].Data);
             return;
         }
+        else
+        {
+            Pooling.MaxForward(bottom[0].Data, _planes, Geometry, top[0].Data, _argmax);
+        }
 
-        Pooling.MaxForward(bottom[0].Data, _planes, geometry, top[0].Data, _argmax);
+        if (_method == PoolingParameter.Types.PoolMethod.Ave)
+        {
+            return;
+        }
         if (top.Count > 1)
         {
             // The mask top: Caffe's indices within the plane, as floats.

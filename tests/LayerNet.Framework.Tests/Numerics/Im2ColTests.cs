@@ -149,6 +149,43 @@ public sealed class Im2ColTests
         Assert.That(image3D, Is.EqualTo(image2D).Within(1e-6f));
     }
 
+    // A range of output positions (crossing rows, starting and ending mid-row) gives exactly those columns of the
+    // whole matrix, in place in rows of the whole matrix's length, and writes nothing else.
+    [TestCase(2, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 0, 63)]
+    [TestCase(2, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 5, 20)]
+    [TestCase(2, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 62, 1)]
+    [TestCase(3, 11, 8, 3, 2, 2, 0, 2, 1, 2, 1, 3, 17)]
+    [TestCase(1, 12, 13, 5, 3, 2, 1, 3, 2, 1, 2, 7, 9)]
+    [TestCase(2, 14, 14, 3, 3, 1, 1, 2, 2, 1, 1, 32, 17)]
+    [TestCase(2, 6, 6, 1, 1, 0, 0, 1, 1, 1, 1, 4, 30)]
+    [TestCase(1, 5, 21, 2, 3, 0, 2, 1, 1, 1, 1, 10, 50)]
+    [TestCase(2, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 30, 0)]
+    public void A_range_of_positions_is_those_columns_of_the_whole_matrix(
+        int channels, int height, int width, int kernelH, int kernelW, int padH, int padW,
+        int strideH, int strideW, int dilationH, int dilationW, int first, int count)
+    {
+        var x = Random(new RandomSource(78), channels * height * width);
+        int[] kernel = [kernelH, kernelW], pad = [padH, padW], stride = [strideH, strideW], dilation = [dilationH, dilationW];
+        var positions = Im2Col.OutputSize(height, kernelH, padH, strideH, dilationH) * Im2Col.OutputSize(width, kernelW, padW, strideW, dilationW);
+        var rows = channels * kernelH * kernelW;
+        var whole = new float[rows * positions];
+        Im2Col.ImageToColumns(x, channels, [height, width], kernel, pad, stride, dilation, whole);
+
+        var part = Enumerable.Repeat(float.NaN, rows * positions).ToArray();
+        Im2Col.ImageToColumnRange(x, channels, [height, width], kernel, pad, stride, dilation, first, count, part, positions);
+
+        var expected = Enumerable.Repeat(float.NaN, rows * positions).ToArray();
+        for (var row = 0; row < rows; row++)
+        {
+            Array.Copy(whole, (row * positions) + first, expected, (row * positions) + first, count);
+        }
+
+        Assert.That(part.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(
+            () => Im2Col.ImageToColumnRange(x, channels, [height, width], kernel, pad, stride, dilation, first, positions - first + 1, part, positions),
+            Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
     // A band of output rows gives exactly the columns of those rows in the whole matrix: padding above and below,
     // strides, dilation, one-row bands, a band reaching the last row.
     [TestCase(2, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 0, 3)]

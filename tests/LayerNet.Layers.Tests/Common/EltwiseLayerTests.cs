@@ -217,4 +217,46 @@ public sealed class EltwiseLayerTests
 
         Assert.That(error.Message, Is.EqualTo($"net.prototxt(21,1): layer 'mix' (Eltwise): top '{bottoms[inPlace].Name}' is the bottom; Eltwise does not work in place"));
     }
+    // A large blob is computed in ranges on several threads: any split gives the values (and MAX's winners, through
+    // the gradient they route) of one pass, bit for bit.
+    [TestCase(EltwiseOp.Sum)]
+    [TestCase(EltwiseOp.Prod)]
+    [TestCase(EltwiseOp.Max)]
+    [NonParallelizable]
+    public void Ranges_split_over_threads_give_the_one_pass_values(EltwiseOp operation)
+    {
+        var random = new RandomSource(1704);
+        Blob[] Bottoms3() => [.. Enumerable.Range(0, 3).Select(_ => BlobBuilder.Gaussian(new RandomSource((ulong)random.NextInt(1000)), 0f, 1f, 3, 7, 11, 13))];
+        var bottoms = Bottoms3();
+        (float[] Values, float[] Gradient) Pass(int parts)
+        {
+            EltwiseLayer.RangeParts = parts;
+            try
+            {
+                var top = new Blob();
+                var layer = Layer.ConstructAt(DefinedAt, () => new EltwiseLayer(Definition(operation, true, operation == EltwiseOp.Sum ? [0.5f, -2f, 1.25f] : [])));
+                layer.SetUp(bottoms, [top]);
+                layer.Forward(bottoms, [top]);
+                for (var i = 0; i < top.Count; i++)
+                {
+                    top.Diff[i] = i % 7;
+                }
+
+                layer.Backward([top], [true, true, true], bottoms);
+                return (top.Data.ToArray(), [.. bottoms.SelectMany(b => b.Diff.ToArray())]);
+            }
+            finally
+            {
+                EltwiseLayer.RangeParts = 0;
+            }
+        }
+
+        var (values, gradient) = Pass(1);
+        foreach (var parts in new[] { 2, 3, 5 })
+        {
+            var (splitValues, splitGradient) = Pass(parts);
+            Assert.That(splitValues.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(values.Select(BitConverter.SingleToInt32Bits)), $"{parts} parts");
+            Assert.That(splitGradient.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(gradient.Select(BitConverter.SingleToInt32Bits)), $"{parts} parts, gradient");
+        }
+    }
 }

@@ -44,6 +44,8 @@ public sealed class ConvolutionLayerTests
         yield return new Geometry("depthwise, long rows, stride 2", [1, 2, 5, 41], 2, [3, 3], [1, 1], [2, 2], [1, 1], Group: 2);
         yield return new Geometry("depthwise, kernel 3x5, stride 3x2, pad 2x1, dilation 1x2", [1, 2, 8, 23], 2, [3, 5], [2, 1], [3, 2], [1, 2], Group: 2);
         yield return new Geometry("depthwise, stride 3, pad 0", [1, 2, 9, 40], 2, [3, 3], [0, 0], [3, 3], [1, 1], Group: 2);
+        yield return new Geometry("depthwise, long rows, stride 2, even horizontal pads 0 and 2", [2, 3, 6, 39], 3, [3, 5], [0, 2], [2, 2], [1, 1], Group: 3);
+        yield return new Geometry("depthwise, long rows, stride 2, no padding", [1, 2, 5, 34], 2, [3, 3], [0, 0], [2, 2], [1, 1], Group: 2);
     }
 
     internal static LayerParameter Definition(Geometry c, string type = "Convolution")

@@ -159,6 +159,53 @@ public sealed class PoolingLayerTests
         Assert.That(top.Data[..expected.Length].ToArray(), Is.EqualTo(expected));
     }
 
+    // A large input is pooled by planes on several threads: any split gives each plane pooled alone, bit for bit,
+    // the mask top of MAX included.
+    [TestCase(PoolMethod.Max, 3u, 2u, 1u)]
+    [TestCase(PoolMethod.Max, 3u, 1u, 1u)]
+    [TestCase(PoolMethod.Ave, 3u, 2u, 1u)]
+    [TestCase(PoolMethod.Max, 2u, 2u, 0u)]
+    [NonParallelizable]
+    public void Planes_split_over_threads_pool_as_each_plane_alone(PoolMethod method, uint kernel, uint stride, uint pad)
+    {
+        var bottom = BlobBuilder.Gaussian(new RandomSource(1703), 0f, 1f, 2, 41, 30, 29);
+        LayerParameter Define() => Definition(method, p => { p.KernelSize = kernel; p.Stride = stride; p.Pad = pad; });
+        var tops = method == PoolMethod.Max ? 2 : 1;
+        foreach (var parts in new[] { 0, 2, 3, 7 })
+        {
+            PoolingLayer.PlaneParts = parts;
+            try
+            {
+                var top = Enumerable.Range(0, tops).Select(_ => new Blob()).ToArray();
+                var layer = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Define()));
+                layer.SetUp([bottom], top);
+                layer.Forward([bottom], top);
+                var planeOut = top[0].Height * top[0].Width;
+                PoolingLayer.PlaneParts = 1;
+                for (var plane = 0; plane < 82; plane++)
+                {
+                    var one = new Blob(1, 1, 30, 29);
+                    bottom.Data.Slice(plane * 870, 870).CopyTo(one.Data);
+                    var alone = Enumerable.Range(0, tops).Select(_ => new Blob()).ToArray();
+                    var single = Layer.ConstructAt(DefinedAt, () => new PoolingLayer(Define()));
+                    single.SetUp([one], alone);
+                    single.Forward([one], alone);
+                    for (var t = 0; t < tops; t++)
+                    {
+                        Assert.That(
+                            top[t].Data.Slice(plane * planeOut, planeOut).ToArray().Select(BitConverter.SingleToInt32Bits),
+                            Is.EqualTo(alone[t].Data.ToArray().Select(BitConverter.SingleToInt32Bits)),
+                            $"{parts} parts, plane {plane}, top {t}");
+                    }
+                }
+            }
+            finally
+            {
+                PoolingLayer.PlaneParts = 0;
+            }
+        }
+    }
+
     [TestCase(PoolMethod.Max)]
     [TestCase(PoolMethod.Ave)]
     public void Global_pooling_reduces_each_channel_to_one_value(PoolMethod method)
