@@ -246,6 +246,45 @@ internal static unsafe class PackedGemm
         }
     }
 
+    /// <summary>
+    /// Whether C += A B^T (m x n x k, B stored n x k: a convolution's weight gradient, dW += dy columns^T) runs in the
+    /// packed kernels, so that <see cref="AccumulateSliceTransposedB"/> can compute it in slices by C's columns.
+    /// </summary>
+    public static bool SplitsTransposedB(int m, int n, int k) =>
+        m > 0 && n >= 2 * NR && k > 0 && !((Use512 || Use256) && DirectProducts && DirectGemm.Takes(false, true, m, n, k, Use512));
+
+    /// <summary>
+    /// Slice <paramref name="index"/> of <paramref name="total"/> of C += A B^T (m x n x k, B stored n x k), on this
+    /// thread: C's columns that <see cref="SliceRange"/> names for a split by columns, computed as
+    /// <see cref="Gemm"/> (alpha 1, beta 1) computes them in the whole product. B's rows are read only in that range,
+    /// from <paramref name="bRows"/>, which holds rows <paramref name="bFirstRow"/> onwards (a thread builds just the
+    /// im2col rows its columns need). For products <see cref="SplitsTransposedB"/> accepts.
+    /// </summary>
+    public static void AccumulateSliceTransposedB(
+        int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> bRows, int bFirstRow, Span<float> c, int index, int total)
+    {
+        var (first, last) = SliceRange(ProductSplit.Columns, m, n, index, total);
+        if (first >= last)
+        {
+            return;
+        }
+
+        if (bFirstRow > first || (long)(last - bFirstRow) * k > bRows.Length)
+        {
+            throw new ArgumentException($"B's rows {first} to {last - 1} are not all in the rows given", nameof(bRows));
+        }
+
+        _ = a[(m * k) - 1];
+        _ = c[(m * n) - 1];
+        fixed (float* pa = a) fixed (float* rows = bRows) fixed (float* pc = c)
+        {
+            // B's row j is at rows + (j - bFirstRow) k: the job addresses it from where row 0 would be, and reads
+            // only rows first .. last - 1.
+            var job = new Job { Tb = true, M = m, N = n, K = k, Alpha = 1f, A = pa, B = rows - ((long)bFirstRow * k), C = pc, Ldc = n };
+            Run(ref job, first, last);
+        }
+    }
+
     // The columns a slice of a DirectGemm product takes come in whole 512-bit (or 256-bit) vector pairs.
     static int DirectChunk => Use512 ? 32 : 16;
 

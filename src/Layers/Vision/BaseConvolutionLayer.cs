@@ -64,6 +64,9 @@ public abstract class BaseConvolutionLayer : Layer
     private int _sliceCount = 1;
     private ProductSplit _productSplit;
     private bool _depthwiseSplit;
+    private bool _weightSplit;
+    private int _weightParts;
+    private Action<int, int>? _weightPart;
     private int _productParts;
     private int _partItem;
     private Action<int, int>? _runPart;
@@ -290,6 +293,14 @@ public abstract class BaseConvolutionLayer : Layer
             _sliceCount = 1;
         }
 
+        // The weight gradient sums the items in order; split by columns of dW (the kernel's rows: channel and tap), each
+        // thread sums every item for its columns, from the im2col rows of its own channels, so the order per weight,
+        // and the bits, are those of one thread.
+        _weightParts = ProductSlices > 0 ? ProductSlices : Workers.Count;
+        _weightSplit = _weightParts > 1 && !_reverseDimensions && !_depthwise && _group == 1 && _bandRows == 0 && (_is1x1 || _spatialAxes == 2)
+            && (ProductSlices > 0 || (long)ItemCount * itemWork >= SliceWork)
+            && PackedGemm.SplitsTransposedB(_convOutChannels, _kernelDim, _convOutSpatialDim);
+
         // The forward columns of every thread that will run a slice are reserved now, at set-up, not in the first pass
         // (a banded layer's whole columns are made at its first backward, if it has one).
         ColumnWorkspace.Get(_forwardColumnCount);
@@ -317,6 +328,9 @@ public abstract class BaseConvolutionLayer : Layer
 
     /// <summary>Whether this layer's forward computes each item's product in parts (see <see cref="ProductSlices"/>).</summary>
     internal bool SplitsProducts => _productSplit != ProductSplit.None || _depthwiseSplit;
+
+    /// <summary>Whether this layer's backward computes the weight gradient in parts (see <see cref="ProductSlices"/>).</summary>
+    internal bool SplitsWeightGradient => _weightSplit;
 
     // One item's product of fewer multiply-adds runs on one thread: about 10 us on one core, against a hand-over to a
     // spinning worker of about 1 us.
@@ -432,6 +446,40 @@ public abstract class BaseConvolutionLayer : Layer
         }
     }
 
+    // Part `part` of `parts` of the weight gradient: its columns of dW (rows of the im2col matrix), summed over the
+    // items in order, from the im2col rows of the whole channels those columns fall in.
+    private void WeightPart(int part, int parts)
+    {
+        int m = _convOutChannels, n = _kernelDim, k = _convOutSpatialDim;
+        var (first, last) = PackedGemm.SliceRange(ProductSplit.Columns, m, n, part, parts);
+        if (first >= last)
+        {
+            return;
+        }
+
+        var taps = n / _convInChannels;
+        int c0 = first / taps, c1 = (last + taps - 1) / taps;
+        var plane = BottomDim / _channels;
+        var x = _input!.Data;
+        var dy = _output!.Diff;
+        var dw = Blobs[0].Diff;
+        for (var item = 0; item < ItemCount; item++)
+        {
+            var xn = x.Slice(item * BottomDim, BottomDim);
+            ReadOnlySpan<float> rows = xn;
+            var firstRow = 0;
+            if (!_is1x1)
+            {
+                var buffer = ColumnWorkspace.Get((c1 - c0) * taps * k);
+                Im2Col.ImageToColumns(xn.Slice(c0 * plane, (c1 - c0) * plane), c1 - c0, _convInputShape, _kernel, _pad, _stride, _dilation, buffer);
+                rows = buffer;
+                firstRow = c0 * taps;
+            }
+
+            PackedGemm.AccumulateSliceTransposedB(m, n, k, dy.Slice(item * TopDim, TopDim), rows, firstRow, dw, part, parts);
+        }
+    }
+
     // Part `part` of `parts` of item _partItem's im2col columns, into the buffer all parts of a split by rows read.
     private void ColumnsPart(int part, int parts)
     {
@@ -522,7 +570,20 @@ public abstract class BaseConvolutionLayer : Layer
                 }
             }
 
-            if (ParamPropagateDown(0))
+            if (ParamPropagateDown(0) && _weightSplit)
+            {
+                (_input, _output) = (bottom[i], top[i]);
+                _weightPart ??= WeightPart;
+                try
+                {
+                    Workers.RunParts(_weightParts, _weightPart);
+                }
+                finally
+                {
+                    (_input, _output) = (null, null);
+                }
+            }
+            else if (ParamPropagateDown(0))
             {
                 var bottomData = bottom[i].Data;
                 for (var n = 0; n < ItemCount; n++)

@@ -110,4 +110,49 @@ public sealed class GemmSliceTests
             Assert.That(PackedGemm.SplitOf(16, 40, 64), Is.EqualTo(ProductSplit.None), "DirectGemm's, two vectors wide");
         }
     }
+    // A convolution's weight gradient, dW += dy columns^T: LeNet's conv2 (50 x 500 x 64), ResNet-like shapes, a 1x1.
+    private static IEnumerable<TestCaseData> TransposedCases()
+    {
+        foreach (var kernel in BlasTests.Kernels())
+        {
+            foreach (var (m, n, k) in new[] { (50, 500, 64), (64, 576, 3136), (256, 2304, 196), (20, 75, 576), (96, 64, 900) })
+            {
+                yield return new TestCaseData(kernel, m, n, k).SetName($"AccumulateSliceTransposedB {kernel} {m}x{n}x{k}");
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(TransposedCases))]
+    public void Slices_of_a_weight_gradient_add_what_the_whole_product_adds_bit_for_bit(string kernel, int m, int n, int k)
+    {
+        BlasTests.Use(kernel);
+        var random = new Random((m * 31) + (n * 7) + k);
+        float Next() => (float)((random.NextDouble() * 2) - 1);
+        var a = Enumerable.Range(0, m * k).Select(_ => Next()).ToArray();
+        var b = Enumerable.Range(0, n * k).Select(_ => Next()).ToArray();
+        var start = Enumerable.Range(0, m * n).Select(_ => Next()).ToArray();
+        var expected = (float[])start.Clone();
+        Blas.Gemm(false, true, m, n, k, 1f, a, b, 1f, expected);
+        if (!PackedGemm.SplitsTransposedB(m, n, k))
+        {
+            Assert.That(kernel, Is.AnyOf("avx512", "avx2"), "the packed kernels split every weight gradient wide enough");
+            return;
+        }
+
+        foreach (var total in new[] { 1, 2, 3, 5 })
+        {
+            var actual = (float[])start.Clone();
+            for (var index = 0; index < total; index++)
+            {
+                // The slice gets only the rows of B from a whole-channel boundary at or before its first column (as
+                // a thread that builds the im2col rows of its channels does), NaN-free but shifted.
+                var (first, last) = PackedGemm.SliceRange(ProductSplit.Columns, m, n, index, total);
+                var from = first - (first % 5);
+                var rows = b.AsSpan(from * k, (Math.Min(n, last + 3) - from) * k).ToArray();
+                PackedGemm.AccumulateSliceTransposedB(m, n, k, a, rows, from, actual, index, total);
+            }
+
+            Assert.That(actual.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)), $"{total} slices");
+        }
+    }
 }

@@ -54,15 +54,19 @@ public sealed class ConvolutionSplitTests
     public void Restore() => BaseConvolutionLayer.ProductSlices = 0;
 
     [TestCaseSource(nameof(Nets))]
-    public void Any_number_of_parts_gives_the_whole_products_outputs_bit_for_bit(string text)
+    public void Any_number_of_parts_gives_the_whole_products_outputs_bit_for_bit(string text) =>
+        AssertPartsGiveOnePartsBits(parts => (Outputs(text, parts, out var splits), splits));
+
+    // The values with one part (nothing split) against 2, 3 and 7 parts, bit for bit; every split run splits something.
+    private static void AssertPartsGiveOnePartsBits(Func<int, (float[] Values, int Splits)> run)
     {
-        var expected = Outputs(text, parts: 1, out var splits);
-        Assert.That(splits, Is.Zero, "one part: every product whole");
+        var (expected, none) = run(1);
+        Assert.That(none, Is.Zero, "one part: nothing split");
         Assert.That(expected, Has.Some.Not.EqualTo(0f).And.Some.Matches<float>(float.IsFinite));
         foreach (var parts in new[] { 2, 3, 7 })
         {
-            var actual = Outputs(text, parts, out splits);
-            Assert.That(splits, Is.GreaterThan(0), $"{parts} parts: some convolution splits its product");
+            var (actual, splits) = run(parts);
+            Assert.That(splits, Is.GreaterThan(0), $"{parts} parts: some convolution splits its work");
             Assert.That(actual.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)), $"{parts} parts");
         }
     }
@@ -89,5 +93,46 @@ public sealed class ConvolutionSplitTests
         }
 
         return output;
+    }
+    // Training: the weight gradient split by columns of dW over the parts, each summing every item in order, and the
+    // bias and input gradients, are those of one thread bit for bit (LeNet's conv2, padded 3x3s, a 1x1).
+    [TestCase(2, 64, 14, 64, 3, 1)]
+    [TestCase(8, 20, 12, 50, 5, 0)]
+    [TestCase(4, 32, 10, 96, 3, 1)]
+    [TestCase(5, 64, 9, 40, 1, 0)]
+    public void Weight_gradients_in_parts_are_one_threads_bit_for_bit(int items, int channels, int size, int outputs, int kernel, int pad)
+    {
+        var text = $$"""
+            layer { name: "data" type: "Input" top: "data" top: "target" input_param { shape { dim: {{items}} dim: {{channels}} dim: {{size}} dim: {{size}} } shape { dim: {{items}} dim: {{outputs}} dim: {{size - kernel + 1 + (2 * pad)}} dim: {{size - kernel + 1 + (2 * pad)}} } } }
+            layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: {{outputs}} kernel_size: {{kernel}} pad: {{pad}} weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } } }
+            layer { name: "loss" type: "EuclideanLoss" bottom: "conv" bottom: "target" top: "loss" }
+            """;
+        AssertPartsGiveOnePartsBits(parts => (Gradients(text, parts, out var splits), splits));
+    }
+
+    // Two forward-backward passes of a training net with seeded inputs: the weight, bias and input gradients.
+    private static float[] Gradients(string text, int parts, out int splits)
+    {
+        BaseConvolutionLayer.ProductSlices = parts;
+        var net = TextNets.Build(text, Phase.Train);
+        var conv = net.Layers.OfType<BaseConvolutionLayer>().Single();
+        splits = conv.SplitsWeightGradient ? 1 : 0;
+        var random = new RandomSource(6);
+        float[] gradients = [];
+        for (var pass = 0; pass < 2; pass++)
+        {
+            foreach (var input in net.Inputs)
+            {
+                for (var i = 0; i < input.Count; i++)
+                {
+                    input.Data[i] = random.NextGaussian(0f, 1f);
+                }
+            }
+
+            net.ForwardBackward();
+            gradients = [.. gradients, .. conv.Blobs[0].Diff.ToArray(), .. conv.Blobs[1].Diff.ToArray(), .. net.Blobs.First(b => b.Name == "data").Diff.ToArray()];
+        }
+
+        return gradients;
     }
 }
