@@ -27,6 +27,11 @@ public sealed class ConvolutionSplitTests
         yield return Case("3x3 on 7x7, by output channels (C^T tiles)", 1, 256, 7, """
             layer { name: "conv" type: "Convolution" bottom: "data" top: "out" convolution_param { num_output: 512 kernel_size: 3 pad: 1 bias_term: false weight_filler { type: "gaussian" std: 0.05 } } }
             """);
+        yield return Case("3x3 on 7x7 with a bias, then 1x1 on 7x7 folded, by output channels", 2, 128, 7, """
+            layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 256 kernel_size: 3 pad: 1 weight_filler { type: "gaussian" std: 0.05 } bias_filler { type: "gaussian" } } }
+            layer { name: "wide" type: "Convolution" bottom: "conv" top: "wide" convolution_param { num_output: 512 kernel_size: 1 weight_filler { type: "gaussian" std: 0.05 } bias_filler { type: "gaussian" } } }
+            layer { name: "relu" type: "ReLU" bottom: "wide" top: "out" }
+            """);
         yield return Case("1x1 then 3x3, BatchNorm, Scale and ReLU folded in", 1, 64, 30, """
             layer { name: "reduce" type: "Convolution" bottom: "data" top: "reduce" convolution_param { num_output: 96 kernel_size: 1 bias_term: false weight_filler { type: "gaussian" std: 0.1 } } }
             layer { name: "bn" type: "BatchNorm" bottom: "reduce" top: "reduce" batch_norm_param { use_global_stats: true } }
