@@ -169,28 +169,7 @@ public static class Im2Col
                             var ow0 = q - (oh * outputW);
                             var ow1 = Math.Min(outputW, ow0 + (first + count - q));
                             var target = row + q - ow0; // where column (oh, 0) would go
-                            var inputRow = (oh * strideH) + offsetH;
-                            var lo = Math.Clamp(inFirst, ow0, ow1);
-                            var hi = Math.Clamp(inLast, lo, ow1);
-                            if ((uint)inputRow >= (uint)height || lo == hi)
-                            {
-                                Gather.Outside(target + ow0, ow1 - ow0);
-                            }
-                            else
-                            {
-                                Gather.Outside(target + ow0, lo - ow0);
-                                Gather.Outside(target + hi, ow1 - hi);
-                                var pixels = plane + ((long)inputRow * width) + startW;
-                                if (strideW == 1)
-                                {
-                                    Gather.Run(pixels + lo, target + lo, hi - lo);
-                                }
-                                else
-                                {
-                                    Gather.Strided(pixels, strideW, target, lo, hi);
-                                }
-                            }
-
+                            RowSegment<Gather>(plane, width, height, (oh * strideH) + offsetH, startW, strideW, inFirst, inLast, target, ow0, ow1);
                             q += ow1 - ow0;
                         }
                     }
@@ -351,26 +330,39 @@ public static class Im2Col
 
                     for (var oh = 0; oh < outputH; oh++, inputRow += strideH, row += outputW)
                     {
-                        if ((uint)inputRow >= (uint)height || last == first)
-                        {
-                            TDirection.Outside(row, outputW);
-                            continue;
-                        }
-
-                        TDirection.Outside(row, first);
-                        TDirection.Outside(row + last, outputW - last);
-                        var pixels = plane + ((long)inputRow * width) + startW;
-                        if (strideW == 1)
-                        {
-                            TDirection.Run(pixels + first, row + first, last - first);
-                        }
-                        else
-                        {
-                            TDirection.Strided(pixels, strideW, row, first, last);
-                        }
+                        RowSegment<TDirection>(plane, width, height, inputRow, startW, strideW, first, last, row, 0, outputW);
                     }
                 }
             }
+        }
+    }
+
+    // Positions ow0 .. ow1 - 1 of one output row of a column row (row[ow] is position ow) and the pixels of input row
+    // inputRow they cover, starting at column startW: [inFirst, inLast) are the positions whose pixel lies inside the
+    // row (InsideRange); the rest, and the whole run when the input row is outside the image, are padding.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static unsafe void RowSegment<TDirection>(
+        float* plane, int width, int height, int inputRow, int startW, int strideW, int inFirst, int inLast, float* row, int ow0, int ow1)
+        where TDirection : struct, IRunDirection
+    {
+        var lo = Math.Clamp(inFirst, ow0, ow1);
+        var hi = Math.Clamp(inLast, lo, ow1);
+        if ((uint)inputRow >= (uint)height || lo == hi)
+        {
+            TDirection.Outside(row + ow0, ow1 - ow0);
+            return;
+        }
+
+        TDirection.Outside(row + ow0, lo - ow0);
+        TDirection.Outside(row + hi, ow1 - hi);
+        var pixels = plane + ((long)inputRow * width) + startW;
+        if (strideW == 1)
+        {
+            TDirection.Run(pixels + lo, row + lo, hi - lo);
+        }
+        else
+        {
+            TDirection.Strided(pixels, strideW, row, lo, hi);
         }
     }
 

@@ -97,19 +97,11 @@ public sealed class EltwiseLayer : Layer
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         // Every value is computed alone: a large blob is split over the threads in ranges (the same values either way).
-        var count = top[0].Count;
-        var parts = RangeParts > 0 ? RangeParts : count >= SplitValues ? Workers.Count : 1;
-        if (parts <= 1)
-        {
-            ForwardRange(bottom, top[0], 0, count);
-            return;
-        }
-
         (_bottom, _top) = (bottom, top[0]);
         _forwardPart ??= ForwardPart;
         try
         {
-            Workers.RunParts(parts, _forwardPart);
+            Workers.RunParts(WorkParts.For(top[0].Count >= SplitValues), _forwardPart);
         }
         finally
         {
@@ -119,9 +111,6 @@ public sealed class EltwiseLayer : Layer
 
     // Blobs of at least this many values (256 KB) are computed on several threads.
     private const int SplitValues = 1 << 16;
-
-    /// <summary>Tests: when positive, every forward pass computes its values in this many ranges, in order on this thread when there are more than threads.</summary>
-    internal static int RangeParts { get; set; }
 
     private IReadOnlyList<Blob>? _bottom;
     private Blob? _top;

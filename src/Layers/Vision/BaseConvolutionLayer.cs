@@ -277,17 +277,17 @@ public abstract class BaseConvolutionLayer : Layer
         // the second core saved). The parts are panels of the very product one thread would run, so the bits are the
         // same whatever the split.
         _productSplit = ProductSplit.None;
-        _productParts = ProductSlices > 0 ? ProductSlices : Workers.Count > 1 && ItemCount % Workers.Count != 0 ? Workers.Count : 1;
+        _productParts = WorkParts.For(ItemCount % Workers.Count != 0);
         var itemWork = (long)_kernelDim * _convOutSpatialDim * _convOutChannels;
         if (_productParts > 1 && !_reverseDimensions && !_depthwise && _group == 1 && _bandRows == 0 && (_is1x1 || _spatialAxes == 2)
-            && (ProductSlices > 0 || itemWork >= ItemSplitWork))
+            && (WorkParts.Forced > 0 || itemWork >= ItemSplitWork))
         {
             _productSplit = PackedGemm.SplitOf(_convOutChannels, _convOutSpatialDim, _kernelDim);
         }
 
         // A depthwise convolution splits its channels (each thread lays out and sums its own planes).
         _depthwiseSplit = _productParts > 1 && _depthwise && _channels >= 2 * _productParts
-            && (ProductSlices > 0 || itemWork >= DepthwiseSplitWork);
+            && (WorkParts.Forced > 0 || itemWork >= DepthwiseSplitWork);
         if (_productSplit != ProductSplit.None || _depthwiseSplit)
         {
             _sliceCount = 1;
@@ -296,9 +296,9 @@ public abstract class BaseConvolutionLayer : Layer
         // The weight gradient sums the items in order; split by columns of dW (the kernel's rows: channel and tap), each
         // thread sums every item for its columns, from the im2col rows of its own channels, so the order per weight,
         // and the bits, are those of one thread.
-        _weightParts = ProductSlices > 0 ? ProductSlices : Workers.Count;
+        _weightParts = WorkParts.For(true);
         _weightSplit = _weightParts > 1 && !_reverseDimensions && !_depthwise && _group == 1 && _bandRows == 0 && (_is1x1 || _spatialAxes == 2)
-            && (ProductSlices > 0 || (long)ItemCount * itemWork >= SliceWork)
+            && (WorkParts.Forced > 0 || (long)ItemCount * itemWork >= SliceWork)
             && PackedGemm.SplitsTransposedB(_convOutChannels, _kernelDim, _convOutSpatialDim);
 
         // The forward columns of every thread that will run a slice are reserved now, at set-up, not in the first pass
@@ -318,18 +318,10 @@ public abstract class BaseConvolutionLayer : Layer
         }
     }
 
-    /// <summary>
-    /// Tests: 0 (the default) splits one item's product over the threads where the batch does not divide over them;
-    /// 1 never splits it; n &gt; 1 makes every convolution whose product can be split compute each item in n parts, in
-    /// order on the calling thread (as n threads would, one part each), whatever the batch and the core count. Read
-    /// when the layer is reshaped.
-    /// </summary>
-    internal static int ProductSlices { get; set; }
-
-    /// <summary>Whether this layer's forward computes each item's product in parts (see <see cref="ProductSlices"/>).</summary>
+    /// <summary>Whether this layer's forward computes each item's product in parts (see <see cref="WorkParts"/>).</summary>
     internal bool SplitsProducts => _productSplit != ProductSplit.None || _depthwiseSplit;
 
-    /// <summary>Whether this layer's backward computes the weight gradient in parts (see <see cref="ProductSlices"/>).</summary>
+    /// <summary>Whether this layer's backward computes the weight gradient in parts (see <see cref="WorkParts"/>).</summary>
     internal bool SplitsWeightGradient => _weightSplit;
 
     // One item's product of fewer multiply-adds runs on one thread: about 10 us on one core, against a hand-over to a
@@ -437,11 +429,17 @@ public abstract class BaseConvolutionLayer : Layer
             return;
         }
 
+        AddBias(y, first, last, 0, _outSpatialDim);
+    }
+
+    // y[c, q] += b[c] for channels first .. last - 1 and positions from .. to - 1 of one item: the bias of a part of the
+    // output (the same sums as ForwardBias's product with k = 1).
+    private void AddBias(Span<float> y, int first, int last, int from, int to)
+    {
         var bias = Blobs[1].Data;
-        var plane = _outSpatialDim;
         for (var c = first; c < last; c++)
         {
-            var run = y.Slice(c * plane, plane);
+            var run = y.Slice((c * _outSpatialDim) + from, to - from);
             System.Numerics.Tensors.TensorPrimitives.Add(run, bias[c], run);
         }
     }
@@ -533,22 +531,13 @@ public abstract class BaseConvolutionLayer : Layer
             return;
         }
 
-        var bias = Blobs[1].Data;
-        if (_productSplit != ProductSplit.Rows)
+        if (_productSplit == ProductSplit.Rows)
         {
-            for (var c = 0; c < m; c++)
-            {
-                var run = y.Slice((c * n) + first, last - first);
-                System.Numerics.Tensors.TensorPrimitives.Add(run, bias[c], run);
-            }
+            AddBias(y, first, last, 0, n);
         }
         else
         {
-            for (var c = first; c < last; c++)
-            {
-                var run = y.Slice(c * n, n);
-                System.Numerics.Tensors.TensorPrimitives.Add(run, bias[c], run);
-            }
+            AddBias(y, 0, m, first, last);
         }
     }
 

@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Layers.Common;
 using LayerNet.Numerics;
 
 namespace LayerNet.Layers.Vision;
@@ -151,9 +152,6 @@ public sealed class PoolingLayer : Layer
     // Inputs of at least this many values (256 KB) are pooled on several threads.
     private const int SplitValues = 1 << 16;
 
-    /// <summary>Tests: when positive, every forward pass pools its planes in this many parts, in order on this thread when there are more parts than threads.</summary>
-    internal static int PlaneParts { get; set; }
-
     private Blob? _input;
     private Blob? _output;
     private Action<int, int>? _forwardPlanes;
@@ -179,35 +177,18 @@ public sealed class PoolingLayer : Layer
     protected override void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         // Planes are independent: a large input is split over the threads by planes (the same values either way).
-        var parts = PlaneParts > 0 ? Math.Min(PlaneParts, _planes) : (long)bottom[0].Count >= SplitValues ? Math.Min(Workers.Count, _planes) : 1;
-        if (parts > 1)
+        (_input, _output) = (bottom[0], top[0]);
+        _forwardPlanes ??= ForwardPlanes;
+        try
         {
-            (_input, _output) = (bottom[0], top[0]);
-            _forwardPlanes ??= ForwardPlanes;
-            try
-            {
-                Workers.RunParts(parts, _forwardPlanes);
-            }
-            finally
-            {
-                (_input, _output) = (null, null);
-            }
+            Workers.RunParts(Math.Min(WorkParts.For(bottom[0].Count >= SplitValues), _planes), _forwardPlanes);
         }
-        else if (_method == PoolingParameter.Types.PoolMethod.Ave)
+        finally
         {
-            Pooling.AverageForward(bottom[0].Data, _planes, Geometry, top[0].Data);
-            return;
-        }
-        else
-        {
-            Pooling.MaxForward(bottom[0].Data, _planes, Geometry, top[0].Data, _argmax);
+            (_input, _output) = (null, null);
         }
 
-        if (_method == PoolingParameter.Types.PoolMethod.Ave)
-        {
-            return;
-        }
-        if (top.Count > 1)
+        if (_method == PoolingParameter.Types.PoolMethod.Max && top.Count > 1)
         {
             // The mask top: Caffe's indices within the plane, as floats.
             var mask = top[1].Data;

@@ -230,7 +230,7 @@ public sealed class EltwiseLayerTests
         var bottoms = Bottoms3();
         (float[] Values, float[] Gradient) Pass(int parts)
         {
-            EltwiseLayer.RangeParts = parts;
+            WorkParts.Forced = parts;
             try
             {
                 var top = new Blob();
@@ -247,7 +247,7 @@ public sealed class EltwiseLayerTests
             }
             finally
             {
-                EltwiseLayer.RangeParts = 0;
+                WorkParts.Forced = 0;
             }
         }
 

@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Fillers;
+using LayerNet.Layers.Common;
 using LayerNet.Layers.Vision;
 using LayerNet.Nets;
 
@@ -56,7 +57,7 @@ public sealed class ConvolutionSplitTests
             """).SetArgDisplayNames(name);
 
     [TearDown]
-    public void Restore() => BaseConvolutionLayer.ProductSlices = 0;
+    public void Restore() => WorkParts.Forced = 0;
 
     [TestCaseSource(nameof(Nets))]
     public void Any_number_of_parts_gives_the_whole_products_outputs_bit_for_bit(string text) =>
@@ -80,7 +81,7 @@ public sealed class ConvolutionSplitTests
     // seeded inputs; the output of two passes (the second reuses every buffer).
     private static float[] Outputs(string text, int parts, out int splits)
     {
-        BaseConvolutionLayer.ProductSlices = parts;
+        WorkParts.Forced = parts;
         var net = TextNets.Build(text, Phase.Test);
         net.PlanMemory();
         splits = net.Layers.OfType<BaseConvolutionLayer>().Count(l => l.SplitsProducts);
@@ -118,7 +119,7 @@ public sealed class ConvolutionSplitTests
     // Two forward-backward passes of a training net with seeded inputs: the weight, bias and input gradients.
     private static float[] Gradients(string text, int parts, out int splits)
     {
-        BaseConvolutionLayer.ProductSlices = parts;
+        WorkParts.Forced = parts;
         var net = TextNets.Build(text, Phase.Train);
         var conv = net.Layers.OfType<BaseConvolutionLayer>().Single();
         splits = conv.SplitsWeightGradient ? 1 : 0;

@@ -2,6 +2,7 @@ using Caffe;
 using LayerNet.Blobs;
 using LayerNet.Errors;
 using LayerNet.Fillers;
+using LayerNet.Layers.Common;
 using LayerNet.Layers.Vision;
 using LayerNet.Testing;
 using LayerNet.Text;
@@ -173,7 +174,7 @@ public sealed class PoolingLayerTests
         var tops = method == PoolMethod.Max ? 2 : 1;
         foreach (var parts in new[] { 0, 2, 3, 7 })
         {
-            PoolingLayer.PlaneParts = parts;
+            WorkParts.Forced = parts;
             try
             {
                 var top = Enumerable.Range(0, tops).Select(_ => new Blob()).ToArray();
@@ -181,7 +182,7 @@ public sealed class PoolingLayerTests
                 layer.SetUp([bottom], top);
                 layer.Forward([bottom], top);
                 var planeOut = top[0].Height * top[0].Width;
-                PoolingLayer.PlaneParts = 1;
+                WorkParts.Forced = 1;
                 for (var plane = 0; plane < 82; plane++)
                 {
                     var one = new Blob(1, 1, 30, 29);
@@ -201,7 +202,7 @@ public sealed class PoolingLayerTests
             }
             finally
             {
-                PoolingLayer.PlaneParts = 0;
+                WorkParts.Forced = 0;
             }
         }
     }
