@@ -51,6 +51,33 @@ public sealed class RandomSource
     /// </summary>
     public static RandomSource FromSeed(long seed) => seed >= 0 ? new RandomSource((ulong)seed) : FromClock();
 
+    /// <summary>
+    /// How many raw 32-bit draws this generator has made (or passed over, <see cref="Discard"/>) since it was seeded or
+    /// restored: every distribution draws through <see cref="NextUInt32"/>.
+    /// </summary>
+    public long Draws { get; private set; }
+
+    /// <summary>
+    /// Passes over the next <paramref name="count"/> raw draws without making them: the generator is then where
+    /// <paramref name="count"/> calls of <see cref="NextUInt32"/> would leave it (one twist per 624 draws passed).
+    /// </summary>
+    public void Discard(long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Draws += count;
+        while (count > 0)
+        {
+            if (_index >= StateWords)
+            {
+                Twist();
+            }
+
+            var step = (int)Math.Min(count, StateWords - _index);
+            _index += step;
+            count -= step;
+        }
+    }
+
     /// <summary>The next raw 32-bit draw (<c>caffe_rng_rand</c>); Caffe seeds a data layer's own generators with it.</summary>
     public uint NextUInt32()
     {
@@ -59,6 +86,7 @@ public sealed class RandomSource
             Twist();
         }
 
+        Draws++;
         var z = _state[_index++];
         z ^= z >> 11;
         z ^= (z << 7) & 0x9D2C5680u;

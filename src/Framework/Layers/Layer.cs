@@ -126,6 +126,17 @@ public abstract partial class Layer
     public RandomSource Random { get; set; } = new(0);
 
     /// <summary>
+    /// Advances <see cref="Random"/> as <paramref name="passes"/> forward passes of this layer, with its current shapes
+    /// and phase, would, without computing them; true when done. A run over several workers calls it so that each
+    /// worker's draws are those one worker with <c>iter_size</c> N makes in that pass (a dropout mask): worker r passes
+    /// over the draws of the passes before its own in that order. A layer that draws in its forward pass overrides it
+    /// (pass over a known count with <see cref="RandomSource.Discard"/>, or make the draws into a scratch buffer); the
+    /// default, false, is right for a layer that draws nothing there, and a net names a layer it saw drawing that
+    /// returns false (that run is then exact only against itself).
+    /// </summary>
+    public virtual bool SkipForwardDraws(int passes) => false;
+
+    /// <summary>
     /// This worker's share of the batches a data layer reads (<see cref="Nets.DataShard"/>), set by the net before
     /// <see cref="SetUp"/>: a data layer reading a sequence passes over the other workers' batches. The whole
     /// sequence for a layer built alone, or a run on one worker.

@@ -43,6 +43,10 @@ public sealed class Net
     private HashSet<Blob>? _memoryPlanKeeps;
     private bool[]? _absorbed;
 
+    // Per layer: seen drawing from Random in a forward pass; asked to pass over its draws and unable to.
+    private bool[] _drewInForward = [];
+    private bool[] _cannotSkipDraws = [];
+
     /// <summary>Builds and sets up the net.</summary>
     /// <param name="parameter">The net definition (from a model file).</param>
     /// <param name="factory">Creates layers by type.</param>
@@ -214,12 +218,53 @@ public sealed class Net
             }
 
             observer?.BeforeForward(step);
+            var draws = Random.Draws;
             var layerLoss = ForwardLayer(step);
+            if (Random.Draws != draws)
+            {
+                _drewInForward[i] = true;
+            }
+
             loss += layerLoss;
             observer?.AfterForward(step, layerLoss);
         }
 
         return loss;
+    }
+
+    /// <summary>
+    /// Advances <see cref="Random"/> as <paramref name="passes"/> forward passes would, layer by layer in forward
+    /// order, without running them (<see cref="Layer.SkipForwardDraws"/>): a worker of a run over several workers
+    /// passes over the draws of the other workers' passes, so its own pass draws what one worker's pass at that place
+    /// would.
+    /// </summary>
+    public void SkipForwardDraws(int passes)
+    {
+        for (var pass = 0; pass < passes; pass++)
+        {
+            for (var i = 0; i < _layers.Count; i++)
+            {
+                if ((_absorbed is null || !_absorbed[i]) && !_layers[i].SkipForwardDraws(1))
+                {
+                    _cannotSkipDraws[i] = true;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The layers seen drawing random numbers in a forward pass that could not pass over such draws when asked
+    /// (<see cref="SkipForwardDraws"/>): where there are any, a run over several workers is exact only against itself.
+    /// </summary>
+    public IEnumerable<Layer> LayersThatCannotSkipDraws()
+    {
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            if (_drewInForward[i] && _cannotSkipDraws[i])
+            {
+                yield return _layers[i];
+            }
+        }
     }
 
     /// <summary>
@@ -829,6 +874,8 @@ public sealed class Net
         }
 
         _steps = new NetStep[_layers.Count];
+        _drewInForward = new bool[_layers.Count];
+        _cannotSkipDraws = new bool[_layers.Count];
         _bottomShapeVersions = new int[_layers.Count][];
         for (var i = 0; i < _steps.Length; i++)
         {

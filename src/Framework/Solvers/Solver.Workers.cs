@@ -21,6 +21,12 @@ public abstract partial class Solver
     // The gradients of the passes before the current one, when iter_size > 1.
     private float[] _accumulated = [];
 
+    // On a worker other than 0: the snapshot worker 0 is writing, until the next sum shows it has finished.
+    private string? _snapshotBeingWritten;
+
+    // Whether worker 0 has named the layers that cannot pass over other workers' draws (once, after the first pass).
+    private bool _drawsChecked;
+
     /// <summary>This worker's share of the train net's batches; the whole sequence when the solver trains alone.</summary>
     public DataShard Shard => _workers is null ? DataShard.Whole : new DataShard(_workers.Rank, _workers.Size);
 
@@ -79,6 +85,31 @@ public abstract partial class Solver
     /// </summary>
     private float ForwardBackwardAccumulating(int pass)
     {
+        if (_workers is null)
+        {
+            return ForwardBackwardAlone(pass);
+        }
+
+        // Worker r's pass is pass r of the N one worker with iter_size N makes at this place (its batches are r, r + N,
+        // ...): it passes over the random draws (dropout masks) of the passes before and after its own, so that its
+        // draws are that pass's.
+        Net.SkipForwardDraws(_workers.Rank);
+        var loss = ForwardBackwardAlone(pass);
+        Net.SkipForwardDraws(_workers.Size - 1 - _workers.Rank);
+        if (!_drawsChecked && IsLeader)
+        {
+            _drawsChecked = true;
+            foreach (var layer in Net.LayersThatCannotSkipDraws())
+            {
+                Log.Warning("solver", $"layer '{layer.Name}' ({layer.Type}) draws random numbers in its forward pass and cannot pass over the other workers' draws (Layer.SkipForwardDraws): this run is exact only against itself, not against one worker with iter_size {_workers.Size}");
+            }
+        }
+
+        return loss;
+    }
+
+    private float ForwardBackwardAlone(int pass)
+    {
         if (pass == 0)
         {
             return Net.ForwardBackward();
@@ -124,6 +155,14 @@ public abstract partial class Solver
             _ => 0f,
         };
         workers.Sum(_flat);
+
+        // Worker 0 writes a snapshot before it takes part in the next sum: past this one, the file is whole.
+        if (_snapshotBeingWritten is not null)
+        {
+            LastSnapshot = _snapshotBeingWritten;
+            _snapshotBeingWritten = null;
+        }
+
         Unpack(data: false, scale: 1f / workers.Size);
         loss = _flat[n] / workers.Size;
         var actions = _flat[n + 1];

@@ -206,9 +206,17 @@ public abstract partial class Solver
             Iteration++;
             IterationCompleted?.Invoke(this);
             var action = _workers is null ? Options.RequestedAction?.Invoke() ?? SolverAction.None : agreed;
-            if (((Parameter.Snapshot > 0 && Iteration % Parameter.Snapshot == 0) || action == SolverAction.Snapshot) && IsLeader)
+            if ((Parameter.Snapshot > 0 && Iteration % Parameter.Snapshot == 0) || action == SolverAction.Snapshot)
             {
-                Snapshot();
+                if (IsLeader)
+                {
+                    Snapshot();
+                }
+                else
+                {
+                    // Worker 0 writes it now; once the next sum is done, it is whole (see SumOverWorkers).
+                    _snapshotBeingWritten = StateFile(Iteration);
+                }
             }
 
             if (action == SolverAction.Stop)
@@ -224,6 +232,12 @@ public abstract partial class Solver
     {
         if (!IsLeader)
         {
+            // Worker 0 tests alone; the others pass over the draws its test passes make (see SkipForwardDraws).
+            for (var i = 0; i < _testNets.Count; i++)
+            {
+                _testNets[i].SkipForwardDraws(Parameter.TestIter[i]);
+            }
+
             return;
         }
 
@@ -284,7 +298,7 @@ public abstract partial class Solver
         var modelFile = $"{SnapshotPrefix}_iter_{Iteration}.caffemodel";
         Log.Info("solver", $"Snapshotting to binary proto file {modelFile}");
         MessageFile.Write(modelFile, Net.ToProto(Parameter.SnapshotDiff), Options.Schema);
-        var stateFile = $"{SnapshotPrefix}_iter_{Iteration}.solverstate";
+        var stateFile = StateFile(Iteration);
         Log.Info("sgd_solver", $"Snapshotting solver state to binary proto file {stateFile}");
         var state = new SolverState { Iter = Iteration, LearnedNet = modelFile, CurrentStep = CurrentStep };
         foreach (var blob in History)
@@ -296,8 +310,13 @@ public abstract partial class Solver
         LastSnapshot = stateFile;
     }
 
-    /// <summary>The solver state a resumed run starts from: the last one this solver wrote or restored; null before either.</summary>
+    /// <summary>
+    /// The solver state a resumed run starts from: the last one this solver wrote or restored, null before either. On
+    /// a worker other than 0 (which does not write snapshots), the last one worker 0 has finished writing.
+    /// </summary>
     public string? LastSnapshot { get; private set; }
+
+    private string StateFile(int iteration) => $"{SnapshotPrefix}_iter_{iteration}.solverstate";
 
     /// <summary>
     /// Fails before training, as Caffe does, when snapshots are due and their folder does not exist: finding out at

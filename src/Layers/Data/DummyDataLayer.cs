@@ -23,6 +23,8 @@ public sealed class DummyDataLayer : Layer
 {
     private Filler[] _fillers = [];
     private bool[] _refill = [];
+    private int[][] _topShapes = [];
+    private Blob?[]? _scratch;
 
     /// <summary>Creates the layer from its definition (<c>dummy_data_param</c>).</summary>
     public DummyDataLayer(LayerParameter parameter)
@@ -39,6 +41,7 @@ public sealed class DummyDataLayer : Layer
         var p = Parameter.DummyDataParam ?? new DummyDataParameter();
         ShapeTops(p, top);
         CreateFillers(p, top.Count);
+        _topShapes = [.. top.Select(blob => blob.Shape.ToArray())];
 
         // Constant tops are written once, here; the others are drawn on every forward pass. A trial fill from a
         // throwaway generator finds a filler that does not suit its top's shape now, without using this layer's draws.
@@ -74,6 +77,30 @@ public sealed class DummyDataLayer : Layer
                 _fillers[index].Fill(top[i], Random);
             }
         }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A gaussian filler's draws vary in number (the ziggurat rejects some), so the skipped passes are drawn for real,
+    /// into a scratch blob per refilled top (made at the first call).
+    /// </remarks>
+    public override bool SkipForwardDraws(int passes)
+    {
+        _scratch ??= new Blob?[_topShapes.Length];
+        for (var pass = 0; pass < passes; pass++)
+        {
+            for (var i = 0; i < _topShapes.Length; i++)
+            {
+                var index = FillerIndex(i);
+                if (_refill[index])
+                {
+                    var scratch = _scratch[i] ??= new Blob(_topShapes[i]);
+                    _fillers[index].Fill(scratch, Random);
+                }
+            }
+        }
+
+        return true;
     }
 
     private int FillerIndex(int topIndex) => _fillers.Length > 1 ? topIndex : 0;

@@ -76,6 +76,18 @@ public sealed class DropoutLayer : NeuronLayer
     }
 
     /// <inheritdoc/>
+    /// <remarks>A TRAIN pass draws exactly one raw number per element (the keep probability is never 0); TEST draws none.</remarks>
+    public override bool SkipForwardDraws(int passes)
+    {
+        if (Phase == Phase.Train)
+        {
+            Random.Discard((long)passes * _mask.Length);
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc/>
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         if (Phase != Phase.Train)

@@ -44,23 +44,28 @@ internal static class TrainCommand
                 return Train(result);
             }
 
+            // Beside MPI, a connection to worker 0 from each worker names a worker that is lost (see WorkerWatch).
+            var run = new WatchedRun(environment.Error, result.GetValue(solverOption)!);
+            var watch = WorkerWatch.Start(workers, lost => run.OnLost(workers.Rank, lost));
             try
             {
-                return Train(result, workers);
+                var code = Train(result, workers, run);
+                watch.Dispose();
+                return code;
             }
             catch (Exception exception)
             {
                 // One worker failing must end them all (the others would wait in the next sum): say why, then abort.
+                watch.Fail();
                 var message = exception is LayerNetException ? exception.Message : $"{exception.GetType().Name}: {exception.Message}";
-                environment.Error.WriteLine(LayerNetCommandLine.OneLine(workers.Rank == 0 ? message : $"worker {workers.Rank}: {message}"));
-                environment.Error.Flush();
+                WatchedRun.WriteWhole(environment.Error, LayerNetCommandLine.OneLine(workers.Rank == 0 ? message : $"worker {workers.Rank}: {message}"));
                 workers.Abort(1);
                 throw;
             }
         });
         return command;
 
-        int Train(System.CommandLine.ParseResult result, MpiWorkers? workers = null)
+        int Train(System.CommandLine.ParseResult result, MpiWorkers? workers = null, WatchedRun? run = null)
         {
             var solverFile = result.GetValue(solverOption)!;
             var weightsFiles = result.GetValue(weights);
@@ -139,9 +144,11 @@ internal static class TrainCommand
             }
 
             // Under mpirun a SIGTERM is the launcher ending the run (a worker was lost, or mpirun was interrupted),
-            // and SIGKILL follows within a second or so: worker 0 says at once where the run can resume from.
+            // and SIGKILL follows within a second or so: worker 0 says at once where the run can resume from, unless
+            // the watch has named a lost worker already.
+            run?.Started(solver);
             using var launcherStop = workers is not null && leader
-                ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => WriteResumeHint(environment.Error, solver, solverFile))
+                ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => run!.OnLauncherStop())
                 : null;
 
             if (!string.IsNullOrEmpty(weightsFiles))
@@ -165,14 +172,93 @@ internal static class TrainCommand
         }
     }
 
-    /// <summary>Worker 0's one line when the launcher ends a run over several workers: the solver state to resume from, if any.</summary>
-    private static void WriteResumeHint(TextWriter error, Solver solver, string solverFile)
+    /// <summary>
+    /// What a worker of a run over MPI says when the run ends under it: worker 0 names a lost worker (worker 1 names
+    /// worker 0), or, when the launcher ends the run for another reason, worker 0 says so; each time with the
+    /// iteration and the solver state to resume from. One line from one worker.
+    /// </summary>
+    internal sealed class WatchedRun(TextWriter error, string solverFile)
     {
-        var hint = solver.LastSnapshot is { } state
-            ? $"resume from the last snapshot with: mpirun ... layernet train --solver {solverFile} --snapshot {state}"
-            : "no snapshot was written yet; the run must start again";
-        error.WriteLine($"the MPI launcher is ending the run at iteration {solver.Iteration} (a worker was lost, or mpirun was stopped; mpirun names the worker); {hint}");
-        error.Flush();
+        // The launcher ends every worker within a second or two of a loss (Open MPI); one that does not (srun without
+        // --kill-on-bad-exit) would leave the survivors waiting in a sum forever: they end themselves after this.
+        private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
+
+        private readonly object _gate = new();
+        private Solver? _solver;
+        private bool _said;
+
+        public void Started(Solver solver) => _solver = solver;
+
+        /// <summary>The watch saw worker <paramref name="lost"/> lost (-1: worker 0 named a lost worker).</summary>
+        public void OnLost(int rank, int lost)
+        {
+            if (lost >= 0 && (rank == 0 || (rank == 1 && lost == 0)))
+            {
+                Say($"worker {lost} was lost (its connection to worker {(lost == 0 ? 1 : 0)} closed: killed, out of memory, or its machine went down)");
+            }
+            else
+            {
+                lock (_gate)
+                {
+                    _said = true;
+                }
+            }
+
+            Thread.Sleep(Grace);
+            Environment.Exit(1);
+        }
+
+        /// <summary>Worker 0 got SIGTERM from the launcher.</summary>
+        public void OnLauncherStop()
+        {
+            // A lost worker's connection closes a second or so before the launcher's SIGTERM; where both come at once,
+            // the watch's line (which names the worker) goes first.
+            for (var wait = 0; wait < 30 && !Volatile.Read(ref _said); wait++)
+            {
+                Thread.Sleep(10);
+            }
+
+            Say("the MPI launcher is ending the run (mpirun was stopped, or it lost a worker: mpirun names it)");
+        }
+
+        private void Say(string what)
+        {
+            lock (_gate)
+            {
+                if (_said)
+                {
+                    return;
+                }
+
+                _said = true;
+                var solver = _solver;
+                var where = solver is null ? "before training started" : $"at iteration {solver.Iteration}";
+                var hint = solver?.LastSnapshot is { } state
+                    ? $"resume from the last snapshot with: mpirun ... layernet train --solver {solverFile} --snapshot {state}"
+                    : "no snapshot was written yet; the run must start again";
+                WriteWhole(error, $"{what} {where}; {hint}");
+            }
+        }
+
+        /// <summary>
+        /// Writes <paramref name="line"/> to standard error in one write: Open MPI's own threads print to the same
+        /// stream as a run ends (a shared-memory read from the lost worker), and the console writer would hand a long
+        /// line over in pieces that their text could fall between.
+        /// </summary>
+        public static void WriteWhole(TextWriter error, string line)
+        {
+            if (!ReferenceEquals(error, Console.Error))
+            {
+                error.WriteLine(line);
+                error.Flush();
+                return;
+            }
+
+            error.Flush();
+            using var stream = Console.OpenStandardError();
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
+            stream.Flush();
+        }
     }
 
     /// <summary>Refuses a --plot picture that would replace one of the run's own files: its solver, nets, weights, snapshot or log.</summary>

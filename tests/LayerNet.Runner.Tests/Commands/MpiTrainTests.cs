@@ -40,6 +40,25 @@ public sealed class MpiTrainTests
     }
 
     [Test]
+    public void Two_workers_drawing_dropout_masks_write_the_snapshots_of_one_worker_with_iter_size_2()
+    {
+        // Each worker passes over the masks the other's pass draws, so its masks are those of its pass of one worker.
+        string WithDropout(string name, string extra)
+        {
+            var folder = TwoLayerRun(name, extra);
+            var net = Path.Combine(folder, "net.prototxt");
+            File.WriteAllText(net, File.ReadAllText(net).Replace(
+                "layer { name: \"sig\" type: \"Sigmoid\" bottom: \"h\" top: \"h\" }",
+                "layer { name: \"sig\" type: \"Sigmoid\" bottom: \"h\" top: \"h\" }\nlayer { name: \"drop\" type: \"Dropout\" bottom: \"h\" top: \"h\" }",
+                StringComparison.Ordinal));
+            Assert.That(File.ReadAllText(net), Does.Contain("Dropout"));
+            return folder;
+        }
+
+        AssertOneWorkerEqualsTwo(WithDropout, "two_layer_iter_4.caffemodel", "two_layer_iter_8.caffemodel", "two_layer_iter_8.solverstate");
+    }
+
+    [Test]
     public void Two_LeNet_workers_reading_their_own_batches_equal_one_worker_with_iter_size_2()
     {
         // Each worker reads every other batch of 64 from the Fashion-MNIST LMDB: worker 0 batches 0, 2, 4, ...,
@@ -89,7 +108,31 @@ public sealed class MpiTrainTests
     }
 
     [Test]
-    public void A_killed_worker_ends_the_run_and_worker_0_names_the_snapshot_to_resume_from()
+    public void A_worker_that_cannot_read_its_data_stops_every_worker_with_that_files_error()
+    {
+        // The same files on both "machines" (so the workers agree on them), but worker 1's copy of the data is cut short.
+        var good = TwoLayerRun("good", string.Empty);
+        var bad = TwoLayerRun("bad", string.Empty);
+        var data = Path.Combine(bad, "data.h5");
+        File.WriteAllBytes(data, File.ReadAllBytes(data)[..100]);
+
+        var clock = Stopwatch.StartNew();
+        var run = Launch(["-np", "1", "-wdir", good, "dotnet", RunnerProcess.Executable, "train", "--solver", "solver.prototxt",
+            ":", "-np", "1", "-wdir", bad, "dotnet", RunnerProcess.Executable, "train", "--solver", "solver.prototxt"], good);
+
+        Assert.That(run.ExitCode, Is.Not.Zero);
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "no worker is left waiting");
+        var lines = run.Error.Split('\n').Where(l => l.StartsWith("worker 1: ", StringComparison.Ordinal)).ToList();
+        Assert.That(lines, Has.Count.EqualTo(1), run.Error);
+        Assert.That(lines[0], Does.Contain(data), "the failing worker names its file");
+        Assert.That(run.Error, Does.Not.Contain("was lost"), "a worker that fails says so itself; the watch does not call it lost");
+        Assert.That(run.Output, Does.Not.Contain("Iteration 0,"), "nobody trained");
+    }
+
+    // Worker 0 names a lost worker; worker 1 names worker 0 when worker 0 is the one lost.
+    [TestCase(1, 0)]
+    [TestCase(0, 1)]
+    public void A_killed_worker_ends_the_run_and_a_survivor_names_it_and_the_snapshot_to_resume_from(int killed, int survivor)
     {
         var folder = LeNetRun("killed", string.Empty);
         File.WriteAllText(Path.Combine(folder, "solver.prototxt"), File.ReadAllText(Path.Combine(folder, "solver.prototxt"))
@@ -104,15 +147,16 @@ public sealed class MpiTrainTests
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        // Once worker 0 has written a snapshot, kill worker 1 as the machine under it would.
+        // Once worker 0 has written a snapshot and the workers have summed once more, kill one as the machine
+        // under it would.
         var clock = Stopwatch.StartNew();
-        while (!Contains(output, "lenet_iter_10.solverstate") && clock.Elapsed < TimeSpan.FromMinutes(1) && !process.HasExited)
+        while (!Contains(output, "Iteration 20") && clock.Elapsed < TimeSpan.FromMinutes(1) && !process.HasExited)
         {
             Thread.Sleep(100);
         }
 
-        var worker = WorkerProcess(rank: 1, folder);
-        Assert.That(worker, Is.Not.Null, "worker 1 is running: " + output + error);
+        var worker = WorkerProcess(killed, folder);
+        Assert.That(worker, Is.Not.Null, $"worker {killed} is running: " + output + error);
         worker!.Kill();
         var ended = process.WaitForExit(TimeSpan.FromSeconds(30));
         if (!ended)
@@ -124,11 +168,15 @@ public sealed class MpiTrainTests
         var text = error.ToString();
         Assert.That(ended, Is.True, "the run ends within seconds");
         Assert.That(process.ExitCode, Is.Not.Zero);
-        Assert.That(text, Does.Match(@"the MPI launcher is ending the run at iteration \d+ \(a worker was lost, or mpirun was stopped; mpirun names the worker\); resume from the last snapshot with: mpirun \.\.\. layernet train --solver .*solver\.prototxt --snapshot \S*lenet_iter_\d+\.solverstate"));
-        Assert.That(text, Does.Contain("process rank 1"), "mpirun names the lost worker");
-        var named = System.Text.RegularExpressions.Regex.Match(text, @"--snapshot (\S*lenet_iter_\d+\.solverstate)").Groups[1].Value;
-        var state = Caffe.SolverState.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(folder, named)));
-        Assert.That(state.Iter % 10, Is.Zero, "a whole snapshot, written atomically");
+        var line = $@"^worker {killed} was lost \(its connection to worker {survivor} closed: killed, out of memory, or its machine went down\) at iteration (\d+); resume from the last snapshot with: mpirun \.\.\. layernet train --solver .*solver\.prototxt --snapshot (\S*lenet_iter_(\d+)\.solverstate)$";
+        var said = System.Text.RegularExpressions.Regex.Matches(text, line, System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.That(said, Has.Count.EqualTo(1), "one line, from one worker: " + text);
+        Assert.That(text, Does.Not.Contain("the MPI launcher is ending the run"), "and no second line when the launcher stops the survivor");
+        var iteration = int.Parse(said[0].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var snapshotIteration = int.Parse(said[0].Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(snapshotIteration, Is.GreaterThanOrEqualTo(10).And.LessThanOrEqualTo(iteration));
+        var state = Caffe.SolverState.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(folder, said[0].Groups[2].Value)));
+        Assert.That(state.Iter, Is.EqualTo(snapshotIteration), "a whole snapshot, written atomically");
         Assert.That(File.Exists(Path.Combine(folder, state.LearnedNet)), Is.True);
     }
 
@@ -182,6 +230,7 @@ public sealed class MpiTrainTests
 
         Assert.That(alone.ExitCode, Is.Zero, alone.Error);
         Assert.That(together.ExitCode, Is.Zero, together.Error);
+        Assert.That(together.Error, Does.Not.Contain("was lost"), "workers that end normally say goodbye to the watch");
         foreach (var file in files)
         {
             Assert.That(File.ReadAllBytes(Path.Combine(pair, file)), Is.EqualTo(File.ReadAllBytes(Path.Combine(single, file))), file);
