@@ -22,6 +22,7 @@ internal static class LayerNetCommandLine
         root.Subcommands.Add(TrainCommand.Create(environment));
         root.Subcommands.Add(TestCommand.Create(environment));
         root.Subcommands.Add(TimeCommand.Create(environment));
+        root.Subcommands.Add(DeviceQueryCommand.Create(environment));
         root.Subcommands.Add(LayersCommand.Create(environment));
         root.Subcommands.Add(GradCheckCommand.Create(environment));
         root.Subcommands.Add(DrawCommand.Create(environment));

@@ -23,8 +23,8 @@ public sealed class Blob
 
     /// <summary>Counts the changes of shape: the net reshapes a layer again when one of its bottoms changed shape.</summary>
     internal int ShapeVersion { get; private set; }
-    private float[] _data = [];
-    private float[] _diff = [];
+    private SyncedMemory _data = Empty;
+    private SyncedMemory _diff = Empty;
     private int _count;
 
     /// <summary>Creates an empty blob (no axes... count 0 until reshaped).</summary>
@@ -53,11 +53,23 @@ public sealed class Blob
     /// <summary>The number of elements the storage can hold without reallocating.</summary>
     public int Capacity => _data.Length;
 
-    /// <summary>The values, <see cref="Count"/> long.</summary>
-    public Span<float> Data => _data.AsSpan(0, _count);
+    /// <summary>
+    /// The values, <see cref="Count"/> long, on the host: brought home first if a device wrote them last (see
+    /// <see cref="DataMemory"/>); the caller may write them.
+    /// </summary>
+    public Span<float> Data => _data.Host.AsSpan(0, _count);
 
-    /// <summary>The gradients, <see cref="Count"/> long.</summary>
-    public Span<float> Diff => _diff.AsSpan(0, _count);
+    /// <summary>The gradients, <see cref="Count"/> long, on the host (brought home first if a device wrote them last).</summary>
+    public Span<float> Diff => _diff.Host.AsSpan(0, _count);
+
+    /// <summary>The memory behind <see cref="Data"/>, host and device copies (a device's kernels reach the values through it).</summary>
+    public SyncedMemory DataMemory => _data;
+
+    /// <summary>The memory behind <see cref="Diff"/>, host and device copies.</summary>
+    public SyncedMemory DiffMemory => _diff;
+
+    // Shared by every blob of count 0 until it grows: never written, never sent to a device.
+    private static SyncedMemory Empty => new(0);
 
     /// <summary>Legacy 4-D accessor: axis 0 (1 when absent).</summary>
     public int Num => LegacyShape(0);
@@ -156,8 +168,8 @@ public sealed class Blob
 
             try
             {
-                _data = new float[count];
-                _diff = new float[count];
+                _data = new SyncedMemory((int)count);
+                _diff = new SyncedMemory((int)count);
             }
             catch (OutOfMemoryException exception)
             {
@@ -208,10 +220,10 @@ public sealed class Blob
     }
 
     /// <summary>The array behind <see cref="Data"/> (the net's memory plan compares and hands these out).</summary>
-    internal float[] DataStorage => _data;
+    internal float[] DataStorage => _data.HostArray;
 
-    /// <summary>Makes <paramref name="storage"/>, at least <see cref="Count"/> long, this blob's data storage (its values are whatever the array holds).</summary>
-    internal void UseDataStorage(float[] storage)
+    /// <summary>Makes <paramref name="storage"/>, at least <see cref="Count"/> long, this blob's data storage (its values are whatever it holds).</summary>
+    internal void UseDataStorage(SyncedMemory storage)
     {
         if (storage.Length < _count)
         {
@@ -223,6 +235,13 @@ public sealed class Blob
 
     /// <summary>True when this blob's data is <paramref name="other"/>'s data storage.</summary>
     public bool SharesDataWith(Blob other) => ReferenceEquals(_data, other?._data);
+
+    /// <summary>Frees the device copies of data and diff, bringing their latest values home first.</summary>
+    public void ReleaseDevice()
+    {
+        _data.ReleaseDevice();
+        _diff.ReleaseDevice();
+    }
 
     /// <summary>Caffe's Update: data -= diff.</summary>
     public void Update()

@@ -13,11 +13,11 @@ namespace LayerNet.Layers;
 /// the data itself (a label out of range), found after the loop, never per element.
 /// </summary>
 /// <remarks>
-/// Gradient rule (Caffe's): <see cref="Backward"/> overwrites the diffs of the bottoms it propagates to
+/// Gradient rule (Caffe's): <see cref="Backward(IReadOnlyList{Blob}, IReadOnlyList{bool}, IReadOnlyList{Blob})"/> overwrites the diffs of the bottoms it propagates to
 /// and accumulates into the diffs of the learnable <see cref="Blobs"/>; the solver zeroes those before
 /// each iteration. A top carrying a loss weight w contributes w * sum(top) to the net's loss; the base
 /// class stores w in the top's diff at set-up, so the top's gradient is already in place when
-/// <see cref="Backward"/> runs (Caffe's trick).
+/// <see cref="Backward(IReadOnlyList{Blob}, IReadOnlyList{bool}, IReadOnlyList{Blob})"/> runs (Caffe's trick).
 /// </remarks>
 public abstract partial class Layer
 {
@@ -248,9 +248,19 @@ public abstract partial class Layer
     protected abstract void ReshapeCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top);
 
     /// <summary>Computes the tops from the bottoms and returns the weighted loss this layer contributes.</summary>
-    public float Forward(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    public float Forward(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => Forward(bottom, top, device: null);
+
+    /// <summary>
+    /// Runs the forward pass on <paramref name="device"/> when it has kernels for this layer, otherwise on the CPU
+    /// (the blobs' values move to the host first where the device wrote them last); returns the weighted loss.
+    /// </summary>
+    public float Forward(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top, Devices.IDevice? device)
     {
-        ForwardCore(bottom, top);
+        if (device is null || !device.TryForward(this, bottom, top))
+        {
+            ForwardCore(bottom, top);
+        }
+
         var loss = 0f;
         for (var i = 0; i < _lossWeights.Length; i++)
         {
@@ -271,6 +281,15 @@ public abstract partial class Layer
     /// </summary>
     public void Backward(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom) =>
         BackwardCore(top, propagateDown, bottom);
+
+    /// <summary>Runs the backward pass on <paramref name="device"/> when it has kernels for this layer, otherwise on the CPU.</summary>
+    public void Backward(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom, Devices.IDevice? device)
+    {
+        if (device is null || !device.TryBackward(this, top, propagateDown, bottom))
+        {
+            BackwardCore(top, propagateDown, bottom);
+        }
+    }
 
     /// <summary>The forward computation.</summary>
     protected abstract void ForwardCore(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top);

@@ -190,6 +190,7 @@ internal static class MemoryPlanner
         }
 
         var before = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        var memories = new Dictionary<float[], Blobs.SyncedMemory>(ReferenceEqualityComparer.Instance);
         var planned = 0;
         for (var i = 0; i < blobs.Count; i++)
         {
@@ -197,7 +198,13 @@ internal static class MemoryPlanner
             if (assigned[g] is { } buffer)
             {
                 before.Add(blobs[i].DataStorage);
-                blobs[i].UseDataStorage(buffer);
+                if (!memories.TryGetValue(buffer, out var memory))
+                {
+                    memory = new Blobs.SyncedMemory(buffer);
+                    memories.Add(buffer, memory);
+                }
+
+                blobs[i].UseDataStorage(memory);
                 planned++;
             }
         }

@@ -65,6 +65,7 @@ public sealed class Net
         }
 
         Random = options.Random ?? new RandomSource(0);
+        Device = options.Device;
         _shard = options.Shard.Count >= 1 && options.Shard.Index >= 0 && options.Shard.Index < options.Shard.Count
             ? options.Shard
             : throw new ArgumentException($"shard {options.Shard.Index} of {options.Shard.Count} is not a worker of the run", nameof(options));
@@ -104,6 +105,9 @@ public sealed class Net
 
     /// <summary>The generator the layers draw from.</summary>
     public RandomSource Random { get; }
+
+    /// <summary>The device the net offers its layers' passes to (<see cref="NetOptions.Device"/>); null on the CPU alone.</summary>
+    public Devices.IDevice? Device { get; }
 
     /// <summary>The layers, in execution order (Split layers included).</summary>
     public IReadOnlyList<Layer> Layers => _layers;
@@ -219,7 +223,7 @@ public sealed class Net
 
             observer?.BeforeForward(step);
             var draws = Random.Draws;
-            var layerLoss = ForwardLayer(step);
+            var layerLoss = ForwardLayer(step, Device);
             if (Random.Draws != draws)
             {
                 _drewInForward[i] = true;
@@ -412,7 +416,7 @@ public sealed class Net
             }
 
             observer?.BeforeBackward(step);
-            BackwardLayer(step);
+            BackwardLayer(step, Device);
             observer?.AfterBackward(step);
         }
     }
@@ -452,12 +456,12 @@ public sealed class Net
     }
 
     // The one place a layer's failure becomes the user's error: which layer, where it is defined, what it threw.
-    private static float ForwardLayer(NetStep step)
+    private static float ForwardLayer(NetStep step, Devices.IDevice? device)
     {
         try
         {
             s_currentLayer = step.Layer;
-            return step.Layer.Forward(step.Bottom, step.Top);
+            return step.Layer.Forward(step.Bottom, step.Top, device);
         }
         catch (Exception exception) when (exception is not LayerNetException and not OutOfMemoryException)
         {
@@ -469,12 +473,12 @@ public sealed class Net
         }
     }
 
-    private static void BackwardLayer(NetStep step)
+    private static void BackwardLayer(NetStep step, Devices.IDevice? device)
     {
         try
         {
             s_currentLayer = step.Layer;
-            step.Layer.Backward(step.Top, step.PropagateDown, step.Bottom);
+            step.Layer.Backward(step.Top, step.PropagateDown, step.Bottom, device);
         }
         catch (Exception exception) when (exception is not LayerNetException and not OutOfMemoryException)
         {

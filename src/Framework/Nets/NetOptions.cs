@@ -34,6 +34,12 @@ public sealed class NetOptions
     /// </summary>
     public DataShard Shard { get; init; } = DataShard.Whole;
 
+    /// <summary>
+    /// The device (a GPU) the net offers every layer's passes to; a layer it has no kernels for runs on the CPU. Null
+    /// (the default) runs everything on the CPU.
+    /// </summary>
+    public Devices.IDevice? Device { get; init; }
+
     /// <summary>Where the net's warnings go (e.g. a repeated layer name), as glog <c>W</c> lines; null writes them to standard error.</summary>
     public TrainingLog? Log { get; init; }
 }

@@ -568,7 +568,7 @@ public abstract partial class Solver
 
         // The state is complete here; the net must not merge the file's own state over it again.
         netParameter.State = state;
-        return new Net(netParameter, factory, new NetOptions { Random = _random ??= RandomSource.FromSeed(seed), Source = source, Log = Log, Shard = Shard });
+        return new Net(netParameter, factory, new NetOptions { Random = _random ??= RandomSource.FromSeed(seed), Source = source, Log = Log, Shard = Shard, Device = Options.Device });
     }
 
     private void BuildTestNets(LayerFactory factory, long seed)
@@ -632,7 +632,7 @@ public abstract partial class Solver
         netParameter.State = state;
         Log.Info("solver", $"Creating test net (#{index}) specified by {(netParameter.Name.Length > 0 ? netParameter.Name : "the solver")}");
         var random = _random ??= RandomSource.FromSeed(seed);
-        var net = new Net(netParameter, factory, new NetOptions { Random = random, Source = definition.Source, Log = Log });
+        var net = new Net(netParameter, factory, new NetOptions { Random = random, Source = definition.Source, Log = Log, Device = Options.Device });
         net.ShareTrainedLayersWith(Net);
         _testNets.Add(net);
     }

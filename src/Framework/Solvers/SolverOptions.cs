@@ -32,6 +32,12 @@ public sealed class SolverOptions
     /// </summary>
     public IWorkerGroup? Workers { get; init; }
 
+    /// <summary>
+    /// The device (a GPU) the solver's nets offer their layers to (<see cref="Nets.NetOptions.Device"/>); null trains
+    /// on the CPU. The update itself runs on the host.
+    /// </summary>
+    public Devices.IDevice? Device { get; init; }
+
     /// <summary>Asked after every iteration whether a signal requested a stop or a snapshot; null never asks.</summary>
     public Func<SolverAction>? RequestedAction { get; init; }
 

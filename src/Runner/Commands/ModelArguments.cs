@@ -17,14 +17,20 @@ internal sealed class ModelArguments
     private readonly Option<string[]>? _inputs;
     private readonly Option<long>? _seed;
     private readonly Option<int>? _iterations;
+    private readonly Option<string?>? _gpu;
 
     /// <summary>Declares <c>--model</c> and, as the command wants them, the other options.</summary>
     /// <param name="defaultPhase">The default of <c>--phase</c> ("train" or "test"); null for a command without the option (it runs TEST).</param>
     /// <param name="weights">Whether the command takes <c>--weights</c>.</param>
     /// <param name="inputs">Whether the command takes <c>--input NAME=v1,v2,...</c> and <c>--seed</c>.</param>
     /// <param name="iterations">What <c>--iterations</c> counts ("batches", "timed iterations"), default 50 as Caffe; null for none.</param>
-    public ModelArguments(string? defaultPhase, bool weights, bool inputs, string? iterations = null)
+    public ModelArguments(string? defaultPhase, bool weights, bool inputs, string? iterations = null, bool gpu = false)
     {
+        if (gpu)
+        {
+            _gpu = GpuSelection.CreateOption();
+        }
+
         if (iterations is not null)
         {
             _iterations = new Option<int>("--iterations") { Description = $"Number of {iterations} (default 50, as Caffe).", DefaultValueFactory = _ => 50 };
@@ -52,7 +58,7 @@ internal sealed class ModelArguments
     public void AddTo(Command command)
     {
         command.Options.Add(_model);
-        foreach (var option in new Option?[] { _weights, _phase, _inputs, _seed, _iterations })
+        foreach (var option in new Option?[] { _weights, _phase, _inputs, _seed, _iterations, _gpu })
         {
             if (option is not null)
             {
@@ -70,6 +76,9 @@ internal sealed class ModelArguments
     }
 
     /// <summary>The <c>--seed</c> given (0 when the command has none).</summary>
+    /// <summary>The device <c>--gpu</c> names (the caller disposes it), or null for the CPU (or a command without the option).</summary>
+    public Gpu.GpuDevice? OpenDevice(ParseResult result, TextWriter error) => _gpu is null ? null : GpuSelection.Open(result.GetValue(_gpu), solver: null, error);
+
     public long Seed(ParseResult result) => _seed is null ? 0 : result.GetValue(_seed);
 
     /// <summary>The <c>--model</c> file given.</summary>
@@ -86,7 +95,7 @@ internal sealed class ModelArguments
     /// <param name="services">The runner's services (layer factory, schema).</param>
     /// <param name="forceBackward">Whether to build with force_backward.</param>
     /// <param name="images">How <c>--input NAME=IMAGE</c> reads an image (null: as it is, resized to the blob).</param>
-    public Net Build(ParseResult result, IServiceProvider services, bool forceBackward = false, ImagePreprocessing? images = null)
+    public Net Build(ParseResult result, IServiceProvider services, bool forceBackward = false, ImagePreprocessing? images = null, Devices.IDevice? device = null)
     {
         var net = NetLoading.BuildNet(
             services,
@@ -94,7 +103,8 @@ internal sealed class ModelArguments
             Phase(result),
             RandomSource.FromSeed(Seed(result)),
             _weights is null ? null : result.GetValue(_weights),
-            forceBackward);
+            forceBackward,
+            device);
         if (_inputs is not null)
         {
             NetInputs.Fill(net, result.GetValue(_inputs) ?? [], images);

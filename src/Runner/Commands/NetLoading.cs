@@ -23,7 +23,7 @@ internal static class NetLoading
     /// Builds the net a model file defines, in <paramref name="phase"/>, drawing from <paramref name="random"/>, its
     /// errors pointing into the file; then copies <paramref name="weights"/> (comma-separated) into it.
     /// </summary>
-    public static Net BuildNet(IServiceProvider services, string modelFile, Phase phase, RandomSource random, string? weights = null, bool forceBackward = false)
+    public static Net BuildNet(IServiceProvider services, string modelFile, Phase phase, RandomSource random, string? weights = null, bool forceBackward = false, Devices.IDevice? device = null)
     {
         var schema = RunnerEnvironment.Schema(services);
 
@@ -41,6 +41,7 @@ internal static class NetLoading
             Random = random,
             Source = document.Source,
             Log = log,
+            Device = device,
         });
         CopyWeights(net, weights, schema, log);
         return net;

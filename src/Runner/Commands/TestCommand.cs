@@ -13,12 +13,13 @@ internal static class TestCommand
 {
     public static Command Create(RunnerEnvironment environment)
     {
-        var arguments = new ModelArguments(defaultPhase: null, weights: true, inputs: false, iterations: "batches");
+        var arguments = new ModelArguments(defaultPhase: null, weights: true, inputs: false, iterations: "batches", gpu: true);
         var command = new Command("test", """
             Score a trained net: the mean of each net output over N batches, as `caffe test`.
 
             Examples:
               layernet test --model lenet_train_test.prototxt --weights lenet_iter_2000.caffemodel --iterations 100
+              layernet test --model lenet_train_test.prototxt --weights lenet_iter_2000.caffemodel --gpu 0
             """);
         arguments.AddTo(command);
         command.SetAction(result =>
@@ -26,7 +27,8 @@ internal static class TestCommand
             var count = arguments.Iterations(result);
             using var interrupts = InterruptScope.Start(environment.Error);
             using var services = environment.BuildServices(result);
-            var net = arguments.Build(result, services);
+            using var device = arguments.OpenDevice(result, environment.Error);
+            var net = arguments.Build(result, services, device: device);
 
             // Only the outputs are read: the other blobs share buffers (and no gradient is computed).
             net.PlanMemory();

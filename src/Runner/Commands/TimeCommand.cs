@@ -13,7 +13,7 @@ internal static class TimeCommand
 {
     public static Command Create(RunnerEnvironment environment)
     {
-        var arguments = new ModelArguments(defaultPhase: "train", weights: false, inputs: false, iterations: "timed iterations");
+        var arguments = new ModelArguments(defaultPhase: "train", weights: false, inputs: false, iterations: "timed iterations", gpu: true);
         var warmup = new Option<int?>("--warmup") { Description = "Untimed forward-backward passes before timing (default: a tenth of --iterations, at least 5)." };
         var command = new Command("time", """
             Time each layer's forward and backward pass, as `caffe time`.
@@ -21,6 +21,7 @@ internal static class TimeCommand
             Examples:
               layernet time --model models/two_layer/net.prototxt
               layernet time --model lenet_train_test.prototxt --iterations 100 --warmup 10
+              layernet time --model lenet_train_test.prototxt --gpu 0
             """)
         {
             warmup,
@@ -37,20 +38,21 @@ internal static class TimeCommand
 
             using var interrupts = InterruptScope.Start(environment.Error);
             using var services = environment.BuildServices(result);
-            var net = arguments.Build(result, services);
+            using var device = arguments.OpenDevice(result, environment.Error);
+            var net = arguments.Build(result, services, device: device);
             if (!net.Steps.Any(step => step.NeedsBackward))
             {
                 // A net whose backward never runs (a deploy file) is timed as forward, test and classify run it.
                 net.PlanMemory();
             }
 
-            Run(environment.Output, net, count, warmUp);
+            Run(environment.Output, net, count, warmUp, device);
             return 0;
         });
         return command;
     }
 
-    private static void Run(TextWriter output, Net net, int iterations, int warmUp)
+    private static void Run(TextWriter output, Net net, int iterations, int warmUp, Devices.IDevice? device)
     {
         var layers = net.Layers;
         output.WriteLine("Performing Forward");
@@ -69,7 +71,7 @@ internal static class TimeCommand
         output.WriteLine("*** Benchmark begins ***");
         output.WriteLine($"Testing for {iterations} iterations.");
         var total = Stopwatch.StartNew();
-        var clocks = new LayerClocks(layers.Count);
+        var clocks = new LayerClocks(layers.Count, device);
         var forwardTotal = 0.0;
         var backwardTotal = 0.0;
         for (var j = 0; j < iterations; j++)
@@ -106,7 +108,8 @@ internal static class TimeCommand
     }
 
     /// <summary>Adds up each layer's forward and backward milliseconds as the net runs.</summary>
-    private sealed class LayerClocks(int layerCount) : NetObserver
+    // With a device, each layer's time includes its queued kernels: the clock stops once the device has finished them.
+    private sealed class LayerClocks(int layerCount, Devices.IDevice? device = null) : NetObserver
     {
         private readonly Stopwatch _clock = new();
 
@@ -116,10 +119,18 @@ internal static class TimeCommand
 
         public override void BeforeForward(NetStep layer) => _clock.Restart();
 
-        public override void AfterForward(NetStep layer, float loss) => Forward[layer.Index] += _clock.Elapsed.TotalMilliseconds;
+        public override void AfterForward(NetStep layer, float loss)
+        {
+            device?.Synchronize();
+            Forward[layer.Index] += _clock.Elapsed.TotalMilliseconds;
+        }
 
         public override void BeforeBackward(NetStep layer) => _clock.Restart();
 
-        public override void AfterBackward(NetStep layer) => Backward[layer.Index] += _clock.Elapsed.TotalMilliseconds;
+        public override void AfterBackward(NetStep layer)
+        {
+            device?.Synchronize();
+            Backward[layer.Index] += _clock.Elapsed.TotalMilliseconds;
+        }
     }
 }

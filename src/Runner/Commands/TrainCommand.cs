@@ -21,6 +21,7 @@ internal static class TrainCommand
         sigint.AcceptOnlyFromAmong("stop", "snapshot", "none");
         var sighup = new Option<string>("--sighup_effect") { Description = "What SIGHUP does: snapshot (default; then go on), stop, none.", DefaultValueFactory = _ => "snapshot" };
         sighup.AcceptOnlyFromAmong("stop", "snapshot", "none");
+        var gpu = GpuSelection.CreateOption();
         var plot = new Option<string?>("--plot") { Description = "Keep a picture of the training curves (.png or .svg) up to date while training, as layernet plot draws them." };
         var command = new Command("train", """
             Train a net with a solver file, as `caffe train` does (same log lines, same snapshot files).
@@ -31,9 +32,10 @@ internal static class TrainCommand
               layernet train --solver finetune_solver.prototxt --weights pretrained.caffemodel
               layernet train --solver solver.prototxt --iterations 100 > train.log
               layernet train --solver models/two_layer/solver.prototxt --plot two_layer_loss.png
+              layernet train --solver lenet_solver.prototxt --gpu 0
             """)
         {
-            solverOption, weights, snapshot, iterations, sigint, sighup, plot,
+            solverOption, weights, snapshot, iterations, sigint, sighup, plot, gpu,
         };
         command.SetAction(result =>
         {
@@ -89,10 +91,8 @@ internal static class TrainCommand
                 parameter.MaxIter = maxIter;
             }
 
-            if (parameter.HasSolverMode && parameter.SolverMode == SolverParameter.Types.SolverMode.Gpu)
-            {
-                environment.Error.WriteLine("notice: solver_mode GPU requested; LayerNet trains on the CPU.");
-            }
+            // --gpu N, or the solver's solver_mode GPU and device_id (the CPU, with a notice, where no device is found).
+            using var device = GpuSelection.Open(result.GetValue(gpu), parameter, environment.Error);
 
             if (result.GetValue(plot) is { Length: > 0 } plotFile)
             {
@@ -122,6 +122,11 @@ internal static class TrainCommand
             using var interrupts = InterruptScope.Start(environment.Error, () => requested = sigintEffect, ignore: sigintEffect == SolverAction.None);
             using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => OnSignal(c, sighupEffect));
 
+            if (device is not null)
+            {
+                log.Info("caffe", $"Using GPU {(string.IsNullOrWhiteSpace(result.GetValue(gpu)) ? parameter.DeviceId : result.GetValue(gpu)!.Trim())}: {device.Name} ({device.Backend})");
+            }
+
             log.Info("solver", "Initializing solver from parameters: \n" + schema.Write(parameter).TrimEnd());
             var solver = services.GetRequiredService<SolverFactory>().Create(parameter, new SolverOptions
             {
@@ -129,6 +134,7 @@ internal static class TrainCommand
                 Log = log,
                 Schema = schema,
                 Workers = workers,
+                Device = device,
                 Source = document.Source,
                 RequestedAction = () =>
                 {

@@ -1,0 +1,361 @@
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+using LayerNet.Blobs;
+using LayerNet.Devices;
+using LayerNet.Errors;
+using LayerNet.Layers;
+using IDevice = LayerNet.Devices.IDevice;
+
+namespace LayerNet.Gpu;
+
+/// <summary>
+/// A GPU as LayerNet's <see cref="IDevice"/>, through ILGPU: kernels written in C# (<see cref="Kernels"/>) compiled
+/// to PTX for NVIDIA GPUs or to OpenCL at first use. <c>LAYERNET_GPU_BACKEND=cpu</c> makes ILGPU's CPU accelerator
+/// device 0, so the GPU code path runs anywhere (slowly), as the tests run it.
+/// </summary>
+public sealed class GpuDevice : IDevice
+{
+    /// <summary>The environment variable that picks the backend: <c>cuda</c>, <c>opencl</c>, <c>cpu</c>; unset tries CUDA, then OpenCL.</summary>
+    public const string BackendVariable = "LAYERNET_GPU_BACKEND";
+
+    private readonly Context _context;
+
+    // ILGPU's CPU accelerator: groups as large as a tile of the product (Tile x Tile threads), so that the tests can
+    // run the tiled kernel there too (the device itself runs the direct product, see TiledProducts).
+    private const int CpuWarps = Kernels.Tile * Kernels.Tile / 4;
+    private readonly Accelerator _accelerator;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> _gemm;
+    private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> _gemmDirect;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _addBias;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _addColumnSums;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> _reluForward;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float> _reluBackward;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _sigmoidForward;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _sigmoidBackward;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _tanhForward;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _tanhBackward;
+
+    private GpuDevice(Context context, Accelerator accelerator, string backend)
+    {
+        _context = context;
+        _accelerator = accelerator;
+        Backend = backend;
+        _gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(Kernels.Gemm);
+        _gemmDirect = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(Kernels.GemmDirect);
+        TiledProducts = accelerator.AcceleratorType != AcceleratorType.CPU;
+        _addBias = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(Kernels.AddBias);
+        _addColumnSums = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(Kernels.AddColumnSums);
+        _reluForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(Kernels.ReluForward);
+        _reluBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(Kernels.ReluBackward);
+        _sigmoidForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.SigmoidForward);
+        _sigmoidBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Kernels.SigmoidBackward);
+        _tanhForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.TanHForward);
+        _tanhBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Kernels.TanHBackward);
+    }
+
+    /// <inheritdoc/>
+    public string Name => _accelerator.Name;
+
+    /// <summary>The backend the device runs on: CUDA, OpenCL or CPU (ILGPU's CPU accelerator).</summary>
+    public string Backend { get; }
+
+    /// <summary>
+    /// True (on a GPU) when products run the tiled kernel, false (on ILGPU's CPU accelerator) when they run the
+    /// direct one; both sum each element over k in the same order. Tests set it to check both on any machine.
+    /// </summary>
+    internal bool TiledProducts { get; set; }
+
+    /// <summary>The device's memory in bytes.</summary>
+    public long MemoryBytes => _accelerator.MemorySize;
+
+    /// <summary>
+    /// Opens device <paramref name="ordinal"/> of the backend <see cref="BackendVariable"/> names (CUDA's devices,
+    /// then OpenCL's GPUs, when unset).
+    /// </summary>
+    /// <exception cref="LayerNetException">No such device: the message says which backends were tried and what they found.</exception>
+    public static GpuDevice Open(int ordinal)
+    {
+        if (ordinal < 0)
+        {
+            throw new LayerNetException($"--gpu {ordinal}: a device number is 0 or more");
+        }
+
+        var (context, devices, tried) = Discover();
+        if (ordinal >= devices.Count)
+        {
+            context.Dispose();
+            var found = devices.Count == 0 ? "no GPU device was found" : $"only {devices.Count} device{(devices.Count == 1 ? " was" : "s were")} found (0 to {devices.Count - 1})";
+            throw new LayerNetException(
+                $"--gpu {ordinal}: {found} (backends tried: {tried}); {BackendVariable}=cpu runs the GPU code path on ILGPU's CPU accelerator as device 0");
+        }
+
+        var (device, backend) = devices[ordinal];
+        try
+        {
+            return new GpuDevice(context, device.CreateAccelerator(context), backend);
+        }
+        catch (Exception exception) when (exception is not LayerNetException)
+        {
+            context.Dispose();
+            throw new LayerNetException($"--gpu {ordinal}: {device.Name} ({backend}) could not be opened: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>What <c>layernet device-query</c> prints: one block of lines per device, or the backends tried when there is none.</summary>
+    public static IReadOnlyList<string> Query()
+    {
+        var (context, devices, tried) = Discover();
+        using (context)
+        {
+            var lines = new List<string>();
+            if (devices.Count == 0)
+            {
+                lines.Add($"no GPU device was found (backends tried: {tried}); {BackendVariable}=cpu makes ILGPU's CPU accelerator device 0");
+                return lines;
+            }
+
+            for (var i = 0; i < devices.Count; i++)
+            {
+                var (device, backend) = devices[i];
+                lines.Add($"Device id:                     {i}");
+                lines.Add($"Name:                          {device.Name}");
+                lines.Add($"Backend:                       {backend}");
+                lines.Add($"Total global memory:           {device.MemorySize}");
+                lines.Add($"Total shared memory per block: {device.MaxSharedMemoryPerGroup}");
+                lines.Add($"Warp size:                     {device.WarpSize}");
+                lines.Add($"Maximum threads per block:     {device.MaxNumThreadsPerGroup}");
+                lines.Add($"Number of multiprocessors:     {device.NumMultiprocessors}");
+            }
+
+            return lines;
+        }
+    }
+
+    private static (Context Context, List<(Device Device, string Backend)> Devices, string Tried) Discover()
+    {
+        var backend = (Environment.GetEnvironmentVariable(BackendVariable) ?? string.Empty).Trim().ToUpperInvariant();
+        if (backend is not ("" or "CUDA" or "OPENCL" or "CPU"))
+        {
+            throw new LayerNetException($"{BackendVariable}={Environment.GetEnvironmentVariable(BackendVariable)}: the backends are cuda, opencl and cpu (unset tries cuda, then opencl)");
+        }
+
+        var context = Context.Create(builder =>
+        {
+            builder.EnableAlgorithms();
+            if (backend == "CPU")
+            {
+                // A CPU device whose groups hold a whole tile of the product (Tile x Tile threads).
+                builder.CPU(new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: CpuWarps, numMultiprocessors: 1));
+                return;
+            }
+
+            if (backend is "" or "CUDA")
+            {
+                builder.Cuda();
+            }
+
+            if (backend is "" or "OPENCL")
+            {
+                builder.OpenCL(device => device.DeviceType == CLDeviceType.CL_DEVICE_TYPE_GPU);
+            }
+        });
+        var devices = new List<(Device, string)>();
+        foreach (var device in context)
+        {
+            // ILGPU's context always holds a CPU device; it is device 0 only when the CPU backend was asked for.
+            if ((device.AcceleratorType == AcceleratorType.CPU) != (backend == "CPU"))
+            {
+                continue;
+            }
+
+            var name = device.AcceleratorType switch
+            {
+                AcceleratorType.Cuda => "CUDA",
+                AcceleratorType.OpenCL => "OpenCL",
+                _ => "CPU",
+            };
+            devices.Add((device, name));
+        }
+
+        var tried = backend switch
+        {
+            "CPU" => "ILGPU's CPU accelerator",
+            "CUDA" => "CUDA",
+            "OPENCL" => "OpenCL",
+            _ => "CUDA, OpenCL",
+        };
+        return (context, devices, tried);
+    }
+
+    /// <inheritdoc/>
+    public IDeviceArray Allocate(int length) => new DeviceArray(this, _accelerator.Allocate1D<float>(length));
+
+    /// <inheritdoc/>
+    public void Synchronize() => _accelerator.Synchronize();
+
+    /// <inheritdoc/>
+    public bool TryForward(Layer layer, IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        switch (layer)
+        {
+            case LayerNet.Layers.Common.InnerProductLayer:
+                return InnerProductForward(layer, bottom[0], top[0]);
+            case LayerNet.Layers.Neuron.ReLULayer:
+                _reluForward(bottom[0].Count, Read(bottom[0]), Write(top[0]), layer.Parameter.ReluParam?.NegativeSlope ?? 0f);
+                return true;
+            case LayerNet.Layers.Neuron.SigmoidLayer:
+                _sigmoidForward(bottom[0].Count, Read(bottom[0]), Write(top[0]));
+                return true;
+            case LayerNet.Layers.Neuron.TanHLayer:
+                _tanhForward(bottom[0].Count, Read(bottom[0]), Write(top[0]));
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool TryBackward(Layer layer, IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(propagateDown);
+        switch (layer)
+        {
+            case LayerNet.Layers.Common.InnerProductLayer:
+                return InnerProductBackward(layer, top[0], propagateDown[0], bottom[0]);
+            case LayerNet.Layers.Neuron.ReLULayer:
+                var slope = layer.Parameter.ReluParam?.NegativeSlope ?? 0f;
+                if (ReferenceEquals(top[0], bottom[0]) && slope < 0f)
+                {
+                    // In place with a negative slope, y no longer tells the sign of x: the CPU layer's rule applies.
+                    return false;
+                }
+
+                if (propagateDown[0])
+                {
+                    _reluBackward(bottom[0].Count, Read(bottom[0]), ReadDiff(top[0]), WriteDiff(bottom[0]), slope);
+                }
+
+                return true;
+            case LayerNet.Layers.Neuron.SigmoidLayer:
+                if (propagateDown[0])
+                {
+                    _sigmoidBackward(bottom[0].Count, Read(top[0]), ReadDiff(top[0]), WriteDiff(bottom[0]));
+                }
+
+                return true;
+            case LayerNet.Layers.Neuron.TanHLayer:
+                if (propagateDown[0])
+                {
+                    _tanhBackward(bottom[0].Count, Read(top[0]), ReadDiff(top[0]), WriteDiff(bottom[0]));
+                }
+
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>C = alpha op(A) op(B) + beta C on the device, over whole arrays (row-major).</summary>
+    internal void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmShape shape)
+    {
+        if (shape.M == 0 || shape.N == 0)
+        {
+            return;
+        }
+
+        if (!TiledProducts)
+        {
+            _gemmDirect(new Index2D(shape.N, shape.M), a, b, c, shape);
+            return;
+        }
+
+        var groups = new Index2D((shape.N + Kernels.Tile - 1) / Kernels.Tile, (shape.M + Kernels.Tile - 1) / Kernels.Tile);
+        _gemm(new KernelConfig(groups, new Index2D(Kernels.Tile, Kernels.Tile)), a, b, c, shape);
+    }
+
+    /// <summary>The device memory of an array this device allocated.</summary>
+    internal static ArrayView<float> View(IDeviceArray array) => ((DeviceArray)array).View;
+
+    private ArrayView<float> Read(Blob blob) => View(blob.DataMemory.ForDevice(this, write: false));
+
+    private ArrayView<float> Write(Blob blob) => View(blob.DataMemory.ForDevice(this, write: true));
+
+    private ArrayView<float> ReadDiff(Blob blob) => View(blob.DiffMemory.ForDevice(this, write: false));
+
+    private ArrayView<float> WriteDiff(Blob blob) => View(blob.DiffMemory.ForDevice(this, write: true));
+
+    // y = x W^T + b (y = x W with transpose): x is items x inputs from the layer's axis on.
+    private bool InnerProductForward(Layer layer, Blob x, Blob y)
+    {
+        var p = layer.Parameter.InnerProductParam;
+        var transpose = p?.Transpose ?? false;
+        var outputs = (int)(p?.NumOutput ?? 0);
+        var inputs = layer.Blobs[0].Count / Math.Max(1, outputs);
+        var items = x.Count / Math.Max(1, inputs);
+        Gemm(Read(x), Read(layer.Blobs[0]), Write(y), new GemmShape(items, outputs, inputs, transposeA: false, transposeB: !transpose, 1f, 0f));
+        if (layer.Blobs.Count > 1)
+        {
+            _addBias(y.Count, Write(y), Read(layer.Blobs[1]), outputs);
+        }
+
+        return true;
+    }
+
+    // dW += dy^T x (x^T dy with transpose), db += column sums of dy, dx = dy W (dy W^T with transpose).
+    private bool InnerProductBackward(Layer layer, Blob y, bool toInput, Blob x)
+    {
+        var p = layer.Parameter.InnerProductParam;
+        var transpose = p?.Transpose ?? false;
+        var weight = layer.Blobs[0];
+        var outputs = (int)(p?.NumOutput ?? 0);
+        var inputs = weight.Count / Math.Max(1, outputs);
+        var items = x.Count / Math.Max(1, inputs);
+        if (layer.ParamPropagateDown(0))
+        {
+            var shape = transpose
+                ? new GemmShape(inputs, outputs, items, transposeA: true, transposeB: false, 1f, 1f)
+                : new GemmShape(outputs, inputs, items, transposeA: true, transposeB: false, 1f, 1f);
+            Gemm(transpose ? Read(x) : ReadDiff(y), transpose ? ReadDiff(y) : Read(x), WriteDiff(weight), shape);
+        }
+
+        if (layer.Blobs.Count > 1 && layer.ParamPropagateDown(1))
+        {
+            _addColumnSums(outputs, ReadDiff(y), WriteDiff(layer.Blobs[1]), items, outputs);
+        }
+
+        if (toInput)
+        {
+            Gemm(ReadDiff(y), Read(weight), WriteDiff(x), new GemmShape(items, inputs, outputs, transposeA: false, transposeB: transpose, 1f, 0f));
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _accelerator.Dispose();
+        _context.Dispose();
+    }
+
+    private sealed class DeviceArray(GpuDevice device, MemoryBuffer1D<float, Stride1D.Dense> buffer) : IDeviceArray
+    {
+        public IDevice Device => device;
+
+        public int Length => (int)buffer.Length;
+
+        public ArrayView<float> View => buffer.View;
+
+        public void CopyFromHost(ReadOnlySpan<float> source) => buffer.View.AsContiguous().SubView(0, source.Length).CopyFromCPU(source);
+
+        public void CopyToHost(Span<float> destination) => buffer.View.AsContiguous().SubView(0, destination.Length).CopyToCPU(destination);
+
+        public void Dispose() => buffer.Dispose();
+    }
+}
