@@ -308,6 +308,24 @@ public sealed class MistakeCatalogueTests
     }
 
     [Test]
+    public void A_gpu_that_is_not_there()
+    {
+        var backend = Environment.GetEnvironmentVariable("LAYERNET_GPU_BACKEND");
+        Environment.SetEnvironmentVariable("LAYERNET_GPU_BACKEND", "cpu");
+        try
+        {
+            File.WriteAllText(_folder.Solver, "net: \"net.prototxt\"\nbase_lr: 0.01\nlr_policy: \"fixed\"\nmax_iter: 10\n");
+            var run = Run("train", "--solver", "solver.prototxt", "--gpu", "9");
+
+            AssertMistake(run, "--gpu 9: only 1 device was found (0 to 0) (backends tried: ILGPU's CPU accelerator); LAYERNET_GPU_BACKEND=cpu runs the GPU code path on ILGPU's CPU accelerator as device 0");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("LAYERNET_GPU_BACKEND", backend);
+        }
+    }
+
+    [Test]
     public void A_python_layer()
     {
         WriteNet("python.prototxt", "type: \"Sigmoid\"", "type: \"Python\" python_param { module: \"my_layers\" layer: \"MySigmoid\" }");
