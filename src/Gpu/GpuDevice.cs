@@ -30,14 +30,8 @@ public sealed class GpuDevice : IDevice
     private readonly Accelerator _accelerator;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> _gemm;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> _gemmDirect;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _addBias;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _addColumnSums;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> _reluForward;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float> _reluBackward;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _sigmoidForward;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _sigmoidBackward;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _tanhForward;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _tanhBackward;
+    private readonly DeviceFamily?[] _families = new DeviceFamily?[DeviceFamilies.All.Count];
+    private readonly Dictionary<Type, DeviceFamily?> _byLayer = [];
 
     private GpuDevice(Context context, Accelerator accelerator, string backend)
     {
@@ -47,14 +41,6 @@ public sealed class GpuDevice : IDevice
         _gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(Kernels.Gemm);
         _gemmDirect = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(Kernels.GemmDirect);
         TiledProducts = accelerator.AcceleratorType != AcceleratorType.CPU;
-        _addBias = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(Kernels.AddBias);
-        _addColumnSums = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(Kernels.AddColumnSums);
-        _reluForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(Kernels.ReluForward);
-        _reluBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(Kernels.ReluBackward);
-        _sigmoidForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.SigmoidForward);
-        _sigmoidBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Kernels.SigmoidBackward);
-        _tanhForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.TanHForward);
-        _tanhBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Kernels.TanHBackward);
     }
 
     /// <inheritdoc/>
@@ -201,22 +187,7 @@ public sealed class GpuDevice : IDevice
     public bool TryForward(Layer layer, IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        switch (layer)
-        {
-            case LayerNet.Layers.Common.InnerProductLayer:
-                return InnerProductForward(layer, bottom[0], top[0]);
-            case LayerNet.Layers.Neuron.ReLULayer:
-                _reluForward(bottom[0].Count, Read(bottom[0]), Write(top[0]), layer.Parameter.ReluParam?.NegativeSlope ?? 0f);
-                return true;
-            case LayerNet.Layers.Neuron.SigmoidLayer:
-                _sigmoidForward(bottom[0].Count, Read(bottom[0]), Write(top[0]));
-                return true;
-            case LayerNet.Layers.Neuron.TanHLayer:
-                _tanhForward(bottom[0].Count, Read(bottom[0]), Write(top[0]));
-                return true;
-            default:
-                return false;
-        }
+        return FamilyOf(layer)?.TryForward(layer, bottom, top) ?? false;
     }
 
     /// <inheritdoc/>
@@ -224,41 +195,33 @@ public sealed class GpuDevice : IDevice
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(propagateDown);
-        switch (layer)
+        return FamilyOf(layer)?.TryBackward(layer, top, propagateDown, bottom) ?? false;
+    }
+
+    /// <summary>The accelerator the families load their kernels on.</summary>
+    internal Accelerator Accelerator => _accelerator;
+
+    // The family that runs this very type of layer (a subclass, such as a plugin's, runs on the CPU: its passes may
+    // differ), made with its kernels at its first use.
+    private DeviceFamily? FamilyOf(Layer layer)
+    {
+        var type = layer.GetType();
+        if (_byLayer.TryGetValue(type, out var family))
         {
-            case LayerNet.Layers.Common.InnerProductLayer:
-                return InnerProductBackward(layer, top[0], propagateDown[0], bottom[0]);
-            case LayerNet.Layers.Neuron.ReLULayer:
-                var slope = layer.Parameter.ReluParam?.NegativeSlope ?? 0f;
-                if (ReferenceEquals(top[0], bottom[0]) && slope < 0f)
-                {
-                    // In place with a negative slope, y no longer tells the sign of x: the CPU layer's rule applies.
-                    return false;
-                }
-
-                if (propagateDown[0])
-                {
-                    _reluBackward(bottom[0].Count, Read(bottom[0]), ReadDiff(top[0]), WriteDiff(bottom[0]), slope);
-                }
-
-                return true;
-            case LayerNet.Layers.Neuron.SigmoidLayer:
-                if (propagateDown[0])
-                {
-                    _sigmoidBackward(bottom[0].Count, Read(top[0]), ReadDiff(top[0]), WriteDiff(bottom[0]));
-                }
-
-                return true;
-            case LayerNet.Layers.Neuron.TanHLayer:
-                if (propagateDown[0])
-                {
-                    _tanhBackward(bottom[0].Count, Read(top[0]), ReadDiff(top[0]), WriteDiff(bottom[0]));
-                }
-
-                return true;
-            default:
-                return false;
+            return family;
         }
+
+        var entries = DeviceFamilies.All;
+        for (var i = 0; i < entries.Count && family is null; i++)
+        {
+            if (entries[i].Layers.Contains(type))
+            {
+                family = _families[i] ??= entries[i].Make(this);
+            }
+        }
+
+        _byLayer[type] = family;
+        return family;
     }
 
     /// <summary>C = alpha op(A) op(B) + beta C on the device, over whole arrays (row-major).</summary>
@@ -282,60 +245,17 @@ public sealed class GpuDevice : IDevice
     /// <summary>The device memory of an array this device allocated.</summary>
     internal static ArrayView<float> View(IDeviceArray array) => ((DeviceArray)array).View;
 
-    private ArrayView<float> Read(Blob blob) => View(blob.DataMemory.ForDevice(this, write: false));
+    /// <summary>A blob's values on the device, for reading (copied there first when the host wrote them last).</summary>
+    internal ArrayView<float> Read(Blob blob) => View(blob.DataMemory.ForDevice(this, write: false));
 
-    private ArrayView<float> Write(Blob blob) => View(blob.DataMemory.ForDevice(this, write: true));
+    /// <summary>A blob's values on the device, for writing (the host copy is then behind).</summary>
+    internal ArrayView<float> Write(Blob blob) => View(blob.DataMemory.ForDevice(this, write: true));
 
-    private ArrayView<float> ReadDiff(Blob blob) => View(blob.DiffMemory.ForDevice(this, write: false));
+    /// <summary>A blob's gradient on the device, for reading.</summary>
+    internal ArrayView<float> ReadDiff(Blob blob) => View(blob.DiffMemory.ForDevice(this, write: false));
 
-    private ArrayView<float> WriteDiff(Blob blob) => View(blob.DiffMemory.ForDevice(this, write: true));
-
-    // y = x W^T + b (y = x W with transpose): x is items x inputs from the layer's axis on.
-    private bool InnerProductForward(Layer layer, Blob x, Blob y)
-    {
-        var p = layer.Parameter.InnerProductParam;
-        var transpose = p?.Transpose ?? false;
-        var outputs = (int)(p?.NumOutput ?? 0);
-        var inputs = layer.Blobs[0].Count / Math.Max(1, outputs);
-        var items = x.Count / Math.Max(1, inputs);
-        Gemm(Read(x), Read(layer.Blobs[0]), Write(y), new GemmShape(items, outputs, inputs, transposeA: false, transposeB: !transpose, 1f, 0f));
-        if (layer.Blobs.Count > 1)
-        {
-            _addBias(y.Count, Write(y), Read(layer.Blobs[1]), outputs);
-        }
-
-        return true;
-    }
-
-    // dW += dy^T x (x^T dy with transpose), db += column sums of dy, dx = dy W (dy W^T with transpose).
-    private bool InnerProductBackward(Layer layer, Blob y, bool toInput, Blob x)
-    {
-        var p = layer.Parameter.InnerProductParam;
-        var transpose = p?.Transpose ?? false;
-        var weight = layer.Blobs[0];
-        var outputs = (int)(p?.NumOutput ?? 0);
-        var inputs = weight.Count / Math.Max(1, outputs);
-        var items = x.Count / Math.Max(1, inputs);
-        if (layer.ParamPropagateDown(0))
-        {
-            var shape = transpose
-                ? new GemmShape(inputs, outputs, items, transposeA: true, transposeB: false, 1f, 1f)
-                : new GemmShape(outputs, inputs, items, transposeA: true, transposeB: false, 1f, 1f);
-            Gemm(transpose ? Read(x) : ReadDiff(y), transpose ? ReadDiff(y) : Read(x), WriteDiff(weight), shape);
-        }
-
-        if (layer.Blobs.Count > 1 && layer.ParamPropagateDown(1))
-        {
-            _addColumnSums(outputs, ReadDiff(y), WriteDiff(layer.Blobs[1]), items, outputs);
-        }
-
-        if (toInput)
-        {
-            Gemm(ReadDiff(y), Read(weight), WriteDiff(x), new GemmShape(items, inputs, outputs, transposeA: false, transposeB: transpose, 1f, 0f));
-        }
-
-        return true;
-    }
+    /// <summary>A blob's gradient on the device, for writing.</summary>
+    internal ArrayView<float> WriteDiff(Blob blob) => View(blob.DiffMemory.ForDevice(this, write: true));
 
     /// <inheritdoc/>
     public void Dispose()
