@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace LayerNet.Numerics;
 
 /// <summary>
@@ -388,7 +390,25 @@ public static class Im2Col
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Strided(float* pixels, int stride, float* row, int first, int last)
         {
-            for (var ow = first; ow < last; ow++)
+            var ow = first;
+            if (stride == 2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+            {
+                // Stride 2 (ResNet's and GoogLeNet's first convolutions, every downsampling 1 x 1): sixteen pixels in two
+                // loads, the even ones kept, eight outputs a step where one at a time took most of conv1's time. The
+                // last pixel loaded, 2 ow + 15, lies inside the run while ow + 8 < last.
+                for (; ow + 8 < last; ow += 8)
+                {
+                    var low = Vector256.Load(pixels + (2 * ow));
+                    var high = Vector256.Load(pixels + (2 * ow) + 8);
+
+                    // Per 128-bit half: low's 0 and 2, high's 0 and 2; then the four pairs put in order.
+                    var even = System.Runtime.Intrinsics.X86.Avx.Shuffle(low, high, 0b10_00_10_00);
+                    var ordered = System.Runtime.Intrinsics.X86.Avx2.Permute4x64(even.AsDouble(), 0b11_01_10_00).AsSingle();
+                    Vector256.Store(ordered, row + ow);
+                }
+            }
+
+            for (; ow < last; ow++)
             {
                 row[ow] = pixels[ow * stride];
             }
@@ -424,9 +444,9 @@ public static class Im2Col
     private static unsafe void Copy(float* source, float* destination, int count)
     {
         var i = 0;
-        for (; System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && i + 8 <= count; i += 8)
+        for (; Vector256.IsHardwareAccelerated && i + 8 <= count; i += 8)
         {
-            System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256.Load(source + i), destination + i);
+            Vector256.Store(Vector256.Load(source + i), destination + i);
         }
 
         for (; i < count; i++)
@@ -439,10 +459,10 @@ public static class Im2Col
     private static unsafe void AddTo(float* source, float* destination, int count)
     {
         var i = 0;
-        for (; System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && i + 8 <= count; i += 8)
+        for (; Vector256.IsHardwareAccelerated && i + 8 <= count; i += 8)
         {
-            System.Runtime.Intrinsics.Vector256.Store(
-                System.Runtime.Intrinsics.Vector256.Load(destination + i) + System.Runtime.Intrinsics.Vector256.Load(source + i), destination + i);
+            Vector256.Store(
+                Vector256.Load(destination + i) + Vector256.Load(source + i), destination + i);
         }
 
         for (; i < count; i++)

@@ -116,7 +116,7 @@ internal static unsafe class PackedGemm
         ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool rectify, float slope)
     {
         var whole = c[..(m * n)];
-        if (m == 0 || n == 0 || k == 0 || !(Use512 || Use256) || (DirectProducts && DirectGemm.Takes(false, false, m, n, k, Use512)) || Swap(m, n, k))
+        if (m == 0 || n == 0 || k == 0 || !(Use512 || Use256) || (DirectProducts && DirectGemm.Takes(false, false, m, n, k, Use512)) || Swap(false, false, m, n, k))
         {
             Gemm(false, false, m, n, k, 1f, a, b, 0f, c);
             Channelwise.Map(whole, scale[..m], shift[..m], n, rectify, slope, whole);
@@ -137,7 +137,8 @@ internal static unsafe class PackedGemm
     /// <summary>
     /// How C = A B (m x n x k, neither transposed) runs, for a caller that splits it over threads itself: in
     /// <see cref="DirectGemm"/> by columns where it takes the product, else in the packed kernels over panels of C's
-    /// columns or, with fewer than four panels of columns, of C's rows (as C^T's tiles); not at all
+    /// columns or, with fewer than four panels of columns, of C's rows (in C's tiles or C^T's, whichever the whole
+    /// product would run); not at all
     /// (<see cref="ProductSplit.None"/>) when it is empty or DirectGemm's with too few columns to share.
     /// </summary>
     public static ProductSplit SplitOf(int m, int n, int k)
@@ -209,6 +210,33 @@ internal static unsafe class PackedGemm
                 {
                     var columns = new Job { C = pc, Ldc = n, RowScale = ps, RowShift = pt, Rectify = rectify, Slope = slope };
                     MapBlock(ref columns, 0, m, first, last - first);
+                }
+
+                return;
+            }
+
+            if (split == ProductSplit.Rows && !Swap(false, false, m, n, k))
+            {
+                // A band of C's rows in C's own tiles (the weight's rows read in place, as the whole product reads them).
+                var band = new Job
+                {
+                    M = last - first, N = n, K = k, Alpha = 1f, A = pa + ((long)first * k), B = pb, C = pc + ((long)first * n), Ldc = n, Overwrite = true,
+                };
+                bool mapInRun = mapped && (Use512 || Use256);
+                if (mapInRun)
+                {
+                    band.MapRows = true;
+                    band.Rectify = rectify;
+                    band.Slope = slope;
+                    band.RowScale = ps + first;
+                    band.RowShift = pt + first;
+                }
+
+                Run(ref band, 0, n);
+                if (mapped && !mapInRun)
+                {
+                    band.RowScale = ps + first; band.RowShift = pt + first; band.Rectify = rectify; band.Slope = slope;
+                    MapBlock(ref band, 0, last - first, 0, n);
                 }
 
                 return;
@@ -345,21 +373,45 @@ internal static unsafe class PackedGemm
             // C^T written back transposed. Chosen when it wastes less of the MR x NR tiles on padding: a product
             // with 10 or 100 columns fills a 32-column tile a third or three quarters full, and its 64 rows fill
             // two exactly when they become C^T's columns.
-            var job = Swap(m, n, k)
+            var job = Swap(ta, tb, m, n, k)
                 ? new Job { Ta = !tb, Tb = !ta, M = n, N = m, K = k, Alpha = alpha, A = pb, B = pa, C = pc, Ldc = n, TransC = true, Overwrite = beta == 0f }
                 : new Job { Ta = ta, Tb = tb, M = m, N = n, K = k, Alpha = alpha, A = pa, B = pb, C = pc, Ldc = n, Overwrite = beta == 0f };
             Launch(&job);
         }
     }
 
-    // Whether tiles of C^T cost less than tiles of C. A tile costs its kc steps plus its write-back, in steps: about
-    // 2 for rows of C, 8 for columns of C (two 16 x 16 register transposes first), 16 where that is scalar.
-    static bool Swap(int m, int n, int k)
+    // Whether tiles of C^T cost less than tiles of C, counted in steps of a tile's k loop. A tile costs its k steps and a
+    // write-back per k block: about 2 steps for rows of C, 8 for columns of C (two 16 x 16 register transposes first), 16
+    // where that is scalar. Packing counts too: an operand read across its rows (op(B) = B^T, and A itself without
+    // AVX-512) is packed by register transposes, about 4 steps per 32 floats when it streams from memory, as a large
+    // weight does; B read along its rows is copied (past DirectRows rows of A), about half a step per 32 floats. Before
+    // packing was counted, a convolution at 7 x 7 (512 x 49 x 4608, its weight packed transposed into C^T's panels) ran
+    // at 98 GFLOP/s where C's own tiles, the weight read in place, run at 136.
+    static bool Swap(bool ta, bool tb, int m, int n, int k) =>
+        Cost(!tb, !ta, n, m, k, transposedC: true) < Cost(ta, tb, m, n, k, transposedC: false);
+
+    static double Cost(bool ta, bool tb, int m, int n, int k, bool transposedC)
     {
-        int kc = Math.Min(k, KC);
-        double normal = RowTiles(m) * ColumnTiles(n) * (kc + 2);
-        double swapped = RowTiles(n) * ColumnTiles(m) * (kc + (Use512 ? 8 : 16));
-        return swapped < normal;
+        double blocks = (k + KC - 1) / KC;
+        double cost = RowTiles(m) * ColumnTiles(n) * (k + (blocks * (!transposedC ? 2 : Use512 ? 8 : 16)));
+
+        // Per float packed, in steps: a step of the narrower AVX2 tile is half as long.
+        double transposePack = (Use512 ? 4.0 : 8.0) / 32, copyPack = (Use512 ? 0.5 : 1.0) / 32;
+        if (tb)
+        {
+            cost += (double)k * n * transposePack;
+        }
+        else if (m > DirectRows)
+        {
+            cost += (double)k * n * copyPack;
+        }
+
+        if (!ta && !Use512)
+        {
+            cost += (double)k * m * transposePack;
+        }
+
+        return cost;
     }
 
     // A last panel of fewer rows runs shorter tiles (avx512: 8, 4 and 2 rows, see Kernel), at the rows they compute.
@@ -1247,7 +1299,7 @@ internal enum ProductSplit
     /// <summary>By panels of C's columns; a slice reads only its columns of B.</summary>
     Columns,
 
-    /// <summary>By panels of C's rows (the product runs as C^T); every slice reads all of B.</summary>
+    /// <summary>By panels of C's rows (in C's tiles or, where those cost more, C^T's); every slice reads all of B.</summary>
     Rows,
 
     /// <summary>By columns of C, in <see cref="DirectGemm"/> (a product small enough to read its operands in place).</summary>

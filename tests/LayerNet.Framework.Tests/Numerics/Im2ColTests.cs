@@ -123,6 +123,9 @@ public sealed class Im2ColTests
         yield return new TestCaseData(2, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1).SetArgDisplayNames("pad 1: inner offsets inside, edge ones not");
         yield return new TestCaseData(2, 9, 11, 3, 2, 0, 0, 2, 1, 2, 3).SetArgDisplayNames("no padding, vertical stride 2, dilation");
         yield return new TestCaseData(1, 5, 21, 2, 3, 0, 2, 1, 1, 1, 1).SetArgDisplayNames("runs of 19 and 21 (vector steps and a tail)");
+        yield return new TestCaseData(3, 23, 45, 7, 7, 3, 3, 2, 2, 1, 1).SetArgDisplayNames("conv1's geometry: stride 2, pad 3, runs of 20 to 23 (stride-2 vector steps and a tail)");
+        yield return new TestCaseData(2, 9, 40, 1, 1, 0, 0, 2, 2, 1, 1).SetArgDisplayNames("a downsampling 1x1 of stride 2: runs of 20 ending at the image's last pixels");
+        yield return new TestCaseData(1, 4, 35, 3, 3, 0, 1, 1, 2, 1, 2).SetArgDisplayNames("stride 2 with dilation 2 and an odd width");
     }
 
     [TestCaseSource(nameof(TwoDimensionalGeometries))]
