@@ -17,12 +17,25 @@ internal static class NetComparison
     /// <summary>
     /// Runs <paramref name="text"/> both ways and compares everything; <paramref name="onDevice"/> names blobs whose
     /// data the device must have written last (checked before anything is read back), <paramref name="diffOnDevice"/>
-    /// blobs whose gradient it must have written last.
+    /// blobs whose gradient it must have written last. With <paramref name="steps"/> above 1, both nets first take
+    /// steps - 1 plain gradient steps (each parameter less its gradient), so later passes see the device's updates.
     /// </summary>
-    public static void AssertSameAsCpu(string text, string[] onDevice, string[] diffOnDevice)
+    public static void AssertSameAsCpu(string text, string[] onDevice, string[] diffOnDevice, int steps = 1)
     {
         var cpu = Build(text, device: null);
         var gpu = Build(text, CpuAccelerator.Device);
+        for (var step = 1; step < steps; step++)
+        {
+            foreach (var net in new[] { cpu, gpu })
+            {
+                net.ClearParamDiffs();
+                net.ForwardBackward();
+                net.Update();
+            }
+        }
+
+        cpu.ClearParamDiffs();
+        gpu.ClearParamDiffs();
         var cpuLoss = cpu.ForwardBackward();
         var gpuLoss = gpu.ForwardBackward();
 
