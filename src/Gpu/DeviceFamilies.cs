@@ -1,5 +1,6 @@
 using LayerNet.Layers.Common;
 using LayerNet.Layers.Neuron;
+using LayerNet.Layers.Vision;
 
 namespace LayerNet.Gpu;
 
@@ -13,5 +14,6 @@ internal static class DeviceFamilies
     [
         new([typeof(InnerProductLayer)], device => new InnerProductFamily(device)),
         new([typeof(ReLULayer), typeof(SigmoidLayer), typeof(TanHLayer)], device => new NeuronFamily(device)),
+        new([typeof(ConvolutionLayer), typeof(DeconvolutionLayer), typeof(PoolingLayer), typeof(LRNLayer)], device => new VisionFamily(device)),
     ];
 }
