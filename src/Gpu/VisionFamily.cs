@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using Caffe;
 using ILGPU;
@@ -32,9 +31,6 @@ namespace LayerNet.Gpu;
 /// </remarks>
 internal sealed class VisionFamily : DeviceFamily
 {
-    // BaseConvolutionLayer's list of the layers folded into its forward (private; read here only to decline the layer).
-    private static readonly FieldInfo? FoldedField = typeof(BaseConvolutionLayer).GetField("_folded", BindingFlags.NonPublic | BindingFlags.Instance);
-
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ColumnShape> _imageToColumns;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ColumnShape> _columnsToImage;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _addChannelBias;
@@ -106,9 +102,9 @@ internal sealed class VisionFamily : DeviceFamily
             }
         }
 
-        if (FoldedField is null ? !layer.RunsBackward : FoldedField.GetValue(layer) is not System.Collections.ICollection { Count: 0 })
+        if (layer.HasFoldedLayers)
         {
-            // Folded BatchNorm/Scale/ReLU (or, should the field be renamed, any forward-only net): the CPU's pass.
+            // BatchNorm, Scale or ReLU folded into the convolution's forward: the CPU's pass.
             return null;
         }
 

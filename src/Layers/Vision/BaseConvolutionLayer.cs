@@ -318,6 +318,9 @@ public abstract class BaseConvolutionLayer : Layer
         }
     }
 
+    /// <summary>Whether layers after this one (BatchNorm, Scale, ReLU) are folded into its forward (a device runs it on the CPU then).</summary>
+    internal bool HasFoldedLayers => _folded.Count > 0;
+
     /// <summary>Whether this layer's forward computes each item's product in parts (see <see cref="WorkParts"/>).</summary>
     internal bool SplitsProducts => _productSplit != ProductSplit.None || _depthwiseSplit;
 
