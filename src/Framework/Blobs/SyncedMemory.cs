@@ -56,9 +56,36 @@ public sealed class SyncedMemory
                 ToHost();
             }
 
+            Version++;
             return _host;
         }
     }
+
+    /// <summary>
+    /// The host array with the latest values, for a caller that only reads it: the version does not change (a layer
+    /// that caches something computed from the values, such as transformed weights, reads them this way).
+    /// </summary>
+    internal float[] HostToRead
+    {
+        get
+        {
+            if (_head == Side.Device)
+            {
+                // Both copies hold the values from here on: the reader writes neither.
+                _device!.CopyToHost(_host);
+                _head = Side.Both;
+            }
+
+            return _host;
+        }
+    }
+
+    /// <summary>
+    /// Counts the occasions the values may have been written: each <see cref="Host"/> (its caller may write) and each
+    /// <see cref="ForDevice"/> for writing. A cache of something computed from the values is valid while this is
+    /// unchanged, as in Caffe, provided nobody writes through a span or array taken before the cache was made.
+    /// </summary>
+    internal long Version { get; private set; }
 
     /// <summary>The host array as it is, without bringing the device's values home (identity for storage planning).</summary>
     internal float[] HostArray => _host;
@@ -96,6 +123,7 @@ public sealed class SyncedMemory
         if (write)
         {
             _head = Side.Device;
+            Version++;
         }
 
         return _device;

@@ -120,6 +120,15 @@ public abstract partial class Layer
     public virtual bool AbsorbFollowing(Layer following) => false;
 
     /// <summary>
+    /// Tells the layer that its net runs forward only and accepts arithmetic that rounds differently from the layer's
+    /// own pass (<see cref="Nets.Net.PlanMemory"/> with folding): a 3 x 3 convolution then runs Winograd's
+    /// F(2 x 2, 3 x 3), whose results are the convolution's to float rounding.
+    /// </summary>
+    internal virtual void AllowForwardOnlyArithmetic()
+    {
+    }
+
+    /// <summary>
     /// The generator for this layer's random draws (fillers, dropout, shuffling). The net sets it from
     /// its random seed before <see cref="SetUp"/>; a layer built alone (a test) gets seed 0.
     /// </summary>

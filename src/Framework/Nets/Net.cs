@@ -327,6 +327,11 @@ public sealed class Net
 
         if (fold)
         {
+            foreach (var layer in _layers)
+            {
+                layer.AllowForwardOnlyArithmetic();
+            }
+
             AbsorbFollowingLayers(keeps);
         }
 

@@ -80,6 +80,21 @@ public abstract class BaseConvolutionLayer : Layer
     private Blob? _output;
     private float[] _biasMultiplier = [];
 
+    // Winograd's F(2 x 2, 3 x 3), in a net that runs forward only and accepts its rounding (AllowForwardOnlyArithmetic):
+    // the kernels transformed once and again only when the weight's memory was written since (its Version).
+    private bool _winogradAllowed;
+    private bool _winograd;
+    private Winograd.Geometry _winogradGeometry;
+    private int _winogradWorkspace;
+    private float[] _winogradWeights = [];
+    private float[] _winogradPlanes = [];
+    private SyncedMemory? _winogradSource;
+    private long _winogradVersion;
+    private float[]? _winogradShared;
+    private Action<int, int>? _winogradInputPart;
+    private Action<int, int>? _winogradProductPart;
+    private Action<int, int>? _winogradOutputPart;
+
     /// <summary>Reads the parts of <c>convolution_param</c> that need no bottom shape.</summary>
     /// <param name="parameter">The layer's definition.</param>
     /// <param name="reverseDimensions">True for a deconvolution: the convolution maps the top to the bottom.</param>
@@ -316,6 +331,134 @@ public abstract class BaseConvolutionLayer : Layer
             _biasMultiplier = new float[_outSpatialDim];
             Array.Fill(_biasMultiplier, 1f);
         }
+
+        ChooseWinograd();
+    }
+
+    /// <inheritdoc/>
+    internal override void AllowForwardOnlyArithmetic()
+    {
+        _winogradAllowed = true;
+        ChooseWinograd();
+    }
+
+    /// <summary>Whether the forward pass runs Winograd's F(2 x 2, 3 x 3) (see <see cref="AllowForwardOnlyArithmetic"/>).</summary>
+    internal bool RunsWinograd => _winograd;
+
+    // Winograd where the net allows it, the kernel is 3 x 3 of stride 1, and the output is large enough for its
+    // transforms to pay (14 x 14 and more: at 7 x 7 the 2 x 2 tiles waste a quarter and its transformed weights,
+    // 16/9 the weight's size, would add 50 MB to ResNet-50), with 16 channels or more on both sides.
+    private void ChooseWinograd()
+    {
+        _winograd = false;
+        if (!_winogradAllowed || _reverseDimensions || _depthwise || _group != 1 || _spatialAxes != 2 || _bandRows != 0
+            || !Winograd.Fits(_kernel[0], _kernel[1], _stride[0], _stride[1], _dilation[0], _dilation[1], _pad[0], _pad[1])
+            || _convInChannels < 16 || _convOutChannels < 16)
+        {
+            return;
+        }
+
+        var geometry = new Winograd.Geometry(_convInChannels, _convOutChannels, _convInputShape[0], _convInputShape[1], _pad[0], _pad[1]);
+        var workspace = (long)Winograd.Points * geometry.Tiles * (geometry.Inputs + geometry.Outputs);
+        if (geometry.OutputHeight * geometry.OutputWidth < 196 || workspace > WinogradFloats)
+        {
+            return;
+        }
+
+        _winogradGeometry = geometry;
+        _winogradWorkspace = Winograd.WorkspaceLength(geometry);
+        _winograd = true;
+        var threads = _productSplit != ProductSplit.None ? Math.Min(_productParts, Workers.Count) : _sliceCount;
+        var plane = geometry.PlaneLength;
+        if (_winogradPlanes.Length < _productParts * plane)
+        {
+            _winogradPlanes = new float[_productParts * plane];
+        }
+
+        ColumnWorkspace.Get(_winogradWorkspace);
+        if (threads > 1 && _productSplit == ProductSplit.None)
+        {
+            var length = _winogradWorkspace;
+            Workers.Run(threads, (_, _) => ColumnWorkspace.Get(length));
+        }
+    }
+
+    // An item's Winograd workspace (V and M) above this many floats (32 MB) is left to im2col.
+    private const long WinogradFloats = 1L << 23;
+
+    // The transformed kernels, made again when the weight was written since they were made.
+    private void PrepareWinogradWeights()
+    {
+        var memory = Blobs[0].DataMemory;
+        var length = Winograd.Points * _convOutChannels * _convInChannels;
+        if (_winogradWeights.Length == length && ReferenceEquals(memory, _winogradSource) && memory.Version == _winogradVersion)
+        {
+            return;
+        }
+
+        if (_winogradWeights.Length != length)
+        {
+            _winogradWeights = new float[length];
+        }
+
+        Winograd.TransformWeights(memory.HostToRead.AsSpan(0, Blobs[0].Count), _convOutChannels, _convInChannels, _winogradWeights);
+        _winogradSource = memory;
+        _winogradVersion = memory.Version;
+    }
+
+    // One item by Winograd on several threads: the input channels, the 16 products and the output channels each split
+    // over the parts, in the calling thread's workspace; every value is computed as on one thread.
+    private void WinogradSplitItem()
+    {
+        _winogradInputPart ??= WinogradInputPart;
+        _winogradProductPart ??= WinogradProductPart;
+        _winogradOutputPart ??= WinogradOutputPart;
+        _winogradShared = ColumnWorkspace.GetArray(_winogradWorkspace);
+        try
+        {
+            Workers.RunParts(_productParts, _winogradInputPart);
+            Workers.RunParts(_productParts, _winogradProductPart);
+            Workers.RunParts(_productParts, _winogradOutputPart);
+        }
+        finally
+        {
+            _winogradShared = null;
+        }
+    }
+
+    private void WinogradInputPart(int part, int parts)
+    {
+        var g = _winogradGeometry;
+        var workspace = _winogradShared.AsSpan(0, _winogradWorkspace);
+        var x = _input!.Data.Slice(_partItem * BottomDim, BottomDim);
+        Winograd.TransformInput(g, x, g.Padded(workspace), g.V(workspace), g.Inputs * part / parts, g.Inputs * (part + 1) / parts);
+    }
+
+    private void WinogradProductPart(int part, int parts)
+    {
+        var g = _winogradGeometry;
+        var workspace = _winogradShared.AsSpan(0, _winogradWorkspace);
+        Winograd.Products(g, _winogradWeights, g.V(workspace), g.M(workspace), Winograd.Points * part / parts, Winograd.Points * (part + 1) / parts);
+    }
+
+    private void WinogradOutputPart(int part, int parts)
+    {
+        var g = _winogradGeometry;
+        var m = g.M(_winogradShared.AsSpan(0, _winogradWorkspace));
+        var planeLength = g.PlaneLength;
+        var plane = _winogradPlanes.AsSpan((part % Math.Max(1, _winogradPlanes.Length / planeLength)) * planeLength, planeLength);
+        var y = _output!.Data.Slice(_partItem * TopDim, TopDim);
+        int first = g.Outputs * part / parts, last = g.Outputs * (part + 1) / parts;
+        Winograd.TransformOutput(g, m, y, plane, first, last);
+        if (_folded.Count > 0)
+        {
+            var channels = y.Slice(first * _outSpatialDim, (last - first) * _outSpatialDim);
+            Channelwise.Map(channels, _foldScale.AsSpan(first, last - first), _foldShift.AsSpan(first, last - first), _outSpatialDim, _foldRectify, _foldSlope, channels);
+        }
+        else if (BiasTerm)
+        {
+            AddBias(y, first, last, 0, _outSpatialDim);
+        }
     }
 
     /// <summary>Whether layers after this one (BatchNorm, Scale, ReLU) are folded into its forward (a device runs it on the CPU then).</summary>
@@ -386,9 +529,24 @@ public abstract class BaseConvolutionLayer : Layer
             ComposeFolded();
         }
 
+        if (_winograd)
+        {
+            PrepareWinogradWeights();
+        }
+
         for (var i = 0; i < bottom.Count; i++)
         {
             (_input, _output) = (bottom[i], top[i]);
+            if (_winograd && _productSplit != ProductSplit.None)
+            {
+                for (_partItem = 0; _partItem < ItemCount; _partItem++)
+                {
+                    WinogradSplitItem();
+                }
+
+                continue;
+            }
+
             if (_productSplit == ProductSplit.None && !_depthwiseSplit)
             {
                 ForEachItem(_forwardItems);
@@ -618,6 +776,10 @@ public abstract class BaseConvolutionLayer : Layer
             {
                 ForwardDepthwise(x, y, 0, _channels);
                 continue;
+            }
+            else if (_winograd)
+            {
+                Winograd.Forward(_winogradGeometry, x, _winogradWeights, y, ColumnWorkspace.Get(_winogradWorkspace));
             }
             else if (_folded.Count > 0 && _group == 1 && _bandRows == 0)
             {
