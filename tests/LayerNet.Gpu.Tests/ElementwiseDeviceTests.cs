@@ -63,6 +63,13 @@ public sealed class ElementwiseDeviceTests
         DeviceComparison.RunBoth(net, deviceTops: ["y"]);
     }
 
+    [Test]
+    public void Concat_of_one_bottom_shares_its_storage_on_the_device_too()
+    {
+        var gpu = DeviceComparison.RunBoth(Net("layer { name: \"concat\" type: \"Concat\" bottom: \"a0\" top: \"y\" }"), deviceTops: ["y"]);
+        Assert.That(gpu.Blob("y").SharesDataWith(gpu.Blob("a0")), Is.True);
+    }
+
     [TestCase("slice_param { axis: 1 slice_point: 1 slice_point: 4 }", "shape { dim: 3 dim: 1 dim: 7 }")]
     [TestCase("slice_param { axis: -1 }", "shape { dim: 3 dim: 5 dim: 7 }")]
     [TestCase("slice_param { axis: 2 slice_point: 2 slice_point: 3 }", "shape { dim: 3 dim: 5 dim: 2 }")]
