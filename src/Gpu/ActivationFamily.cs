@@ -24,9 +24,10 @@ namespace LayerNet.Gpu;
 /// </remarks>
 internal sealed class ActivationFamily : DeviceFamily
 {
-    // Scratch slots: the saved input (in place), Dropout's mask.
+    // Scratch slots: the saved input (in place), Dropout's mask, PReLU's per-run sums.
     private const int SavedInput = 0;
     private const int MaskSlot = 1;
+    private const int Partial = 2;
 
     private readonly LayerScratch _scratch;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _copy;
@@ -50,7 +51,8 @@ internal sealed class ActivationFamily : DeviceFamily
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float> _clipBackward;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> _thresholdForward;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _preluScale;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _preluSlopeGradient;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _preluRunSums;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _preluTotals;
 
     public ActivationFamily(GpuDevice device)
         : base(device)
@@ -77,7 +79,8 @@ internal sealed class ActivationFamily : DeviceFamily
         _clipBackward = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float>(ActivationKernels.ClipBackward);
         _thresholdForward = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(ActivationKernels.ThresholdForward);
         _preluScale = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ActivationKernels.PReluScale);
-        _preluSlopeGradient = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(ActivationKernels.PReluSlopeGradient);
+        _preluRunSums = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ActivationKernels.PReluRunSums);
+        _preluTotals = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(ActivationKernels.PReluTotals);
     }
 
     /// <inheritdoc/>
@@ -178,7 +181,10 @@ internal sealed class ActivationFamily : DeviceFamily
         {
             // Before dx overwrites dy in place.
             var (channels, inner, shared) = PReluGeometry(layer, bottom[0]);
-            _preluSlopeGradient(layer.Blobs[0].Count, x, ReadDiff(top[0]), WriteDiff(layer.Blobs[0]), bottom[0].Shape[0], channels, inner, shared);
+            var items = bottom[0].Shape[0];
+            var partial = _scratch.Get(layer, Partial, items * channels);
+            _preluRunSums(items * channels, x, ReadDiff(top[0]), partial, inner);
+            _preluTotals(layer.Blobs[0].Count, partial, WriteDiff(layer.Blobs[0]), items, channels, shared);
         }
 
         if (!propagateDown[0])

@@ -165,33 +165,40 @@ internal static class ActivationKernels
     }
 
     /// <summary>
-    /// PReLU's slope gradient, one thread per slope: da_c += the sums of dy x over x &lt;= 0, one (item, channel) run at
-    /// a time in the CPU layer's order (every channel's runs into the one slope when shared).
+    /// partial[r] = the sum of dy x over x &lt;= 0 in run r = (item, channel) of <paramref name="inner"/> values, in
+    /// order: the first stage of PReLU's slope gradient, one thread per run.
     /// </summary>
-    public static void PReluSlopeGradient(Index1D slope, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> slopeDiff, int items, int channels, int inner, int shared)
+    public static void PReluRunSums(Index1D run, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partial, int inner)
+    {
+        var start = run * inner;
+        var sum = 0f;
+        for (var k = start; k < start + inner; k++)
+        {
+            var v = x[k];
+            if (v <= 0f)
+            {
+                sum += dy[k] * v;
+            }
+        }
+
+        partial[run] = sum;
+    }
+
+    /// <summary>
+    /// da_s += the runs' sums of slope s, one thread per slope, in the CPU layer's order (item, then channel; every
+    /// run into the one slope when shared).
+    /// </summary>
+    public static void PReluTotals(Index1D slope, ArrayView<float> partial, ArrayView<float> slopeDiff, int items, int channels, int shared)
     {
         var total = slopeDiff[slope];
         for (var n = 0; n < items; n++)
         {
             for (var c = 0; c < channels; c++)
             {
-                if (shared == 0 && c != slope)
+                if (shared != 0 || c == slope)
                 {
-                    continue;
+                    total += partial[(n * channels) + c];
                 }
-
-                var start = ((n * channels) + c) * inner;
-                var sum = 0f;
-                for (var k = start; k < start + inner; k++)
-                {
-                    var v = x[k];
-                    if (v <= 0f)
-                    {
-                        sum += dy[k] * v;
-                    }
-                }
-
-                total += sum;
             }
         }
 

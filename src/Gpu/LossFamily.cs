@@ -15,14 +15,16 @@ namespace LayerNet.Gpu;
 /// </summary>
 internal sealed class LossFamily : DeviceFamily
 {
-    // Scratch slots: the differences (Euclidean) or hinges, the totals.
+    // Scratch slots: the differences (Euclidean) or hinges, the totals, the chunks' sums.
     private const int Values = 0;
     private const int Totals = 1;
+    private const int Partial = 2;
 
     private readonly LayerScratch _scratch;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _subtract;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> _scale;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _sum;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _chunkSums;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _total;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _hinge;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _countBadLabels;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> _hingeBackward;
@@ -33,7 +35,8 @@ internal sealed class LossFamily : DeviceFamily
         _scratch = new LayerScratch(Accelerator);
         _subtract = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(LossKernels.Subtract);
         _scale = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(LossKernels.Scale);
-        _sum = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(LossKernels.Sum);
+        _chunkSums = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(LossKernels.ChunkSums);
+        _total = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(LossKernels.Total);
         _hinge = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LossKernels.Hinge);
         _countBadLabels = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(LossKernels.CountBadLabels);
         _hingeBackward = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(LossKernels.HingeBackward);
@@ -56,7 +59,7 @@ internal sealed class LossFamily : DeviceFamily
         {
             case EuclideanLossLayer:
                 _subtract(count, Read(bottom[0]), Read(bottom[1]), values);
-                _sum(1, values, totals, count, 1);
+                Sum(layer, values, totals, count, 1);
                 totals.CopyToCPU(result);
                 top[0].Data[0] = result[0] / items / 2f;
                 return true;
@@ -64,7 +67,7 @@ internal sealed class LossFamily : DeviceFamily
                 var classes = count / items;
                 var labels = Read(bottom[1]);
                 _hinge(count, Read(bottom[0]), labels, values, classes);
-                _sum(1, values, totals, count, IsL2(layer) ? 1 : 0);
+                Sum(layer, values, totals, count, IsL2(layer) ? 1 : 0);
                 _countBadLabels(1, labels, totals, items, classes);
                 totals.CopyToCPU(result);
                 if (result[1] != 0f)
@@ -113,6 +116,15 @@ internal sealed class LossFamily : DeviceFamily
             default:
                 return false;
         }
+    }
+
+    // totals[0] = the sum of values (of their squares when squares = 1), in two fixed stages.
+    private void Sum(Layer layer, ArrayView<float> values, ArrayView<float> totals, int count, int squares)
+    {
+        var chunks = (count + LossKernels.Chunk - 1) / LossKernels.Chunk;
+        var partial = _scratch.Get(layer, Partial, chunks);
+        _chunkSums(chunks, values, partial, count, squares);
+        _total(1, partial, totals, chunks);
     }
 
     private static bool IsL2(Layer layer) => (layer.Parameter.HingeLossParam ?? new HingeLossParameter()).Norm == HingeLossParameter.Types.Norm.L2;

@@ -5,7 +5,7 @@ namespace LayerNet.Gpu;
 
 /// <summary>
 /// The kernels of <see cref="LossFamily"/>: EuclideanLoss and HingeLoss, elementwise parts one thread per element,
-/// totals by one thread in element order.
+/// totals in two fixed stages (chunks of <see cref="Chunk"/> values summed in order, then the chunks' sums in order).
 /// </summary>
 internal static class LossKernels
 {
@@ -21,14 +21,34 @@ internal static class LossKernels
         y[i] = x[i] * scale;
     }
 
-    /// <summary>One thread: total[0] = the sum of d^2 (squares = 1) or of d (squares = 0), in order.</summary>
-    public static void Sum(Index1D index, ArrayView<float> d, ArrayView<float> total, int count, int squares)
+    /// <summary>The values one thread of a total's first stage sums (a fixed size: the order never depends on the device).</summary>
+    public const int Chunk = 1024;
+
+    /// <summary>
+    /// partial[k] = the sum of d^2 (squares = 1) or of d (squares = 0) over chunk k of <see cref="Chunk"/> values, in
+    /// order: a total's first stage, one thread per chunk.
+    /// </summary>
+    public static void ChunkSums(Index1D chunk, ArrayView<float> d, ArrayView<float> partial, int count, int squares)
     {
+        var start = chunk * Chunk;
+        var end = XMath.Min(start + Chunk, count);
         var sum = 0f;
-        for (var i = 0; i < count; i++)
+        for (var i = start; i < end; i++)
         {
             var v = d[i];
             sum += squares != 0 ? v * v : v;
+        }
+
+        partial[chunk] = sum;
+    }
+
+    /// <summary>One thread: total[0] = the chunks' sums added in order.</summary>
+    public static void Total(Index1D index, ArrayView<float> partial, ArrayView<float> total, int chunks)
+    {
+        var sum = 0f;
+        for (var k = 0; k < chunks; k++)
+        {
+            sum += partial[k];
         }
 
         total[0] = sum;

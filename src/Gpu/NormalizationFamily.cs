@@ -34,12 +34,14 @@ internal sealed class NormalizationFamily : DeviceFamily
     private const int SumDyY = 4;
     private const int Normalized = 5;
     private const int SavedInput = 6;
+    private const int Partial = 7;
 
     private readonly LayerScratch _scratch;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _multiplyAdd;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _add;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _copy;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> _channelSums;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _runSums;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _channelTotals;
     private readonly Action<Index1D, ArrayView<float>, float> _divideBy;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _subtract;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float> _updateStatistics;
@@ -56,7 +58,8 @@ internal sealed class NormalizationFamily : DeviceFamily
         _multiplyAdd = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(NormalizationKernels.MultiplyAdd);
         _add = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(NormalizationKernels.Add);
         _copy = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(NormalizationKernels.Copy);
-        _channelSums = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(NormalizationKernels.ChannelSums);
+        _runSums = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(NormalizationKernels.RunSums);
+        _channelTotals = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(NormalizationKernels.ChannelTotals);
         _divideBy = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(NormalizationKernels.DivideBy);
         _subtract = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(NormalizationKernels.Subtract);
         _updateStatistics = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(NormalizationKernels.UpdateStatistics);
@@ -124,6 +127,14 @@ internal sealed class NormalizationFamily : DeviceFamily
         return (input.CountFrom(start + parameter.AxisCount), Math.Max(1, parameter.Count));
     }
 
+    // sums[c] (+)= the sum over o and i of x[o, c, i] (times z[o, c, i] when withZ = 1), in two stages.
+    private void ChannelSums(Layer layer, ArrayView<float> x, ArrayView<float> z, ArrayView<float> sums, int outer, int channels, int inner, int withZ, int accumulate)
+    {
+        var partial = _scratch.Get(layer, Partial, outer * channels);
+        _runSums(outer * channels, x, z, partial, inner, withZ);
+        _channelTotals(channels, partial, sums, outer, channels, accumulate);
+    }
+
     private static (int Num, int Channels, int Spatial) BatchGeometry(Blob input)
     {
         var channels = input.AxisCount == 1 ? 1 : input.Shape[1];
@@ -150,11 +161,11 @@ internal sealed class NormalizationFamily : DeviceFamily
         }
 
         var values = num * spatial;
-        _channelSums(channels, x, x, mean, num, channels, spatial, 0, 0);
+        ChannelSums(layer, x, x, mean, num, channels, spatial, 0, 0);
         _divideBy(channels, mean, values);
         var y = Write(top);
         _subtract(count, x, mean, y, spatial, channels);
-        _channelSums(channels, y, y, variance, num, channels, spatial, 1, 0);
+        ChannelSums(layer, y, y, variance, num, channels, spatial, 1, 0);
         _divideBy(channels, variance, values);
         var correction = values > 1 ? (float)values / (values - 1) : 1f;
         _updateStatistics(
@@ -187,8 +198,8 @@ internal sealed class NormalizationFamily : DeviceFamily
         var y = _scratch.Get(layer, Normalized, count);
         var sumDy = _scratch.Get(layer, SumDy, channels);
         var sumDyY = _scratch.Get(layer, SumDyY, channels);
-        _channelSums(channels, dy, dy, sumDy, num, channels, spatial, 0, 0);
-        _channelSums(channels, dy, y, sumDyY, num, channels, spatial, 1, 0);
+        ChannelSums(layer, dy, dy, sumDy, num, channels, spatial, 0, 0);
+        ChannelSums(layer, dy, y, sumDyY, num, channels, spatial, 1, 0);
         if (statistics)
         {
             _statisticsGradients(
@@ -241,13 +252,13 @@ internal sealed class NormalizationFamily : DeviceFamily
         var biasIndex = learnedScale ? 1 : 0;
         if (p.BiasTerm && layer.ParamPropagateDown(biasIndex))
         {
-            _channelSums(channels, dy, dy, WriteDiff(layer.Blobs[biasIndex]), outer, channels, inner, 0, 1);
+            ChannelSums(layer, dy, dy, WriteDiff(layer.Blobs[biasIndex]), outer, channels, inner, 0, 1);
         }
 
         if (learnedScale ? layer.ParamPropagateDown(0) : propagateDown[1])
         {
             var x = ReferenceEquals(bottom[0], top) ? _scratch.Get(layer, SavedInput, count) : Read(bottom[0]);
-            _channelSums(channels, dy, x, WriteDiff(scale), outer, channels, inner, 1, learnedScale ? 1 : 0);
+            ChannelSums(layer, dy, x, WriteDiff(scale), outer, channels, inner, 1, learnedScale ? 1 : 0);
         }
 
         if (propagateDown[0])
@@ -265,7 +276,7 @@ internal sealed class NormalizationFamily : DeviceFamily
         var dy = ReadDiff(top);
         if (learnedBias ? layer.ParamPropagateDown(0) : propagateDown[1])
         {
-            _channelSums(channels, dy, dy, WriteDiff(bias), count / (inner * channels), channels, inner, 0, learnedBias ? 1 : 0);
+            ChannelSums(layer, dy, dy, WriteDiff(bias), count / (inner * channels), channels, inner, 0, learnedBias ? 1 : 0);
         }
 
         // In place the bottom's gradient already is the top's.

@@ -5,8 +5,9 @@ namespace LayerNet.Gpu;
 
 /// <summary>
 /// The kernels of <see cref="NormalizationFamily"/> (BatchNorm, Scale, Bias) over a tensor read as outer x C x inner,
-/// channel c = (i / inner) mod C: elementwise maps one thread per element, per-channel reductions one thread per
-/// channel, adding each (o, c) run's sum to the channel's total in the order of o, as the CPU kernels do.
+/// channel c = (i / inner) mod C: elementwise maps one thread per element; per-channel reductions in two fixed stages,
+/// one thread per (o, c) run summing it in order, then one thread per channel adding the runs' sums in the order of
+/// o, as the CPU kernels do.
 /// </summary>
 internal static class NormalizationKernels
 {
@@ -31,22 +32,31 @@ internal static class NormalizationKernels
     }
 
     /// <summary>
-    /// sums[c] = (accumulate ? sums[c] : 0) + the sum over o of (the sum over i of x[o, c, i] z[o, c, i]) (z = x for
-    /// squares, z = 1 when withZ = 0: the plain sums).
+    /// partial[r] = the sum over i of x[r, i] z[r, i] for run r = (o, c) of <paramref name="inner"/> values, in order
+    /// (z = 1 when withZ = 0: the plain sums): the first stage of a per-channel reduction, one thread per run.
     /// </summary>
-    public static void ChannelSums(Index1D c, ArrayView<float> x, ArrayView<float> z, ArrayView<float> sums, int outer, int channels, int inner, int withZ, int accumulate)
+    public static void RunSums(Index1D run, ArrayView<float> x, ArrayView<float> z, ArrayView<float> partial, int inner, int withZ)
+    {
+        var start = run * inner;
+        var sum = 0f;
+        for (var k = start; k < start + inner; k++)
+        {
+            sum += withZ != 0 ? x[k] * z[k] : x[k];
+        }
+
+        partial[run] = sum;
+    }
+
+    /// <summary>
+    /// sums[c] = (accumulate ? sums[c] : 0) + partial[0, c] + partial[1, c] + ... in the order of o: the second stage,
+    /// one thread per channel (each run's sum added to the channel's total in turn, as the CPU kernels add them).
+    /// </summary>
+    public static void ChannelTotals(Index1D c, ArrayView<float> partial, ArrayView<float> sums, int outer, int channels, int accumulate)
     {
         var total = accumulate != 0 ? sums[c] : 0f;
         for (var o = 0; o < outer; o++)
         {
-            var start = ((o * channels) + c) * inner;
-            var sum = 0f;
-            for (var k = start; k < start + inner; k++)
-            {
-                sum += withZ != 0 ? x[k] * z[k] : x[k];
-            }
-
-            total += sum;
+            total += partial[(o * channels) + c];
         }
 
         sums[c] = total;

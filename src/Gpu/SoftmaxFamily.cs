@@ -13,7 +13,7 @@ namespace LayerNet.Gpu;
 /// </summary>
 /// <remarks>
 /// SoftmaxWithLoss computes the probabilities into the layer's own probability blob, each position's loss, and their
-/// total in position order on the device; the total, the count of positions that counted and of bad labels come back
+/// total (chunks of positions in order, then the chunks) on the device; the total, the count of positions that counted and of bad labels come back
 /// (three floats), and the loss is written to the top as the CPU layer writes it (a bad label is the CPU layer's error,
 /// naming the item). Backward uses the normaliser forward set. Declined: empty blobs.
 /// </remarks>
@@ -23,12 +23,14 @@ internal sealed class SoftmaxFamily : DeviceFamily
     private const int LogProbabilities = 0;
     private const int States = 1;
     private const int Totals = 2;
+    private const int Partial = 3;
 
     private readonly LayerScratch _scratch;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _forward;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _backward;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _positionLoss;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _total;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _chunkTotals;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _total;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float> _lossBackward;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _copy;
 
@@ -39,7 +41,8 @@ internal sealed class SoftmaxFamily : DeviceFamily
         _forward = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(SoftmaxKernels.Forward);
         _backward = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(SoftmaxKernels.Backward);
         _positionLoss = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(SoftmaxKernels.PositionLoss);
-        _total = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(SoftmaxKernels.Total);
+        _chunkTotals = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(SoftmaxKernels.ChunkTotals);
+        _total = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(SoftmaxKernels.Total);
         _lossBackward = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>(SoftmaxKernels.LossBackward);
         _copy = Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(SoftmaxKernels.Copy);
     }
@@ -112,7 +115,10 @@ internal sealed class SoftmaxFamily : DeviceFamily
         var states = _scratch.Get(layer, States, positions);
         var totals = _scratch.Get(layer, Totals, 3);
         _positionLoss(positions, probabilities, Read(bottom[1]), logProbabilities, states, grid.Classes, grid.Inner, grid.HasIgnoreLabel ? 1 : 0, grid.IgnoreLabel);
-        _total(1, logProbabilities, states, totals, positions);
+        var chunks = (positions + SoftmaxKernels.Chunk - 1) / SoftmaxKernels.Chunk;
+        var partial = _scratch.Get(layer, Partial, 3 * chunks);
+        _chunkTotals(chunks, logProbabilities, states, partial, positions);
+        _total(1, partial, totals, chunks);
         Span<float> result = stackalloc float[3];
         totals.CopyToCPU(result);
         if (result[2] != 0f)

@@ -6,7 +6,7 @@ namespace LayerNet.Gpu;
 /// <summary>
 /// The kernels of <see cref="SoftmaxFamily"/>: the softmax over the middle axis of an outer x C x inner tensor and
 /// its gradient, one thread per (outer, inner) position summing over C in order; SoftmaxWithLoss's per-position loss,
-/// its in-order total, and its gradient.
+/// its total in two fixed stages (chunks of positions in order, then the chunks in order), and its gradient.
 /// </summary>
 internal static class SoftmaxKernels
 {
@@ -99,16 +99,21 @@ internal static class SoftmaxKernels
         state[position] = 1f;
     }
 
+    /// <summary>The positions one thread of the loss's first stage sums (a fixed size: the order never depends on the device).</summary>
+    public const int Chunk = 1024;
+
     /// <summary>
-    /// One thread: total[0] = -(the sum of the counted positions' log-probabilities, in position order), total[1] = how
-    /// many counted, total[2] = how many had a label out of range.
+    /// For chunk k of <see cref="Chunk"/> positions, in order: partial[3k] = -(the sum of the counted positions'
+    /// log-probabilities), partial[3k + 1] = how many counted, partial[3k + 2] = how many had a label out of range.
     /// </summary>
-    public static void Total(Index1D index, ArrayView<float> logProbability, ArrayView<float> state, ArrayView<float> total, int positions)
+    public static void ChunkTotals(Index1D chunk, ArrayView<float> logProbability, ArrayView<float> state, ArrayView<float> partial, int positions)
     {
+        var start = chunk * Chunk;
+        var end = XMath.Min(start + Chunk, positions);
         var loss = 0f;
         var valid = 0;
         var bad = 0;
-        for (var p = 0; p < positions; p++)
+        for (var p = start; p < end; p++)
         {
             var s = state[p];
             if (s == 1f)
@@ -120,6 +125,24 @@ internal static class SoftmaxKernels
             {
                 bad++;
             }
+        }
+
+        partial[3 * chunk] = loss;
+        partial[(3 * chunk) + 1] = valid;
+        partial[(3 * chunk) + 2] = bad;
+    }
+
+    /// <summary>One thread: total[0..2] = the chunks' loss, count and bad count, added in chunk order.</summary>
+    public static void Total(Index1D index, ArrayView<float> partial, ArrayView<float> total, int chunks)
+    {
+        var loss = 0f;
+        var valid = 0f;
+        var bad = 0f;
+        for (var k = 0; k < chunks; k++)
+        {
+            loss += partial[3 * k];
+            valid += partial[(3 * k) + 1];
+            bad += partial[(3 * k) + 2];
         }
 
         total[0] = loss;

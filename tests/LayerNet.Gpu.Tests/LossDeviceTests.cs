@@ -82,6 +82,31 @@ public sealed class LossDeviceTests
     }
 
     [Test]
+    public void Losses_over_more_than_one_chunk_of_values_give_the_cpus_loss_and_gradients()
+    {
+        // 2 x 3 x 701 scores: 1402 positions; 3 x 1103 values for the Euclidean and hinge losses: several chunks, the
+        // last one partial.
+        var net = """
+            name: "chunks"
+            layer {
+              name: "data" type: "DummyData" top: "x" top: "label" top: "a" top: "b" top: "hlabel"
+              dummy_data_param {
+                shape { dim: 2 dim: 3 dim: 701 } shape { dim: 2 dim: 701 } shape { dim: 3 dim: 1103 } shape { dim: 3 dim: 1103 } shape { dim: 3 }
+                data_filler { type: "gaussian" std: 2 } data_filler { type: "uniform" min: 0 max: 2.99 }
+                data_filler { type: "gaussian" std: 1 } data_filler { type: "gaussian" std: 1 } data_filler { type: "uniform" min: 0 max: 1102.9 }
+              }
+            }
+            layer { name: "bias" type: "Bias" bottom: "x" top: "s" bias_param { filler { type: "gaussian" std: 1 } } }
+            layer { name: "loss" type: "SoftmaxWithLoss" bottom: "s" bottom: "label" top: "loss" loss_param { ignore_label: 1 } }
+            layer { name: "pa" type: "Bias" bottom: "a" top: "pa" bias_param { axis: 0 filler { type: "gaussian" std: 1 } } }
+            layer { name: "euclidean" type: "EuclideanLoss" bottom: "pa" bottom: "b" top: "euclidean" }
+            layer { name: "pb" type: "Bias" bottom: "b" top: "pb" bias_param { axis: 0 filler { type: "gaussian" std: 1 } } }
+            layer { name: "hinge" type: "HingeLoss" bottom: "pb" bottom: "hlabel" top: "hinge" hinge_loss_param { norm: L2 } }
+            """;
+        DeviceComparison.RunBoth(net, deviceTops: ["s", "pa", "pb"]);
+    }
+
+    [Test]
     public void A_label_out_of_range_is_the_cpu_layers_error_on_the_device_too()
     {
         var net = """
