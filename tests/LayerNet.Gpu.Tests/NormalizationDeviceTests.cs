@@ -34,6 +34,23 @@ public sealed class NormalizationDeviceTests
         DeviceComparison.RunBoth(BatchNormNet("batch_norm_param { moving_average_fraction: 0.9 eps: 0.001 }", inPlace), passes: 3, deviceTops: [inPlace ? "h" : "y"]);
     }
 
+    [Test]
+    public void BatchNorm_of_items_by_channels_gives_the_cpus_values_gradients_and_running_averages()
+    {
+        var net = """
+            name: "batchnorm2d"
+            force_backward: true
+            layer {
+              name: "data" type: "DummyData" top: "x" top: "t"
+              dummy_data_param { shape { dim: 11 dim: 6 } shape { dim: 11 dim: 6 } data_filler { type: "gaussian" std: 3 mean: -1 } data_filler { type: "gaussian" std: 1 } }
+            }
+            layer { name: "bias" type: "Bias" bottom: "x" top: "h" bias_param { filler { type: "gaussian" std: 1 } } }
+            layer { name: "bn" type: "BatchNorm" bottom: "h" top: "y" batch_norm_param { moving_average_fraction: 0.5 } }
+            layer { name: "loss" type: "EuclideanLoss" bottom: "y" bottom: "t" top: "loss" }
+            """;
+        DeviceComparison.RunBoth(net, passes: 2, deviceTops: ["y"]);
+    }
+
     [TestCase(false)]
     [TestCase(true)]
     public void BatchNorm_with_global_statistics_gives_the_cpus_values_and_gradients(bool inPlace)
