@@ -32,6 +32,10 @@ internal sealed class NeuronFamily : DeviceFamily
     {
         switch (layer)
         {
+            case ReLULayer when ReferenceEquals(top[0], bottom[0]) && (layer.Parameter.ReluParam?.NegativeSlope ?? 0f) < 0f:
+                // In place with a negative slope the CPU layer keeps x aside in forward for its backward (declined
+                // below): both passes are the CPU layer's.
+                return false;
             case ReLULayer:
                 _reluForward(bottom[0].Count, Read(bottom[0]), Write(top[0]), layer.Parameter.ReluParam?.NegativeSlope ?? 0f);
                 return true;

@@ -31,6 +31,9 @@ public sealed class ConcatLayer : Layer
         (_axisParameter, _legacyDim) = AxisPieces.AxisParameter(this, "concat_param", p.HasAxis, p.Axis, "concat_dim", p.HasConcatDim, p.ConcatDim);
     }
 
+    /// <summary>The concatenation axis (canonical), after reshape.</summary>
+    internal int Axis => _axis;
+
     /// <inheritdoc/>
     public override int TopStorage(int top) => Parameter.Bottom.Count == 1 ? 0 : OwnTopStorage;
 

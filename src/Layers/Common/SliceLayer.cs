@@ -46,6 +46,9 @@ public sealed class SliceLayer : Layer
         }
     }
 
+    /// <summary>The slicing axis (canonical), after reshape.</summary>
+    internal int Axis => _axis;
+
     /// <inheritdoc/>
     public override int TopStorage(int top) => Parameter.Top.Count == 1 ? 0 : OwnTopStorage;
 

@@ -103,5 +103,6 @@ internal sealed class SoftmaxOverLabels
         }
     }
 
-    private void Normalize(int valid) => Normalizer = LossNormalization.Normalizer(_normalization, Grid.Outer, Grid.Inner, valid);
+    /// <summary>Sets <see cref="Normalizer"/> from the count of positions that counted (what <see cref="Finish"/> does).</summary>
+    public void Normalize(int valid) => Normalizer = LossNormalization.Normalizer(_normalization, Grid.Outer, Grid.Inner, valid);
 }

@@ -44,6 +44,9 @@ public sealed class SoftmaxWithLossLayer : LossLayer
         _softmax = new SoftmaxOverLabels(this, (parameter.SoftmaxParam ?? new SoftmaxParameter()).Axis);
     }
 
+    /// <summary>The inner softmax, its probabilities, label grid and normaliser (the device pass fills them as forward does).</summary>
+    internal SoftmaxOverLabels Softmax => _softmax;
+
     /// <inheritdoc/>
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => _softmax.SetUp(bottom[0]);
 

@@ -63,6 +63,15 @@ public sealed class DropoutLayer : NeuronLayer
             return;
         }
 
+        TensorPrimitives.Multiply(x, DrawMask(), y);
+    }
+
+    /// <summary>
+    /// Draws the TRAIN mask of one forward pass from <see cref="Layer.Random"/> and keeps it for backward: the CPU pass
+    /// and the device's (which applies it on the device) draw it here alike, so both see the same mask.
+    /// </summary>
+    internal ReadOnlySpan<float> DrawMask()
+    {
         // Caffe's caffe_rng_bernoulli over the whole blob: one bernoulli<double> draw per element, in order.
         var random = Random;
         var keep = 1.0 - _ratio;
@@ -72,7 +81,7 @@ public sealed class DropoutLayer : NeuronLayer
             mask[i] = random.NextBernoulli(keep) ? _scale : 0f;
         }
 
-        TensorPrimitives.Multiply(x, mask, y);
+        return mask;
     }
 
     /// <inheritdoc/>
