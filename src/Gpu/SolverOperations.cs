@@ -104,6 +104,8 @@ internal sealed class SolverOperations : IDisposable
             _sumOfSquares(SolverKernels.Partials, _device.ReadDiff(blobs[b]), part, blobs[b].Count);
         }
 
+        // The sums finish before they are copied (ILGPU's CPU accelerator copies at once; see GpuDevice's arrays).
+        _device.Synchronize();
         partials.SubView(0, length).CopyToCPU(_partialsOnHost.AsSpan(0, length));
         var sum = 0.0;
         for (var i = 0; i < length; i++)
