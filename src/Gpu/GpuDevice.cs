@@ -15,9 +15,10 @@ namespace LayerNet.Gpu;
 /// <summary>
 /// A GPU as LayerNet's <see cref="IDevice"/>, through ILGPU: kernels written in C# (<see cref="Kernels"/>) compiled
 /// to PTX for NVIDIA GPUs or to OpenCL at first use. <c>LAYERNET_GPU_BACKEND=cpu</c> makes ILGPU's CPU accelerator
-/// device 0, so the GPU code path runs anywhere (slowly), as the tests run it.
+/// device 0, so the GPU code path runs anywhere (slowly), as the tests run it. It runs the solver's update too
+/// (<see cref="ISolverDevice"/>, through <see cref="SolverOperations"/>).
 /// </summary>
-public sealed class GpuDevice : IDevice
+public sealed class GpuDevice : IDevice, ISolverDevice
 {
     /// <summary>The environment variable that picks the backend: <c>cuda</c>, <c>opencl</c>, <c>cpu</c>; unset tries CUDA, then OpenCL.</summary>
     public const string BackendVariable = "LAYERNET_GPU_BACKEND";
@@ -32,6 +33,9 @@ public sealed class GpuDevice : IDevice
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> _gemmDirect;
     private readonly DeviceFamily?[] _families = new DeviceFamily?[DeviceFamilies.All.Count];
     private readonly Dictionary<Type, DeviceFamily?> _byLayer = [];
+
+    // The solver's kernels, compiled when a solver first updates on this device.
+    private SolverOperations? _solver;
 
     private GpuDevice(Context context, Accelerator accelerator, string backend)
     {
@@ -198,6 +202,23 @@ public sealed class GpuDevice : IDevice
         return FamilyOf(layer)?.TryBackward(layer, top, propagateDown, bottom) ?? false;
     }
 
+    /// <inheritdoc/>
+    public void ClearDiff(Blob blob) => Solver.ClearDiff(blob);
+
+    /// <inheritdoc/>
+    public void CopyDiff(Blob source, Blob target) => Solver.CopyDiff(source, target);
+
+    /// <inheritdoc/>
+    public void AddDiff(Blob source, Blob target) => Solver.AddDiff(source, target);
+
+    /// <inheritdoc/>
+    public double SumOfSquaredDiffs(IReadOnlyList<Blob> blobs) => Solver.SumOfSquaredDiffs(blobs);
+
+    /// <inheritdoc/>
+    public void Update(Blob param, SolverStep update, Blob history, Blob? history2) => Solver.Update(param, update, history, history2);
+
+    private SolverOperations Solver => _solver ??= new SolverOperations(this);
+
     /// <summary>The accelerator the families load their kernels on.</summary>
     internal Accelerator Accelerator => _accelerator;
 
@@ -260,6 +281,7 @@ public sealed class GpuDevice : IDevice
     /// <inheritdoc/>
     public void Dispose()
     {
+        _solver?.Dispose();
         _accelerator.Dispose();
         _context.Dispose();
     }

@@ -503,9 +503,22 @@ public sealed class Net
         return loss;
     }
 
-    /// <summary>Zeroes the gradients of the learnable parameters (layers accumulate into them).</summary>
+    /// <summary>
+    /// Zeroes the gradients of the learnable parameters (layers accumulate into them): on the device when the net's
+    /// device runs the solver's work (<see cref="Devices.ISolverDevice"/>), so that they stay there, else on the host.
+    /// </summary>
     public void ClearParamDiffs()
     {
+        if (Device is Devices.ISolverDevice device)
+        {
+            foreach (var param in _learnableParams)
+            {
+                device.ClearDiff(param);
+            }
+
+            return;
+        }
+
         foreach (var param in _learnableParams)
         {
             param.Diff.Clear();

@@ -1,4 +1,5 @@
 using Caffe;
+using LayerNet.Devices;
 using LayerNet.Layers;
 
 namespace LayerNet.Solvers;
@@ -31,4 +32,8 @@ internal sealed class AdaDeltaSolver(SolverParameter parameter, SolverOptions op
             diff[i] = localRate * u;
         }
     }
+
+    /// <inheritdoc/>
+    private protected override SolverStep DeviceStep(int index, float rate) =>
+        new() { Rule = SolverRule.AdaDelta, Rate = rate * Net.ParamLrMults[index], Momentum = Parameter.Momentum, Delta = Parameter.Delta };
 }

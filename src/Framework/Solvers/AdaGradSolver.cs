@@ -1,4 +1,5 @@
 using Caffe;
+using LayerNet.Devices;
 using LayerNet.Layers;
 
 namespace LayerNet.Solvers;
@@ -17,4 +18,7 @@ internal sealed class AdaGradSolver(SolverParameter parameter, SolverOptions opt
 
     /// <inheritdoc/>
     protected override void ComputeUpdateValue(int index, float rate) => RunningSquareStep(index, rate, keep: 1f, add: 1f);
+
+    /// <inheritdoc/>
+    private protected override SolverStep DeviceStep(int index, float rate) => RunningSquareDeviceStep(index, rate, keep: 1f, add: 1f);
 }

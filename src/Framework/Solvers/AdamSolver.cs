@@ -1,4 +1,5 @@
 using Caffe;
+using LayerNet.Devices;
 using LayerNet.Layers;
 
 namespace LayerNet.Solvers;
@@ -24,8 +25,7 @@ internal sealed class AdamSolver(SolverParameter parameter, SolverOptions option
         var beta1 = Parameter.Momentum;
         var beta2 = Parameter.Momentum2;
         var epsilon = Parameter.Delta;
-        var t = Iteration + 1;
-        var correction = (float)(Math.Sqrt(1.0 - Math.Pow(beta2, t)) / (1.0 - Math.Pow(beta1, t)));
+        var correction = Correction();
         for (var i = 0; i < diff.Length; i++)
         {
             var g = diff[i];
@@ -33,5 +33,23 @@ internal sealed class AdamSolver(SolverParameter parameter, SolverOptions option
             v[i] = (beta2 * v[i]) + ((1f - beta2) * g * g);
             diff[i] = localRate * correction * (m[i] / (MathF.Sqrt(v[i]) + epsilon));
         }
+    }
+
+    /// <inheritdoc/>
+    private protected override SolverStep DeviceStep(int index, float rate) => new()
+    {
+        Rule = SolverRule.Adam,
+        Rate = rate * Net.ParamLrMults[index],
+        Momentum = Parameter.Momentum,
+        Momentum2 = Parameter.Momentum2,
+        Delta = Parameter.Delta,
+        Correction = Correction(),
+    };
+
+    // The bias correction at t = iteration + 1: sqrt(1 - beta2^t) / (1 - beta1^t).
+    private float Correction()
+    {
+        var t = Iteration + 1;
+        return (float)(Math.Sqrt(1.0 - Math.Pow(Parameter.Momentum2, t)) / (1.0 - Math.Pow(Parameter.Momentum, t)));
     }
 }

@@ -1,4 +1,5 @@
 using Caffe;
+using LayerNet.Devices;
 using LayerNet.Layers;
 using LayerNet.Numerics;
 
@@ -29,4 +30,8 @@ internal sealed class NesterovSolver(SolverParameter parameter, SolverOptions op
             diff[i] = ((1f + momentum) * history[i]) - (momentum * previous[i]);
         }
     }
+
+    /// <inheritdoc/>
+    private protected override SolverStep DeviceStep(int index, float rate) =>
+        new() { Rule = SolverRule.Nesterov, Rate = rate * Net.ParamLrMults[index], Momentum = Parameter.Momentum };
 }

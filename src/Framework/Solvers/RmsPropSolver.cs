@@ -1,5 +1,6 @@
 using Caffe;
 using LayerNet.Errors;
+using LayerNet.Devices;
 using LayerNet.Layers;
 
 namespace LayerNet.Solvers;
@@ -28,4 +29,8 @@ internal sealed class RmsPropSolver : SgdSolver
     /// <inheritdoc/>
     protected override void ComputeUpdateValue(int index, float rate) =>
         RunningSquareStep(index, rate, keep: Parameter.RmsDecay, add: 1f - Parameter.RmsDecay);
+
+    /// <inheritdoc/>
+    private protected override SolverStep DeviceStep(int index, float rate) =>
+        RunningSquareDeviceStep(index, rate, keep: Parameter.RmsDecay, add: 1f - Parameter.RmsDecay);
 }

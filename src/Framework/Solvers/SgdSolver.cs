@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Caffe;
 using LayerNet.Blobs;
+using LayerNet.Devices;
 using LayerNet.Layers;
 using LayerNet.Numerics;
 
@@ -12,7 +13,11 @@ namespace LayerNet.Solvers;
 /// (global L2 norm); divide by iter_size; add weight decay (L2: decay * w, L1: decay * sign(w), decay =
 /// weight_decay * decay_mult); compute the step (<see cref="ComputeUpdateValue"/>); apply data -= diff.
 /// </summary>
-/// <remarks>SGD's step: v = momentum * v + lr * lr_mult * g; diff = v.</remarks>
+/// <remarks>
+/// SGD's step: v = momentum * v + lr * lr_mult * g; diff = v. Given a device that runs the solver's work
+/// (<see cref="ISolverDevice"/>), the built-in rules update the parameters there, with their history blobs, in the
+/// same order; a rule derived elsewhere (its own <see cref="ComputeUpdateValue"/>) runs on the host spans.
+/// </remarks>
 public class SgdSolver : Solver
 {
     private readonly List<Blob> _history = [];
@@ -20,6 +25,10 @@ public class SgdSolver : Solver
 
     // True unless a derived rule overrides ComputeUpdateValue: SGD's step can then be fused with the update.
     private readonly bool _plainStep;
+
+    // The device that runs the update, when the solver has one that can and the rule is a built-in one (its step
+    // described by DeviceStep); null updates on the host.
+    private readonly ISolverDevice? _device;
 
     /// <summary>Builds the solver and its nets.</summary>
     public SgdSolver(SolverParameter parameter, SolverOptions options, LayerFactory factory)
@@ -49,7 +58,13 @@ public class SgdSolver : Solver
             _scratch.Add(new Blob([.. param.Shape]));
         }
 
-        _plainStep = GetType().GetMethod(nameof(ComputeUpdateValue), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.DeclaringType == typeof(SgdSolver);
+        const System.Reflection.BindingFlags Overridable = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic;
+        var stepRule = GetType().GetMethod(nameof(ComputeUpdateValue), Overridable)?.DeclaringType;
+        _plainStep = stepRule == typeof(SgdSolver);
+        if (options.Device is ISolverDevice device && stepRule == GetType().GetMethod(nameof(DeviceStep), Overridable)?.DeclaringType)
+        {
+            _device = device;
+        }
     }
 
     /// <inheritdoc/>
@@ -77,6 +92,12 @@ public class SgdSolver : Solver
         if (Parameter.Display > 0 && Iteration % Parameter.Display == 0)
         {
             Log.Info("sgd_solver", $"Iteration {Iteration}, lr = {TrainingLog.Number(rate)}");
+        }
+
+        if (_device is not null)
+        {
+            ApplyUpdateOnDevice(_device, rate);
+            return;
         }
 
         ClipGradients();
@@ -107,6 +128,14 @@ public class SgdSolver : Solver
     }
 
     /// <summary>
+    /// The step <see cref="ComputeUpdateValue"/> takes, as the device applies it (<see cref="SolverStep"/>): the rule
+    /// and its scalars; the caller adds the clipping, the normalisation and the decay. A rule that overrides
+    /// <see cref="ComputeUpdateValue"/> overrides this too, or its updates run on the host.
+    /// </summary>
+    private protected virtual SolverStep DeviceStep(int index, float rate) =>
+        new() { Rule = SolverRule.Momentum, Rate = rate * Net.ParamLrMults[index], Momentum = Parameter.Momentum };
+
+    /// <summary>
     /// The step of AdaGrad and RMSProp: h = keep * h + add * g^2; step = lr * lr_mult * g / (sqrt(h) + delta)
     /// (AdaGrad keeps 1 and adds 1, which rounds exactly as h += g^2).
     /// </summary>
@@ -124,6 +153,10 @@ public class SgdSolver : Solver
         }
     }
 
+    /// <summary>The device's form of <see cref="RunningSquareStep"/>: h = keep * h + add * g^2; step = lr * lr_mult * g / (sqrt(h) + delta).</summary>
+    private protected SolverStep RunningSquareDeviceStep(int index, float rate, float keep, float add) =>
+        new() { Rule = SolverRule.RunningSquare, Rate = rate * Net.ParamLrMults[index], Momentum = keep, Momentum2 = add, Delta = Parameter.Delta };
+
     /// <summary>Parameter <paramref name="index"/>'s gradient and its two history blobs (AdaDelta's and Adam's), and its learning rate.</summary>
     private protected float TwoHistories(int index, float rate, out Span<float> diff, out Span<float> first, out Span<float> second)
     {
@@ -133,10 +166,38 @@ public class SgdSolver : Solver
         return rate * Net.ParamLrMults[index];
     }
 
+    /// <summary>
+    /// The update with every parameter, gradient and history blob on the device: the clipping factor from the device's
+    /// sum of squares, then one pass per parameter doing what <see cref="Normalize"/>, <see cref="Regularize"/>, the
+    /// step and <see cref="Blob.Update"/> do on the host, in that order.
+    /// </summary>
+    private void ApplyUpdateOnDevice(ISolverDevice device, float rate)
+    {
+        var parameters = Net.LearnableParams;
+        var clipScale = 1f;
+        if (Parameter.ClipGradients >= 0)
+        {
+            clipScale = ClipScale(device.SumOfSquaredDiffs(parameters));
+        }
+
+        var iterScale = Parameter.IterSize != 1 ? 1f / Parameter.IterSize : 1f;
+        var l1 = Parameter.RegularizationType == "L1";
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var step = DeviceStep(i, rate) with
+            {
+                ClipScale = clipScale,
+                IterScale = iterScale,
+                Decay = Parameter.WeightDecay * Net.ParamDecayMults[i],
+                L1 = l1,
+            };
+            device.Update(parameters[i], step, HistoryOf(i), HistoryCopies > 1 ? HistoryOf(i, 1) : null);
+        }
+    }
+
     private void ClipGradients()
     {
-        var threshold = Parameter.ClipGradients;
-        if (threshold < 0)
+        if (Parameter.ClipGradients < 0)
         {
             return;
         }
@@ -149,16 +210,29 @@ public class SgdSolver : Solver
             sumOfSquares += TensorPrimitives.SumOfSquares(parameters[i].Diff);
         }
 
-        var norm = Math.Sqrt(sumOfSquares);
-        if (norm > threshold)
+        var scale = ClipScale(sumOfSquares);
+        if (scale != 1f)
         {
-            var scale = (float)(threshold / norm);
-            Log.Info("sgd_solver", $"Gradient clipping: scaling down gradients (L2 norm {TrainingLog.Number(norm)} > {TrainingLog.Number(threshold)}) by scale factor {TrainingLog.Number(scale)}");
             for (var i = 0; i < parameters.Count; i++)
             {
                 Blas.Scale(scale, parameters[i].Diff);
             }
         }
+    }
+
+    /// <summary>The factor clip_gradients scales the gradients by (logged), given their sum of squares; 1 when their norm is within the threshold.</summary>
+    private float ClipScale(double sumOfSquares)
+    {
+        var threshold = Parameter.ClipGradients;
+        var norm = Math.Sqrt(sumOfSquares);
+        if (!(norm > threshold))
+        {
+            return 1f;
+        }
+
+        var scale = (float)(threshold / norm);
+        Log.Info("sgd_solver", $"Gradient clipping: scaling down gradients (L2 norm {TrainingLog.Number(norm)} > {TrainingLog.Number(threshold)}) by scale factor {TrainingLog.Number(scale)}");
+        return scale;
     }
 
     private void Normalize(int index)

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
+using LayerNet.Blobs;
+using LayerNet.Devices;
 using LayerNet.Errors;
 using LayerNet.Nets;
 
@@ -20,6 +22,9 @@ public abstract partial class Solver
 
     // The gradients of the passes before the current one, when iter_size > 1.
     private float[] _accumulated = [];
+
+    // The same on the device, one blob per parameter (its gradient holds the sum), when the device runs the solver's work.
+    private readonly List<Blob> _accumulatedOnDevice = [];
 
     // On a worker other than 0: the snapshot worker 0 is writing, until the next sum shows it has finished.
     private string? _snapshotBeingWritten;
@@ -51,7 +56,15 @@ public abstract partial class Solver
     private void PrepareWorkers()
     {
         var count = ParameterCount;
-        if (Parameter.IterSize > 1)
+        if (Parameter.IterSize > 1 && Options.Device is ISolverDevice)
+        {
+            // The passes' gradients add up on the device, where they were computed.
+            foreach (var param in Net.LearnableParams)
+            {
+                _accumulatedOnDevice.Add(new Blob([.. param.Shape]));
+            }
+        }
+        else if (Parameter.IterSize > 1)
         {
             _accumulated = new float[count];
         }
@@ -117,6 +130,23 @@ public abstract partial class Solver
 
         // Indexed loops: a foreach over the IReadOnlyList would allocate an enumerator every iteration.
         var parameters = Net.LearnableParams;
+        if (_accumulatedOnDevice.Count > 0 && Options.Device is ISolverDevice device)
+        {
+            for (var i = 0; i < parameters.Count; i++)
+            {
+                device.CopyDiff(parameters[i], _accumulatedOnDevice[i]);
+            }
+
+            Net.ClearParamDiffs();
+            var passLoss = Net.ForwardBackward();
+            for (var i = 0; i < parameters.Count; i++)
+            {
+                device.AddDiff(_accumulatedOnDevice[i], parameters[i]);
+            }
+
+            return passLoss;
+        }
+
         var offset = 0;
         for (var i = 0; i < parameters.Count; i++)
         {

@@ -34,7 +34,9 @@ public sealed class SolverOptions
 
     /// <summary>
     /// The device (a GPU) the solver's nets offer their layers to (<see cref="Nets.NetOptions.Device"/>); null trains
-    /// on the CPU. The update itself runs on the host.
+    /// on the CPU. A device that also runs the solver's work (<see cref="Devices.ISolverDevice"/>) runs the update too,
+    /// keeping the parameters, their gradients and the solver's history there between iterations; otherwise the update
+    /// runs on the host.
     /// </summary>
     public Devices.IDevice? Device { get; init; }
 
