@@ -38,9 +38,8 @@ internal static unsafe class Winograd
         kernelH == 3 && kernelW == 3 && strideH == 1 && strideW == 1 && dilationH == 1 && dilationW == 1
         && padH is >= 0 and <= 2 && padW is >= 0 and <= 2;
 
-    /// <summary>The workspace one item needs (floats): V, M, the padded input and one output plane (<see cref="Geometry.V"/>, <see cref="Geometry.M"/>, <see cref="Geometry.Padded"/>, <see cref="Geometry.Plane"/>).</summary>
-    public static int WorkspaceLength(Geometry g) =>
-        checked((Points * g.Tiles * (g.Inputs + g.Outputs)) + (g.Inputs * g.PaddedHeight * g.PaddedWidth) + g.PlaneLength);
+    /// <summary>The workspace one thread needs (floats): a block's V and M, its padded input rows and one output plane.</summary>
+    public static int WorkspaceLength(Geometry g) => checked(g.BlockV + g.BlockM + g.BlockPadded + g.PlaneLength);
 
     /// <summary>U (16 x outputs x inputs) from the kernels w (outputs x inputs x 3 x 3): U_xi = (G g G^T)_xi.</summary>
     public static void TransformWeights(ReadOnlySpan<float> w, int outputs, int inputs, Span<float> u)
@@ -82,84 +81,129 @@ internal static unsafe class Winograd
     /// One item: y (outputs x outputH x outputW) = the convolution of x (inputs x height x width) with the kernels U was
     /// made from (no bias), through <paramref name="workspace"/> (<see cref="WorkspaceLength"/> floats).
     /// </summary>
-    public static void Forward(Geometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, Span<float> y, Span<float> workspace)
+    public static void Forward(Geometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, Span<float> y, Span<float> workspace) =>
+        ForwardBlocks(g, x, u, y, workspace, 0, g.Blocks);
+
+    /// <summary>
+    /// Blocks <paramref name="first"/> .. <paramref name="last"/> - 1 of one item's pass (<see cref="Geometry.Blocks"/>:
+    /// bands of tile rows, fixed by the geometry), through this thread's <paramref name="workspace"/>. Each block is
+    /// computed the same way whichever thread runs it, so a pass split over threads by blocks gives one thread's bits.
+    /// </summary>
+    public static void ForwardBlocks(Geometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> u, Span<float> y, Span<float> workspace, int first, int last)
     {
         if (x.Length < g.Inputs * g.Height * g.Width || y.Length < g.Outputs * g.OutputHeight * g.OutputWidth
-            || u.Length < Points * g.Outputs * g.Inputs || workspace.Length < WorkspaceLength(g))
+            || u.Length < Points * g.Outputs * g.Inputs || workspace.Length < WorkspaceLength(g) || first < 0 || last > g.Blocks)
         {
             throw new ArgumentException("an operand of the Winograd convolution is too short");
         }
 
-        Span<float> v = g.V(workspace), m = g.M(workspace), padded = g.Padded(workspace), plane = g.Plane(workspace);
-        TransformInput(g, x, padded, v, 0, g.Inputs);
-        Products(g, u, v, m, 0, Points);
-        TransformOutput(g, m, y, plane, 0, g.Outputs);
-    }
-
-    /// <summary>Input channels <paramref name="first"/> .. <paramref name="last"/> - 1 of x, padded, into V.</summary>
-    public static void TransformInput(Geometry g, ReadOnlySpan<float> x, Span<float> padded, Span<float> v, int first, int last)
-    {
-        Pad(g, x, padded, first, last);
-        InputTransform(g, padded, v, first, last);
-    }
-
-    /// <summary>M_xi = U_xi V_xi for the points <paramref name="first"/> .. <paramref name="last"/> - 1.</summary>
-    public static void Products(Geometry g, ReadOnlySpan<float> u, ReadOnlySpan<float> v, Span<float> m, int first, int last)
-    {
-        int inputSize = g.Inputs * g.Tiles, outputSize = g.Outputs * g.Tiles, weightSize = g.Outputs * g.Inputs;
-        for (var xi = first; xi < last; xi++)
+        var v = workspace[..g.BlockV];
+        var m = workspace.Slice(g.BlockV, g.BlockM);
+        var padded = workspace.Slice(g.BlockV + g.BlockM, g.BlockPadded);
+        var plane = workspace.Slice(g.BlockV + g.BlockM + g.BlockPadded, g.PlaneLength);
+        for (var block = first; block < last; block++)
         {
-            PackedGemm.Gemm(
-                false, false, g.Outputs, g.Tiles, g.Inputs, 1f, u.Slice(xi * weightSize, weightSize),
-                v.Slice(xi * inputSize, inputSize), 0f, m.Slice(xi * outputSize, outputSize));
+            int row0 = block * g.BlockRows, rows = Math.Min(g.BlockRows, g.TileRows - row0);
+            int tiles = rows * g.TileColumns;
+            Pad(g, x, padded, row0, rows, 0, g.Inputs);
+            InputTransform(g, padded, v, rows, tiles, 0, g.Inputs);
+            int inputSize = g.Inputs * tiles, outputSize = g.Outputs * tiles, weightSize = g.Outputs * g.Inputs;
+            for (var xi = 0; xi < Points; xi++)
+            {
+                PackedGemm.Gemm(
+                    false, false, g.Outputs, tiles, g.Inputs, 1f, u.Slice(xi * weightSize, weightSize),
+                    v.Slice(xi * inputSize, inputSize), 0f, m.Slice(xi * outputSize, outputSize));
+            }
+
+            OutputTransform(g, m, y, plane, row0, rows, tiles, 0, g.Outputs);
         }
     }
 
-    /// <summary>Output channels <paramref name="first"/> .. <paramref name="last"/> - 1 of y from M, through this thread's <paramref name="plane"/>.</summary>
-    public static void TransformOutput(Geometry g, ReadOnlySpan<float> m, Span<float> y, Span<float> plane, int first, int last) =>
-        OutputTransform(g, m, y, plane, first, last);
-
-    // Each input plane into the padded planes: `pad` zeros before, zeros after up to the padded size (room for the
-    // last tiles and for the vector loop's reads past them).
-    private static void Pad(Geometry g, ReadOnlySpan<float> x, Span<float> padded, int first, int last)
+    /// <summary>
+    /// A pass of one block (<see cref="Geometry.Blocks"/> is 1) in three steps a caller may split over threads, each
+    /// after the one before has finished everywhere, all in one <paramref name="workspace"/>: step 0 transforms input
+    /// channels <paramref name="first"/> .. <paramref name="last"/> - 1, step 1 computes the products of those points
+    /// (of 16), step 2 transforms those output channels into y (through <paramref name="plane"/>, this thread's own,
+    /// <see cref="Geometry.PlaneLength"/> floats). The values are those of <see cref="Forward"/>.
+    /// </summary>
+    public static void ForwardStep(
+        Geometry g, int step, ReadOnlySpan<float> x, ReadOnlySpan<float> u, Span<float> y, Span<float> workspace, Span<float> plane, int first, int last)
     {
-        int planeSize = g.PaddedHeight * g.PaddedWidth;
+        if (g.Blocks != 1 || workspace.Length < WorkspaceLength(g) || plane.Length < g.PlaneLength)
+        {
+            throw new ArgumentException("steps are for a pass of one block, with its workspace and a plane");
+        }
+
+        var v = workspace[..g.BlockV];
+        var m = workspace.Slice(g.BlockV, g.BlockM);
+        var padded = workspace.Slice(g.BlockV + g.BlockM, g.BlockPadded);
+        int tiles = g.Tiles;
+        switch (step)
+        {
+            case 0:
+                Pad(g, x, padded, 0, g.TileRows, first, last);
+                InputTransform(g, padded, v, g.TileRows, tiles, first, last);
+                break;
+            case 1:
+                int inputSize = g.Inputs * tiles, outputSize = g.Outputs * tiles, weightSize = g.Outputs * g.Inputs;
+                for (var xi = first; xi < last; xi++)
+                {
+                    PackedGemm.Gemm(
+                        false, false, g.Outputs, tiles, g.Inputs, 1f, u.Slice(xi * weightSize, weightSize),
+                        v.Slice(xi * inputSize, inputSize), 0f, m.Slice(xi * outputSize, outputSize));
+                }
+
+                break;
+            default:
+                OutputTransform(g, m, y, plane, 0, g.TileRows, tiles, first, last);
+                break;
+        }
+    }
+
+    // The input rows tile rows row0 .. row0 + rows - 1 read (padded rows 2 row0 .. 2 (row0 + rows) + 1), each channel's
+    // with `pad` zeros before its columns and zeros after (room for the vector loop's reads past the last tile).
+    private static void Pad(Geometry g, ReadOnlySpan<float> x, Span<float> padded, int row0, int rows, int first, int last)
+    {
+        int height = (2 * rows) + 2, planeSize = height * g.PaddedWidth;
         padded.Slice(first * planeSize, (last - first) * planeSize).Clear();
         for (var c = first; c < last; c++)
         {
-            for (var row = 0; row < g.Height; row++)
+            for (var r = 0; r < height; r++)
             {
-                x.Slice(((c * g.Height) + row) * g.Width, g.Width)
-                    .CopyTo(padded.Slice((((c * g.PaddedHeight) + row + g.PadH) * g.PaddedWidth) + g.PadW, g.Width));
+                var row = (2 * row0) + r - g.PadH;
+                if ((uint)row < (uint)g.Height)
+                {
+                    x.Slice(((c * g.Height) + row) * g.Width, g.Width).CopyTo(padded.Slice((((c * height) + r) * g.PaddedWidth) + g.PadW, g.Width));
+                }
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InputTransform(Geometry g, ReadOnlySpan<float> padded, Span<float> v, int first, int last)
+    private static void InputTransform(Geometry g, ReadOnlySpan<float> padded, Span<float> v, int rows, int tiles, int first, int last)
     {
-        int stride = g.Inputs * g.Tiles, tileColumns = g.TileColumns;
+        int stride = g.Inputs * tiles, tileColumns = g.TileColumns, height = (2 * rows) + 2;
         fixed (float* pv = v) fixed (float* pp = padded)
         {
             for (var c = first; c < last; c++)
             {
-                var source = pp + ((long)c * g.PaddedHeight * g.PaddedWidth);
-                for (var i = 0; i < g.TileRows; i++)
+                var source = pp + ((long)c * height * g.PaddedWidth);
+                for (var i = 0; i < rows; i++)
                 {
-                    var rows = source + (2L * i * g.PaddedWidth);
-                    var target = pv + ((long)c * g.Tiles) + ((long)i * tileColumns);
+                    var patches = source + (2L * i * g.PaddedWidth);
+                    var target = pv + ((long)c * tiles) + ((long)i * tileColumns);
                     var j = 0;
                     if (Vectors)
                     {
                         for (; j < tileColumns; j += 8)
                         {
-                            InputTiles8(rows + (2 * j), g.PaddedWidth, target + j, stride, Math.Min(8, tileColumns - j));
+                            InputTiles8(patches + (2 * j), g.PaddedWidth, target + j, stride, Math.Min(8, tileColumns - j));
                         }
                     }
 
                     for (; j < tileColumns; j++)
                     {
-                        InputTile(rows + (2 * j), g.PaddedWidth, target + j, stride);
+                        InputTile(patches + (2 * j), g.PaddedWidth, target + j, stride);
                     }
                 }
             }
@@ -255,18 +299,19 @@ internal static unsafe class Winograd
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OutputTransform(Geometry g, ReadOnlySpan<float> m, Span<float> y, Span<float> plane, int first, int last)
+    private static void OutputTransform(Geometry g, ReadOnlySpan<float> m, Span<float> y, Span<float> plane, int row0, int rows, int tiles, int first, int last)
     {
-        int stride = g.Outputs * g.Tiles, tileColumns = g.TileColumns, planeWidth = g.PlaneWidth;
+        int stride = g.Outputs * tiles, tileColumns = g.TileColumns, planeWidth = g.PlaneWidth;
+        int outputRows = Math.Min(2 * rows, g.OutputHeight - (2 * row0));
         fixed (float* pm = m) fixed (float* py = y) fixed (float* pp = plane)
         {
             for (var o = first; o < last; o++)
             {
                 // The channel's whole tiles into the plane (2 x 2 each, even where the output ends mid-tile), then its
                 // rows and columns that exist into y.
-                for (var i = 0; i < g.TileRows; i++)
+                for (var i = 0; i < rows; i++)
                 {
-                    var source = pm + ((long)o * g.Tiles) + ((long)i * tileColumns);
+                    var source = pm + ((long)o * tiles) + ((long)i * tileColumns);
                     var top = pp + (2L * i * planeWidth);
                     var j = 0;
                     if (Vectors)
@@ -283,8 +328,8 @@ internal static unsafe class Winograd
                     }
                 }
 
-                var channel = py + ((long)o * g.OutputHeight * g.OutputWidth);
-                for (var row = 0; row < g.OutputHeight; row++)
+                var channel = py + ((long)o * g.OutputHeight * g.OutputWidth) + (2L * row0 * g.OutputWidth);
+                for (var row = 0; row < outputRows; row++)
                 {
                     new ReadOnlySpan<float>(pp + ((long)row * planeWidth), g.OutputWidth).CopyTo(new Span<float>(channel + ((long)row * g.OutputWidth), g.OutputWidth));
                 }
@@ -345,9 +390,13 @@ internal static unsafe class Winograd
         Avx.Permute2x128(low, high, 0x31).Store(row + 8);
     }
 
-    /// <summary>The shapes of one item's Winograd convolution.</summary>
+    /// <summary>The shapes of one item's Winograd convolution, and its blocks of tile rows.</summary>
     internal readonly struct Geometry
     {
+        // A block's V and M together at most this many floats (512 KB), so that they stay in a core's second-level
+        // cache between the transforms and the products, where U is small enough to be read once per block.
+        private const long BlockFloats = 1 << 17;
+
         /// <summary>Describes the convolution of inputs x height x width to outputs x outputH x outputW with the given pad.</summary>
         public Geometry(int inputs, int outputs, int height, int width, int padH, int padW)
         {
@@ -362,11 +411,24 @@ internal static unsafe class Winograd
             TileRows = (OutputHeight + 1) / 2;
             TileColumns = (OutputWidth + 1) / 2;
 
-            // Rows 2i .. 2i + 3 of tile row i; columns likewise, and the vector loop's last group of eight tiles reads
-            // pixels up to 2 (j + 7) + 3 + 8 for j a multiple of 8 below TileColumns.
-            PaddedHeight = (2 * TileRows) + 2;
+            // Columns 2j .. 2j + 3 of tile j; the vector loop's last group of eight tiles reads pixels up to
+            // 2 (j + 7) + 3 + 8 for j a multiple of 8 below TileColumns.
             PaddedWidth = (2 * ((TileColumns + 7) / 8 * 8)) + 12;
             PlaneWidth = 2 * TileColumns;
+
+            // Bands of tile rows where V and M of the whole item would leave the cache and U, read once per band, is
+            // small against them (64 channels at 56 x 56: 14 bands of two rows); else one band.
+            long perRow = (long)Points * (inputs + outputs) * TileColumns;
+            int rows = (int)Math.Clamp(BlockFloats / Math.Max(1, perRow), 1, Math.Max(1, TileRows));
+            int bands = (TileRows + rows - 1) / rows;
+            long weights = (long)Points * inputs * outputs;
+            if (perRow * TileRows <= BlockFloats || weights * bands > 2 * perRow * TileRows)
+            {
+                rows = Math.Max(1, TileRows);
+            }
+
+            BlockRows = rows;
+            Blocks = (TileRows + rows - 1) / rows;
         }
 
         /// <summary>Input channels.</summary>
@@ -402,28 +464,28 @@ internal static unsafe class Winograd
         /// <summary>All tiles.</summary>
         public int Tiles => TileRows * TileColumns;
 
-        /// <summary>Rows of a padded input plane.</summary>
-        public int PaddedHeight { get; }
+        /// <summary>Tile rows per block (the last block may have fewer).</summary>
+        public int BlockRows { get; }
 
-        /// <summary>Columns of a padded input plane.</summary>
+        /// <summary>Blocks of tile rows: the units a pass is computed in, and split over threads in.</summary>
+        public int Blocks { get; }
+
+        /// <summary>Columns of a padded input row.</summary>
         public int PaddedWidth { get; }
 
         /// <summary>Columns of the output plane the tiles are written to before the rows are copied out.</summary>
         public int PlaneWidth { get; }
 
-        /// <summary>Floats of the output plane (one per thread transforming outputs).</summary>
-        public int PlaneLength => 2 * TileRows * PlaneWidth;
+        /// <summary>Floats of a block's V: 16 matrices of input channels x the block's tiles.</summary>
+        public int BlockV => Points * Inputs * BlockRows * TileColumns;
 
-        /// <summary>V within a workspace: 16 matrices of input channels x tiles.</summary>
-        public Span<float> V(Span<float> workspace) => workspace[..(Points * Inputs * Tiles)];
+        /// <summary>Floats of a block's M: 16 matrices of output channels x the block's tiles.</summary>
+        public int BlockM => Points * Outputs * BlockRows * TileColumns;
 
-        /// <summary>M within a workspace: 16 matrices of output channels x tiles.</summary>
-        public Span<float> M(Span<float> workspace) => workspace.Slice(Points * Inputs * Tiles, Points * Outputs * Tiles);
+        /// <summary>Floats of a block's padded input rows, every channel.</summary>
+        public int BlockPadded => Inputs * ((2 * BlockRows) + 2) * PaddedWidth;
 
-        /// <summary>The padded input planes within a workspace.</summary>
-        public Span<float> Padded(Span<float> workspace) => workspace.Slice(Points * Tiles * (Inputs + Outputs), Inputs * PaddedHeight * PaddedWidth);
-
-        /// <summary>One output plane within a workspace (the single-thread pass's).</summary>
-        public Span<float> Plane(Span<float> workspace) => workspace.Slice((Points * Tiles * (Inputs + Outputs)) + (Inputs * PaddedHeight * PaddedWidth), PlaneLength);
+        /// <summary>Floats of the output plane a block's channel is written to.</summary>
+        public int PlaneLength => 2 * BlockRows * PlaneWidth;
     }
 }

@@ -87,13 +87,13 @@ public abstract class BaseConvolutionLayer : Layer
     private Winograd.Geometry _winogradGeometry;
     private int _winogradWorkspace;
     private float[] _winogradWeights = [];
-    private float[] _winogradPlanes = [];
     private SyncedMemory? _winogradSource;
     private long _winogradVersion;
+    private Action<int, int>? _winogradBlocksPart;
+    private Action<int, int>? _winogradStepPart;
     private float[]? _winogradShared;
-    private Action<int, int>? _winogradInputPart;
-    private Action<int, int>? _winogradProductPart;
-    private Action<int, int>? _winogradOutputPart;
+    private float[] _winogradPlanes = [];
+    private int _winogradStep;
 
     /// <summary>Reads the parts of <c>convolution_param</c> that need no bottom shape.</summary>
     /// <param name="parameter">The layer's definition.</param>
@@ -359,7 +359,7 @@ public abstract class BaseConvolutionLayer : Layer
         }
 
         var geometry = new Winograd.Geometry(_convInChannels, _convOutChannels, _convInputShape[0], _convInputShape[1], _pad[0], _pad[1]);
-        var workspace = (long)Winograd.Points * geometry.Tiles * (geometry.Inputs + geometry.Outputs);
+        var workspace = (long)geometry.BlockV + geometry.BlockM;
         if (geometry.OutputHeight * geometry.OutputWidth < 196 || workspace > WinogradFloats)
         {
             return;
@@ -368,22 +368,21 @@ public abstract class BaseConvolutionLayer : Layer
         _winogradGeometry = geometry;
         _winogradWorkspace = Winograd.WorkspaceLength(geometry);
         _winograd = true;
-        var threads = _productSplit != ProductSplit.None ? Math.Min(_productParts, Workers.Count) : _sliceCount;
-        var plane = geometry.PlaneLength;
-        if (_winogradPlanes.Length < _productParts * plane)
+        if (_winogradPlanes.Length < Math.Max(1, _productParts) * geometry.PlaneLength)
         {
-            _winogradPlanes = new float[_productParts * plane];
+            _winogradPlanes = new float[Math.Max(1, _productParts) * geometry.PlaneLength];
         }
 
         ColumnWorkspace.Get(_winogradWorkspace);
-        if (threads > 1 && _productSplit == ProductSplit.None)
+        var threads = _productSplit != ProductSplit.None ? Math.Min(_productParts, Workers.Count) : _sliceCount;
+        if (threads > 1)
         {
             var length = _winogradWorkspace;
             Workers.Run(threads, (_, _) => ColumnWorkspace.Get(length));
         }
     }
 
-    // An item's Winograd workspace (V and M) above this many floats (32 MB) is left to im2col.
+    // A Winograd block's V and M above this many floats (32 MB) are left to im2col.
     private const long WinogradFloats = 1L << 23;
 
     // The transformed kernels, made again when the weight was written since they were made.
@@ -406,50 +405,28 @@ public abstract class BaseConvolutionLayer : Layer
         _winogradVersion = memory.Version;
     }
 
-    // One item by Winograd on several threads: the input channels, the 16 products and the output channels each split
-    // over the parts, in the calling thread's workspace; every value is computed as on one thread.
-    private void WinogradSplitItem()
-    {
-        _winogradInputPart ??= WinogradInputPart;
-        _winogradProductPart ??= WinogradProductPart;
-        _winogradOutputPart ??= WinogradOutputPart;
-        _winogradShared = ColumnWorkspace.GetArray(_winogradWorkspace);
-        try
-        {
-            Workers.RunParts(_productParts, _winogradInputPart);
-            Workers.RunParts(_productParts, _winogradProductPart);
-            Workers.RunParts(_productParts, _winogradOutputPart);
-        }
-        finally
-        {
-            _winogradShared = null;
-        }
-    }
-
-    private void WinogradInputPart(int part, int parts)
+    // Part `part` of `parts` of step _winogradStep of item _partItem's one-block pass, in the calling thread's workspace;
+    // the last step also maps its output channels (the bias or the folded layers).
+    private void WinogradStepPart(int part, int parts)
     {
         var g = _winogradGeometry;
-        var workspace = _winogradShared.AsSpan(0, _winogradWorkspace);
+        var total = _winogradStep switch { 0 => g.Inputs, 1 => Winograd.Points, _ => g.Outputs };
+        int first = total * part / parts, last = total * (part + 1) / parts;
+        if (first >= last)
+        {
+            return;
+        }
+
         var x = _input!.Data.Slice(_partItem * BottomDim, BottomDim);
-        Winograd.TransformInput(g, x, g.Padded(workspace), g.V(workspace), g.Inputs * part / parts, g.Inputs * (part + 1) / parts);
-    }
-
-    private void WinogradProductPart(int part, int parts)
-    {
-        var g = _winogradGeometry;
-        var workspace = _winogradShared.AsSpan(0, _winogradWorkspace);
-        Winograd.Products(g, _winogradWeights, g.V(workspace), g.M(workspace), Winograd.Points * part / parts, Winograd.Points * (part + 1) / parts);
-    }
-
-    private void WinogradOutputPart(int part, int parts)
-    {
-        var g = _winogradGeometry;
-        var m = g.M(_winogradShared.AsSpan(0, _winogradWorkspace));
-        var planeLength = g.PlaneLength;
-        var plane = _winogradPlanes.AsSpan((part % Math.Max(1, _winogradPlanes.Length / planeLength)) * planeLength, planeLength);
         var y = _output!.Data.Slice(_partItem * TopDim, TopDim);
-        int first = g.Outputs * part / parts, last = g.Outputs * (part + 1) / parts;
-        Winograd.TransformOutput(g, m, y, plane, first, last);
+        var planes = _winogradPlanes.Length / g.PlaneLength;
+        var plane = _winogradPlanes.AsSpan(part % planes * g.PlaneLength, g.PlaneLength);
+        Winograd.ForwardStep(g, _winogradStep, x, _winogradWeights, y, _winogradShared.AsSpan(0, _winogradWorkspace), plane, first, last);
+        if (_winogradStep < 2)
+        {
+            return;
+        }
+
         if (_folded.Count > 0)
         {
             var channels = y.Slice(first * _outSpatialDim, (last - first) * _outSpatialDim);
@@ -458,6 +435,35 @@ public abstract class BaseConvolutionLayer : Layer
         else if (BiasTerm)
         {
             AddBias(y, first, last, 0, _outSpatialDim);
+        }
+    }
+
+    // Blocks of tile rows `part` of `parts` of item _partItem by Winograd, on this thread's workspace, then the bias or
+    // the folded map on the rows they wrote: every value as one thread computes it.
+    private void WinogradBlocksPart(int part, int parts)
+    {
+        var g = _winogradGeometry;
+        int first = g.Blocks * part / parts, last = g.Blocks * (part + 1) / parts;
+        if (first >= last)
+        {
+            return;
+        }
+
+        var x = _input!.Data.Slice(_partItem * BottomDim, BottomDim);
+        var y = _output!.Data.Slice(_partItem * TopDim, TopDim);
+        Winograd.ForwardBlocks(g, x, _winogradWeights, y, ColumnWorkspace.Get(_winogradWorkspace), first, last);
+        int from = 2 * first * g.BlockRows * g.OutputWidth, to = Math.Min(g.OutputHeight, 2 * last * g.BlockRows) * g.OutputWidth;
+        if (_folded.Count > 0)
+        {
+            for (var c = 0; c < _convOutChannels; c++)
+            {
+                var run = y.Slice((c * _outSpatialDim) + from, to - from);
+                Channelwise.Map(run, _foldScale.AsSpan(c, 1), _foldShift.AsSpan(c, 1), to - from, _foldRectify, _foldSlope, run);
+            }
+        }
+        else if (BiasTerm)
+        {
+            AddBias(y, 0, _convOutChannels, from, to);
         }
     }
 
@@ -539,9 +545,34 @@ public abstract class BaseConvolutionLayer : Layer
             (_input, _output) = (bottom[i], top[i]);
             if (_winograd && _productSplit != ProductSplit.None)
             {
+                // One image on several threads: by blocks of tile rows, each thread in its own workspace; a pass of one
+                // block in three steps (input channels, points, output channels) in this thread's workspace.
+                if (_winogradGeometry.Blocks < 2)
+                {
+                    _winogradStepPart ??= WinogradStepPart;
+                    _winogradShared = ColumnWorkspace.GetArray(_winogradWorkspace);
+                    try
+                    {
+                        for (_partItem = 0; _partItem < ItemCount; _partItem++)
+                        {
+                            for (_winogradStep = 0; _winogradStep < 3; _winogradStep++)
+                            {
+                                Workers.RunParts(_productParts, _winogradStepPart);
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        _winogradShared = null;
+                    }
+
+                    continue;
+                }
+
+                _winogradBlocksPart ??= WinogradBlocksPart;
                 for (_partItem = 0; _partItem < ItemCount; _partItem++)
                 {
-                    WinogradSplitItem();
+                    Workers.RunParts(_productParts, _winogradBlocksPart);
                 }
 
                 continue;

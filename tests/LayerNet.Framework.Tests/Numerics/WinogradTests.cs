@@ -28,6 +28,7 @@ public sealed class WinogradTests
     [TestCase(24, 9, 6, 35, 1)]
     [TestCase(64, 33, 28, 28, 1)]
     [TestCase(1, 1, 3, 3, 0)]
+    [TestCase(32, 24, 45, 41, 1)]
     public void The_convolution_is_its_definitions_to_float_rounding(int inputs, int outputs, int height, int width, int pad)
     {
         foreach (var (kernel, vectors) in BlasTests.Kernels().Select(k => (k, VectorTransforms)).Append(("portable", false)))
@@ -60,12 +61,39 @@ public sealed class WinogradTests
     [TestCase(3, true)]
     [TestCase(5, true)]
     [TestCase(3, false)]
-    public void Parts_put_together_are_the_whole_pass_bit_for_bit(int parts, bool vectors)
+    public void Blocks_run_in_parts_on_their_own_workspaces_are_the_whole_pass_bit_for_bit(int parts, bool vectors)
     {
         Winograd.Vectors = vectors && VectorTransforms;
-        const int inputs = 19, outputs = 22, height = 15, width = 21, pad = 1;
+
+        // 64 channels at 56 x 56, as ResNet's first 3 x 3 convolutions, runs in bands of tile rows.
+        const int inputs = 64, outputs = 64, height = 56, width = 56, pad = 1;
         var g = new Winograd.Geometry(inputs, outputs, height, width, pad, pad);
+        Assert.That(g.Blocks, Is.GreaterThanOrEqualTo(parts), "blocks to share");
         var random = new RandomSource(77);
+        var x = Values(random, inputs * height * width);
+        var u = new float[Winograd.Points * outputs * inputs];
+        Winograd.TransformWeights(Values(random, outputs * inputs * 9), outputs, inputs, u);
+        var whole = new float[outputs * g.OutputHeight * g.OutputWidth];
+        Winograd.Forward(g, x, u, whole, new float[Winograd.WorkspaceLength(g)]);
+
+        var split = Enumerable.Repeat(float.NaN, whole.Length).ToArray();
+        for (var part = parts - 1; part >= 0; part--)
+        {
+            Winograd.ForwardBlocks(g, x, u, split, new float[Winograd.WorkspaceLength(g)], g.Blocks * part / parts, g.Blocks * (part + 1) / parts);
+        }
+
+        Assert.That(split.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(whole.Select(BitConverter.SingleToInt32Bits)));
+    }
+
+    [TestCase(2)]
+    [TestCase(3)]
+    [TestCase(7)]
+    public void The_steps_of_a_one_block_pass_run_in_parts_are_the_whole_pass_bit_for_bit(int parts)
+    {
+        const int inputs = 48, outputs = 40, height = 14, width = 14, pad = 1;
+        var g = new Winograd.Geometry(inputs, outputs, height, width, pad, pad);
+        Assert.That(g.Blocks, Is.EqualTo(1));
+        var random = new RandomSource(78);
         var x = Values(random, inputs * height * width);
         var u = new float[Winograd.Points * outputs * inputs];
         Winograd.TransformWeights(Values(random, outputs * inputs * 9), outputs, inputs, u);
@@ -74,23 +102,24 @@ public sealed class WinogradTests
 
         var workspace = new float[Winograd.WorkspaceLength(g)];
         var split = Enumerable.Repeat(float.NaN, whole.Length).ToArray();
-        for (var part = 0; part < parts; part++)
+        int[] totals = [inputs, Winograd.Points, outputs];
+        for (var step = 0; step < 3; step++)
         {
-            Winograd.TransformInput(g, x, g.Padded(workspace), g.V(workspace), inputs * part / parts, inputs * (part + 1) / parts);
-        }
-
-        for (var part = 0; part < parts; part++)
-        {
-            Winograd.Products(g, u, g.V(workspace), g.M(workspace), Winograd.Points * part / parts, Winograd.Points * (part + 1) / parts);
-        }
-
-        for (var part = parts - 1; part >= 0; part--)
-        {
-            Winograd.TransformOutput(g, g.M(workspace), split, new float[g.PlaneLength], outputs * part / parts, outputs * (part + 1) / parts);
+            for (var part = parts - 1; part >= 0; part--)
+            {
+                Winograd.ForwardStep(g, step, x, u, split, workspace, new float[g.PlaneLength], totals[step] * part / parts, totals[step] * (part + 1) / parts);
+            }
         }
 
         Assert.That(split.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(whole.Select(BitConverter.SingleToInt32Bits)));
     }
+
+    [TestCase(64, 64, 56, 14)]
+    [TestCase(128, 128, 28, 1)]
+    [TestCase(256, 256, 14, 1)]
+    [TestCase(16, 64, 55, 10)]
+    public void Large_planes_with_small_kernels_run_in_bands_of_tile_rows(int inputs, int outputs, int size, int blocks) =>
+        Assert.That(new Winograd.Geometry(inputs, outputs, size, size, 1, 1).Blocks, Is.EqualTo(blocks));
 
     [Test]
     public void Only_3x3_kernels_of_stride_and_dilation_1_with_pads_up_to_2_fit()

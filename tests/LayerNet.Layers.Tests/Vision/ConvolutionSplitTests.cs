@@ -22,6 +22,10 @@ public sealed class ConvolutionSplitTests
         yield return Case("3x3 pad 1 with a bias, by positions", 1, 32, 28, """
             layer { name: "conv" type: "Convolution" bottom: "data" top: "out" convolution_param { num_output: 64 kernel_size: 3 pad: 1 weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } } }
             """);
+        yield return Case("3x3 pad 1 at 14x14 folded: Winograd in one block, by steps", 1, 48, 14, """
+            layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 40 kernel_size: 3 pad: 1 weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } } }
+            layer { name: "relu" type: "ReLU" bottom: "conv" top: "out" }
+            """);
         yield return Case("stride 2, dilation 2, 5x3 kernel, three items", 3, 48, 31, """
             layer { name: "conv" type: "Convolution" bottom: "data" top: "out" convolution_param { num_output: 96 kernel_h: 5 kernel_w: 3 pad_h: 2 pad_w: 1 stride: 2 dilation: 2 weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" } } }
             """);
