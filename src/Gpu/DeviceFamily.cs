@@ -35,6 +35,3 @@ internal abstract class DeviceFamily(GpuDevice device)
     /// <summary>A blob's gradient on the device, for writing.</summary>
     protected ILGPU.ArrayView<float> WriteDiff(Blob blob) => Device.WriteDiff(blob);
 }
-
-/// <summary>One entry of <see cref="DeviceFamilies.All"/>: the exact layer types a family runs, and how to make it.</summary>
-internal sealed record DeviceFamilyEntry(Type[] Layers, Func<GpuDevice, DeviceFamily> Make);
