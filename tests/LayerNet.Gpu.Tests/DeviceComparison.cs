@@ -59,6 +59,57 @@ internal static class DeviceComparison
         return gpu;
     }
 
+    /// <summary>
+    /// Runs <paramref name="text"/> both ways and compares everything; <paramref name="onDevice"/> names blobs whose
+    /// data the device must have written last (checked before anything is read back), <paramref name="diffOnDevice"/>
+    /// blobs whose gradient it must have written last. With <paramref name="steps"/> above 1, both nets first take
+    /// steps - 1 plain gradient steps (each parameter less its gradient), so later passes see the device's updates.
+    /// </summary>
+    public static void AssertSameAsCpu(string text, string[] onDevice, string[] diffOnDevice, int steps = 1)
+    {
+        var cpu = Build(text, device: null);
+        var gpu = Build(text, CpuAccelerator.Device);
+        for (var step = 1; step < steps; step++)
+        {
+            foreach (var net in new[] { cpu, gpu })
+            {
+                net.ClearParamDiffs();
+                net.ForwardBackward();
+                net.Update();
+            }
+        }
+
+        cpu.ClearParamDiffs();
+        gpu.ClearParamDiffs();
+        var cpuLoss = cpu.ForwardBackward();
+        var gpuLoss = gpu.ForwardBackward();
+
+        foreach (var name in onDevice)
+        {
+            Assert.That(gpu.Blob(name).DataMemory.DeviceIsAhead, Is.True, $"{name} was computed on the device");
+        }
+
+        foreach (var name in diffOnDevice)
+        {
+            Assert.That(gpu.Blob(name).DiffMemory.DeviceIsAhead, Is.True, $"{name}'s gradient was computed on the device");
+        }
+
+        Assert.That(gpuLoss, Is.EqualTo(cpuLoss).Within(1e-5 * (1 + Math.Abs(cpuLoss))), "loss");
+        for (var b = 0; b < cpu.Blobs.Count; b++)
+        {
+            var name = cpu.Blobs[b].Name;
+            AssertClose(gpu.Blobs[b].Data.ToArray(), cpu.Blobs[b].Data.ToArray(), name);
+            AssertClose(gpu.Blobs[b].Diff.ToArray(), cpu.Blobs[b].Diff.ToArray(), name + " diff");
+        }
+
+        for (var p = 0; p < cpu.LearnableParams.Count; p++)
+        {
+            var expected = cpu.LearnableParams[p].Diff.ToArray();
+            Assert.That(expected.Any(v => v != 0f), Is.True, $"param {p} has a gradient to compare");
+            AssertClose(gpu.LearnableParams[p].Diff.ToArray(), expected, $"param {p} diff");
+        }
+    }
+
     /// <summary>Every blob's data and diff, every layer blob's data and diff.</summary>
     public static void AssertSame(Net cpu, Net gpu, string when)
     {

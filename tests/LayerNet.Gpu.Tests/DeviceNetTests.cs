@@ -38,8 +38,8 @@ public sealed class DeviceNetTests
     [Test]
     public void Forward_and_backward_on_the_device_give_the_cpus_loss_outputs_and_gradients()
     {
-        var cpu = Build(device: null);
-        var gpu = Build(CpuAccelerator.Device);
+        var cpu = DeviceComparison.Build(Net, device: null);
+        var gpu = DeviceComparison.Build(Net, CpuAccelerator.Device);
 
         var cpuLoss = cpu.ForwardBackward();
         var gpuLoss = gpu.ForwardBackward();
@@ -47,20 +47,20 @@ public sealed class DeviceNetTests
         Assert.That(gpuLoss, Is.EqualTo(cpuLoss).Within(1e-5 * Math.Abs(cpuLoss)));
         foreach (var name in new[] { "x", "h1", "h2", "g", "h3", "t", "r" })
         {
-            AssertClose(gpu.Blob(name).Data.ToArray(), cpu.Blob(name).Data.ToArray(), name);
-            AssertClose(gpu.Blob(name).Diff.ToArray(), cpu.Blob(name).Diff.ToArray(), name + " diff");
+            DeviceComparison.AssertClose(gpu.Blob(name).Data.ToArray(), cpu.Blob(name).Data.ToArray(), name);
+            DeviceComparison.AssertClose(gpu.Blob(name).Diff.ToArray(), cpu.Blob(name).Diff.ToArray(), name + " diff");
         }
 
         for (var p = 0; p < cpu.LearnableParams.Count; p++)
         {
-            AssertClose(gpu.LearnableParams[p].Diff.ToArray(), cpu.LearnableParams[p].Diff.ToArray(), $"param {p} diff");
+            DeviceComparison.AssertClose(gpu.LearnableParams[p].Diff.ToArray(), cpu.LearnableParams[p].Diff.ToArray(), $"param {p} diff");
         }
     }
 
     [Test]
     public void The_device_computed_what_it_has_kernels_for_and_the_values_came_home_only_when_read()
     {
-        var gpu = Build(CpuAccelerator.Device);
+        var gpu = DeviceComparison.Build(Net, CpuAccelerator.Device);
         gpu.ForwardBackward();
 
         // fc1's weight gradient was last written by the device's kernel; the host copy is stale until read.
@@ -71,28 +71,5 @@ public sealed class DeviceNetTests
 
         // DummyData has no device kernels: its top was written on the host (and only read on the device).
         Assert.That(gpu.Blob("x").DataMemory.DeviceIsAhead, Is.False);
-    }
-
-    private static void AssertClose(float[] actual, float[] expected, string what)
-    {
-        Assert.That(actual, Has.Length.EqualTo(expected.Length), what);
-        var scale = expected.Select(Math.Abs).DefaultIfEmpty(0f).Max();
-        for (var i = 0; i < expected.Length; i++)
-        {
-            Assert.That(actual[i], Is.EqualTo(expected[i]).Within(1e-5 * (1 + scale)), $"{what}[{i}]");
-        }
-    }
-
-    private static Net Build(LayerNet.Devices.IDevice? device)
-    {
-        using var services = new ServiceCollection().AddLayerNet().AddStandardLayers().Services.BuildServiceProvider();
-        var document = services.GetRequiredService<PrototxtReader>().ParseDocument<NetParameter>(Net, "net.prototxt");
-        return new Net(document.Message, services.GetRequiredService<LayerFactory>(), new NetOptions
-        {
-            Source = document.Source,
-            State = new NetState { Phase = Phase.Train },
-            Random = new RandomSource(1701),
-            Device = device,
-        });
     }
 }

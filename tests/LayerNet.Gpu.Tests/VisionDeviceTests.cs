@@ -54,7 +54,7 @@ public sealed class VisionDeviceTests
               convolution_param { {{parameters}} weight_filler { type: "gaussian" std: 0.3 } bias_filler { type: "uniform" min: -0.5 max: 0.5 } }
             }
             """ + Tail("c");
-        NetComparison.AssertSameAsCpu(net, onDevice: ["c"], diffOnDevice: ["x"]);
+        DeviceComparison.AssertSameAsCpu(net, onDevice: ["c"], diffOnDevice: ["x"]);
     }
 
     [Test]
@@ -79,7 +79,7 @@ public sealed class VisionDeviceTests
             layer { name: "loss1" type: "EuclideanLoss" bottom: "h1" bottom: "y1" top: "loss1" }
             layer { name: "loss2" type: "EuclideanLoss" bottom: "h2" bottom: "y2" top: "loss2" loss_weight: 0.5 }
             """;
-        NetComparison.AssertSameAsCpu(Net, onDevice: ["c1", "c2"], diffOnDevice: ["x1", "x2"]);
+        DeviceComparison.AssertSameAsCpu(Net, onDevice: ["c1", "c2"], diffOnDevice: ["x1", "x2"]);
     }
 
     [TestCaseSource(nameof(Poolings))]
@@ -88,7 +88,7 @@ public sealed class VisionDeviceTests
         var net = Head(shape) + $$"""
             layer { name: "pool" type: "Pooling" bottom: "x" top: "p" {{(mask ? "top: \"mask\"" : string.Empty)}} pooling_param { {{parameters}} } }
             """ + Tail("p");
-        NetComparison.AssertSameAsCpu(net, onDevice: mask ? ["p", "mask"] : ["p"], diffOnDevice: ["x"]);
+        DeviceComparison.AssertSameAsCpu(net, onDevice: mask ? ["p", "mask"] : ["p"], diffOnDevice: ["x"]);
     }
 
     [TestCaseSource(nameof(Lrns))]
@@ -97,7 +97,7 @@ public sealed class VisionDeviceTests
         var net = Head(shape) + $$"""
             layer { name: "lrn" type: "LRN" bottom: "x" top: "l" lrn_param { {{parameters}} } }
             """ + Tail("l");
-        NetComparison.AssertSameAsCpu(net, onDevice: ["l"], diffOnDevice: ["x"]);
+        DeviceComparison.AssertSameAsCpu(net, onDevice: ["l"], diffOnDevice: ["x"]);
     }
 
     [Test]
@@ -121,7 +121,7 @@ public sealed class VisionDeviceTests
             layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2" inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
             layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip2" bottom: "label" top: "loss" }
             """;
-        NetComparison.AssertSameAsCpu(Net, onDevice: ["conv1", "pool1", "conv2", "pool2"], diffOnDevice: ["conv1", "pool1", "conv2"], steps: 3);
+        DeviceComparison.AssertSameAsCpu(Net, onDevice: ["conv1", "pool1", "conv2", "pool2"], diffOnDevice: ["conv1", "pool1", "conv2"], steps: 3);
     }
 
     [Test]
@@ -139,13 +139,13 @@ public sealed class VisionDeviceTests
             """;
         foreach (var fold in new[] { true, false })
         {
-            var cpu = NetComparison.Build(Net, device: null, Phase.Test);
-            var gpu = NetComparison.Build(Net, CpuAccelerator.Device, Phase.Test);
+            var cpu = DeviceComparison.Build(Net, device: null, Phase.Test);
+            var gpu = DeviceComparison.Build(Net, CpuAccelerator.Device, Phase.Test);
             cpu.PlanMemory(keep: ["c"], fold: fold);
             gpu.PlanMemory(keep: ["c"], fold: fold);
             cpu.Forward();
             gpu.Forward();
-            NetComparison.AssertClose(gpu.Blob("c").Data.ToArray(), cpu.Blob("c").Data.ToArray(), $"c (fold {fold})");
+            DeviceComparison.AssertClose(gpu.Blob("c").Data.ToArray(), cpu.Blob("c").Data.ToArray(), $"c (fold {fold})");
 
             // The convolution's own pass again: its top is the device's only when the device ran it.
             var step = gpu.Steps.First(s => s.Layer is ConvolutionLayer);
@@ -165,12 +165,12 @@ public sealed class VisionDeviceTests
             }
             layer { name: "conv" type: "Convolution" bottom: "x" top: "x" convolution_param { num_output: 3 kernel_size: 3 pad: 1 weight_filler { type: "gaussian" std: 0.3 } bias_filler { type: "uniform" min: -0.5 max: 0.5 } } }
             """;
-        var cpu = NetComparison.Build(Net, device: null, Phase.Test);
-        var gpu = NetComparison.Build(Net, CpuAccelerator.Device, Phase.Test);
+        var cpu = DeviceComparison.Build(Net, device: null, Phase.Test);
+        var gpu = DeviceComparison.Build(Net, CpuAccelerator.Device, Phase.Test);
         cpu.Forward();
         gpu.Forward();
         Assert.That(gpu.Blob("x").DataMemory.DeviceIsAhead, Is.False, "the CPU ran it");
-        NetComparison.AssertClose(gpu.Blob("x").Data.ToArray(), cpu.Blob("x").Data.ToArray(), "x");
+        DeviceComparison.AssertClose(gpu.Blob("x").Data.ToArray(), cpu.Blob("x").Data.ToArray(), "x");
     }
 
     [Test]
@@ -179,7 +179,7 @@ public sealed class VisionDeviceTests
         var net = Head("2 3 6 7") + """
             layer { name: "pool" type: "Pooling" bottom: "x" top: "p" top: "mask" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
             """ + Tail("p");
-        var gpu = NetComparison.Build(net, CpuAccelerator.Device);
+        var gpu = DeviceComparison.Build(net, CpuAccelerator.Device);
         gpu.Forward();
         var mask = gpu.Blob("mask").Data.ToArray();
         var x = gpu.Blob("x").Data.ToArray();
