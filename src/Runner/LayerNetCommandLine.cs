@@ -34,6 +34,7 @@ internal static class LayerNetCommandLine
         root.Subcommands.Add(DetectCommand.Create(environment));
         root.Subcommands.Add(ExportCommand.Create(environment));
         root.Subcommands.Add(ImportCommand.Create(environment));
+        root.Subcommands.Add(ServeCommand.Create(environment));
         ExamplesHelpAction.Install(root);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
