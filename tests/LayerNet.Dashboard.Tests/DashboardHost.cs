@@ -1,18 +1,28 @@
 using LayerNet.Runner.Dashboard;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LayerNet.Dashboard.Tests;
 
-/// <summary>A dashboard over a temporary root, served in memory (TestServer); disposing it deletes the root.</summary>
+/// <summary>
+/// A dashboard over a temporary root, served in memory (TestServer) or on a free loopback port (for a browser);
+/// disposing it deletes the root.
+/// </summary>
 internal sealed class DashboardHost : IAsyncDisposable
 {
-    private DashboardHost(WebApplication app, string root)
+    private DashboardHost(WebApplication app, string root, Uri? address)
     {
         App = app;
         Root = root;
-        Client = app.GetTestClient();
+        Address = address;
+        Client = address is null ? app.GetTestClient() : new HttpClient { BaseAddress = address };
     }
+
+    /// <summary>The address a browser opens (a real server on 127.0.0.1), or null in memory.</summary>
+    public Uri? Address { get; }
 
     /// <summary>The application.</summary>
     public WebApplication App { get; }
@@ -30,8 +40,22 @@ internal sealed class DashboardHost : IAsyncDisposable
         fill?.Invoke(root);
         var app = DashboardServer.Build(new DashboardOptions { Root = root, Port = 0, Token = token, Host = host }, builder => builder.WebHost.UseTestServer());
         await app.StartAsync().ConfigureAwait(false);
-        return new DashboardHost(app, root);
+        return new DashboardHost(app, root, null);
     }
+
+    /// <summary>Starts a dashboard on a free port of localhost, for a browser.</summary>
+    public static async Task<DashboardHost> StartListeningAsync(Action<string>? fill = null, string? token = null)
+    {
+        var root = Directory.CreateTempSubdirectory("layernet-dashboard-").FullName;
+        fill?.Invoke(root);
+        var app = DashboardServer.Build(new DashboardOptions { Root = root, Port = 0, Token = token, Host = "127.0.0.1" });
+        await app.StartAsync().ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new DashboardHost(app, root, new Uri(address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) + "/"));
+    }
+
+    /// <summary>The absolute address of a path on the listening server.</summary>
+    public string Url(string pathAndQuery) => new Uri(Address ?? throw new InvalidOperationException("not listening"), pathAndQuery.TrimStart('/')).ToString();
 
     public async ValueTask DisposeAsync()
     {
