@@ -79,6 +79,9 @@ internal sealed class ModelArguments
     /// <summary>The device <c>--gpu</c> names (the caller disposes it), or null for the CPU (or a command without the option).</summary>
     public Gpu.GpuDevice? OpenDevice(ParseResult result, TextWriter error) => _gpu is null ? null : GpuSelection.Open(result.GetValue(_gpu), solver: null, error);
 
+    /// <summary>The device number <c>--gpu</c> gave, as written (for the log line that names the device).</summary>
+    public string GpuNumber(ParseResult result) => _gpu is null ? "" : (result.GetValue(_gpu) ?? "").Trim();
+
     public long Seed(ParseResult result) => _seed is null ? 0 : result.GetValue(_seed);
 
     /// <summary>The <c>--model</c> file given.</summary>

@@ -33,6 +33,12 @@ internal static class TestCommand
             // Only the outputs are read: the other blobs share buffers (and no gradient is computed).
             net.PlanMemory();
             var log = new TrainingLog(environment.Output);
+            if (device is not null)
+            {
+                // As train's line (Caffe's test says "Use GPU with device ID N"): which device ran, by name.
+                log.Info("caffe", $"Using GPU {arguments.GpuNumber(result)}: {device.Name} ({device.Backend})");
+            }
+
             log.Info("caffe", $"Running for {count} iterations.");
 
             // As tools/caffe.cpp test(): the sums and the loss in float, each output's value logged per batch.

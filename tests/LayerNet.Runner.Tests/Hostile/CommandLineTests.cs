@@ -15,7 +15,7 @@ public sealed class CommandLineTests
     [TestCase(new[] { "forward", "--model", "x", "--zzzzzz" }, "layernet forward: unknown option '--zzzzzz' (layernet forward --help lists the options)")]
     [TestCase(new[] { "forward", "--model", "x", "extra" }, "layernet forward: unexpected argument 'extra' (layernet forward --help lists the options)")]
     [TestCase(new[] { "time", "--model", "x", "--iterations", "abc" }, "layernet time: Cannot parse argument 'abc' for option '--iterations'")]
-    [TestCase(new string[0], "layernet: give a command: convert, upgrade, forward, train, test, time, device-query, layers, gradcheck, draw, plot, convert-imageset, compute-image-mean, idx-to-images, classify, detect, export, import (layernet --help describes them)")]
+    [TestCase(new string[0], "layernet: give a command: convert, upgrade, forward, train, test, time, device-query, layers, gradcheck, draw, plot, convert-imageset, compute-image-mean, idx-to-images, classify, detect, export, import, serve (layernet --help describes them)")]
     public void A_command_line_the_parser_refuses_is_one_line(string[] args, string expected)
     {
         CommandRun.Run(args).AssertOneLineError(expected);
