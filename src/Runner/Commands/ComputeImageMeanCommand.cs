@@ -60,8 +60,15 @@ internal static class ComputeImageMeanCommand
         return command;
     }
 
-    private static void Compute(string path, string? outputPath, TextWriter log)
+    /// <summary>
+    /// Computes the mean image of the LMDB at <paramref name="path"/>, writes it to <paramref name="outputPath"/> (when
+    /// given) and the command's log lines to <paramref name="log"/> (the dashboard's Datasets page calls it too).
+    /// </summary>
+    /// <exception cref="LayerNetException">The database cannot be read, holds no records or records of different sizes.</exception>
+    public static BlobProto Compute(string path, string? outputPath, TextWriter log)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(log);
         LmdbDatabase database;
         try
         {
@@ -104,6 +111,8 @@ internal static class ComputeImageMeanCommand
 
             log.WriteLine($"mean_value channel [{c}]:{Number(sum / plane)}");
         }
+
+        return mean;
     }
 
     private static BlobProto Sum(LmdbRecordCursor cursor, string path, TextWriter log)
