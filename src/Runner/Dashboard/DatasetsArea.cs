@@ -121,7 +121,8 @@ internal sealed class DatasetsArea(DashboardRoot root) : IDashboardArea
         return new DatasetJob(root, options, mean);
     }
 
-    // A mean image (1 x C x H x W BlobProto) as a picture: colour for 3 channels (B, G, R), else its first channel.
+    // A mean image (1 x C x H x W BlobProto) as a picture of its own pixel values: colour for 3 channels (B, G, R), else
+    // its first channel.
     private static byte[] MeanPicture(string file)
     {
         var proto = MessageFile.ReadBinary<BlobProto>(file, ParameterExtensions.None);
@@ -132,7 +133,7 @@ internal sealed class DatasetsArea(DashboardRoot root) : IDashboardArea
             throw new LayerNetException($"mean file '{System.IO.Path.GetFileName(file)}' has shape {mean.ShapeString}; a mean image is 1 x C x H x W");
         }
 
-        return ModelImageGrid.Png(mean.Data, 1, mean.Channels == 3 ? 3 : 1, mean.Height, mean.Width);
+        return ModelImageGrid.Png(mean.Data, 1, mean.Channels == 3 ? 3 : 1, mean.Height, mean.Width, stretch: false);
     }
 
     private const string Body = """
@@ -168,7 +169,7 @@ internal sealed class DatasetsArea(DashboardRoot root) : IDashboardArea
             <img id="datasets-mean-image" class="grid" alt="the mean image">
             <p id="datasets-channel-means"></p>
           </div>
-          <details><summary>Log</summary><pre id="datasets-log"></pre></details>
+          <details open><summary>Log</summary><pre id="datasets-log"></pre></details>
         </section>
         """;
 }

@@ -3,8 +3,8 @@ using SkiaSharp;
 namespace LayerNet.Runner.Dashboard;
 
 /// <summary>
-/// Tiles as one PNG: a convolution's filters, or a blob's channels. Each tile is stretched to the full gray (or
-/// colour) range by its own minimum and maximum, since weights and activations have no fixed range; a tile of
+/// Tiles as one PNG: a convolution's filters, a blob's channels, a mean image. Each tile is stretched to the full gray
+/// (or colour) range by its own minimum and maximum, since weights and activations have no fixed range; a tile of
 /// three channels is shown in colour, its channels taken as B, G, R (Caffe's order); small tiles are enlarged. A value
 /// that is not a number (padding) is drawn white.
 /// </summary>
@@ -22,7 +22,10 @@ internal static class ModelImageGrid
     /// Draws <paramref name="tiles"/> tiles of <paramref name="channels"/> (1 or 3) x <paramref name="height"/> x
     /// <paramref name="width"/> values each, laid out one after another in <paramref name="values"/>.
     /// </summary>
-    public static byte[] Png(ReadOnlySpan<float> values, int tiles, int channels, int height, int width)
+    /// <param name="stretch">
+    /// True: each tile stretched to its own range; false: values taken as pixels 0 to 255 (clamped), as a mean image's are.
+    /// </param>
+    public static byte[] Png(ReadOnlySpan<float> values, int tiles, int channels, int height, int width, bool stretch = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(tiles, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
@@ -64,6 +67,11 @@ internal static class ModelImageGrid
                 }
             }
 
+            if (!stretch)
+            {
+                (min, max) = (0f, 255f);
+            }
+
             var range = max > min ? max - min : 1f;
             var left = (t % columns) * (tileWidth + Gap);
             var top = (t / columns) * (tileHeight + Gap);
@@ -77,7 +85,7 @@ internal static class ModelImageGrid
                     {
                         // R, G, B from channels 2, 1, 0 (B, G, R), or the one gray channel three times.
                         var v = tile[(channels == 3 ? (2 - c) * plane : 0) + source];
-                        pixels[target + c] = float.IsFinite(v) ? (byte)Math.Round((v - min) / range * 255f) : (byte)255;
+                        pixels[target + c] = float.IsFinite(v) ? (byte)Math.Round(Math.Clamp((v - min) / range, 0f, 1f) * 255f) : (byte)255;
                     }
 
                     pixels[target + 3] = 255;
