@@ -99,9 +99,23 @@ internal static class ComputeImageMeanCommand
             MessageFile.WriteAtomic(outputPath, mean.ToByteArray());
         }
 
-        var plane = mean.Height * mean.Width;
         log.WriteLine($"Number of channels: {mean.Channels}");
-        for (var c = 0; c < mean.Channels; c++)
+        var channels = ChannelMeans(mean);
+        for (var c = 0; c < channels.Length; c++)
+        {
+            log.WriteLine($"mean_value channel [{c}]:{Number(channels[c])}");
+        }
+
+        return mean;
+    }
+
+    /// <summary>The mean of each channel of a mean image, as Caffe prints it: the float sum of the channel's values over H x W.</summary>
+    public static float[] ChannelMeans(BlobProto mean)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        var plane = mean.Height * mean.Width;
+        var channels = new float[mean.Channels];
+        for (var c = 0; c < channels.Length; c++)
         {
             var sum = 0f;
             for (var i = 0; i < plane; i++)
@@ -109,10 +123,10 @@ internal static class ComputeImageMeanCommand
                 sum += mean.Data[(plane * c) + i];
             }
 
-            log.WriteLine($"mean_value channel [{c}]:{Number(sum / plane)}");
+            channels[c] = sum / plane;
         }
 
-        return mean;
+        return channels;
     }
 
     private static BlobProto Sum(LmdbRecordCursor cursor, string path, TextWriter log)

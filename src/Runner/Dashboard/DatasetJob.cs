@@ -1,4 +1,3 @@
-using Caffe;
 using LayerNet.Errors;
 using LayerNet.Runner.Commands;
 
@@ -62,7 +61,7 @@ internal sealed class DatasetJob
             ConvertImagesetCommand.Convert(_options, log, new ImagesetProgress(Progress, () => { }, () => _stop));
             Set("computing mean");
             var mean = ComputeImageMeanCommand.Compute(_options.Database, _meanFile, log);
-            var means = ChannelMeans(mean);
+            var means = ComputeImageMeanCommand.ChannelMeans(mean).Select(value => (double)value).ToArray();
             lock (_lock)
             {
                 _channelMeans = means;
@@ -105,24 +104,6 @@ internal sealed class DatasetJob
         {
             (_state, _error) = (state, message);
         }
-    }
-
-    private static double[] ChannelMeans(BlobProto mean)
-    {
-        var plane = mean.Height * mean.Width;
-        var means = new double[mean.Channels];
-        for (var c = 0; c < means.Length; c++)
-        {
-            var sum = 0.0;
-            for (var i = 0; i < plane; i++)
-            {
-                sum += mean.Data[(c * plane) + i];
-            }
-
-            means[c] = sum / plane;
-        }
-
-        return means;
     }
 
     // The log lines the commands write, kept under the job's lock so that the page can read them while they come.
