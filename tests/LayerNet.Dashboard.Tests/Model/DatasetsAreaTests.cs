@@ -82,6 +82,27 @@ public sealed class DatasetsAreaTests
         Assert.That(Directory.Exists(Path.Combine(host.Root, "broken_lmdb")), Is.False);
     }
 
+    [Test]
+    public async Task A_stopped_job_ends_stopped_and_leaves_no_database()
+    {
+        await using var host = await DashboardHost.StartAsync(ModelTestRoot.Fill);
+        var area = new DatasetsArea(new DashboardRoot(host.Root));
+        var job = area.Create(new DatasetRequest("shapes", "shapes.txt", "stopped_lmdb", 0, 0, false, false, null, false, null, false));
+        // Asked to stop before it starts: the conversion stops before its first image.
+        job.Stop();
+        job.Start();
+        await job.Task!;
+        var status = job.Status();
+        Assert.That(status.State, Is.EqualTo("stopped"));
+        Assert.That(status.Error, Does.Contain("interrupted after 0 of 6 images"));
+        Assert.That(Directory.GetFileSystemEntries(host.Root).Select(Path.GetFileName), Does.Not.Contain("stopped_lmdb"));
+        Assert.That(Directory.GetFileSystemEntries(host.Root, ".stopped_lmdb*"), Is.Empty, "the partial folder is removed");
+        using var request = new HttpRequestMessage(HttpMethod.Post, Api("/api/datasets/jobs/nothing/stop"));
+        request.Headers.Add(DashboardServer.RequestHeader, "1");
+        using var unknown = await host.Client.SendAsync(request);
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
     [TestCase("../..", "images.txt", "x_lmdb")]
     [TestCase("images", "../../etc/passwd", "x_lmdb")]
     [TestCase("images", "images.txt", "../x_lmdb")]
