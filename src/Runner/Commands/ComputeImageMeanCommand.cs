@@ -60,8 +60,15 @@ internal static class ComputeImageMeanCommand
         return command;
     }
 
-    private static void Compute(string path, string? outputPath, TextWriter log)
+    /// <summary>
+    /// Computes the mean image of the LMDB at <paramref name="path"/>, writes it to <paramref name="outputPath"/> (when
+    /// given) and the command's log lines to <paramref name="log"/> (the dashboard's Datasets page calls it too).
+    /// </summary>
+    /// <exception cref="LayerNetException">The database cannot be read, holds no records or records of different sizes.</exception>
+    public static BlobProto Compute(string path, string? outputPath, TextWriter log)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(log);
         LmdbDatabase database;
         try
         {
@@ -92,9 +99,23 @@ internal static class ComputeImageMeanCommand
             MessageFile.WriteAtomic(outputPath, mean.ToByteArray());
         }
 
-        var plane = mean.Height * mean.Width;
         log.WriteLine($"Number of channels: {mean.Channels}");
-        for (var c = 0; c < mean.Channels; c++)
+        var channels = ChannelMeans(mean);
+        for (var c = 0; c < channels.Length; c++)
+        {
+            log.WriteLine($"mean_value channel [{c}]:{Number(channels[c])}");
+        }
+
+        return mean;
+    }
+
+    /// <summary>The mean of each channel of a mean image, as Caffe prints it: the float sum of the channel's values over H x W.</summary>
+    public static float[] ChannelMeans(BlobProto mean)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        var plane = mean.Height * mean.Width;
+        var channels = new float[mean.Channels];
+        for (var c = 0; c < channels.Length; c++)
         {
             var sum = 0f;
             for (var i = 0; i < plane; i++)
@@ -102,8 +123,10 @@ internal static class ComputeImageMeanCommand
                 sum += mean.Data[(plane * c) + i];
             }
 
-            log.WriteLine($"mean_value channel [{c}]:{Number(sum / plane)}");
+            channels[c] = sum / plane;
         }
+
+        return channels;
     }
 
     private static BlobProto Sum(LmdbRecordCursor cursor, string path, TextWriter log)

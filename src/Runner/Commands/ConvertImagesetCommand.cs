@@ -61,7 +61,7 @@ internal static class ConvertImagesetCommand
                 result.GetValue(checkSize), result.GetValue(backend)!);
             try
             {
-                Convert(options, environment);
+                ConvertWithSignals(options, environment);
             }
             catch (OperationCanceledException interrupted)
             {
@@ -75,8 +75,56 @@ internal static class ConvertImagesetCommand
         return command;
     }
 
-    private static void Convert(ConvertImagesetOptions options, RunnerEnvironment environment)
+    // The command: Ctrl+C, kill or a hang-up stops the conversion before the next image (the process is not killed),
+    // and a person watching a terminal sees a progress bar on standard error.
+    private static void ConvertWithSignals(ConvertImagesetOptions options, RunnerEnvironment environment)
     {
+        var terminal = Supervisor.ErrorIsTerminal && ReferenceEquals(environment.Error, Console.Error);
+        var clock = terminal ? Stopwatch.StartNew() : null;
+        var interrupted = false;
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            interrupted = true;
+        }
+
+        void Draw(int count, int total)
+        {
+            if (clock is { ElapsedMilliseconds: >= 100 } || (clock is not null && count == total))
+            {
+                clock.Restart();
+                var filled = count * 30 / total;
+                environment.Error.Write($"\r\u001b[K[{new string('#', filled)}{new string('.', 30 - filled)}] {count}/{total} images");
+                environment.Error.Flush();
+            }
+        }
+
+        void Clear()
+        {
+            if (clock is not null)
+            {
+                environment.Error.Write("\r\u001b[K");
+                environment.Error.Flush();
+            }
+        }
+
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+        Convert(options, environment.Output, new ImagesetProgress(Draw, Clear, () => interrupted));
+    }
+
+    /// <summary>
+    /// Converts the list into a new LMDB as the command does, writing its log lines to <paramref name="output"/> and
+    /// telling <paramref name="progress"/> of each image (the dashboard's Datasets page runs it as a job).
+    /// </summary>
+    /// <exception cref="LayerNetException">A bad option, list or image, or a database that cannot be written; nothing is left at DB.</exception>
+    /// <exception cref="OperationCanceledException"><see cref="ImagesetProgress.Stopped"/> said so; nothing is left at DB.</exception>
+    public static void Convert(ConvertImagesetOptions options, TextWriter output, ImagesetProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(progress);
         var format = Check(options);
         var target = Path.GetFullPath(options.Database);
         if (Directory.Exists(target) || File.Exists(target))
@@ -108,7 +156,7 @@ internal static class ConvertImagesetCommand
             (options.Seed is { } value ? RandomSource.FromSeed(value) : RandomSource.FromClock()).Shuffle(lines.AsSpan());
         }
 
-        environment.Output.WriteLine($"A total of {lines.Length} images.");
+        output.WriteLine($"A total of {lines.Length} images.");
         var parent = Path.GetDirectoryName(target) ?? ".";
         if (!Directory.Exists(parent))
         {
@@ -125,21 +173,9 @@ internal static class ConvertImagesetCommand
             throw new LayerNetException($"cannot write '{options.Database}': cannot make a folder in '{parent}': {exception.Message}", exception);
         }
 
-        var progress = Supervisor.ErrorIsTerminal && ReferenceEquals(environment.Error, Console.Error) ? Stopwatch.StartNew() : null;
-        var interrupted = false;
-        void OnSignal(PosixSignalContext context)
-        {
-            // The conversion stops before the next image and removes what it wrote; the process is not killed.
-            context.Cancel = true;
-            interrupted = true;
-        }
-
-        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
         try
         {
-            Write(lines, options, format, temporary, environment, progress, () => interrupted);
+            Write(lines, options, format, temporary, output, progress);
             Directory.Move(temporary, target);
         }
         catch
@@ -149,11 +185,11 @@ internal static class ConvertImagesetCommand
         }
         finally
         {
-            ClearProgress(environment, progress);
+            progress.Clear();
         }
     }
 
-    private static void Write(ImageListLine[] lines, ConvertImagesetOptions options, SKEncodedImageFormat? format, string folder, RunnerEnvironment environment, Stopwatch? progress, Func<bool> interrupted)
+    private static void Write(ImageListLine[] lines, ConvertImagesetOptions options, SKEncodedImageFormat? format, string folder, TextWriter output, ImagesetProgress progress)
     {
         var reader = new ImageFileReader();
         var checkedSize = -1;
@@ -163,7 +199,7 @@ internal static class ConvertImagesetCommand
             using var writer = LmdbWriter.Create(folder);
             for (var id = 0; id < lines.Length; id++)
             {
-                if (interrupted())
+                if (progress.Stopped())
                 {
                     throw new OperationCanceledException($"convert-imageset interrupted after {count} of {lines.Length} images; nothing written to '{options.Database}'");
                 }
@@ -208,39 +244,23 @@ internal static class ConvertImagesetCommand
                 if (++count % CommitEvery == 0)
                 {
                     writer.Commit();
-                    ClearProgress(environment, progress);
-                    environment.Output.WriteLine($"Processed {count} files.");
+                    progress.Clear();
+                    output.WriteLine($"Processed {count} files.");
                 }
 
-                if (progress is { ElapsedMilliseconds: >= 100 } || (progress is not null && count == lines.Length))
-                {
-                    progress.Restart();
-                    var filled = count * 30 / lines.Length;
-                    environment.Error.Write($"\r\u001b[K[{new string('#', filled)}{new string('.', 30 - filled)}] {count}/{lines.Length} images");
-                    environment.Error.Flush();
-                }
+                progress.Image(count, lines.Length);
             }
 
             if (count % CommitEvery != 0)
             {
                 writer.Commit();
-                ClearProgress(environment, progress);
-                environment.Output.WriteLine($"Processed {count} files.");
+                progress.Clear();
+                output.WriteLine($"Processed {count} files.");
             }
         }
         catch (LightningException exception)
         {
             throw new LayerNetException($"cannot write LMDB database '{options.Database}' (after {count} images): {exception.Message}", exception);
-        }
-    }
-
-    /// <summary>Clears the progress line (on a terminal) before a log line or the end.</summary>
-    private static void ClearProgress(RunnerEnvironment environment, Stopwatch? progress)
-    {
-        if (progress is not null)
-        {
-            environment.Error.Write("\r\u001b[K");
-            environment.Error.Flush();
         }
     }
 

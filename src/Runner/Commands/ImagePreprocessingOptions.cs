@@ -32,26 +32,40 @@ internal sealed class ImagePreprocessingOptions
     /// <exception cref="LayerNetException">A malformed or contradictory option.</exception>
     public ImagePreprocessing Create(ParseResult result)
     {
-        if (result.GetValue(_centerOnly) && result.GetValue(_oversample))
+        ArgumentNullException.ThrowIfNull(result);
+        return Create(
+            result.GetValue(_mean), result.GetValue(_meanValues), result.GetValue(_scale), result.GetValue(_rawScale),
+            result.GetValue(_channelSwap), result.GetValue(_imagesDim), result.GetValue(_centerOnly), result.GetValue(_oversample));
+    }
+
+    /// <summary>
+    /// The preprocessing the options' texts describe, as they are written on the command line (the dashboard's
+    /// Inference page sends the same texts).
+    /// </summary>
+    /// <exception cref="LayerNetException">A malformed or contradictory option.</exception>
+    public static ImagePreprocessing Create(
+        string? mean, string? meanValues, double scale, double rawScale, string? channelSwap, string? imagesDim, bool centerOnly, bool oversample)
+    {
+        if (centerOnly && oversample)
         {
             throw new LayerNetException("give --center-only or --oversample, not both");
         }
 
-        var dims = Numbers("--images-dim", result.GetValue(_imagesDim));
+        var dims = Numbers("--images-dim", imagesDim);
         if (dims is not null && (dims.Length != 2 || dims[0] < 1 || dims[1] < 1 || dims[0] != Math.Floor(dims[0]) || dims[1] != Math.Floor(dims[1])))
         {
-            throw new LayerNetException($"--images-dim '{result.GetValue(_imagesDim)}': expected H,W (two positive whole numbers)");
+            throw new LayerNetException($"--images-dim '{imagesDim}': expected H,W (two positive whole numbers)");
         }
 
-        var swap = Numbers("--channel-swap", result.GetValue(_channelSwap));
+        var swap = Numbers("--channel-swap", channelSwap);
         return new ImagePreprocessing(
-            result.GetValue(_mean),
-            Numbers("--mean-values", result.GetValue(_meanValues)),
-            result.GetValue(_scale),
-            result.GetValue(_rawScale),
+            mean,
+            Numbers("--mean-values", meanValues),
+            scale,
+            rawScale,
             swap is null ? null : [.. swap.Select(value => (int)value)],
             dims is null ? null : ((int)dims[0], (int)dims[1]),
-            result.GetValue(_oversample));
+            oversample);
     }
 
     private static double[]? Numbers(string option, string? text)

@@ -102,7 +102,12 @@ internal static class DashboardServer
     }
 
     /// <summary>The areas in navigation order; an area is added here and nowhere else.</summary>
-    internal static IReadOnlyList<Type> AreaTypes { get; } = [];
+    internal static IReadOnlyList<Type> AreaTypes { get; } =
+    [
+        typeof(ModelArea),
+        typeof(InferenceArea),
+        typeof(DatasetsArea),
+    ];
 
     /// <summary>Why a request is refused before any area sees it, or null when it may go on.</summary>
     internal static (int Status, string Message)? Refusal(HttpContext context, DashboardOptions options)

@@ -33,3 +33,52 @@ const layernet = {
   },
   text(element, value) { element.textContent = value; },
 };
+
+// Helpers of the Model, Inference and Datasets pages.
+// A number as the drawings print them: 4 significant digits, an exponent when very small or large.
+layernet.number = value => {
+  if (value === 0) {
+    return "0";
+  }
+  const magnitude = Math.abs(value);
+  return magnitude >= 1e5 || magnitude < 1e-3 ? value.toExponential(2) : value.toPrecision(4);
+};
+// Shows an error's text in an element (text only: a message from the server is never parsed as HTML).
+layernet.fail = (element, message) => {
+  element.textContent = message;
+  element.hidden = false;
+};
+// A table row from cells: text, or { text, className }.
+layernet.row = cells => {
+  const row = document.createElement("tr");
+  for (const cell of cells) {
+    const td = document.createElement("td");
+    const text = typeof cell === "object" && cell !== null ? cell.text : cell;
+    td.textContent = text === null || text === undefined ? "" : String(text);
+    if (typeof cell === "object" && cell !== null && cell.className) {
+      td.className = cell.className;
+    }
+    row.append(td);
+  }
+  return row;
+};
+// Fills a select with paths, keeping a first empty choice when `empty` names it, and selects `chosen` when offered.
+layernet.options = (select, values, chosen, empty) => {
+  const options = [];
+  if (empty !== undefined) {
+    const none = document.createElement("option");
+    none.value = "";
+    none.textContent = empty;
+    options.push(none);
+  }
+  for (const value of values) {
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = value;
+    options.push(option);
+  }
+  select.replaceChildren(...options);
+  if (chosen && values.includes(chosen)) {
+    select.value = chosen;
+  }
+};
