@@ -23,6 +23,12 @@ public sealed class GpuDevice : IDevice, ISolverDevice
     /// <summary>The environment variable that picks the backend: <c>cuda</c>, <c>opencl</c>, <c>cpu</c>; unset tries CUDA, then OpenCL.</summary>
     public const string BackendVariable = "LAYERNET_GPU_BACKEND";
 
+    /// <summary>
+    /// The environment variable that chooses the matrix products on a CUDA device: <c>kernel</c> (LayerNet's own tiled
+    /// kernel), <c>cublas</c> (cuBLAS, an error where it cannot be loaded); unset, cuBLAS where it loads, else the kernel.
+    /// </summary>
+    public const string ProductsVariable = "LAYERNET_GPU_GEMM";
+
     private readonly Context _context;
 
     // ILGPU's CPU accelerator: groups as large as a tile of the product (Tile x Tile threads), so that the tests can
@@ -37,6 +43,9 @@ public sealed class GpuDevice : IDevice, ISolverDevice
     // The solver's kernels, compiled when a solver first updates on this device.
     private SolverOperations? _solver;
 
+    // cuBLAS, where it was found on a CUDA device and not declined (ProductsVariable); null: LayerNet's kernels.
+    private readonly CublasProducts? _cublas;
+
     private GpuDevice(Context context, Accelerator accelerator, string backend)
     {
         _context = context;
@@ -45,7 +54,25 @@ public sealed class GpuDevice : IDevice, ISolverDevice
         _gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(Kernels.Gemm);
         _gemmDirect = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(Kernels.GemmDirect);
         TiledProducts = accelerator.AcceleratorType != AcceleratorType.CPU;
+        var choice = (Environment.GetEnvironmentVariable(ProductsVariable) ?? "").Trim().ToUpperInvariant();
+        if (choice is not ("" or "KERNEL" or "CUBLAS"))
+        {
+            throw new LayerNetException($"{ProductsVariable}={Environment.GetEnvironmentVariable(ProductsVariable)}: the choices are kernel and cublas (unset: cuBLAS where it loads)");
+        }
+
+        var reason = "";
+        _cublas = choice == "KERNEL" ? null : CublasProducts.TryOpen(accelerator, out reason);
+        if (_cublas is null && choice == "CUBLAS")
+        {
+            throw new LayerNetException($"{ProductsVariable}=cublas: cuBLAS cannot be used on {accelerator.Name}: {reason}");
+        }
     }
+
+    /// <summary>
+    /// Which code computes the matrix products: cuBLAS (with the library's file name), or LayerNet's tiled kernel, or
+    /// its direct kernel (ILGPU's CPU accelerator).
+    /// </summary>
+    public string Products => _cublas is not null ? $"cuBLAS ({_cublas.Library})" : TiledProducts ? "LayerNet's tiled kernel" : "LayerNet's direct kernel";
 
     /// <inheritdoc/>
     public string Name => _accelerator.Name;
@@ -253,6 +280,12 @@ public sealed class GpuDevice : IDevice, ISolverDevice
             return;
         }
 
+        if (_cublas is not null)
+        {
+            _cublas.Gemm(a, b, c, shape);
+            return;
+        }
+
         if (!TiledProducts)
         {
             _gemmDirect(new Index2D(shape.N, shape.M), a, b, c, shape);
@@ -282,6 +315,7 @@ public sealed class GpuDevice : IDevice, ISolverDevice
     public void Dispose()
     {
         _solver?.Dispose();
+        _cublas?.Dispose();
         _accelerator.Dispose();
         _context.Dispose();
     }

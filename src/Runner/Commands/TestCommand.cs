@@ -37,6 +37,7 @@ internal static class TestCommand
             {
                 // As train's line (Caffe's test says "Use GPU with device ID N"): which device ran, by name.
                 log.Info("caffe", $"Using GPU {arguments.GpuNumber(result)}: {device.Name} ({device.Backend})");
+                log.Info("caffe", $"Matrix products on the device: {device.Products}");
             }
 
             log.Info("caffe", $"Running for {count} iterations.");

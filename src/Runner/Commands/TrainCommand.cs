@@ -125,6 +125,7 @@ internal static class TrainCommand
             if (device is not null)
             {
                 log.Info("caffe", $"Using GPU {(string.IsNullOrWhiteSpace(result.GetValue(gpu)) ? parameter.DeviceId : result.GetValue(gpu)!.Trim())}: {device.Name} ({device.Backend})");
+                log.Info("caffe", $"Matrix products on the device: {device.Products}");
             }
 
             log.Info("solver", "Initializing solver from parameters: \n" + schema.Write(parameter).TrimEnd());
