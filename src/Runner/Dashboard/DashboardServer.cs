@@ -52,6 +52,7 @@ internal static class DashboardServer
         builder.WebHost.UseUrls($"http://{(options.Host == "::1" ? "[::1]" : options.Host)}:{options.Port}");
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(root);
+        builder.Services.AddSingleton<JobsQueue>();
         foreach (var area in AreaTypes)
         {
             builder.Services.AddSingleton(typeof(IDashboardArea), area);
@@ -102,7 +103,11 @@ internal static class DashboardServer
     }
 
     /// <summary>The areas in navigation order; an area is added here and nowhere else.</summary>
-    internal static IReadOnlyList<Type> AreaTypes { get; } = [];
+    internal static IReadOnlyList<Type> AreaTypes { get; } =
+    [
+        typeof(RunsArea),
+        typeof(NewRunArea),
+    ];
 
     /// <summary>Why a request is refused before any area sees it, or null when it may go on.</summary>
     internal static (int Status, string Message)? Refusal(HttpContext context, DashboardOptions options)
