@@ -34,7 +34,7 @@ internal sealed partial class RunsCatalog(DashboardRoot root, JobsQueue jobs)
     /// <summary>Every run, the most recently written first.</summary>
     public IReadOnlyList<RunsSummary> List()
     {
-        var ids = Scan().Concat(QueuedRuns()).Distinct(StringComparer.Ordinal).ToList();
+        var ids = Scan().Concat(JobRuns()).Distinct(StringComparer.Ordinal).ToList();
         var rows = new List<(DateTime At, RunsSummary Row)>();
         foreach (var id in ids)
         {
@@ -62,7 +62,7 @@ internal sealed partial class RunsCatalog(DashboardRoot root, JobsQueue jobs)
             throw new Errors.LayerNetException($"'{id}': no training log of that name under the root");
         }
 
-        if (File.Exists(full) && !LooksLikeLog(full))
+        if (File.Exists(full) && !IsRunLog(id!) && !LooksLikeLog(full))
         {
             throw new Errors.LayerNetException($"'{id}': not a training log (no lines of layernet train or caffe train)");
         }
@@ -153,9 +153,9 @@ internal sealed partial class RunsCatalog(DashboardRoot root, JobsQueue jobs)
     private static bool IsLogName(string path) =>
         path.EndsWith(".log", StringComparison.OrdinalIgnoreCase);
 
-    // The runs started here whose child has not written its log yet.
-    private IEnumerable<string> QueuedRuns() =>
-        jobs.List().Where(job => job.State == "queued").Select(job => job.Log);
+    // The runs started here, listed before their child has written a line (the scan knows a log by its lines).
+    private IEnumerable<string> JobRuns() =>
+        jobs.List().Where(job => job.State != "cancelled").Select(job => job.Log);
 
     private List<string> Scan()
     {

@@ -129,6 +129,11 @@ internal sealed partial class RunsLog(string path)
         else if (SnapshotLine().Match(line) is { Success: true } snapshot)
         {
             _snapshotFiles.Add(snapshot.Groups["file"].Value.Trim());
+            // A run stopped between display lines snapshots at an iteration no line named yet.
+            if (SnapshotIteration().Match(snapshot.Groups["file"].Value) is { Success: true } at)
+            {
+                Iteration = Math.Max(Iteration ?? 0, int.Parse(at.Groups["iteration"].Value, CultureInfo.InvariantCulture));
+            }
         }
         else if (MaxIter is null && MaxIterLine().Match(line) is { Success: true } maxIter)
         {
@@ -145,6 +150,9 @@ internal sealed partial class RunsLog(string path)
 
     [GeneratedRegex(@"Snapshotting (?:solver state )?to binary proto file (?<file>.+)$")]
     private static partial Regex SnapshotLine();
+
+    [GeneratedRegex(@"_iter_(?<iteration>\d+)\.(?:caffemodel|solverstate)\s*$")]
+    private static partial Regex SnapshotIteration();
 
     [GeneratedRegex(@"^\s*max_iter: (?<value>\d+)\s*$")]
     private static partial Regex MaxIterLine();
