@@ -253,10 +253,14 @@ internal sealed partial class JobsQueue : IDisposable
     private void Start(JobsEntry job)
     {
         var (fileName, prefix) = SelfCommand();
+        // Run beside the solver file, as its own folder's README says to (`cd models/x; layernet train --solver
+        // solver.prototxt`): the net and a bare snapshot_prefix resolve there, whatever the root is.
+        var solverFull = _root.Resolve(job.Solver);
+        var folder = Path.GetDirectoryName(solverFull)!;
         var start = new ProcessStartInfo
         {
             FileName = fileName,
-            WorkingDirectory = _root.FullPath,
+            WorkingDirectory = folder,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
@@ -267,14 +271,13 @@ internal sealed partial class JobsQueue : IDisposable
             start.ArgumentList.Add(arg);
         }
 
-        // Paths relative to the root, run from the root: the log's file names (snapshots) read relative to it.
         start.ArgumentList.Add("train");
         start.ArgumentList.Add("--solver");
-        start.ArgumentList.Add(job.Solver);
+        start.ArgumentList.Add(Path.GetFileName(solverFull));
         if (job.Snapshot is not null)
         {
             start.ArgumentList.Add("--snapshot");
-            start.ArgumentList.Add(job.Snapshot);
+            start.ArgumentList.Add(Path.GetRelativePath(folder, _root.Resolve(job.Snapshot)));
         }
 
         if (job.Iterations is { } iterations)

@@ -101,7 +101,7 @@ internal sealed class NewRunArea(DashboardRoot root, JobsQueue jobs) : IDashboar
               <button type="button" class="secondary" id="solver-load">Load</button>
               <button type="button" class="secondary" id="solver-check">Check</button>
               <button type="button" class="secondary" id="solver-save">Save</button></div>
-            <textarea id="solver-text" spellcheck="false"></textarea>
+            <textarea id="solver-text" spellcheck="false" wrap="off"></textarea>
             <p class="error" id="solver-error"></p><p class="ok" id="solver-ok"></p>
           </section>
           <section class="card editor" data-kind="net">
@@ -110,7 +110,7 @@ internal sealed class NewRunArea(DashboardRoot root, JobsQueue jobs) : IDashboar
               <button type="button" class="secondary" id="net-load">Load</button>
               <button type="button" class="secondary" id="net-check">Check</button>
               <button type="button" class="secondary" id="net-save">Save</button></div>
-            <textarea id="net-text" spellcheck="false"></textarea>
+            <textarea id="net-text" spellcheck="false" wrap="off"></textarea>
             <p class="error" id="net-error"></p><p class="ok" id="net-ok"></p>
           </section>
         </div>
@@ -127,7 +127,7 @@ internal sealed class NewRunArea(DashboardRoot root, JobsQueue jobs) : IDashboar
         </section>
         <section class="card">
           <h2>Jobs on this machine</h2>
-          <table id="job-table"><thead><tr><th>Job</th><th>Run</th><th>State</th><th>Solver</th><th>From snapshot</th><th></th></tr></thead><tbody></tbody></table>
+          <table id="job-table" hidden><thead><tr><th>Job</th><th>Run</th><th>State</th><th>Solver</th><th>From snapshot</th><th></th></tr></thead><tbody></tbody></table>
           <p id="jobs-empty" class="muted">No jobs yet.</p>
         </section>
         """;

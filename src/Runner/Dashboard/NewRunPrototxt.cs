@@ -11,7 +11,8 @@ namespace LayerNet.Runner.Dashboard;
 /// <summary>
 /// The checks a solver or net text passes before it is saved or trained: the prototxt reader's own (errors at
 /// file(line,col)), and, because the training child reads and writes what these files name, that every file they
-/// name (net, test nets, weights, snapshot prefix, data sources, mean files) lies under the root.
+/// name (net, test nets, weights, snapshot prefix, data sources, mean files) lies under the root, read from the folder
+/// the child trains in (the solver's) and from the naming file's folder.
 /// </summary>
 internal static class NewRunPrototxt
 {
@@ -102,11 +103,11 @@ internal static class NewRunPrototxt
 
     private static void Require(DashboardRoot root, string relative, string kind, string text)
     {
-        RequirePrototxtPath(root, relative);
+        var working = System.IO.Path.GetDirectoryName(RequirePrototxtPath(root, relative))!;
         if (kind == "net")
         {
             var net = ParameterExtensions.None.Reader.Parse<NetParameter>(text, relative);
-            RequireNamedFilesUnderRoot(root, relative, net);
+            RequireNamedFilesUnderRoot(root, working, relative, net);
             return;
         }
 
@@ -119,7 +120,7 @@ internal static class NewRunPrototxt
 
         foreach (var name in nets.Concat(solver.Weights))
         {
-            var full = RequireUnderRoot(root, relative, name, "net");
+            var full = RequireUnderRoot(root, working, relative, name, "net");
             if (!File.Exists(full))
             {
                 throw new LayerNetException($"{relative}: '{name}': no such file under the root");
@@ -129,23 +130,23 @@ internal static class NewRunPrototxt
             {
                 var netRelative = root.Relative(full);
                 var net = ParameterExtensions.None.Reader.Parse<NetParameter>(ReadText(root, netRelative), netRelative);
-                RequireNamedFilesUnderRoot(root, netRelative, net);
+                RequireNamedFilesUnderRoot(root, working, netRelative, net);
             }
         }
 
         foreach (var inline in new IMessage?[] { solver.NetParam, solver.TrainNetParam }.Concat(solver.TestNetParam).OfType<IMessage>())
         {
-            RequireNamedFilesUnderRoot(root, relative, inline);
+            RequireNamedFilesUnderRoot(root, working, relative, inline);
         }
 
         if (solver.SnapshotPrefix.Length > 0)
         {
-            RequireUnderRoot(root, relative, solver.SnapshotPrefix, "snapshot_prefix");
+            RequireUnderRoot(root, working, relative, solver.SnapshotPrefix, "snapshot_prefix");
         }
     }
 
     // Every data source, mean file and output file in a net: the child reads or writes them.
-    private static void RequireNamedFilesUnderRoot(DashboardRoot root, string relative, IMessage message)
+    private static void RequireNamedFilesUnderRoot(DashboardRoot root, string working, string relative, IMessage message)
     {
         foreach (var field in message.Descriptor.Fields.InDeclarationOrder())
         {
@@ -155,23 +156,23 @@ internal static class NewRunPrototxt
                 var items = field.IsRepeated ? ((IList)value).Cast<IMessage>() : field.Accessor.HasValue(message) ? [(IMessage)value] : [];
                 foreach (var item in items)
                 {
-                    RequireNamedFilesUnderRoot(root, relative, item);
+                    RequireNamedFilesUnderRoot(root, working, relative, item);
                 }
             }
             else if (field.FieldType == FieldType.String && FileFields.Contains(field.Name) && !field.IsRepeated && value is string { Length: > 0 } file)
             {
-                RequireUnderRoot(root, relative, file, field.Name);
+                RequireUnderRoot(root, working, relative, file, field.Name);
             }
         }
     }
 
-    // A file a solver or net names, as the child resolves it: from its working folder (the root) when there, else
+    // A file a solver or net names, as the child resolves it: from its working folder (the solver's) when there, else
     // beside the naming file; both readings must stay under the root.
-    private static string RequireUnderRoot(DashboardRoot root, string naming, string name, string what)
+    private static string RequireUnderRoot(DashboardRoot root, string working, string naming, string name, string what)
     {
         var beside = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(root.Resolve(naming))!, name);
-        var fromRoot = System.IO.Path.Combine(root.FullPath, name);
-        if (Inside(root, fromRoot) is not { } first || Inside(root, beside) is not { } second)
+        var fromWorking = System.IO.Path.Combine(working, name);
+        if (Inside(root, fromWorking) is not { } first || Inside(root, beside) is not { } second)
         {
             throw new LayerNetException($"{naming}: {what} '{name}' is outside the dashboard's root; a run started here reads and writes only under it");
         }
@@ -183,7 +184,7 @@ internal static class NewRunPrototxt
     {
         try
         {
-            return RequireUnderRoot(root, naming, name, "file");
+            return RequireUnderRoot(root, System.IO.Path.GetDirectoryName(root.Resolve(naming))!, naming, name, "file");
         }
         catch (LayerNetException)
         {

@@ -94,7 +94,8 @@ internal sealed partial class RunsCatalog(DashboardRoot root, JobsQueue jobs)
 
         var curves = log.Curves;
         var tests = curves.TestOutputs.Where(t => t.Value.Count > 0).ToDictionary(t => t.Key, t => t.Value.Values[^1], StringComparer.Ordinal);
-        var snapshots = Snapshots(id, log);
+        var solver = job?.Solver ?? record?.Solver;
+        var snapshots = Snapshots(id, log, solver);
         return new RunsSummary(
             id,
             RunName(id),
@@ -105,7 +106,7 @@ internal sealed partial class RunsCatalog(DashboardRoot root, JobsQueue jobs)
             curves.TrainLoss.Count > 0 ? curves.TrainLoss.Values[^1] : null,
             tests,
             snapshots,
-            job?.Solver ?? record?.Solver ?? GuessSolver(id, snapshots),
+            solver ?? GuessSolver(id, snapshots),
             job?.Id,
             job?.Message ?? record?.Message);
     }
@@ -222,13 +223,19 @@ internal sealed partial class RunsCatalog(DashboardRoot root, JobsQueue jobs)
         }
     }
 
-    private List<RunsSnapshot> Snapshots(string id, RunsLog log)
+    private List<RunsSnapshot> Snapshots(string id, RunsLog log, string? solver)
     {
-        var logFolder = Path.GetDirectoryName(root.Resolve(id))!;
+        var folders = new List<string> { Path.GetDirectoryName(root.Resolve(id))! };
+        if (solver is not null && root.TryResolve(solver) is { } solverFile)
+        {
+            // The runs started here train in their solver's folder.
+            folders.Insert(0, Path.GetDirectoryName(solverFile)!);
+        }
+
         var byIteration = new SortedDictionary<int, (string? Weights, string? State)>();
         foreach (var file in log.SnapshotFiles)
         {
-            if (SnapshotName().Match(file) is not { Success: true } name || Locate(file, logFolder) is not { } relative)
+            if (SnapshotName().Match(file) is not { Success: true } name || Locate(file, folders) is not { } relative)
             {
                 continue;
             }
@@ -241,13 +248,14 @@ internal sealed partial class RunsCatalog(DashboardRoot root, JobsQueue jobs)
         return byIteration.Select(pair => new RunsSnapshot(pair.Key, pair.Value.Weights, pair.Value.State)).ToList();
     }
 
-    // A file the log names, relative to the root: as the runs started here write it (from the root), else beside the
-    // log (`cd models/x && layernet train ... > train.log`); null when it is not there or not under the root.
-    private string? Locate(string file, string logFolder)
+    // A file the log names, relative to the root: from the folder the training ran in (the solver's for the runs
+    // started here, the log's for `cd models/x && layernet train ... > train.log`), else from the root; null when it
+    // is not there or not under the root.
+    private string? Locate(string file, IEnumerable<string> folders)
     {
         var candidates = Path.IsPathRooted(file)
-            ? new[] { file }
-            : new[] { Path.Combine(root.FullPath, file), Path.Combine(logFolder, file) };
+            ? [file]
+            : folders.Select(folder => Path.Combine(folder, file)).Append(Path.Combine(root.FullPath, file)).ToList();
         foreach (var candidate in candidates)
         {
             var relative = root.Relative(Path.GetFullPath(candidate));

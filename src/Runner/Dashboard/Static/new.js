@@ -40,6 +40,7 @@
     const end = start + (lines[line - 1] || "").length;
     area.focus();
     area.setSelectionRange(start, end);
+    // Lines do not wrap (wrap="off"): each is one row of the editor.
     const height = area.scrollHeight / Math.max(lines.length, 1);
     area.scrollTop = Math.max(0, (line - 4) * height);
   }
@@ -144,6 +145,7 @@
     let jobs;
     try { jobs = await layernet.get("/api/new/jobs"); } catch { return; }
     $("jobs-empty").hidden = jobs.length > 0;
+    $("job-table").hidden = jobs.length === 0;
     $("job-table").querySelector("tbody").replaceChildren(...jobs.slice().reverse().map(job => {
       const tr = el("tr", { "data-job": job.id, "data-state": job.state });
       const run = el("td");

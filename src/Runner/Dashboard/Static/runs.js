@@ -187,7 +187,12 @@
     const log = y0 > 0 && y1 / y0 > 100;
     const f = log ? Math.log10 : (v => v);
     let fy0 = f(y0), fy1 = f(y1);
-    if (!(fy1 > fy0)) { fy0 -= 0.5; fy1 += 0.5; }
+    if (!(fy1 > fy0)) {
+      // A constant (the learning rate of a fixed policy): a band around it, as wide as the value itself.
+      const pad = log ? 0.5 : Math.abs(fy0) / 2 || 0.5;
+      fy0 -= pad;
+      fy1 += pad;
+    }
     const px = x => L + (x - x0) / (x1 - x0) * (W - L - R);
     const py = y => T + (1 - (f(y) - fy0) / (fy1 - fy0)) * (H - T - B);
     const root = svg("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, width: W, height: H, "data-metric": metric, role: "img", "aria-label": metric });
