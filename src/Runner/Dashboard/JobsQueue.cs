@@ -29,6 +29,7 @@ internal sealed partial class JobsQueue : IDisposable
     public const int MaxNameLength = 64;
 
     private const int SignalInterrupt = 2;
+    private const int SignalTerminate = 15;
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
     private static readonly JsonSerializerOptions RecordJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -77,9 +78,7 @@ internal sealed partial class JobsQueue : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var runName = FreeName(string.IsNullOrEmpty(name)
-                ? $"{Path.GetFileNameWithoutExtension(solver)}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"
-                : name);
+            var runName = FreeName(string.IsNullOrEmpty(name) ? DefaultName(solver) : name);
             var folder = _root.Resolve($"{RunsFolder}/{runName}");
             Directory.CreateDirectory(folder);
             var job = new JobsEntry((++_lastId).ToString(CultureInfo.InvariantCulture), runName, solver, snapshot, iterations);
@@ -225,6 +224,15 @@ internal sealed partial class JobsQueue : IDisposable
         {
             throw new LayerNetException($"{what} '{relative}': no such file under the root");
         }
+    }
+
+    // The solver's folder names the model (models/two_layer/solver.prototxt: two_layer), then the time.
+    private static string DefaultName(string solver)
+    {
+        var folder = Path.GetFileName(Path.GetDirectoryName(solver.Replace('/', Path.DirectorySeparatorChar)) ?? "");
+        var model = folder is { Length: > 0 } ? folder : Path.GetFileNameWithoutExtension(solver);
+        var safe = new string(model.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').ToArray()).TrimStart('.');
+        return $"{(safe.Length > 0 ? safe : "run")}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
     }
 
     private string FreeName(string wanted)
@@ -388,7 +396,25 @@ internal sealed partial class JobsQueue : IDisposable
             return;
         }
 
-        _ = Kill(process.Id, SignalInterrupt);
+        // A server started in the background (`layernet serve &`, nohup) ignores SIGINT, and so does every child it
+        // starts; layernet train takes SIGTERM as it takes SIGINT (InterruptScope), so that one is sent instead.
+        _ = Kill(process.Id, IgnoresInterrupt(process.Id) ? SignalTerminate : SignalInterrupt);
+    }
+
+    private static bool IgnoresInterrupt(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+            return line is not null
+                && ulong.TryParse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var ignored)
+                && (ignored & (1UL << (SignalInterrupt - 1))) != 0;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // No /proc (not Linux) or the child just ended: SIGINT, as a terminal's Ctrl+C.
+            return false;
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "kill")]

@@ -137,6 +137,11 @@ public sealed class RunsEndpointTests
         var listed = await RunsFixture.GetAsync<List<RunsSummary>>(host.Client, "/api/runs");
         Assert.That(listed.Single(r => r.Id == waiting.Log).State, Is.EqualTo("queued"));
 
+        using var third = await RunsFixture.SendAsync(host.Client, HttpMethod.Post, "/api/new/jobs", new { solver = "two_layer/solver.prototxt" });
+        var unnamed = await RunsFixture.ReadAsync<JobsInfo>(third);
+        Assert.That(unnamed.Name, Does.Match(@"^two_layer-\d{8}-\d{6}$"), "named after the solver's folder and the time");
+        using var cancelThird = await RunsFixture.SendAsync(host.Client, HttpMethod.Post, $"/api/new/jobs/{unnamed.Id}/stop");
+        Assert.That(cancelThird.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         using var cancel = await RunsFixture.SendAsync(host.Client, HttpMethod.Post, $"/api/new/jobs/{waiting.Id}/stop");
         Assert.That((await RunsFixture.ReadAsync<JobsInfo>(cancel)).State, Is.EqualTo("cancelled"));
         Assert.That(Directory.Exists(Path.Combine(host.Root, "runs", "long-2")), Is.False);

@@ -246,8 +246,9 @@
         return part;
       }
       const solver = el("input", { type: "text", size: 44, value: run.solver || "", placeholder: "solver.prototxt to resume with", "aria-label": "solver for " + run.name });
+      const iterations = el("input", { type: "number", min: 0, placeholder: "max_iter", "aria-label": "iterations for " + run.name });
       const row = el("div", { class: "row" });
-      row.append(el("label", {}, "Solver "), solver);
+      row.append(el("label", {}, "Solver "), solver, el("label", {}, "train to iteration "), iterations);
       const message = el("p", { class: "error" });
       const table = el("table", { class: "snapshot-table" });
       const head = el("tr");
@@ -262,7 +263,11 @@
             resume.disabled = true;
             message.textContent = "";
             try {
-              const job = await layernet.post("/api/runs/resume", { snapshot: snap.state, solver: solver.value || null });
+              const job = await layernet.post("/api/runs/resume", {
+                snapshot: snap.state,
+                solver: solver.value || null,
+                iterations: iterations.value === "" ? null : Number(iterations.value),
+              });
               message.className = "ok";
               message.textContent = "Queued as job " + job.id + " (run " + job.name + ").";
               refresh();
