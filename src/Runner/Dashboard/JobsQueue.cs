@@ -4,14 +4,17 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using LayerNet.Errors;
+using LayerNet.Files;
+using LayerNet.Plugins;
 
 namespace LayerNet.Runner.Dashboard;
 
 /// <summary>
 /// The training jobs queued on this machine: each runs <c>layernet train</c> as a child process of this same
 /// executable, one at a time by default, with an argument list built here from paths under the root (never a command
-/// line from a client). A job's run lives in <c>runs/NAME/</c>: the child's output as <c>train.log</c> and the job's
-/// state as <c>run.json</c>. Stopping sends SIGINT, after which <c>layernet train</c> finishes its iteration and
+/// line from a client). A job's run lives in <c>runs/NAME/</c>: a copy of its solver whose snapshot prefix points
+/// there (two runs of one solver would otherwise write the same snapshot files), the child's output as
+/// <c>train.log</c>, its snapshots, and the job's state as <c>run.json</c>. Stopping sends SIGINT, after which <c>layernet train</c> finishes its iteration and
 /// snapshots.
 /// </summary>
 internal sealed partial class JobsQueue : IDisposable
@@ -24,6 +27,9 @@ internal sealed partial class JobsQueue : IDisposable
 
     /// <summary>A run's state file.</summary>
     public const string RecordName = "run.json";
+
+    /// <summary>A run's copy of its solver, which snapshots into the run's folder.</summary>
+    public const string SolverName = "solver.prototxt";
 
     /// <summary>The longest run name.</summary>
     public const int MaxNameLength = 64;
@@ -261,10 +267,21 @@ internal sealed partial class JobsQueue : IDisposable
     private void Start(JobsEntry job)
     {
         var (fileName, prefix) = SelfCommand();
-        // Run beside the solver file, as its own folder's README says to (`cd models/x; layernet train --solver
-        // solver.prototxt`): the net and a bare snapshot_prefix resolve there, whatever the root is.
+        // Run in the solver's folder, as its README says to (`cd models/x; layernet train --solver solver.prototxt`):
+        // the net and its data resolve there first, whatever the root is, also from the run's copy of the solver.
         var solverFull = _root.Resolve(job.Solver);
         var folder = Path.GetDirectoryName(solverFull)!;
+        string solverCopy;
+        try
+        {
+            solverCopy = CopySolver(job, solverFull, folder);
+        }
+        catch (Exception exception) when (exception is LayerNetException or IOException)
+        {
+            Fail(job, $"cannot copy the solver: {LayerNetCommandLine.OneLine(exception.Message)}");
+            return;
+        }
+
         var start = new ProcessStartInfo
         {
             FileName = fileName,
@@ -281,7 +298,7 @@ internal sealed partial class JobsQueue : IDisposable
 
         start.ArgumentList.Add("train");
         start.ArgumentList.Add("--solver");
-        start.ArgumentList.Add(Path.GetFileName(solverFull));
+        start.ArgumentList.Add(Path.GetRelativePath(folder, solverCopy));
         if (job.Snapshot is not null)
         {
             start.ArgumentList.Add("--snapshot");
@@ -313,11 +330,7 @@ internal sealed partial class JobsQueue : IDisposable
         {
             log.Dispose();
             process.Dispose();
-            job.State = JobsState.Failed;
-            job.LastError = $"cannot start {fileName}: {exception.Message}";
-            job.Ended = DateTimeOffset.UtcNow;
-            WriteRecord(job);
-            job.Completion.TrySetResult();
+            Fail(job, $"cannot start {fileName}: {exception.Message}");
             return;
         }
 
@@ -330,6 +343,32 @@ internal sealed partial class JobsQueue : IDisposable
         job.Started = DateTimeOffset.UtcNow;
         WriteRecord(job);
         _ = WaitAsync(job, process, log);
+    }
+
+    // Under _gate.
+    private void Fail(JobsEntry job, string why)
+    {
+        job.State = JobsState.Failed;
+        job.LastError = why;
+        job.Ended = DateTimeOffset.UtcNow;
+        WriteRecord(job);
+        job.Completion.TrySetResult();
+    }
+
+    // runs/NAME/solver.prototxt: the solver with its snapshot prefix moved into the run's folder (keeping the prefix's
+    // own name), relative to the folder the child runs in. The net and data paths stay as written: they resolve from
+    // that folder first.
+    private string CopySolver(JobsEntry job, string solverFull, string folder)
+    {
+        var schema = ParameterExtensions.None;
+        var solver = schema.Reader.Parse<Caffe.SolverParameter>(MessageFile.ReadAllText(solverFull), job.Solver);
+        var stem = Path.GetFileNameWithoutExtension(solverFull);
+        var prefixName = solver.SnapshotPrefix.Length == 0 || solver.SnapshotPrefix.EndsWith('/') ? stem : Path.GetFileName(solver.SnapshotPrefix);
+        var runFolder = _root.Resolve($"{RunsFolder}/{job.Name}");
+        solver.SnapshotPrefix = Path.GetRelativePath(folder, Path.Combine(runFolder, prefixName)).Replace(Path.DirectorySeparatorChar, '/');
+        var copy = Path.Combine(runFolder, SolverName);
+        File.WriteAllText(copy, $"# {job.Solver}, as run {job.Name} trains it: snapshots in its folder.\n" + schema.Write(solver));
+        return copy;
     }
 
     private async Task WaitAsync(JobsEntry job, Process process, StreamWriter log)

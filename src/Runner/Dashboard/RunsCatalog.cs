@@ -89,7 +89,7 @@ internal sealed partial class RunsCatalog(DashboardRoot root, JobsQueue jobs)
         }
         else
         {
-            state = log.Done ? "finished" : DateTime.UtcNow - log.LastWrite < RecentWrite ? "running" : "stopped";
+            state = log.Done ? (log.StoppedEarly ? "stopped" : "finished") : DateTime.UtcNow - log.LastWrite < RecentWrite ? "running" : "stopped";
         }
 
         var curves = log.Curves;

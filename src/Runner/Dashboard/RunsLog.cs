@@ -36,6 +36,9 @@ internal sealed partial class RunsLog(string path)
     /// <summary>True once the log says <c>Optimization Done.</c>.</summary>
     public bool Done { get; private set; }
 
+    /// <summary>True once the log says <c>Optimization stopped early.</c> (a stop asked for by a signal).</summary>
+    public bool StoppedEarly { get; private set; }
+
     /// <summary>The snapshot files the log names, as it wrote them (relative to the training's working folder).</summary>
     public IReadOnlyList<string> SnapshotFiles => _snapshotFiles;
 
@@ -113,6 +116,7 @@ internal sealed partial class RunsLog(string path)
         Iteration = null;
         IterationsPerSecond = null;
         Done = false;
+        StoppedEarly = false;
     }
 
     private void Read(string line)
@@ -142,6 +146,10 @@ internal sealed partial class RunsLog(string path)
         else if (line.EndsWith("Optimization Done.", StringComparison.Ordinal))
         {
             Done = true;
+        }
+        else if (line.EndsWith("Optimization stopped early.", StringComparison.Ordinal))
+        {
+            StoppedEarly = true;
         }
     }
 

@@ -42,7 +42,7 @@ public sealed class RunsBrowserTests
         await page.WaitForSelectorAsync("#run-table tr[data-run='runs/from-page/train.log'] .state-stopped", new WaitForSelectorOptions { Timeout = 60_000 });
         var resume = await page.WaitForSelectorAsync("#snapshots button[data-resume]");
         var state = await resume.EvaluateFunctionAsync<string>("b => b.dataset.resume");
-        Assert.That(state, Does.StartWith("two_layer/").And.EndWith(".solverstate"));
+        Assert.That(state, Does.StartWith("runs/from-page/two_layer_iter_").And.EndWith(".solverstate"));
         Assert.That(File.Exists(Path.Combine(host.Root, state)), Is.True);
         var jobs = host.App.Services.GetRequiredService<JobsQueue>().List();
         Assert.That(jobs.Single().State, Is.EqualTo("stopped"));

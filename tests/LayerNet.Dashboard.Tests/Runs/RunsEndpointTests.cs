@@ -15,6 +15,11 @@ public sealed class RunsEndpointTests
         File.WriteAllText(Path.Combine(root, "lenet", "lenet_iter_500.caffemodel"), "w");
         File.WriteAllText(Path.Combine(root, "lenet", "lenet_iter_500.solverstate"), "s");
         File.WriteAllText(Path.Combine(root, "lenet", "lenet_solver.prototxt"), "net: 'x.prototxt'");
+        // A run stopped with Ctrl+C in a terminal.
+        Directory.CreateDirectory(Path.Combine(root, "stopped"));
+        File.WriteAllText(Path.Combine(root, "stopped", "run.log"), RunsFixture.CaffeLog.Replace(
+            "solver.cpp:315] Optimization Done.", "solver.cpp:315] Optimization stopped early.\nI1129 12:58:14.200000 16483 caffe.cpp:260] Optimization Done.", StringComparison.Ordinal));
+        File.SetLastWriteTimeUtc(Path.Combine(root, "stopped", "run.log"), DateTime.UtcNow.AddHours(-1));
         // Not runs: a .log that is no training's, a training log in a build folder, and a log by another name.
         File.WriteAllText(Path.Combine(root, "lenet", "notes.log"), "Nothing of a training here.\n");
         Directory.CreateDirectory(Path.Combine(root, "bin"));
@@ -27,7 +32,8 @@ public sealed class RunsEndpointTests
     {
         await using var host = await DashboardHost.StartAsync(FillLogs);
         var runs = await RunsFixture.GetAsync<List<RunsSummary>>(host.Client, "/api/runs");
-        Assert.That(runs.Select(r => r.Id), Is.EqualTo(new[] { "lenet/train.log" }));
+        Assert.That(runs.Select(r => r.Id), Is.EqualTo(new[] { "lenet/train.log", "stopped/run.log" }), "the most recently written first");
+        Assert.That(runs[1].State, Is.EqualTo("stopped"));
         var run = runs[0];
         Assert.Multiple(() =>
         {
@@ -103,12 +109,14 @@ public sealed class RunsEndpointTests
             Assert.That(run.Loss, Is.LessThan(36756.7), "the loss fell from the first iteration's");
             Assert.That(run.Solver, Is.EqualTo("two_layer/solver.prototxt"));
             Assert.That(run.Snapshots.Single().Iteration, Is.EqualTo(200));
-            Assert.That(run.Snapshots[0].Weights, Does.StartWith("two_layer/").And.EndWith("_iter_200.caffemodel"));
-            Assert.That(run.Snapshots[0].State, Does.StartWith("two_layer/").And.EndWith("_iter_200.solverstate"));
+            Assert.That(run.Snapshots[0].Weights, Is.EqualTo("runs/first/two_layer_iter_200.caffemodel"), "in the run's folder, named by the solver's prefix");
+            Assert.That(run.Snapshots[0].State, Is.EqualTo("runs/first/two_layer_iter_200.solverstate"));
         });
         Assert.That(File.Exists(Path.Combine(host.Root, run.Snapshots[0].State!)), Is.True);
         var record = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(host.Root, "runs", "first", "run.json"))).RootElement;
         Assert.That(record.GetProperty("state").GetString(), Is.EqualTo("finished"));
+        Assert.That(File.ReadAllText(Path.Combine(host.Root, "runs", "first", "solver.prototxt")), Does.Contain("snapshot_prefix: \"../runs/first/two_layer\""));
+        Assert.That(Directory.GetFiles(Path.Combine(host.Root, "two_layer"), "*_iter_*"), Is.Empty, "nothing written beside the solver");
 
         using var resumed = await RunsFixture.SendAsync(host.Client, HttpMethod.Post, "/api/runs/resume",
             new { snapshot = run.Snapshots[0].State, solver = run.Solver, iterations = 300, name = "second" });
@@ -119,6 +127,7 @@ public sealed class RunsEndpointTests
         var after = await RunsFixture.RunAsync(host.Client, "runs/second/train.log");
         Assert.That(after.State, Is.EqualTo("finished"), after.Message);
         Assert.That(after.Iteration, Is.EqualTo(300));
+        Assert.That(after.Snapshots.Single().State, Is.EqualTo("runs/second/two_layer_iter_300.solverstate"));
         Assert.That(await File.ReadAllTextAsync(Path.Combine(host.Root, "runs", "second", "train.log")), Does.Contain("Iteration 200").And.Not.Contain("Iteration 100 "),
             "the resumed run starts where the snapshot was taken");
     }

@@ -206,9 +206,13 @@
       const label = svg("text", { x: L - 4, y: y + 4, class: "tick", "text-anchor": "end" });
       label.textContent = format(log ? Math.pow(10, fy) : fy);
       root.append(label);
-      const xv = x0 + (x1 - x0) * i / 4, x = px(xv);
-      const xl = svg("text", { x, y: H - B + 15, class: "tick", "text-anchor": "middle" });
-      xl.textContent = String(Math.round(xv));
+    }
+    // Iterations at round steps (1, 2 or 5 times a power of ten), about five of them.
+    const raw = (x1 - x0) / 5, power = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = Math.max(1, [1, 2, 5, 10].map(m => m * power).find(s => s >= raw));
+    for (let xv = Math.ceil(x0 / step) * step; xv <= x1; xv += step) {
+      const xl = svg("text", { x: px(xv), y: H - B + 15, class: "tick", "text-anchor": "middle" });
+      xl.textContent = String(xv);
       root.append(xl);
     }
     const axis = svg("text", { x: W - R, y: H - 4, class: "tick", "text-anchor": "end" });
