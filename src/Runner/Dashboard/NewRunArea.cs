@@ -121,8 +121,9 @@ internal sealed class NewRunArea(DashboardRoot root, JobsQueue jobs) : IDashboar
             <label>Iterations <input type="number" id="run-iterations" min="0" placeholder="max_iter"></label>
             <button type="button" id="run-start">Start training</button>
           </div>
-          <p class="muted">Starts <code>layernet train --solver SOLVER [--iterations N]</code> from the root, after the queued jobs;
-          edited texts are saved first. Stop sends SIGINT: the run finishes its iteration and snapshots.</p>
+          <p class="muted">Runs <code>layernet train --solver SOLVER [--iterations N]</code> in the solver's folder after the jobs
+          queued before it, as <code>runs/NAME</code> (its log, its snapshots); edited texts are saved first. Stop sends SIGINT:
+          the run finishes its iteration and snapshots.</p>
           <p class="error" id="start-error"></p>
         </section>
         <section class="card">

@@ -222,7 +222,8 @@
       const line = svg("polyline", { points: s.points.map(p => px(p[0]).toFixed(1) + "," + py(p[1]).toFixed(1)).join(" "), stroke: s.color, class: "series", "data-run": s.id, "data-points": s.points.length });
       root.append(line);
       const name = (rows.find(r => r.id === s.id) || { name: s.id }).name;
-      const legend = svg("text", { x: W - R - 4, y: T + 14 + 14 * i, class: "legend", "text-anchor": "end", fill: s.color });
+      const legend = svg("text", { x: W - R - 4, y: T + 14 + 14 * i, class: "legend", "text-anchor": "end" });
+      legend.style.fill = s.color; // over the style sheet's text colour (an attribute would lose to it)
       const last = s.points.length ? s.points[s.points.length - 1][1] : NaN;
       legend.textContent = name + (Number.isFinite(last) ? " " + format(last) : "");
       root.append(legend);
