@@ -86,7 +86,7 @@ internal sealed class NewRunArea(DashboardRoot root, JobsQueue jobs) : IDashboar
         return Results.Json(job, RunsArea.Json, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static string Body() => """
+    private static string Body() => $$"""
         <h1>New run</h1>
         <div class="newrun">
           <section class="card" id="picker">
@@ -95,29 +95,13 @@ internal sealed class NewRunArea(DashboardRoot root, JobsQueue jobs) : IDashboar
             <div id="picker-path" class="muted"></div>
             <ul id="picker-list" class="picker"></ul>
           </section>
-          <section class="card editor" data-kind="solver">
-            <h2>Solver</h2>
-            <div class="row"><input type="text" id="solver-path" placeholder="folder/solver.prototxt" size="48">
-              <button type="button" class="secondary" id="solver-load">Load</button>
-              <button type="button" class="secondary" id="solver-check">Check</button>
-              <button type="button" class="secondary" id="solver-save">Save</button></div>
-            <textarea id="solver-text" spellcheck="false" wrap="off"></textarea>
-            <p class="error" id="solver-error"></p><p class="ok" id="solver-ok"></p>
-          </section>
-          <section class="card editor" data-kind="net">
-            <h2>Net</h2>
-            <div class="row"><input type="text" id="net-path" placeholder="folder/net.prototxt" size="48">
-              <button type="button" class="secondary" id="net-load">Load</button>
-              <button type="button" class="secondary" id="net-check">Check</button>
-              <button type="button" class="secondary" id="net-save">Save</button></div>
-            <textarea id="net-text" spellcheck="false" wrap="off"></textarea>
-            <p class="error" id="net-error"></p><p class="ok" id="net-ok"></p>
-          </section>
+          {{Editor("solver", "Solver")}}
+          {{Editor("net", "Net")}}
         </div>
         <section class="card" id="start">
           <h2>Start</h2>
           <div class="row">
-            <label>Run name <input type="text" id="run-name" placeholder="(from the solver and the time)" size="28"></label>
+            <label>Run name <input type="text" id="run-name" placeholder="(the solver's folder and the time)" size="28"></label>
             <label>Iterations <input type="number" id="run-iterations" min="0" placeholder="max_iter"></label>
             <button type="button" id="run-start">Start training</button>
           </div>
@@ -130,6 +114,19 @@ internal sealed class NewRunArea(DashboardRoot root, JobsQueue jobs) : IDashboar
           <h2>Jobs on this machine</h2>
           <table id="job-table" hidden><thead><tr><th>Job</th><th>Run</th><th>State</th><th>Solver</th><th>From snapshot</th><th></th></tr></thead><tbody></tbody></table>
           <p id="jobs-empty" class="muted">No jobs yet.</p>
+        </section>
+        """;
+
+    // One editor (solver or net): its path, its buttons, its text and where the reader's answer goes.
+    private static string Editor(string kind, string title) => $"""
+        <section class="card editor" data-kind="{kind}">
+          <h2>{title}</h2>
+          <div class="row"><input type="text" id="{kind}-path" placeholder="folder/{kind}.prototxt" size="48">
+            <button type="button" class="secondary" id="{kind}-load">Load</button>
+            <button type="button" class="secondary" id="{kind}-check">Check</button>
+            <button type="button" class="secondary" id="{kind}-save">Save</button></div>
+          <textarea id="{kind}-text" spellcheck="false" wrap="off"></textarea>
+          <p class="error" id="{kind}-error"></p><p class="ok" id="{kind}-ok"></p>
         </section>
         """;
 }
