@@ -52,6 +52,7 @@ internal static class DashboardServer
         builder.WebHost.UseUrls($"http://{(options.Host == "::1" ? "[::1]" : options.Host)}:{options.Port}");
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(root);
+        builder.Services.AddSingleton<JobsQueue>();
         foreach (var area in AreaTypes)
         {
             builder.Services.AddSingleton(typeof(IDashboardArea), area);
@@ -104,6 +105,8 @@ internal static class DashboardServer
     /// <summary>The areas in navigation order; an area is added here and nowhere else.</summary>
     internal static IReadOnlyList<Type> AreaTypes { get; } =
     [
+        typeof(RunsArea),
+        typeof(NewRunArea),
         typeof(ModelArea),
         typeof(InferenceArea),
         typeof(DatasetsArea),
