@@ -11,14 +11,13 @@ namespace LayerNet.Runner.Tests.Commands;
 [NonParallelizable]
 public sealed class GpuCommandTests
 {
-    private string? _backend;
+    private CpuAcceleratorScope _backend = null!;
     private string _folder = string.Empty;
 
     [SetUp]
     public void UseTheCpuAccelerator()
     {
-        _backend = Environment.GetEnvironmentVariable("LAYERNET_GPU_BACKEND");
-        Environment.SetEnvironmentVariable("LAYERNET_GPU_BACKEND", "cpu");
+        _backend = new CpuAcceleratorScope();
         _folder = Directory.CreateTempSubdirectory("layernet-gpu-").FullName;
         foreach (var file in new[] { "net.prototxt", "data.h5", "data.txt" })
         {
@@ -29,7 +28,7 @@ public sealed class GpuCommandTests
     [TearDown]
     public void Restore()
     {
-        Environment.SetEnvironmentVariable("LAYERNET_GPU_BACKEND", _backend);
+        _backend.Dispose();
         Directory.Delete(_folder, recursive: true);
     }
 

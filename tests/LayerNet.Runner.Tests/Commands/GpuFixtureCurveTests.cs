@@ -25,14 +25,13 @@ public sealed partial class GpuFixtureCurveTests
     // printed 6 significant digits.
     private const double LossTolerance = 1e-3;
 
-    private string? _backend;
+    private CpuAcceleratorScope _backend = null!;
     private TwoLayerFolder _folder = null!;
 
     [SetUp]
     public void UseTheCpuAccelerator()
     {
-        _backend = Environment.GetEnvironmentVariable("LAYERNET_GPU_BACKEND");
-        Environment.SetEnvironmentVariable("LAYERNET_GPU_BACKEND", "cpu");
+        _backend = new CpuAcceleratorScope();
         _folder = TwoLayerFolder.Create();
         File.Copy(Fixtures.File("caffe", "two_layer", "solver.prototxt"), _folder.Solver);
     }
@@ -40,7 +39,7 @@ public sealed partial class GpuFixtureCurveTests
     [TearDown]
     public void Restore()
     {
-        Environment.SetEnvironmentVariable("LAYERNET_GPU_BACKEND", _backend);
+        _backend.Dispose();
         _folder.Dispose();
     }
 

@@ -16,21 +16,20 @@ namespace LayerNet.Runner.Tests.Commands;
 public sealed partial class GpuLenetFixtureTests
 {
     private const int Batches = 5;
-    private string? _backend;
+    private CpuAcceleratorScope _backend = null!;
     private string _folder = null!;
 
     [SetUp]
     public void UseTheCpuAccelerator()
     {
-        _backend = Environment.GetEnvironmentVariable("LAYERNET_GPU_BACKEND");
-        Environment.SetEnvironmentVariable("LAYERNET_GPU_BACKEND", "cpu");
+        _backend = new CpuAcceleratorScope();
         _folder = Directory.CreateTempSubdirectory("layernet-lenet-gpu-").FullName;
     }
 
     [TearDown]
     public void Restore()
     {
-        Environment.SetEnvironmentVariable("LAYERNET_GPU_BACKEND", _backend);
+        _backend.Dispose();
         Directory.Delete(_folder, recursive: true);
     }
 
