@@ -12,7 +12,7 @@ WORK=${1:-$(mktemp -d /tmp/plugin-readme-trial.XXXXXX)}
 mkdir -p "$WORK" && cd "$WORK"
 # The version the packs below get (README: "Versions"); the README's advice for re-packing one version: drop the
 # cached copies first.
-LAYERNET_VERSION=$(dotnet msbuild "$LAYERNET/src/Framework" -t:GetBuildVersion -getProperty:NuGetPackageVersion)
+LAYERNET_VERSION=$(dotnet msbuild -restore "$LAYERNET/src/Framework" -t:GetBuildVersion -getProperty:NuGetPackageVersion)
 rm -rf ~/.nuget/packages/layernet.framework/"$LAYERNET_VERSION" ~/.nuget/packages/layernet.testing/"$LAYERNET_VERSION"
 dotnet build "$LAYERNET/src/Runner"
 layernet() { "$LAYERNET/src/Runner/bin/Debug/net10.0/layernet" "$@"; }
