@@ -10,8 +10,10 @@ LAYERNET=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export LAYERNET
 WORK=${1:-$(mktemp -d /tmp/plugin-readme-trial.XXXXXX)}
 mkdir -p "$WORK" && cd "$WORK"
-# The README's advice for re-packing one version: drop the cached copies first.
-rm -rf ~/.nuget/packages/layernet.framework/0.1.0 ~/.nuget/packages/layernet.testing/0.1.0
+# The version the packs below get (README: "Versions"); the README's advice for re-packing one version: drop the
+# cached copies first.
+LAYERNET_VERSION=$(dotnet msbuild -restore "$LAYERNET/src/Framework" -t:GetBuildVersion -getProperty:NuGetPackageVersion)
+rm -rf ~/.nuget/packages/layernet.framework/"$LAYERNET_VERSION" ~/.nuget/packages/layernet.testing/"$LAYERNET_VERSION"
 dotnet build "$LAYERNET/src/Runner"
 layernet() { "$LAYERNET/src/Runner/bin/Debug/net10.0/layernet" "$@"; }
 mkdir plugin-trial && cd plugin-trial
@@ -24,7 +26,7 @@ cd MyLayers
 rm Class1.cs
 dotnet add package Google.Protobuf --version 3.36.2
 dotnet add package Grpc.Tools --version 2.85.0
-dotnet add package LayerNet.Framework --version 0.1.0
+dotnet add package LayerNet.Framework --version "$LAYERNET_VERSION"
 python3 "$LAYERNET/scripts/readme_plugin_files.py" "$LAYERNET/README.md" . plugin
 dotnet build
 layernet layers --plugin bin/Debug/net10.0/MyLayers.dll | grep -E '^ScaledTanh +bin/Debug/net10.0/MyLayers.dll$'
@@ -35,7 +37,7 @@ cd ..
 dotnet new nunit -n MyLayers.Tests
 cd MyLayers.Tests
 rm UnitTest1.cs
-dotnet add package LayerNet.Testing --version 0.1.0
+dotnet add package LayerNet.Testing --version "$LAYERNET_VERSION"
 dotnet add reference ../MyLayers/MyLayers.csproj
 python3 "$LAYERNET/scripts/readme_plugin_files.py" "$LAYERNET/README.md" . tests
 dotnet test

@@ -18,7 +18,8 @@ def write(name, content):
 
 for language, block in blocks:
     if which == "plugin":
-        if language == "proto":
+        if language == "proto" and "ScaledTanhParameter" in block:
+            # The README's later proto blocks (the Compat fork plugin's) are not this plugin's.
             write("my_layers.proto", block)
         elif language == "csharp" and "class ScaledTanhLayer(" in block:
             write("ScaledTanhLayer.cs", block)

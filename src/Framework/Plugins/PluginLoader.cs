@@ -77,10 +77,10 @@ public static class PluginLoader
 
         foreach (var reference in assembly.GetReferencedAssemblies())
         {
-            if (reference.Name == host.Name && reference.Version is { } version && host.Version is { } hostVersion && version.Major != hostVersion.Major)
+            if (reference.Name == host.Name && reference.Version is { } version && host.Version is { } hostVersion
+                && FrameworkCompatibility.Refusal(version, hostVersion) is { } refusal)
             {
-                throw new LayerNetException(
-                    $"plugin '{path}': built against LayerNet.Framework {version}, incompatible with this runner's {hostVersion}; rebuild the plugin against LayerNet.Framework {hostVersion.Major}.x");
+                throw new LayerNetException($"plugin '{path}': {refusal}");
             }
         }
 

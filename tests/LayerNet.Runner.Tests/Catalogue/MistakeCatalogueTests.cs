@@ -268,7 +268,7 @@ public sealed class MistakeCatalogueTests
 
         var run = Run("layers", "--plugin", PluginFiles.Incompatible);
 
-        AssertMistake(run, $"plugin '{PluginFiles.Incompatible}': built against LayerNet.Framework 99.0.0.0, incompatible with this runner's {host}; rebuild the plugin against LayerNet.Framework {host.Major}.x");
+        AssertMistake(run, $"plugin '{PluginFiles.Incompatible}': built against LayerNet.Framework 99.0.0.0, incompatible with this runner's {host}; rebuild the plugin against LayerNet.Framework {(host.Major == 0 ? $"0.{host.Minor}" : $"{host.Major}")}.x");
     }
 
     [Test]

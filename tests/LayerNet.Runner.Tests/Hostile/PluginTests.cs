@@ -103,8 +103,10 @@ public sealed class PluginTests
 
         var result = HostileRun.Run(_folder, ["layers", "--plugin", _plugin]);
 
+        // The fixtures take the repository's computed version (version.json), as this test assembly does.
+        var version = typeof(PluginTests).Assembly.GetName().Version;
         result.AssertRefused(
-            $"plugin '{_plugin}': needs assembly LayerNet.Fixtures.NoEntryPlugin 1.0.0.0, which is not in its folder '{_plugins}'; copy LayerNet.Fixtures.NoEntryPlugin.dll there from the plugin's build output");
+            $"plugin '{_plugin}': needs assembly LayerNet.Fixtures.NoEntryPlugin {version}, which is not in its folder '{_plugins}'; copy LayerNet.Fixtures.NoEntryPlugin.dll there from the plugin's build output");
         Assert.That(result.Error, Does.Not.Contain("LayerNet.Framework"));
     }
 

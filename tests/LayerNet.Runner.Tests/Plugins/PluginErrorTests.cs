@@ -76,7 +76,7 @@ public sealed class PluginErrorTests
 
         AssertOneLineError(
             result,
-            $"plugin '{PluginFiles.Incompatible}': built against LayerNet.Framework 99.0.0.0, incompatible with this runner's {host}; rebuild the plugin against LayerNet.Framework {host.Major}.x");
+            $"plugin '{PluginFiles.Incompatible}': built against LayerNet.Framework 99.0.0.0, incompatible with this runner's {host}; rebuild the plugin against LayerNet.Framework {(host.Major == 0 ? $"0.{host.Minor}" : $"{host.Major}")}.x");
     }
 
     [Test]
