@@ -45,7 +45,17 @@ internal static class ServeCommand
             }
 
             using var app = DashboardServer.Build(options);
-            app.Start();
+            try
+            {
+                app.Start();
+            }
+            catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException)
+            {
+                // A port in use, an address this machine does not have, a port below 1024 without the right to it.
+                var reason = exception.GetBaseException().Message;
+                throw new LayerNet.Errors.LayerNetException($"serve: cannot listen on {options.Host} port {options.Port}: {reason}");
+            }
+
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                 ?? $"http://{options.Host}:{options.Port}";
             var url = address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) + "/";

@@ -12,6 +12,11 @@ internal sealed class DashboardRoot
     public DashboardRoot(string folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
+        if (folder.Length == 0 || folder.Any(char.IsControl))
+        {
+            throw new LayerNetException($"--root '{folder}': expected a folder");
+        }
+
         var full = Path.GetFullPath(folder);
         if (!Directory.Exists(full))
         {

@@ -31,6 +31,13 @@ internal static class DashboardServer
     public static WebApplication Build(DashboardOptions options, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // Kestrel listens on every interface for a name it cannot parse as an address: a host name given here would
+        // open the dashboard wider than its user asked, so only addresses (and localhost) are taken.
+        if (!options.IsLoopback && !System.Net.IPAddress.TryParse(options.Host, out _))
+        {
+            throw new LayerNetException($"serve --host '{options.Host}': expected an IP address (such as 127.0.0.1, 0.0.0.0 or ::) or localhost");
+        }
+
         if (!options.IsLoopback && string.IsNullOrEmpty(options.Token))
         {
             throw new LayerNetException($"serve --host {options.Host}: listening beyond localhost needs --token (every request must then carry it)");

@@ -308,6 +308,25 @@ public sealed class MistakeCatalogueTests
     }
 
     [Test]
+    public void A_dashboard_port_that_another_program_holds()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var run = Run("serve", "--root", ".", "--host", "127.0.0.1", "--port", port);
+
+        AssertMistake(run, $"serve: cannot listen on 127.0.0.1 port {port}: Address already in use");
+    }
+
+    [Test]
+    public void A_dashboard_host_given_by_name()
+    {
+        var run = Run("serve", "--root", ".", "--host", "lab-server", "--token", "s3cret");
+
+        AssertMistake(run, "serve --host 'lab-server': expected an IP address (such as 127.0.0.1, 0.0.0.0 or ::) or localhost");
+    }
+
+    [Test]
     public void A_gpu_that_is_not_there()
     {
         var backend = Environment.GetEnvironmentVariable("LAYERNET_GPU_BACKEND");
